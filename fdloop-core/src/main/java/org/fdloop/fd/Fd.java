@@ -1,0 +1,266 @@
+package org.fdloop.fd;
+
+import static org.fdloop.internal.linux.Constants.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Structs;
+
+/**
+ * Owns one file descriptor and closes it exactly once.
+ *
+ * <p>{@link #close()} is idempotent and thread-safe. Every operation first <em>acquires</em> the
+ * descriptor and releases it when the system call returns; {@code close()} marks the Fd closed
+ * at once (every later use throws {@link IllegalStateException}), and the descriptor number is
+ * handed back to the kernel when the last call in flight on it returns. So no call of this
+ * object ever reaches a number the kernel has since given to another file.
+ *
+ * <p>Every Fd fdloop creates is {@code O_CLOEXEC|O_NONBLOCK}.
+ *
+ * <h2>Signal-driven I/O</h2>
+ * {@link #enableAsync(Signal, int)} makes the kernel send a signal to one thread whenever this fd
+ * becomes ready (fcntl {@code F_SETSIG}, then {@code F_SETOWN_EX} with {@code F_OWNER_TID}, then
+ * {@code O_ASYNC}: in that order, because on a tty {@code O_ASYNC} before the owner is set
+ * installs a process-wide owner and the next byte kills the JVM). With a realtime signal each
+ * readiness change queues one signal carrying the fd and the poll band ({@link SignalInfo#fd()},
+ * {@link SignalInfo#band()}); read them from a {@link SignalFd} in the owner thread.
+ */
+public class Fd implements AutoCloseable {
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Fd.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The sign bit of {@link #state}: set once close() was called. */
+    private static final int CLOSED = Integer.MIN_VALUE;
+
+    private final int number;
+    private final String kind;
+    /** CLOSED bit, plus the number of calls in flight on the descriptor. */
+    @SuppressWarnings("unused")
+    private volatile int state;
+
+    /**
+     * Takes ownership of {@code number}.
+     *
+     * @param kind what the descriptor is, for messages: {@code "eventfd"}, {@code "pipe read end"}
+     */
+    protected Fd(int number, String kind) {
+        if (number < 0) {
+            throw new IllegalArgumentException("a file descriptor is a number >= 0, not " + number);
+        }
+        this.number = number;
+        this.kind = Objects.requireNonNull(kind, "kind");
+    }
+
+    /**
+     * The descriptor number, for passing to other code while this Fd is open.
+     *
+     * @throws IllegalStateException if this Fd is closed (the number may already belong to another file)
+     */
+    public final int number() {
+        if ((int) STATE.getVolatile(this) < 0) {
+            throw closedError();
+        }
+        return number;
+    }
+
+    /** What this descriptor is: {@code "eventfd"}, {@code "inotify"}, {@code "pty master"}. */
+    public final String kind() {
+        return kind;
+    }
+
+    /** Whether {@link #close()} has not been called yet. */
+    public final boolean isOpen() {
+        return (int) STATE.getVolatile(this) >= 0;
+    }
+
+    /**
+     * Closes the descriptor; calling it again does nothing. Safe from any thread: the number is
+     * released when the last call in flight on it returns.
+     */
+    @Override
+    public final void close() {
+        while (true) {
+            int s = (int) STATE.getVolatile(this);
+            if (s < 0) {
+                return;
+            }
+            if (STATE.compareAndSet(this, s, s | CLOSED)) {
+                if (s == 0) {
+                    closeNow();
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * Marks the start of a system call on the descriptor and returns its number; pair with
+     * {@link #release()} in a finally block.
+     *
+     * @throws IllegalStateException if this Fd is closed
+     */
+    protected final int acquire() {
+        while (true) {
+            int s = (int) STATE.getVolatile(this);
+            if (s < 0) {
+                throw closedError();
+            }
+            if (STATE.compareAndSet(this, s, s + 1)) {
+                return number;
+            }
+        }
+    }
+
+    /** Marks the end of a call begun with {@link #acquire()}; closes the descriptor if close() came meanwhile. */
+    protected final void release() {
+        int s = (int) STATE.getAndAdd(this, -1) - 1;
+        if (s == CLOSED) {
+            closeNow();
+        }
+    }
+
+    private void closeNow() {
+        // Linux releases the number even when close fails (EINTR, EIO): never retry, ignoring the result.
+        LibC.close(number);
+    }
+
+    /** The error for a use after close: names the fd without touching it. */
+    protected final IllegalStateException closedError() {
+        return new IllegalStateException(kind + " (fd " + number + ") is closed; it cannot be used any more");
+    }
+
+    /** How this fd is named in error messages: {@code "eventfd 7"}. */
+    protected final String describe() {
+        return kind + " " + number;
+    }
+
+    // ---- signal-driven I/O ----------------------------------------------------------------------
+
+    /**
+     * Makes the kernel send {@code signal} to thread {@code ownerTid} whenever this fd becomes
+     * ready (signal-driven I/O). Use a realtime signal ({@link Signal#realtime(int)}): it is
+     * queued once per event with the fd and band, where plain SIGIO coalesces and says nothing.
+     *
+     * <p>The owner must have the signal blocked (then read it from a {@link SignalFd}) or
+     * handled: a realtime signal's default action ends the process, so this refuses an owner
+     * that neither blocks nor handles it.
+     *
+     * @param ownerTid a thread of this process, {@link OsThread#currentId()} for the caller
+     */
+    public final void enableAsync(Signal signal, int ownerTid) throws IOException {
+        Objects.requireNonNull(signal, "signal");
+        if (ownerTid <= 0) {
+            throw new IllegalArgumentException("ownerTid must be a thread id (OsThread.currentId()), not " + ownerTid);
+        }
+        if (!SignalSet.blockedInThread(ownerTid).contains(signal) && !SignalSet.handledByProcess().contains(signal)) {
+            throw new IllegalStateException("thread " + ownerTid + " neither blocks nor handles " + signal.name()
+                    + ": its default action would end the JVM on the first event. Block it in that thread first: "
+                    + "SignalSet.of(" + signal.name() + ").block()");
+        }
+        int fd = acquire();
+        try {
+            String what = "fcntl(" + describe() + ", ";
+            LibC.fcntl(fd, F_SETSIG, signal.number(), what + "F_SETSIG, " + signal.name() + ")");
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment owner = arena.allocate(Structs.F_OWNER_EX);
+                owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_TYPE, F_OWNER_TID);
+                owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_PID, ownerTid);
+                LibC.fcntl(fd, F_SETOWN_EX, owner, what + "F_SETOWN_EX, tid " + ownerTid + ")");
+            }
+            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
+            LibC.fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK, what + "F_SETFL, O_ASYNC)");
+        } finally {
+            release();
+        }
+    }
+
+    /** Stops signal-driven I/O (clears O_ASYNC); the owner and signal stay as they were. */
+    public final void disableAsync() throws IOException {
+        int fd = acquire();
+        try {
+            String what = "fcntl(" + describe() + ", ";
+            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
+            LibC.fcntl(fd, F_SETFL, flags & ~O_ASYNC, what + "F_SETFL)");
+        } finally {
+            release();
+        }
+    }
+
+    /** Whether signal-driven I/O is on (O_ASYNC). */
+    public final boolean isAsync() throws IOException {
+        int fd = acquire();
+        try {
+            return (LibC.fcntl(fd, F_GETFL, 0, "fcntl(" + describe() + ", F_GETFL)") & O_ASYNC) != 0;
+        } finally {
+            release();
+        }
+    }
+
+    /** The signal sent on readiness (F_GETSIG), or null when none was set: then the kernel sends plain SIGIO without fd. */
+    public final Signal asyncSignal() throws IOException {
+        int fd = acquire();
+        try {
+            int signal = LibC.fcntl(fd, F_GETSIG, 0, "fcntl(" + describe() + ", F_GETSIG)");
+            return signal == 0 ? null : Signal.of(signal);
+        } finally {
+            release();
+        }
+    }
+
+    /** Who receives the readiness signal (F_GETOWN_EX). */
+    public final AsyncOwner asyncOwner() throws IOException {
+        int fd = acquire();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment owner = arena.allocate(Structs.F_OWNER_EX);
+            LibC.fcntl(fd, F_GETOWN_EX, owner, "fcntl(" + describe() + ", F_GETOWN_EX)");
+            int type = owner.get(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_TYPE);
+            int id = owner.get(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_PID);
+            return new AsyncOwner(switch (type) {
+                case F_OWNER_TID -> AsyncOwner.Kind.THREAD;
+                case F_OWNER_PID -> AsyncOwner.Kind.PROCESS;
+                case F_OWNER_PGRP -> AsyncOwner.Kind.PROCESS_GROUP;
+                default -> throw new IllegalStateException("F_GETOWN_EX returned an unknown owner type " + type);
+            }, id);
+        } finally {
+            release();
+        }
+    }
+
+    /** Whether the descriptor is in non-blocking mode (O_NONBLOCK). */
+    public final boolean isNonBlocking() throws IOException {
+        int fd = acquire();
+        try {
+            return (LibC.fcntl(fd, F_GETFL, 0, "fcntl(" + describe() + ", F_GETFL)") & O_NONBLOCK) != 0;
+        } finally {
+            release();
+        }
+    }
+
+    /** Whether the descriptor is closed in programs this process executes (FD_CLOEXEC). */
+    public final boolean isCloseOnExec() throws IOException {
+        int fd = acquire();
+        try {
+            return (LibC.fcntl(fd, F_GETFD, 0, "fcntl(" + describe() + ", F_GETFD)") & FD_CLOEXEC) != 0;
+        } finally {
+            release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return isOpen() ? describe() : kind + " (fd " + number + ", closed)";
+    }
+}

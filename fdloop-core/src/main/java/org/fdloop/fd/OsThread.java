@@ -1,0 +1,18 @@
+package org.fdloop.fd;
+
+import org.fdloop.internal.linux.LibC;
+
+/** The kernel's ids of the calling thread and process, as signals and F_SETOWN_EX need them. */
+public final class OsThread {
+    private OsThread() {}
+
+    /** gettid(2): the kernel's id of the calling (platform) thread. Not {@link Thread#threadId()}. */
+    public static int currentId() {
+        return LibC.gettid();
+    }
+
+    /** getpid(2). */
+    public static int processId() {
+        return LibC.getpid();
+    }
+}

@@ -1,0 +1,202 @@
+package org.fdloop.fd;
+
+import java.io.IOException;
+import java.util.Locale;
+import org.fdloop.internal.linux.Constants;
+import org.fdloop.internal.linux.LibC;
+
+/**
+ * A Linux signal number with its name: {@code SIGUSR1}, {@code SIGRTMIN+2}.
+ *
+ * <p>Realtime signals are numbered from glibc's SIGRTMIN, which is known only at run time
+ * (34 with glibc, which keeps 32 and 33 for itself): {@link #realtime(int)} gives
+ * SIGRTMIN+offset. Instances are interned: compare with {@code ==} or {@code equals}.
+ */
+public final class Signal implements Comparable<Signal> {
+    private static final String[] STANDARD_NAMES = {
+        null, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
+        "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM",
+        "PROF", "WINCH", "IO", "PWR", "SYS",
+    };
+    /** The highest signal number on Linux (_NSIG - 1). */
+    public static final int MAX_NUMBER = Constants.NSIG - 1;
+    private static final int RTMIN = LibC.sigrtmin();
+    private static final int RTMAX = LibC.sigrtmax();
+    private static final Signal[] BY_NUMBER = new Signal[MAX_NUMBER + 1];
+
+    static {
+        for (int n = 1; n <= MAX_NUMBER; n++) {
+            BY_NUMBER[n] = new Signal(n, nameOf(n));
+        }
+    }
+
+    public static final Signal HUP = of(Constants.SIGHUP);
+    public static final Signal INT = of(Constants.SIGINT);
+    public static final Signal QUIT = of(Constants.SIGQUIT);
+    public static final Signal ILL = of(Constants.SIGILL);
+    public static final Signal TRAP = of(Constants.SIGTRAP);
+    public static final Signal ABRT = of(Constants.SIGABRT);
+    public static final Signal BUS = of(Constants.SIGBUS);
+    public static final Signal FPE = of(Constants.SIGFPE);
+    public static final Signal KILL = of(Constants.SIGKILL);
+    public static final Signal USR1 = of(Constants.SIGUSR1);
+    public static final Signal SEGV = of(Constants.SIGSEGV);
+    public static final Signal USR2 = of(Constants.SIGUSR2);
+    public static final Signal PIPE = of(Constants.SIGPIPE);
+    public static final Signal ALRM = of(Constants.SIGALRM);
+    public static final Signal TERM = of(Constants.SIGTERM);
+    public static final Signal CHLD = of(Constants.SIGCHLD);
+    public static final Signal CONT = of(Constants.SIGCONT);
+    public static final Signal STOP = of(Constants.SIGSTOP);
+    public static final Signal TSTP = of(Constants.SIGTSTP);
+    public static final Signal TTIN = of(Constants.SIGTTIN);
+    public static final Signal TTOU = of(Constants.SIGTTOU);
+    public static final Signal URG = of(Constants.SIGURG);
+    public static final Signal XCPU = of(Constants.SIGXCPU);
+    public static final Signal XFSZ = of(Constants.SIGXFSZ);
+    public static final Signal VTALRM = of(Constants.SIGVTALRM);
+    public static final Signal PROF = of(Constants.SIGPROF);
+    public static final Signal WINCH = of(Constants.SIGWINCH);
+    public static final Signal IO = of(Constants.SIGIO);
+    public static final Signal PWR = of(Constants.SIGPWR);
+    public static final Signal SYS = of(Constants.SIGSYS);
+
+    private final int number;
+    private final String name;
+
+    private Signal(int number, String name) {
+        this.number = number;
+        this.name = name;
+    }
+
+    /**
+     * The signal with this number.
+     *
+     * @throws IllegalArgumentException outside 1..64
+     */
+    public static Signal of(int number) {
+        if (number < 1 || number > MAX_NUMBER) {
+            throw new IllegalArgumentException("a signal number is from 1 to " + MAX_NUMBER + ", not " + number);
+        }
+        return BY_NUMBER[number];
+    }
+
+    /**
+     * SIGRTMIN+offset, glibc's numbering of the realtime signals applications may use.
+     *
+     * @throws IllegalArgumentException when SIGRTMIN+offset passes SIGRTMAX
+     */
+    public static Signal realtime(int offset) {
+        if (offset < 0 || RTMIN + offset > RTMAX) {
+            throw new IllegalArgumentException("SIGRTMIN+" + offset + " does not exist: offsets run from 0 to " + (RTMAX - RTMIN));
+        }
+        return BY_NUMBER[RTMIN + offset];
+    }
+
+    /**
+     * Parses a signal as people write it: {@code USR1}, {@code SIGUSR1}, {@code usr1}, {@code 10},
+     * {@code RTMIN}, {@code RTMIN+3}, {@code SIGRTMAX-1}.
+     *
+     * @throws IllegalArgumentException for anything else, saying what is accepted
+     */
+    public static Signal parse(String text) {
+        String s = text == null ? "" : text.trim().toUpperCase(Locale.ROOT);
+        if (s.startsWith("SIG")) {
+            s = s.substring(3);
+        }
+        try {
+            if (!s.isEmpty() && s.chars().allMatch(Character::isDigit)) {
+                return of(Integer.parseInt(s));
+            }
+            if (s.startsWith("RTMIN")) {
+                return realtime(s.length() == 5 ? 0 : offset(s.substring(5), '+'));
+            }
+            if (s.startsWith("RTMAX")) {
+                int below = s.length() == 5 ? 0 : offset(s.substring(5), '-');
+                return realtime(RTMAX - RTMIN - below);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown signal '" + text + "': " + e.getMessage(), e);
+        }
+        for (int n = 1; n < STANDARD_NAMES.length; n++) {
+            if (STANDARD_NAMES[n].equals(s)) {
+                return BY_NUMBER[n];
+            }
+        }
+        if (s.equals("IOT")) {
+            return ABRT;
+        }
+        if (s.equals("POLL")) {
+            return IO;
+        }
+        throw new IllegalArgumentException("unknown signal '" + text
+                + "': use a name such as USR1 or SIGUSR1, RTMIN+2, or a number from 1 to " + MAX_NUMBER);
+    }
+
+    private static int offset(String rest, char sign) {
+        if (rest.length() < 2 || rest.charAt(0) != sign || !rest.substring(1).chars().allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException("expected " + sign + " and a number after the name");
+        }
+        return Integer.parseInt(rest.substring(1));
+    }
+
+    private static String nameOf(int n) {
+        if (n < STANDARD_NAMES.length) {
+            return "SIG" + STANDARD_NAMES[n];
+        }
+        if (n < RTMIN) {
+            return "SIG" + n; // 32 and 33: glibc's own (thread cancellation, setxid)
+        }
+        if (n == RTMIN) {
+            return "SIGRTMIN";
+        }
+        if (n == RTMAX) {
+            return "SIGRTMAX";
+        }
+        // the convention of kill -l: the lower half counts up from RTMIN, the upper half down from RTMAX
+        return n - RTMIN <= (RTMAX - RTMIN) / 2 ? "SIGRTMIN+" + (n - RTMIN) : "SIGRTMAX-" + (RTMAX - n);
+    }
+
+    /** The signal number. */
+    public int number() {
+        return number;
+    }
+
+    /** The name with the SIG prefix: {@code SIGUSR1}, {@code SIGRTMIN+2}. */
+    public String name() {
+        return name;
+    }
+
+    /** Whether this is a realtime signal (queued once per send, with siginfo), SIGRTMIN to SIGRTMAX. */
+    public boolean isRealtime() {
+        return number >= RTMIN && number <= RTMAX;
+    }
+
+    /** Sends this signal to one thread of this process (tgkill). */
+    public void sendToThread(int tid) throws IOException {
+        LibC.tgkill(LibC.getpid(), tid, number);
+    }
+
+    /** Sends this signal to a process (kill). */
+    public void sendToProcess(long pid) throws IOException {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a process id is a positive number, not " + pid);
+        }
+        LibC.kill((int) pid, number);
+    }
+
+    /** Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE). */
+    public void queueToCurrentThread(long value) throws IOException {
+        LibC.sigqueueSelf(number, value);
+    }
+
+    @Override
+    public int compareTo(Signal other) {
+        return Integer.compare(number, other.number);
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + number + ")";
+    }
+}

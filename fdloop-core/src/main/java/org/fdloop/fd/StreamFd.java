@@ -1,0 +1,103 @@
+package org.fdloop.fd;
+
+import static org.fdloop.internal.linux.Constants.EAGAIN;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.ThreadScratch;
+
+/**
+ * An fd read and written as bytes: pipe ends, FIFOs, terminals, character devices.
+ *
+ * <p>Reads and writes never block (the fd is O_NONBLOCK) and follow the NIO channel
+ * convention: {@link #read(ByteBuffer)} returns the number of bytes read, 0 when nothing is
+ * ready, and -1 at end of stream; {@link #write(ByteBuffer)} returns the number of bytes
+ * written, 0 when the fd cannot take any now.
+ */
+public class StreamFd extends Fd {
+
+    protected StreamFd(int number, String kind) {
+        super(number, kind);
+    }
+
+    /**
+     * Reads into {@code dst} from its position, at most its remaining bytes.
+     *
+     * @return bytes read, 0 when nothing is ready now, -1 at end of stream
+     */
+    public int read(ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        int fd = acquire();
+        try {
+            long n;
+            if (dst.isDirect()) {
+                n = LibC.read(fd, MemorySegment.ofBuffer(dst), dst.remaining());
+            } else {
+                MemorySegment buffer = ThreadScratch.get().buffer(dst.remaining());
+                n = LibC.read(fd, buffer, Math.min(dst.remaining(), buffer.byteSize()));
+                if (n > 0) {
+                    MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                }
+            }
+            if (n == -EAGAIN) {
+                return 0;
+            }
+            if (n < 0) {
+                return readFailed((int) -n);
+            }
+            if (n == 0) {
+                return -1;
+            }
+            dst.position(dst.position() + (int) n);
+            return (int) n;
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * What a read that failed with {@code errno} means for this kind of fd: -1 for an end of
+     * stream that the kernel reports as an error (a pty master's EIO), else it throws.
+     */
+    int readFailed(int errno) throws LinuxException {
+        throw Errno.exception("read(" + describe() + ")", errno);
+    }
+
+    /**
+     * Writes from {@code src} from its position, at most its remaining bytes.
+     *
+     * @return bytes written; 0 when the fd cannot take any now
+     */
+    public int write(ByteBuffer src) throws IOException {
+        if (!src.hasRemaining()) {
+            return 0;
+        }
+        int fd = acquire();
+        try {
+            long n;
+            if (src.isDirect()) {
+                n = LibC.write(fd, MemorySegment.ofBuffer(src), src.remaining());
+            } else {
+                MemorySegment buffer = ThreadScratch.get().buffer(src.remaining());
+                long count = Math.min(src.remaining(), buffer.byteSize());
+                buffer.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, count));
+                n = LibC.write(fd, buffer, count);
+            }
+            if (n == -EAGAIN) {
+                return 0;
+            }
+            if (n < 0) {
+                throw Errno.exception("write(" + describe() + ", " + src.remaining() + " bytes)", (int) -n);
+            }
+            src.position(src.position() + (int) n);
+            return (int) n;
+        } finally {
+            release();
+        }
+    }
+}

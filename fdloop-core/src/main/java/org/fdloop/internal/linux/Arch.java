@@ -1,0 +1,33 @@
+package org.fdloop.internal.linux;
+
+import java.util.Locale;
+
+/**
+ * The processor architecture this JVM runs on, among those whose struct layouts fdloop knows.
+ *
+ * <p>Struct layouts differ between architectures ({@code struct epoll_event} is packed to 12
+ * bytes on x86_64 and padded to 16 on aarch64), so every layout is chosen at class load from
+ * {@link #CURRENT}. An unknown architecture or a non-Linux system fails here, at first use of
+ * the ABI layer, with a message that says so, instead of reading a struct at wrong offsets.
+ */
+public enum Arch {
+    X86_64,
+    AARCH64;
+
+    /** The architecture of this JVM. */
+    public static final Arch CURRENT = detect(System.getProperty("os.name"), System.getProperty("os.arch"));
+
+    static Arch detect(String osName, String osArch) {
+        if (osName == null || !osName.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            throw new UnsupportedOperationException(
+                    "fdloop runs on Linux only (epoll, eventfd, signalfd, inotify are Linux system calls); this is " + osName);
+        }
+        return switch (osArch == null ? "" : osArch.toLowerCase(Locale.ROOT)) {
+            case "amd64", "x86_64" -> X86_64;
+            case "aarch64", "arm64" -> AARCH64;
+            default -> throw new UnsupportedOperationException(
+                    "fdloop knows the Linux struct layouts of x86_64 and aarch64 only; this JVM runs on '" + osArch
+                            + "'. Adding an architecture means adding its layouts to Structs and checking them with StructLayoutTest.");
+        };
+    }
+}

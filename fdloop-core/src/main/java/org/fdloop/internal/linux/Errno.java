@@ -1,0 +1,95 @@
+package org.fdloop.internal.linux;
+
+import static org.fdloop.internal.linux.Constants.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.fdloop.fd.LinuxException;
+
+/**
+ * Turns an errno into a {@link LinuxException} that says what failed, what errno means,
+ * and what the user can do about it.
+ */
+public final class Errno {
+    private Errno() {}
+
+    // glibc 2.32+; absent on older or other libcs, where the message falls back to the number
+    private static final MethodHandle STRERRORNAME_NP = LibC.optional("strerrorname_np");
+    private static final MethodHandle STRERRORDESC_NP = LibC.optional("strerrordesc_np");
+
+    /** The symbolic name of an errno value, {@code "EAGAIN"}, or {@code "errno 11"} where libc cannot say. */
+    public static String name(int errno) {
+        String name = libcString(STRERRORNAME_NP, errno);
+        return name == null ? "errno " + errno : name;
+    }
+
+    /** What libc says an errno value means, {@code "Resource temporarily unavailable"}. */
+    public static String meaning(int errno) {
+        String meaning = libcString(STRERRORDESC_NP, errno);
+        return meaning == null ? "unknown error" : meaning;
+    }
+
+    /** The exception for {@code call} (with its key arguments, {@code "open(/dev/x, O_RDWR)"}) failing with errno. */
+    public static LinuxException exception(String call, int errno) {
+        return new LinuxException(call, errno, name(errno), meaning(errno), hint(call, errno));
+    }
+
+    private static String hint(String call, int errno) {
+        String function = call.indexOf('(') < 0 ? call : call.substring(0, call.indexOf('('));
+        return switch (errno) {
+            case EMFILE -> function.equals("inotify_init1")
+                    ? "the user's inotify instance limit is reached (fs.inotify.max_user_instances is now "
+                            + Sysctl.read("fs.inotify.max_user_instances") + ") or the process is out of descriptors ("
+                            + openFileLimit() + ")"
+                    : "the process is out of file descriptors (" + openFileLimit() + "); close some, or raise the limit with ulimit -n";
+            case ENFILE -> "the system-wide file limit is reached; raise fs.file-max (now " + Sysctl.read("fs.file-max") + ")";
+            case ENOSPC -> function.equals("inotify_add_watch")
+                    ? "the user's inotify watch limit is reached; raise fs.inotify.max_user_watches (now "
+                            + Sysctl.read("fs.inotify.max_user_watches") + ")"
+                    : null;
+            case EPERM -> function.equals("epoll_ctl")
+                    ? "epoll cannot wait on regular files and directories: they are always ready; read them directly, or watch them with Inotify"
+                    : null;
+            case ESRCH -> function.startsWith("pidfd") ? "the process has exited and been reaped" : "no such process";
+            case ENXIO -> function.equals("open") ? "no process has this FIFO open for reading yet; open the reading end first" : null;
+            case EBADF -> "the descriptor is not open: was it closed by other code?";
+            case ENOENT -> "check the path";
+            case EACCES -> "permission denied: check the file's mode and owner";
+            case ENOSYS -> "this kernel does not have " + function + " (kernel " + kernelRelease() + ")";
+            case EPIPE -> "the reading end is closed";
+            case EISDIR -> "a directory cannot be opened for writing";
+            default -> null;
+        };
+    }
+
+    private static String openFileLimit() {
+        try {
+            long[] limit = LibC.getrlimit(RLIMIT_NOFILE);
+            return "RLIMIT_NOFILE is " + limit[0] + ", hard limit " + limit[1];
+        } catch (LinuxException e) {
+            return "RLIMIT_NOFILE unknown";
+        }
+    }
+
+    private static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String libcString(MethodHandle function, int errno) {
+        if (function == null) {
+            return null;
+        }
+        try {
+            MemorySegment s = (MemorySegment) function.invokeExact(errno);
+            return s.equals(MemorySegment.NULL) ? null : s.reinterpret(Integer.MAX_VALUE).getString(0);
+        } catch (Throwable t) {
+            throw LibC.unexpected("strerrorname_np", t);
+        }
+    }
+}

@@ -1,0 +1,705 @@
+package org.fdloop.internal.linux;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.fdloop.internal.linux.Constants.EINTR;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import org.fdloop.fd.LinuxException;
+
+/**
+ * One thin wrapper per system call or libc function fdloop uses, named after it.
+ *
+ * <p>Each function is bound once, as a downcall handle that captures errno. Setup calls throw
+ * a {@link LinuxException} on failure (see {@link Errno} for the message). The calls on the
+ * I/O path ({@link #read}, {@link #write}, {@link #close}) return {@code -errno} instead, as
+ * libuv does, so that EAGAIN costs no exception; EINTR is retried and never returned.
+ *
+ * <p>Functions that return their error instead of setting errno ({@code pthread_sigmask},
+ * {@code ptsname_r}, {@code pthread_sigqueue}) are bound without the errno capture.
+ */
+public final class LibC {
+    private LibC() {}
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout().byteOffset(groupElement("errno"));
+
+    static {
+        // fail at first use on an unknown architecture, before any struct is read
+        Arch current = Arch.CURRENT;
+        assert current != null;
+    }
+
+    // file descriptors
+    private static final MethodHandle CLOSE = bind("close", JAVA_INT, JAVA_INT);
+    private static final MethodHandle READ = bind("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle WRITE = bind("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle FCNTL_INT = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle FCNTL_PTR = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle OPEN = bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle STATX = bind("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle PIPE2 = bind("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle MKFIFO = bind("mkfifo", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle POLL = bind("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle GETRLIMIT = bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle SETRLIMIT = bind("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+
+    // event fds
+    private static final MethodHandle EVENTFD = bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle TIMERFD_CREATE = bind("timerfd_create", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle TIMERFD_SETTIME = bind("timerfd_settime", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle TIMERFD_GETTIME = bind("timerfd_gettime", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle CLOCK_GETTIME = bind("clock_gettime", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle CLOCK_SETTIME = bind("clock_settime", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle SIGNALFD = bind("signalfd", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle INOTIFY_INIT1 = bind("inotify_init1", JAVA_INT, JAVA_INT);
+    private static final MethodHandle INOTIFY_ADD_WATCH = bind("inotify_add_watch", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle INOTIFY_RM_WATCH = bind("inotify_rm_watch", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", JAVA_INT, JAVA_INT);
+    private static final MethodHandle EPOLL_CTL = bind("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle EPOLL_WAIT = bind("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle SYSCALL2 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SYSCALL4 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+
+    // terminals
+    private static final MethodHandle POSIX_OPENPT = bind("posix_openpt", JAVA_INT, JAVA_INT);
+    private static final MethodHandle GRANTPT = bind("grantpt", JAVA_INT, JAVA_INT);
+    private static final MethodHandle UNLOCKPT = bind("unlockpt", JAVA_INT, JAVA_INT);
+    private static final MethodHandle PTSNAME_R = bindPlain("ptsname_r", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle TCGETATTR = bind("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle TCSETATTR = bind("tcsetattr", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle CFMAKERAW = bindPlain("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+
+    // processes, threads, signals
+    private static final MethodHandle GETPID = bindPlain("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETTID = bindPlain("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle KILL = bind("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle TGKILL = bind("tgkill", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle PTHREAD_SELF = bindPlain("pthread_self", FunctionDescriptor.of(JAVA_LONG));
+    private static final MethodHandle PTHREAD_SIGQUEUE = bindPlain("pthread_sigqueue", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle PTHREAD_SIGMASK = bindPlain("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGRTMIN = bindPlain("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SIGRTMAX = bindPlain("__libc_current_sigrtmax", FunctionDescriptor.of(JAVA_INT));
+
+    // ---- file descriptors -------------------------------------------------------------------
+
+    /** close(2). Returns 0 or -errno; on Linux the descriptor is released even when it fails. */
+    public static int close(int fd) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) CLOSE.invokeExact(errno, fd);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("close", t);
+        }
+    }
+
+    /** read(2): bytes read (0 at end of file), or -errno (EAGAIN when nothing is ready). */
+    public static long read(int fd, MemorySegment buffer, long count) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) READ.invokeExact(errno, fd, buffer, count);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("read", t);
+        }
+    }
+
+    /** write(2): bytes written, or -errno (EAGAIN when the fd cannot take more now). */
+    public static long write(int fd, MemorySegment buffer, long count) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) WRITE.invokeExact(errno, fd, buffer, count);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("write", t);
+        }
+    }
+
+    /** fcntl(2) with an int argument (or none: pass 0). */
+    public static int fcntl(int fd, int command, int argument, String what) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) FCNTL_INT.invokeExact(errno, fd, command, argument);
+        } catch (Throwable t) {
+            throw unexpected("fcntl", t);
+        }
+        return check(r, errno, what);
+    }
+
+    /** fcntl(2) with a pointer argument (F_SETOWN_EX, F_GETOWN_EX). */
+    public static int fcntl(int fd, int command, MemorySegment argument, String what) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) FCNTL_PTR.invokeExact(errno, fd, command, argument);
+        } catch (Throwable t) {
+            throw unexpected("fcntl", t);
+        }
+        return check(r, errno, what);
+    }
+
+    /** open(2). {@code what} names the call for the error message, with the path and flags. */
+    public static int open(String path, int flags, int mode, String what) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = errnoSlot();
+            int r = (int) OPEN.invokeExact(errno, arena.allocateFrom(path), flags, mode);
+            return check(r, errno, what);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("open", t);
+        }
+    }
+
+    /** statx(2) of a path (following symbolic links), returning stx_mode. */
+    public static int statxMode(String path) throws LinuxException {
+        return statxMode(Constants.AT_FDCWD, path, 0, "statx(" + path + ")");
+    }
+
+    /** statx(2) of an open descriptor, returning stx_mode. */
+    public static int statxMode(int fd, String what) throws LinuxException {
+        return statxMode(fd, "", Constants.AT_EMPTY_PATH, what);
+    }
+
+    private static int statxMode(int dirfd, String path, int flags, String what) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(Structs.STATX);
+            MemorySegment errno = errnoSlot();
+            int r = (int) STATX.invokeExact(errno, dirfd, arena.allocateFrom(path), flags, Constants.STATX_TYPE, buffer);
+            check(r, errno, what);
+            return Short.toUnsignedInt(buffer.get(java.lang.foreign.ValueLayout.JAVA_SHORT, Structs.STATX_MODE));
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("statx", t);
+        }
+    }
+
+    /** pipe2(2): {read end, write end}. */
+    public static int[] pipe2(int flags) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            MemorySegment errno = errnoSlot();
+            int r = (int) PIPE2.invokeExact(errno, fds, flags);
+            check(r, errno, "pipe2()");
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("pipe2", t);
+        }
+    }
+
+    /** mkfifo(3). */
+    public static void mkfifo(String path, int mode) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = errnoSlot();
+            int r = (int) MKFIFO.invokeExact(errno, arena.allocateFrom(path), mode);
+            check(r, errno, "mkfifo(" + path + ", 0" + Integer.toOctalString(mode) + ")");
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("mkfifo", t);
+        }
+    }
+
+    /**
+     * poll(2) on an array of {@link Structs#POLLFD}. Returns the number of ready entries, or 0
+     * when the timeout passed or a signal interrupted the wait (the caller polls again).
+     */
+    public static int poll(MemorySegment fds, long count, int timeoutMillis) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) POLL.invokeExact(errno, fds, count, timeoutMillis);
+        } catch (Throwable t) {
+            throw unexpected("poll", t);
+        }
+        if (r < 0 && errno(errno) == EINTR) {
+            return 0;
+        }
+        return check(r, errno, "poll(" + count + " fds, " + timeoutMillis + " ms)");
+    }
+
+    /** getrlimit(2): {soft, hard}; RLIM_INFINITY is -1. */
+    public static long[] getrlimit(int resource) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limit = arena.allocate(Structs.RLIMIT);
+            MemorySegment errno = errnoSlot();
+            int r = (int) GETRLIMIT.invokeExact(errno, resource, limit);
+            check(r, errno, "getrlimit(" + resource + ")");
+            return new long[] {limit.get(JAVA_LONG, Structs.RLIMIT_CUR), limit.get(JAVA_LONG, Structs.RLIMIT_MAX)};
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("getrlimit", t);
+        }
+    }
+
+    /** setrlimit(2). */
+    public static void setrlimit(int resource, long soft, long hard) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limit = arena.allocate(Structs.RLIMIT);
+            limit.set(JAVA_LONG, Structs.RLIMIT_CUR, soft);
+            limit.set(JAVA_LONG, Structs.RLIMIT_MAX, hard);
+            MemorySegment errno = errnoSlot();
+            int r = (int) SETRLIMIT.invokeExact(errno, resource, limit);
+            check(r, errno, "setrlimit(" + resource + ", " + soft + ", " + hard + ")");
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("setrlimit", t);
+        }
+    }
+
+    // ---- event fds ----------------------------------------------------------------------------
+
+    /** eventfd(2). */
+    public static int eventfd(int initialValue, int flags) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) EVENTFD.invokeExact(errno, initialValue, flags);
+        } catch (Throwable t) {
+            throw unexpected("eventfd", t);
+        }
+        return check(r, errno, "eventfd(" + Integer.toUnsignedString(initialValue) + ")");
+    }
+
+    /** timerfd_create(2). */
+    public static int timerfdCreate(int clock, int flags) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) TIMERFD_CREATE.invokeExact(errno, clock, flags);
+        } catch (Throwable t) {
+            throw unexpected("timerfd_create", t);
+        }
+        return check(r, errno, "timerfd_create(clock " + clock + ")");
+    }
+
+    /** timerfd_settime(2) with an {@link Structs#ITIMERSPEC}; {@code old} may be NULL. */
+    public static void timerfdSettime(int fd, int flags, MemorySegment value, MemorySegment old, String what) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) TIMERFD_SETTIME.invokeExact(errno, fd, flags, value, old);
+        } catch (Throwable t) {
+            throw unexpected("timerfd_settime", t);
+        }
+        check(r, errno, what);
+    }
+
+    /** timerfd_gettime(2) into an {@link Structs#ITIMERSPEC}. */
+    public static void timerfdGettime(int fd, MemorySegment value) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) TIMERFD_GETTIME.invokeExact(errno, fd, value);
+        } catch (Throwable t) {
+            throw unexpected("timerfd_gettime", t);
+        }
+        check(r, errno, "timerfd_gettime(" + fd + ")");
+    }
+
+    /** clock_gettime(2) in nanoseconds. */
+    public static long clockGettime(int clock) throws LinuxException {
+        MemorySegment ts = ThreadScratch.get().record;
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) CLOCK_GETTIME.invokeExact(errno, clock, ts);
+        } catch (Throwable t) {
+            throw unexpected("clock_gettime", t);
+        }
+        check(r, errno, "clock_gettime(clock " + clock + ")");
+        return ts.get(JAVA_LONG, Structs.TIMESPEC_SEC) * 1_000_000_000L + ts.get(JAVA_LONG, Structs.TIMESPEC_NSEC);
+    }
+
+    /** clock_settime(2) from nanoseconds (needs CAP_SYS_TIME). */
+    public static void clockSettime(int clock, long nanos) throws LinuxException {
+        MemorySegment ts = ThreadScratch.get().record;
+        ts.set(JAVA_LONG, Structs.TIMESPEC_SEC, Math.floorDiv(nanos, 1_000_000_000L));
+        ts.set(JAVA_LONG, Structs.TIMESPEC_NSEC, Math.floorMod(nanos, 1_000_000_000L));
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) CLOCK_SETTIME.invokeExact(errno, clock, ts);
+        } catch (Throwable t) {
+            throw unexpected("clock_settime", t);
+        }
+        check(r, errno, "clock_settime(clock " + clock + ")");
+    }
+
+    /** signalfd(2) with a glibc {@link Structs#SIGSET}; {@code fd} -1 creates a new one. */
+    public static int signalfd(int fd, MemorySegment mask, int flags) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) SIGNALFD.invokeExact(errno, fd, mask, flags);
+        } catch (Throwable t) {
+            throw unexpected("signalfd", t);
+        }
+        return check(r, errno, "signalfd(" + fd + ")");
+    }
+
+    /** inotify_init1(2). */
+    public static int inotifyInit1(int flags) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) INOTIFY_INIT1.invokeExact(errno, flags);
+        } catch (Throwable t) {
+            throw unexpected("inotify_init1", t);
+        }
+        return check(r, errno, "inotify_init1()");
+    }
+
+    /** inotify_add_watch(2); {@code what} describes path and mask for the error message. */
+    public static int inotifyAddWatch(int fd, String path, int mask, String what) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = errnoSlot();
+            int r = (int) INOTIFY_ADD_WATCH.invokeExact(errno, fd, arena.allocateFrom(path), mask);
+            return check(r, errno, what);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("inotify_add_watch", t);
+        }
+    }
+
+    /** inotify_rm_watch(2). */
+    public static void inotifyRmWatch(int fd, int wd) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) INOTIFY_RM_WATCH.invokeExact(errno, fd, wd);
+        } catch (Throwable t) {
+            throw unexpected("inotify_rm_watch", t);
+        }
+        check(r, errno, "inotify_rm_watch(wd " + wd + ")");
+    }
+
+    /** epoll_create1(2). */
+    public static int epollCreate1(int flags) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) EPOLL_CREATE1.invokeExact(errno, flags);
+        } catch (Throwable t) {
+            throw unexpected("epoll_create1", t);
+        }
+        return check(r, errno, "epoll_create1()");
+    }
+
+    /** epoll_ctl(2) with an {@link Structs#EPOLL_EVENT} (NULL for EPOLL_CTL_DEL). */
+    public static void epollCtl(int epfd, int op, int fd, MemorySegment event, String what) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) EPOLL_CTL.invokeExact(errno, epfd, op, fd, event);
+        } catch (Throwable t) {
+            throw unexpected("epoll_ctl", t);
+        }
+        check(r, errno, what);
+    }
+
+    /** epoll_wait(2); returns the number of events, or 0 when a signal interrupted the wait. */
+    public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) EPOLL_WAIT.invokeExact(errno, epfd, events, maxEvents, timeoutMillis);
+        } catch (Throwable t) {
+            throw unexpected("epoll_wait", t);
+        }
+        if (r < 0 && errno(errno) == EINTR) {
+            return 0;
+        }
+        return check(r, errno, "epoll_wait(" + epfd + ")");
+    }
+
+    /** pidfd_open(2), through syscall(2) so that it works with any glibc. */
+    public static int pidfdOpen(long pid, int flags) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        long r;
+        try {
+            r = (long) SYSCALL2.invokeExact(errno, (long) Constants.SYS_pidfd_open, pid, (long) flags);
+        } catch (Throwable t) {
+            throw unexpected("pidfd_open", t);
+        }
+        return check((int) r, errno, "pidfd_open(" + pid + ")");
+    }
+
+    /** pidfd_send_signal(2) without a siginfo: the signal arrives as from kill(2). */
+    public static void pidfdSendSignal(int pidfd, int signal, long pid) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        long r;
+        try {
+            r = (long) SYSCALL4.invokeExact(errno, (long) Constants.SYS_pidfd_send_signal, (long) pidfd, (long) signal, 0L, 0L);
+        } catch (Throwable t) {
+            throw unexpected("pidfd_send_signal", t);
+        }
+        check((int) r, errno, "pidfd_send_signal(pid " + pid + ", signal " + signal + ")");
+    }
+
+    // ---- terminals ----------------------------------------------------------------------------
+
+    /** posix_openpt(3). */
+    public static int posixOpenpt(int flags) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) POSIX_OPENPT.invokeExact(errno, flags);
+        } catch (Throwable t) {
+            throw unexpected("posix_openpt", t);
+        }
+        return check(r, errno, "posix_openpt()");
+    }
+
+    /** grantpt(3). */
+    public static void grantpt(int fd) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) GRANTPT.invokeExact(errno, fd);
+        } catch (Throwable t) {
+            throw unexpected("grantpt", t);
+        }
+        check(r, errno, "grantpt(" + fd + ")");
+    }
+
+    /** unlockpt(3). */
+    public static void unlockpt(int fd) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) UNLOCKPT.invokeExact(errno, fd);
+        } catch (Throwable t) {
+            throw unexpected("unlockpt", t);
+        }
+        check(r, errno, "unlockpt(" + fd + ")");
+    }
+
+    /** ptsname_r(3): the path of a pty master's slave. */
+    public static String ptsname(int fd) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocate(128);
+            int error = (int) PTSNAME_R.invokeExact(fd, name, name.byteSize());
+            if (error != 0) {
+                throw Errno.exception("ptsname_r(" + fd + ")", error);
+            }
+            return name.getString(0);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("ptsname_r", t);
+        }
+    }
+
+    /** tcgetattr(3) into a {@link Structs#TERMIOS}. */
+    public static void tcgetattr(int fd, MemorySegment termios) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) TCGETATTR.invokeExact(errno, fd, termios);
+        } catch (Throwable t) {
+            throw unexpected("tcgetattr", t);
+        }
+        check(r, errno, "tcgetattr(" + fd + ")");
+    }
+
+    /** tcsetattr(3) from a {@link Structs#TERMIOS}. */
+    public static void tcsetattr(int fd, int action, MemorySegment termios) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) TCSETATTR.invokeExact(errno, fd, action, termios);
+        } catch (Throwable t) {
+            throw unexpected("tcsetattr", t);
+        }
+        check(r, errno, "tcsetattr(" + fd + ")");
+    }
+
+    /** cfmakeraw(3): sets a {@link Structs#TERMIOS} to raw mode. */
+    public static void cfmakeraw(MemorySegment termios) {
+        try {
+            CFMAKERAW.invokeExact(termios);
+        } catch (Throwable t) {
+            throw unexpected("cfmakeraw", t);
+        }
+    }
+
+    // ---- processes, threads, signals ----------------------------------------------------------
+
+    /** getpid(2). */
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected("getpid", t);
+        }
+    }
+
+    /** gettid(2): the kernel's id of the calling thread. */
+    public static int gettid() {
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected("gettid", t);
+        }
+    }
+
+    /** kill(2). */
+    public static void kill(int pid, int signal) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) KILL.invokeExact(errno, pid, signal);
+        } catch (Throwable t) {
+            throw unexpected("kill", t);
+        }
+        check(r, errno, "kill(" + pid + ", " + signal + ")");
+    }
+
+    /** tgkill(2): a signal to one thread of a process. */
+    public static void tgkill(int pid, int tid, int signal) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) TGKILL.invokeExact(errno, pid, tid, signal);
+        } catch (Throwable t) {
+            throw unexpected("tgkill", t);
+        }
+        check(r, errno, "tgkill(" + pid + ", " + tid + ", " + signal + ")");
+    }
+
+    /** pthread_sigqueue(3) to the calling thread, carrying {@code value} (si_code SI_QUEUE). */
+    public static void sigqueueSelf(int signal, long value) throws LinuxException {
+        try {
+            long self = (long) PTHREAD_SELF.invokeExact();
+            int error = (int) PTHREAD_SIGQUEUE.invokeExact(self, signal, value);
+            if (error != 0) {
+                throw Errno.exception("pthread_sigqueue(self, " + signal + ")", error);
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("pthread_sigqueue", t);
+        }
+    }
+
+    /** pthread_sigmask(3) with glibc {@link Structs#SIGSET}s; {@code set} or {@code old} may be NULL. */
+    public static void pthreadSigmask(int how, MemorySegment set, MemorySegment old) throws LinuxException {
+        int error;
+        try {
+            error = (int) PTHREAD_SIGMASK.invokeExact(how, set, old);
+        } catch (Throwable t) {
+            throw unexpected("pthread_sigmask", t);
+        }
+        if (error != 0) {
+            throw Errno.exception("pthread_sigmask(" + how + ")", error);
+        }
+    }
+
+    /** glibc's SIGRTMIN: the first realtime signal left for applications (34: glibc keeps 32 and 33). */
+    public static int sigrtmin() {
+        try {
+            return (int) SIGRTMIN.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected("__libc_current_sigrtmin", t);
+        }
+    }
+
+    /** glibc's SIGRTMAX. */
+    public static int sigrtmax() {
+        try {
+            return (int) SIGRTMAX.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected("__libc_current_sigrtmax", t);
+        }
+    }
+
+    // ---- binding and errno --------------------------------------------------------------------
+
+    /** This thread's errno capture slot, to pass as a captured call's first argument. */
+    private static MemorySegment errnoSlot() {
+        return ThreadScratch.get().errno;
+    }
+
+    /** The errno a captured call left in {@code slot}. */
+    public static int errno(MemorySegment slot) {
+        return slot.get(JAVA_INT, ERRNO_OFFSET);
+    }
+
+    private static int check(int result, MemorySegment errnoSlot, String what) throws LinuxException {
+        if (result < 0) {
+            throw Errno.exception(what, errno(errnoSlot));
+        }
+        return result;
+    }
+
+    /** An error that is not the system call's: a bug in a binding, never an errno. */
+    static IllegalStateException unexpected(String function, Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("calling " + function + " failed in the Java binding: " + t, t);
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
+                "libc has no " + name + ": fdloop needs glibc 2.28 or newer"));
+    }
+
+    private static MethodHandle bind(String name, java.lang.foreign.MemoryLayout result, java.lang.foreign.MemoryLayout... arguments) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, arguments), CAPTURE_ERRNO);
+    }
+
+    private static MethodHandle bindVariadic(String name, int firstVariadic, java.lang.foreign.MemoryLayout result,
+            java.lang.foreign.MemoryLayout... arguments) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, arguments), CAPTURE_ERRNO,
+                Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    private static MethodHandle bindPlain(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(symbol(name), descriptor);
+    }
+
+    /** A {@code const char *f(int)} function that may be missing from this libc; null if it is. */
+    static MethodHandle optional(String name) {
+        return LOOKUP.find(name)
+                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(ADDRESS, JAVA_INT)))
+                .orElse(null);
+    }
+}

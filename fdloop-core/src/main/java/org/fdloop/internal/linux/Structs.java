@@ -1,0 +1,214 @@
+package org.fdloop.internal.linux;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+
+/**
+ * The kernel and glibc structs fdloop reads and writes, per architecture.
+ *
+ * <p>Each layout is named with its C type and each member with its C name, so that
+ * {@code StructLayoutTest} can compare every size and offset with {@code sizeof} and
+ * {@code offsetof} from the system headers. Code reads members through the {@code long}
+ * offsets below (plain {@code get(JAVA_INT, OFFSET)}), not through var handles.
+ */
+public final class Structs {
+    private Structs() {}
+
+    private static final boolean X86_64 = Arch.CURRENT == Arch.X86_64;
+
+    /*
+     * struct epoll_event {
+     *     uint32_t     events;
+     *     epoll_data_t data;     // union of ptr, fd, u32, u64
+     * } __EPOLL_PACKED;          // packed on x86_64 only: 12 bytes there, 16 on aarch64
+     */
+    public static final StructLayout EPOLL_EVENT = X86_64
+            ? MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    JAVA_LONG.withByteAlignment(4).withName("data"))
+                .withName("struct epoll_event")
+            : MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    MemoryLayout.paddingLayout(4),
+                    JAVA_LONG.withName("data"))
+                .withName("struct epoll_event");
+    public static final long EPOLL_EVENT_EVENTS = offset(EPOLL_EVENT, "events");
+    public static final long EPOLL_EVENT_DATA = offset(EPOLL_EVENT, "data");
+
+    /*
+     * struct signalfd_siginfo {          // 128 bytes on every architecture
+     *     uint32_t ssi_signo;  int32_t ssi_errno;  int32_t ssi_code;  uint32_t ssi_pid;
+     *     uint32_t ssi_uid;    int32_t ssi_fd;     uint32_t ssi_tid;  uint32_t ssi_band;
+     *     uint32_t ssi_overrun; uint32_t ssi_trapno; int32_t ssi_status; int32_t ssi_int;
+     *     uint64_t ssi_ptr;  uint64_t ssi_utime;  uint64_t ssi_stime;  uint64_t ssi_addr;
+     *     uint16_t ssi_addr_lsb; uint16_t __pad2; int32_t ssi_syscall;
+     *     uint64_t ssi_call_addr; uint32_t ssi_arch; uint8_t __pad[28];
+     * };
+     */
+    public static final StructLayout SIGNALFD_SIGINFO = MemoryLayout.structLayout(
+                    JAVA_INT.withName("ssi_signo"),
+                    JAVA_INT.withName("ssi_errno"),
+                    JAVA_INT.withName("ssi_code"),
+                    JAVA_INT.withName("ssi_pid"),
+                    JAVA_INT.withName("ssi_uid"),
+                    JAVA_INT.withName("ssi_fd"),
+                    JAVA_INT.withName("ssi_tid"),
+                    JAVA_INT.withName("ssi_band"),
+                    JAVA_INT.withName("ssi_overrun"),
+                    JAVA_INT.withName("ssi_trapno"),
+                    JAVA_INT.withName("ssi_status"),
+                    JAVA_INT.withName("ssi_int"),
+                    JAVA_LONG.withName("ssi_ptr"),
+                    JAVA_LONG.withName("ssi_utime"),
+                    JAVA_LONG.withName("ssi_stime"),
+                    JAVA_LONG.withName("ssi_addr"),
+                    JAVA_SHORT.withName("ssi_addr_lsb"),
+                    MemoryLayout.paddingLayout(2),
+                    JAVA_INT.withName("ssi_syscall"),
+                    JAVA_LONG.withName("ssi_call_addr"),
+                    JAVA_INT.withName("ssi_arch"),
+                    MemoryLayout.paddingLayout(28))
+            .withName("struct signalfd_siginfo");
+    public static final long SSI_SIGNO = offset(SIGNALFD_SIGINFO, "ssi_signo");
+    public static final long SSI_ERRNO = offset(SIGNALFD_SIGINFO, "ssi_errno");
+    public static final long SSI_CODE = offset(SIGNALFD_SIGINFO, "ssi_code");
+    public static final long SSI_PID = offset(SIGNALFD_SIGINFO, "ssi_pid");
+    public static final long SSI_UID = offset(SIGNALFD_SIGINFO, "ssi_uid");
+    public static final long SSI_FD = offset(SIGNALFD_SIGINFO, "ssi_fd");
+    public static final long SSI_TID = offset(SIGNALFD_SIGINFO, "ssi_tid");
+    public static final long SSI_BAND = offset(SIGNALFD_SIGINFO, "ssi_band");
+    public static final long SSI_OVERRUN = offset(SIGNALFD_SIGINFO, "ssi_overrun");
+    public static final long SSI_TRAPNO = offset(SIGNALFD_SIGINFO, "ssi_trapno");
+    public static final long SSI_STATUS = offset(SIGNALFD_SIGINFO, "ssi_status");
+    public static final long SSI_INT = offset(SIGNALFD_SIGINFO, "ssi_int");
+    public static final long SSI_PTR = offset(SIGNALFD_SIGINFO, "ssi_ptr");
+    public static final long SSI_UTIME = offset(SIGNALFD_SIGINFO, "ssi_utime");
+    public static final long SSI_STIME = offset(SIGNALFD_SIGINFO, "ssi_stime");
+    public static final long SSI_ADDR = offset(SIGNALFD_SIGINFO, "ssi_addr");
+
+    /*
+     * struct inotify_event {
+     *     int      wd;
+     *     uint32_t mask;
+     *     uint32_t cookie;
+     *     uint32_t len;      // bytes of name[], NUL-padded
+     *     char     name[];
+     * };
+     */
+    public static final StructLayout INOTIFY_EVENT = MemoryLayout.structLayout(
+                    JAVA_INT.withName("wd"),
+                    JAVA_INT.withName("mask"),
+                    JAVA_INT.withName("cookie"),
+                    JAVA_INT.withName("len"))
+            .withName("struct inotify_event");
+    public static final long INOTIFY_EVENT_WD = offset(INOTIFY_EVENT, "wd");
+    public static final long INOTIFY_EVENT_MASK = offset(INOTIFY_EVENT, "mask");
+    public static final long INOTIFY_EVENT_COOKIE = offset(INOTIFY_EVENT, "cookie");
+    public static final long INOTIFY_EVENT_LEN = offset(INOTIFY_EVENT, "len");
+
+    /* struct timespec { time_t tv_sec; long tv_nsec; };  (64-bit time_t on both) */
+    public static final StructLayout TIMESPEC = MemoryLayout.structLayout(
+                    JAVA_LONG.withName("tv_sec"),
+                    JAVA_LONG.withName("tv_nsec"))
+            .withName("struct timespec");
+    public static final long TIMESPEC_SEC = offset(TIMESPEC, "tv_sec");
+    public static final long TIMESPEC_NSEC = offset(TIMESPEC, "tv_nsec");
+
+    /* struct itimerspec { struct timespec it_interval; struct timespec it_value; }; */
+    public static final StructLayout ITIMERSPEC = MemoryLayout.structLayout(
+                    TIMESPEC.withName("it_interval"),
+                    TIMESPEC.withName("it_value"))
+            .withName("struct itimerspec");
+    public static final long ITIMERSPEC_INTERVAL = offset(ITIMERSPEC, "it_interval");
+    public static final long ITIMERSPEC_VALUE = offset(ITIMERSPEC, "it_value");
+
+    /* struct pollfd { int fd; short events; short revents; }; */
+    public static final StructLayout POLLFD = MemoryLayout.structLayout(
+                    JAVA_INT.withName("fd"),
+                    JAVA_SHORT.withName("events"),
+                    JAVA_SHORT.withName("revents"))
+            .withName("struct pollfd");
+    public static final long POLLFD_FD = offset(POLLFD, "fd");
+    public static final long POLLFD_EVENTS = offset(POLLFD, "events");
+    public static final long POLLFD_REVENTS = offset(POLLFD, "revents");
+
+    /* typedef struct { long fds_bits[FD_SETSIZE / (8 * sizeof(long))]; } fd_set;  1024 bits */
+    public static final StructLayout FD_SET = MemoryLayout.structLayout(
+                    MemoryLayout.sequenceLayout(16, JAVA_LONG).withName("fds_bits"))
+            .withName("fd_set");
+
+    /* glibc: typedef struct { unsigned long __val[1024 / (8 * sizeof(unsigned long))]; } sigset_t; */
+    public static final StructLayout SIGSET = MemoryLayout.structLayout(
+                    MemoryLayout.sequenceLayout(16, JAVA_LONG).withName("__val"))
+            .withName("sigset_t");
+
+    /* struct f_owner_ex { int type; pid_t pid; }; */
+    public static final StructLayout F_OWNER_EX = MemoryLayout.structLayout(
+                    JAVA_INT.withName("type"),
+                    JAVA_INT.withName("pid"))
+            .withName("struct f_owner_ex");
+    public static final long F_OWNER_EX_TYPE = offset(F_OWNER_EX, "type");
+    public static final long F_OWNER_EX_PID = offset(F_OWNER_EX, "pid");
+
+    /*
+     * glibc's struct termios {
+     *     tcflag_t c_iflag, c_oflag, c_cflag, c_lflag;   // unsigned int
+     *     cc_t c_line; cc_t c_cc[NCCS];                  // NCCS = 32
+     *     speed_t c_ispeed, c_ospeed;
+     * };
+     */
+    public static final StructLayout TERMIOS = MemoryLayout.structLayout(
+                    JAVA_INT.withName("c_iflag"),
+                    JAVA_INT.withName("c_oflag"),
+                    JAVA_INT.withName("c_cflag"),
+                    JAVA_INT.withName("c_lflag"),
+                    JAVA_BYTE.withName("c_line"),
+                    MemoryLayout.sequenceLayout(32, JAVA_BYTE).withName("c_cc"),
+                    MemoryLayout.paddingLayout(3),
+                    JAVA_INT.withName("c_ispeed"),
+                    JAVA_INT.withName("c_ospeed"))
+            .withName("struct termios");
+    public static final long TERMIOS_LFLAG = offset(TERMIOS, "c_lflag");
+    public static final long TERMIOS_CC = offset(TERMIOS, "c_cc");
+
+    /* struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }; */
+    public static final StructLayout RLIMIT = MemoryLayout.structLayout(
+                    JAVA_LONG.withName("rlim_cur"),
+                    JAVA_LONG.withName("rlim_max"))
+            .withName("struct rlimit");
+    public static final long RLIMIT_CUR = offset(RLIMIT, "rlim_cur");
+    public static final long RLIMIT_MAX = offset(RLIMIT, "rlim_max");
+
+    /*
+     * struct statx { uint32_t stx_mask; uint32_t stx_blksize; uint64_t stx_attributes;
+     *     uint32_t stx_nlink; uint32_t stx_uid; uint32_t stx_gid; uint16_t stx_mode; ... };
+     * 256 bytes, the same on every architecture; fdloop reads the file type from stx_mode.
+     */
+    public static final StructLayout STATX = MemoryLayout.structLayout(
+                    JAVA_INT.withName("stx_mask"),
+                    JAVA_INT.withName("stx_blksize"),
+                    JAVA_LONG.withName("stx_attributes"),
+                    JAVA_INT.withName("stx_nlink"),
+                    JAVA_INT.withName("stx_uid"),
+                    JAVA_INT.withName("stx_gid"),
+                    JAVA_SHORT.withName("stx_mode"),
+                    MemoryLayout.paddingLayout(256 - 30))
+            .withName("struct statx");
+    public static final long STATX_MODE = offset(STATX, "stx_mode");
+
+    /** Every layout above, for the layout test. */
+    public static final StructLayout[] ALL = {
+        EPOLL_EVENT, SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
+        F_OWNER_EX, TERMIOS, RLIMIT, STATX,
+    };
+
+    private static long offset(StructLayout layout, String member) {
+        return layout.byteOffset(groupElement(member));
+    }
+}

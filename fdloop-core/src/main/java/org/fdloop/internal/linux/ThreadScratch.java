@@ -1,0 +1,44 @@
+package org.fdloop.internal.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Native memory each thread reuses for its system calls: the errno capture slot, one 8-byte
+ * word (eventfd and timerfd counters), one 128-byte record (signalfd_siginfo) and a byte buffer.
+ * Reusing them keeps the calls on a hot path free of allocation; each is valid only until the
+ * same thread's next call, so never hand one to another thread.
+ */
+public final class ThreadScratch {
+    /** The largest byte buffer a thread keeps; larger transfers are done in pieces. */
+    public static final int MAX_BUFFER = 64 * 1024;
+
+    private static final ThreadLocal<ThreadScratch> CURRENT = ThreadLocal.withInitial(ThreadScratch::new);
+
+    private final Arena arena = Arena.ofAuto();
+    /** Where the linker stores errno after a call made with captureCallState("errno"). */
+    public final MemorySegment errno = arena.allocate(Linker.Option.captureStateLayout());
+    /** Eight bytes, 8-aligned. */
+    public final MemorySegment word = arena.allocate(ValueLayout.JAVA_LONG);
+    /** 128 bytes, 8-aligned: one signalfd_siginfo. */
+    public final MemorySegment record = arena.allocate(128, 8);
+    private MemorySegment buffer = arena.allocate(4096, 16);
+
+    private ThreadScratch() {}
+
+    /** This thread's scratch memory. */
+    public static ThreadScratch get() {
+        return CURRENT.get();
+    }
+
+    /** A buffer of at least {@code min(size, MAX_BUFFER)} bytes; its contents are undefined. */
+    public MemorySegment buffer(long size) {
+        long wanted = Math.min(Math.max(size, 1), MAX_BUFFER);
+        if (buffer.byteSize() < wanted) {
+            buffer = arena.allocate(Math.max(wanted, buffer.byteSize() * 2), 16);
+        }
+        return buffer;
+    }
+}
