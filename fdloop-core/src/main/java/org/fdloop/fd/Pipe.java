@@ -1,0 +1,100 @@
+package org.fdloop.fd;
+
+import static org.fdloop.internal.linux.Constants.*;
+
+import java.io.IOException;
+import org.fdloop.internal.linux.LibC;
+
+/**
+ * A pipe (pipe2(2)): a read end and a write end, both O_NONBLOCK and O_CLOEXEC.
+ *
+ * <p>The read end is readable while the pipe holds data and reports end of stream (-1) once
+ * every write end is closed and the data is read; the write end is writable while the pipe has
+ * room, and writing after the read end is closed fails with EPIPE. {@link #close()} closes both
+ * ends; each end can also be closed on its own.
+ */
+public final class Pipe implements AutoCloseable {
+    private final StreamFd readEnd;
+    private final StreamFd writeEnd;
+
+    private Pipe(StreamFd readEnd, StreamFd writeEnd) {
+        this.readEnd = readEnd;
+        this.writeEnd = writeEnd;
+    }
+
+    /** A new pipe. */
+    public static Pipe open() throws IOException {
+        int[] fds = LibC.pipe2(O_CLOEXEC | O_NONBLOCK);
+        return new Pipe(new StreamFd(fds[0], "pipe read end"), new StreamFd(fds[1], "pipe write end"));
+    }
+
+    /** The end to read from. */
+    public StreamFd readEnd() {
+        return readEnd;
+    }
+
+    /** The end to write to. */
+    public StreamFd writeEnd() {
+        return writeEnd;
+    }
+
+    /** How many bytes the pipe holds before a write would block (F_GETPIPE_SZ; 65536 by default). */
+    public int capacity() throws IOException {
+        return capacity(openEnd());
+    }
+
+    /**
+     * Asks for a capacity of at least {@code bytes} (F_SETPIPE_SZ); the kernel rounds up to a
+     * power of two pages. Unprivileged users are held to fs.pipe-max-size.
+     *
+     * @return the capacity the pipe has now
+     */
+    public int setCapacity(int bytes) throws IOException {
+        return setCapacity(openEnd(), bytes);
+    }
+
+    private StreamFd openEnd() {
+        if (readEnd.isOpen()) {
+            return readEnd;
+        }
+        if (writeEnd.isOpen()) {
+            return writeEnd;
+        }
+        throw new IllegalStateException("both ends of the pipe are closed");
+    }
+
+    /** F_GETPIPE_SZ on a pipe end or FIFO. */
+    static int capacity(Fd fd) throws IOException {
+        int number = fd.acquire();
+        try {
+            return LibC.fcntl(number, F_GETPIPE_SZ, 0, "fcntl(" + fd.describe() + ", F_GETPIPE_SZ)");
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** F_SETPIPE_SZ on a pipe end or FIFO. */
+    static int setCapacity(Fd fd, int bytes) throws IOException {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("a pipe's capacity is a positive number of bytes, not " + bytes);
+        }
+        int number = fd.acquire();
+        try {
+            return LibC.fcntl(number, F_SETPIPE_SZ, bytes, "fcntl(" + fd.describe() + ", F_SETPIPE_SZ, " + bytes + ")");
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** Closes both ends. */
+    @Override
+    public void close() {
+        readEnd.close();
+        writeEnd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "pipe[" + readEnd + ", " + writeEnd + "]";
+    }
+}
