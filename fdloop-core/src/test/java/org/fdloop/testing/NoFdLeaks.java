@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -16,13 +17,17 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Fails a test class that leaves more entries in /proc/self/fd than it found.
  *
  * <p>Descriptors of .jar files are left out: the JVM opens a library's jar when it loads the
- * first class from it, which can happen during any test class.
+ * first class from it, which can happen during any test class. So is the listing's own
+ * directory stream.
  */
 public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoFdLeaks.class);
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
+        // @TempDir names come from SecureRandom, whose NativePRNG opens /dev/random and /dev/urandom
+        // once and keeps them for the JVM's lifetime: open them before the snapshot, not during the class.
+        new SecureRandom().nextBytes(new byte[8]);
         context.getStore(NS).put("before", openFds());
     }
 
@@ -38,6 +43,7 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
     /** The open descriptors of this process and what they point to, jar files left out. */
     public static Map<Integer, String> openFds() throws IOException {
         Map<Integer, String> fds = new TreeMap<>();
+        String self = "/proc/" + ProcessHandle.current().pid() + "/fd"; // this listing's own directory stream
         try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String target;
@@ -46,7 +52,7 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
                 } catch (IOException e) {
                     continue; // the directory stream's own fd, already closed
                 }
-                if (!target.endsWith(".jar")) {
+                if (!target.endsWith(".jar") && !target.equals(self)) {
                     fds.put(Integer.parseInt(entry.getFileName().toString()), target);
                 }
             }
