@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.Objects;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.Structs;
@@ -145,6 +146,69 @@ public class Fd implements AutoCloseable {
     /** How this fd is named in error messages: {@code "eventfd 7"}. */
     protected final String describe() {
         return kind + " " + number;
+    }
+
+    // ---- waiting for one fd ---------------------------------------------------------------------
+
+    /**
+     * Waits until this fd is readable (or hung up, or in error), at most {@code timeout}: poll(2)
+     * on this one descriptor. For many fds, or timers and signals beside them, use an event loop.
+     * The calling thread blocks (a virtual thread pins its carrier meanwhile); a {@link #close()}
+     * from another thread takes effect when the wait returns.
+     *
+     * @return true when ready, false when the timeout passed first
+     */
+    public final boolean awaitReadable(Duration timeout) throws IOException {
+        return await(POLLIN, timeout);
+    }
+
+    /**
+     * Waits until this fd is writable (or hung up, or in error), at most {@code timeout}.
+     *
+     * @return true when ready, false when the timeout passed first
+     * @see #awaitReadable(Duration)
+     */
+    public final boolean awaitWritable(Duration timeout) throws IOException {
+        return await(POLLOUT, timeout);
+    }
+
+    private boolean await(int events, Duration timeout) throws IOException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("a timeout is zero or more, not " + timeout);
+        }
+        long deadline = System.nanoTime() + saturatedNanos(timeout);
+        int fd = acquire();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(Structs.POLLFD);
+            pollfd.set(ValueLayout.JAVA_INT, Structs.POLLFD_FD, fd);
+            pollfd.set(ValueLayout.JAVA_SHORT, Structs.POLLFD_EVENTS, (short) events);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                // round up, so that the wait is at least as long as asked
+                int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (left + 999_999) / 1_000_000));
+                if (LibC.poll(pollfd, 1, millis) > 0) {
+                    int revents = pollfd.get(ValueLayout.JAVA_SHORT, Structs.POLLFD_REVENTS);
+                    if ((revents & POLLNVAL) != 0) {
+                        throw new IllegalStateException("poll reports " + describe() + " as not open (POLLNVAL)");
+                    }
+                    return true;
+                }
+                if (deadline - System.nanoTime() <= 0) {
+                    return false;
+                }
+            }
+        } finally {
+            release();
+        }
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2;
+        }
     }
 
     // ---- signal-driven I/O ----------------------------------------------------------------------

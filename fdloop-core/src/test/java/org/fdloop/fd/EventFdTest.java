@@ -91,6 +91,18 @@ class EventFdTest {
     }
 
     @Test
+    void awaitReadableReturnsWhenWrittenAndTimesOutWhenNot() throws Exception {
+        try (EventFd e = EventFd.open()) {
+            assertThat(e.awaitReadable(java.time.Duration.ofMillis(20))).as("nothing written").isFalse();
+            assertThat(e.awaitWritable(java.time.Duration.ZERO)).as("a zero counter has room").isTrue();
+            e.write(1);
+            assertThat(e.awaitReadable(Ready.PATIENCE)).isTrue();
+            assertThatThrownBy(() -> e.awaitReadable(java.time.Duration.ofSeconds(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zero or more");
+        }
+    }
+
+    @Test
     void createdNonBlockingAndCloseOnExec() throws Exception {
         try (EventFd e = EventFd.open()) {
             assertThat(e.isNonBlocking()).isTrue();
