@@ -395,8 +395,8 @@ public final class LibC {
         }
     }
 
-    /** inotify_rm_watch(2). */
-    public static void inotifyRmWatch(int fd, int wd) throws LinuxException {
+    /** inotify_rm_watch(2); {@code what} names the instance and wd for the error message. */
+    public static void inotifyRmWatch(int fd, int wd, String what) throws LinuxException {
         MemorySegment errno = errnoSlot();
         int r;
         try {
@@ -404,7 +404,7 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("inotify_rm_watch", t);
         }
-        check(r, errno, "inotify_rm_watch(wd " + wd + ")");
+        check(r, errno, what);
     }
 
     /** epoll_create1(2). */
