@@ -358,8 +358,8 @@ public final class LibC {
         check(r, errno, "clock_settime(clock " + clock + ")");
     }
 
-    /** signalfd(2) with a glibc {@link Structs#SIGSET}; {@code fd} -1 creates a new one. */
-    public static int signalfd(int fd, MemorySegment mask, int flags) throws LinuxException {
+    /** signalfd(2) with a glibc {@link Structs#SIGSET}; {@code fd} -1 creates a new one; {@code what} names it for the error. */
+    public static int signalfd(int fd, MemorySegment mask, int flags, String what) throws LinuxException {
         MemorySegment errno = errnoSlot();
         int r;
         try {
@@ -367,7 +367,7 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("signalfd", t);
         }
-        return check(r, errno, "signalfd(" + fd + ")");
+        return check(r, errno, what);
     }
 
     /** inotify_init1(2). */
