@@ -455,11 +455,11 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("pidfd_open", t);
         }
-        return check((int) r, errno, "pidfd_open(" + pid + ")");
+        return check((int) r, errno, "pidfd_open(pid " + pid + ")");
     }
 
-    /** pidfd_send_signal(2) without a siginfo: the signal arrives as from kill(2). */
-    public static void pidfdSendSignal(int pidfd, int signal, long pid) throws LinuxException {
+    /** pidfd_send_signal(2) without a siginfo (it arrives as from kill(2)); {@code what} names it for the error. */
+    public static void pidfdSendSignal(int pidfd, int signal, String what) throws LinuxException {
         MemorySegment errno = errnoSlot();
         long r;
         try {
@@ -467,7 +467,7 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("pidfd_send_signal", t);
         }
-        check((int) r, errno, "pidfd_send_signal(pid " + pid + ", signal " + signal + ")");
+        check((int) r, errno, what);
     }
 
     // ---- terminals ----------------------------------------------------------------------------
