@@ -223,19 +223,22 @@ public class Fd implements AutoCloseable {
      * that neither blocks nor handles it.
      *
      * @param ownerTid a thread of this process, {@link OsThread#currentId()} for the caller
+     * @throws IllegalArgumentException when no thread of this process has id {@code ownerTid}
+     * @throws IllegalStateException when the owner neither blocks nor handles {@code signal}, or
+     *     this Fd is closed
      */
     public final void enableAsync(Signal signal, int ownerTid) throws IOException {
         Objects.requireNonNull(signal, "signal");
         if (ownerTid <= 0) {
             throw new IllegalArgumentException("ownerTid must be a thread id (OsThread.currentId()), not " + ownerTid);
         }
-        if (!SignalSet.blockedInThread(ownerTid).contains(signal) && !SignalSet.handledByProcess().contains(signal)) {
-            throw new IllegalStateException("thread " + ownerTid + " neither blocks nor handles " + signal.name()
-                    + ": its default action would end the JVM on the first event. Block it in that thread first: "
-                    + "SignalSet.of(" + signal.name() + ").block()");
-        }
         int fd = acquire();
         try {
+            if (!SignalSet.blockedInThread(ownerTid).contains(signal) && !SignalSet.handledByProcess().contains(signal)) {
+                throw new IllegalStateException("thread " + ownerTid + " neither blocks nor handles " + signal.name()
+                        + ": its default action would end the JVM on the first event. Block it in that thread first: "
+                        + "SignalSet.of(" + signal.name() + ").block()");
+            }
             String what = "fcntl(" + describe() + ", ";
             LibC.fcntl(fd, F_SETSIG, signal.number(), what + "F_SETSIG, " + signal.name() + ")");
             try (Arena arena = Arena.ofConfined()) {

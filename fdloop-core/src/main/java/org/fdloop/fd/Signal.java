@@ -2,6 +2,7 @@ package org.fdloop.fd;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Objects;
 import org.fdloop.internal.linux.Constants;
 import org.fdloop.internal.linux.LibC;
 
@@ -30,35 +31,65 @@ public final class Signal implements Comparable<Signal> {
         }
     }
 
+    /** SIGHUP: hangup of the controlling terminal, or a daemon's "reload" request. */
     public static final Signal HUP = of(Constants.SIGHUP);
+    /** SIGINT: interrupt from the keyboard (Ctrl-C). */
     public static final Signal INT = of(Constants.SIGINT);
+    /** SIGQUIT: quit from the keyboard (Ctrl-\); the JVM prints a thread dump. */
     public static final Signal QUIT = of(Constants.SIGQUIT);
+    /** SIGILL: illegal instruction. */
     public static final Signal ILL = of(Constants.SIGILL);
+    /** SIGTRAP: trace or breakpoint trap. */
     public static final Signal TRAP = of(Constants.SIGTRAP);
+    /** SIGABRT: abort(3). */
     public static final Signal ABRT = of(Constants.SIGABRT);
+    /** SIGBUS: bad memory access, such as past the end of a truncated mapped file; HotSpot handles it. */
     public static final Signal BUS = of(Constants.SIGBUS);
+    /** SIGFPE: arithmetic error. */
     public static final Signal FPE = of(Constants.SIGFPE);
+    /** SIGKILL: kill; cannot be caught, blocked or ignored. */
     public static final Signal KILL = of(Constants.SIGKILL);
+    /** SIGUSR1: user-defined signal 1. */
     public static final Signal USR1 = of(Constants.SIGUSR1);
+    /** SIGSEGV: invalid memory reference; HotSpot handles it itself. */
     public static final Signal SEGV = of(Constants.SIGSEGV);
+    /** SIGUSR2: user-defined signal 2; HotSpot handles it, leave it alone. */
     public static final Signal USR2 = of(Constants.SIGUSR2);
+    /** SIGPIPE: write to a pipe or socket with no reader; HotSpot handles it. */
     public static final Signal PIPE = of(Constants.SIGPIPE);
+    /** SIGALRM: timer signal from alarm(2). */
     public static final Signal ALRM = of(Constants.SIGALRM);
+    /** SIGTERM: termination request; the JVM runs its shutdown hooks. */
     public static final Signal TERM = of(Constants.SIGTERM);
+    /** SIGCHLD: a child stopped, continued or exited. */
     public static final Signal CHLD = of(Constants.SIGCHLD);
+    /** SIGCONT: continue if stopped. */
     public static final Signal CONT = of(Constants.SIGCONT);
+    /** SIGSTOP: stop the process; cannot be caught, blocked or ignored. */
     public static final Signal STOP = of(Constants.SIGSTOP);
+    /** SIGTSTP: stop typed at the terminal (Ctrl-Z). */
     public static final Signal TSTP = of(Constants.SIGTSTP);
+    /** SIGTTIN: terminal input for a background process. */
     public static final Signal TTIN = of(Constants.SIGTTIN);
+    /** SIGTTOU: terminal output from a background process. */
     public static final Signal TTOU = of(Constants.SIGTTOU);
+    /** SIGURG: urgent data on a socket. */
     public static final Signal URG = of(Constants.SIGURG);
+    /** SIGXCPU: CPU time limit exceeded. */
     public static final Signal XCPU = of(Constants.SIGXCPU);
+    /** SIGXFSZ: file size limit exceeded; HotSpot handles it. */
     public static final Signal XFSZ = of(Constants.SIGXFSZ);
+    /** SIGVTALRM: virtual alarm clock. */
     public static final Signal VTALRM = of(Constants.SIGVTALRM);
+    /** SIGPROF: profiling timer expired. */
     public static final Signal PROF = of(Constants.SIGPROF);
+    /** SIGWINCH: the terminal window was resized. */
     public static final Signal WINCH = of(Constants.SIGWINCH);
+    /** SIGIO: I/O is possible on a descriptor (signal-driven I/O); also SIGPOLL. */
     public static final Signal IO = of(Constants.SIGIO);
+    /** SIGPWR: power failure. */
     public static final Signal PWR = of(Constants.SIGPWR);
+    /** SIGSYS: bad system call (seccomp). */
     public static final Signal SYS = of(Constants.SIGSYS);
 
     private final int number;
@@ -87,7 +118,7 @@ public final class Signal implements Comparable<Signal> {
      * @throws IllegalArgumentException when SIGRTMIN+offset passes SIGRTMAX
      */
     public static Signal realtime(int offset) {
-        if (offset < 0 || RTMIN + offset > RTMAX) {
+        if (offset < 0 || offset > RTMAX - RTMIN) {
             throw new IllegalArgumentException("SIGRTMIN+" + offset + " does not exist: offsets run from 0 to " + (RTMAX - RTMIN));
         }
         return BY_NUMBER[RTMIN + offset];
@@ -100,12 +131,16 @@ public final class Signal implements Comparable<Signal> {
      * @throws IllegalArgumentException for anything else, saying what is accepted
      */
     public static Signal parse(String text) {
-        String s = text == null ? "" : text.trim().toUpperCase(Locale.ROOT);
+        Objects.requireNonNull(text, "text");
+        String s = text.trim().toUpperCase(Locale.ROOT);
         if (s.startsWith("SIG")) {
             s = s.substring(3);
         }
         try {
-            if (!s.isEmpty() && s.chars().allMatch(Character::isDigit)) {
+            if (isNumber(s)) {
+                if (s.length() > 9) {
+                    throw new IllegalArgumentException("a signal number is from 1 to " + MAX_NUMBER + ", not " + s);
+                }
                 return of(Integer.parseInt(s));
             }
             if (s.startsWith("RTMIN")) {
@@ -113,6 +148,10 @@ public final class Signal implements Comparable<Signal> {
             }
             if (s.startsWith("RTMAX")) {
                 int below = s.length() == 5 ? 0 : offset(s.substring(5), '-');
+                if (below > RTMAX - RTMIN) {
+                    throw new IllegalArgumentException("SIGRTMAX-" + below + " does not exist: SIGRTMAX-n runs from n = 0 to "
+                            + (RTMAX - RTMIN));
+                }
                 return realtime(RTMAX - RTMIN - below);
             }
         } catch (IllegalArgumentException e) {
@@ -133,11 +172,21 @@ public final class Signal implements Comparable<Signal> {
                 + "': use a name such as USR1 or SIGUSR1, RTMIN+2, or a number from 1 to " + MAX_NUMBER);
     }
 
+    /** The offset in "+3" after RTMIN, or in "-1" after RTMAX. */
     private static int offset(String rest, char sign) {
-        if (rest.length() < 2 || rest.charAt(0) != sign || !rest.substring(1).chars().allMatch(Character::isDigit)) {
-            throw new IllegalArgumentException("expected " + sign + " and a number after the name");
+        String name = sign == '+' ? "RTMIN" : "RTMAX";
+        if (rest.length() < 2 || rest.charAt(0) != sign || !isNumber(rest.substring(1))) {
+            throw new IllegalArgumentException("write " + name + sign + "n, as in " + name + sign + "2");
+        }
+        if (rest.length() > 10) {
+            throw new IllegalArgumentException("SIG" + name + rest + " does not exist: SIG" + name + sign + "n runs from n = 0 to "
+                    + (RTMAX - RTMIN));
         }
         return Integer.parseInt(rest.substring(1));
+    }
+
+    private static boolean isNumber(String s) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     private static String nameOf(int n) {
@@ -172,8 +221,15 @@ public final class Signal implements Comparable<Signal> {
         return number >= RTMIN && number <= RTMAX;
     }
 
-    /** Sends this signal to one thread of this process (tgkill). */
+    /**
+     * Sends this signal to one thread of this process (tgkill).
+     *
+     * @param tid the kernel's thread id, {@link OsThread#currentId()} for the caller
+     */
     public void sendToThread(int tid) throws IOException {
+        if (tid <= 0) {
+            throw new IllegalArgumentException("a thread id is a positive number (OsThread.currentId()), not " + tid);
+        }
         LibC.tgkill(LibC.getpid(), tid, number);
     }
 

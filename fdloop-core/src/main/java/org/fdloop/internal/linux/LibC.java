@@ -358,8 +358,8 @@ public final class LibC {
         check(r, errno, "clock_settime(clock " + clock + ")");
     }
 
-    /** signalfd(2) with a glibc {@link Structs#SIGSET}; {@code fd} -1 creates a new one. */
-    public static int signalfd(int fd, MemorySegment mask, int flags) throws LinuxException {
+    /** signalfd(2) with a glibc {@link Structs#SIGSET}; {@code fd} -1 creates a new one; {@code what} names it for the error. */
+    public static int signalfd(int fd, MemorySegment mask, int flags, String what) throws LinuxException {
         MemorySegment errno = errnoSlot();
         int r;
         try {
@@ -367,7 +367,7 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("signalfd", t);
         }
-        return check(r, errno, "signalfd(" + fd + ")");
+        return check(r, errno, what);
     }
 
     /** inotify_init1(2). */
@@ -455,11 +455,11 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("pidfd_open", t);
         }
-        return check((int) r, errno, "pidfd_open(" + pid + ")");
+        return check((int) r, errno, "pidfd_open(pid " + pid + ")");
     }
 
-    /** pidfd_send_signal(2) without a siginfo: the signal arrives as from kill(2). */
-    public static void pidfdSendSignal(int pidfd, int signal, long pid) throws LinuxException {
+    /** pidfd_send_signal(2) without a siginfo (it arrives as from kill(2)); {@code what} names it for the error. */
+    public static void pidfdSendSignal(int pidfd, int signal, String what) throws LinuxException {
         MemorySegment errno = errnoSlot();
         long r;
         try {
@@ -467,7 +467,7 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("pidfd_send_signal", t);
         }
-        check((int) r, errno, "pidfd_send_signal(pid " + pid + ", signal " + signal + ")");
+        check((int) r, errno, what);
     }
 
     // ---- terminals ----------------------------------------------------------------------------

@@ -1,0 +1,94 @@
+package org.fdloop.fd;
+
+import static org.fdloop.internal.linux.Constants.*;
+
+import java.io.IOException;
+import java.util.Objects;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.LibC;
+
+/**
+ * A pidfd (pidfd_open(2)): a file descriptor that refers to one process, whatever its pid is
+ * later reused for.
+ *
+ * <p>The fd becomes readable when the process exits. It is a wake-up only: fdloop never reaps
+ * the process (no waitid), because for a child started with {@link ProcessBuilder} the JDK's
+ * reaper does that, and {@link Process#exitValue()} reads the status it collected. Once the
+ * fd is readable, read the exit status from the {@link Process}. {@link #sendSignal(Signal)}
+ * signals exactly this process, never a later one that got its pid.
+ */
+public final class PidFd extends Fd {
+    private final long pid;
+
+    private PidFd(int fd, long pid) {
+        super(fd, "pidfd (pid " + pid + ")");
+        this.pid = pid;
+    }
+
+    /**
+     * A pidfd for {@code process}.
+     *
+     * @throws LinuxException with errno ESRCH when the process has exited and been reaped (a
+     *     child that was waited for), or its pid belongs to another process by now
+     */
+    public static PidFd open(ProcessHandle process) throws IOException {
+        Objects.requireNonNull(process, "process");
+        long pid = process.pid();
+        PidFd pidFd = new PidFd(LibC.pidfdOpen(pid, 0), pid);
+        try {
+            // If the process was reaped just before pidfd_open, the pid may already name another
+            // process; ProcessHandle.isAlive() compares start times and notices. An unreaped
+            // zombie still counts as alive, and its pidfd is readable at once, as it should be.
+            if (!process.isAlive()) {
+                throw Errno.exception("pidfd_open(pid " + pid + ")", ESRCH);
+            }
+            pidFd.makeNonBlockingAndCloseOnExec();
+            return pidFd;
+        } catch (IOException | RuntimeException e) {
+            pidFd.close();
+            throw e;
+        }
+    }
+
+    /*
+     * pidfd_open(2) always sets O_CLOEXEC, and O_NONBLOCK matters only to waitid(P_PIDFD), which
+     * fdloop never calls; both are set here anyway to keep the rule that every fd fdloop
+     * creates has them, with flags 0 so that kernels before 5.10 (no PIDFD_NONBLOCK) work.
+     */
+    private void makeNonBlockingAndCloseOnExec() throws IOException {
+        int fd = acquire();
+        try {
+            String what = "fcntl(" + describe() + ", ";
+            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
+            if ((flags & O_NONBLOCK) == 0) {
+                LibC.fcntl(fd, F_SETFL, flags | O_NONBLOCK, what + "F_SETFL, O_NONBLOCK)");
+            }
+            int fdFlags = LibC.fcntl(fd, F_GETFD, 0, what + "F_GETFD)");
+            if ((fdFlags & FD_CLOEXEC) == 0) {
+                LibC.fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC, what + "F_SETFD, FD_CLOEXEC)");
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /** The process id this pidfd was opened for. */
+    public long pid() {
+        return pid;
+    }
+
+    /**
+     * Sends {@code signal} to the process (pidfd_send_signal(2)); it arrives as from kill(2).
+     *
+     * @throws LinuxException with errno ESRCH when the process has exited and been reaped
+     */
+    public void sendSignal(Signal signal) throws IOException {
+        Objects.requireNonNull(signal, "signal");
+        int fd = acquire();
+        try {
+            LibC.pidfdSendSignal(fd, signal.number(), "pidfd_send_signal(" + describe() + ", " + signal.name() + ")");
+        } finally {
+            release();
+        }
+    }
+}
