@@ -69,6 +69,14 @@ public class StreamFd extends Fd {
     }
 
     /**
+     * The exception for a write of {@code count} bytes that failed with {@code errno}; a subclass
+     * gives a better hint where it knows more (a device opened read-only).
+     */
+    LinuxException writeFailed(int errno, int count) {
+        return Errno.exception("write(" + describe() + ", " + count + " bytes)", errno);
+    }
+
+    /**
      * Writes from {@code src} from its position, at most its remaining bytes.
      *
      * @return bytes written; 0 when the fd cannot take any now
@@ -92,7 +100,7 @@ public class StreamFd extends Fd {
                 return 0;
             }
             if (n < 0) {
-                throw Errno.exception("write(" + describe() + ", " + src.remaining() + " bytes)", (int) -n);
+                throw writeFailed((int) -n, src.remaining());
             }
             src.position(src.position() + (int) n);
             return (int) n;

@@ -3,6 +3,8 @@ package org.fdloop.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -17,17 +19,33 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Fails a test class that leaves more entries in /proc/self/fd than it found.
  *
  * <p>Descriptors of .jar files are left out: the JVM opens a library's jar when it loads the
- * first class from it, which can happen during any test class. So is the listing's own
- * directory stream.
+ * first class from it, which can happen during any test class. The JDK's other descriptors that
+ * live as long as the JVM are opened before the first snapshot (see {@link #openJdkDescriptors}).
  */
 public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoFdLeaks.class);
 
+    static {
+        openJdkDescriptors();
+    }
+
+    /**
+     * The JDK opens some descriptors lazily, once, and keeps them for the JVM's life: SecureRandom's
+     * /dev/random and /dev/urandom (NativePRNG; @TempDir and Files.createTempFile use it) and NIO's
+     * pre-close socket (at the first close of a socket channel). Opening them here keeps them out of
+     * the leaks of whichever test class would happen to open them first.
+     */
+    private static void openJdkDescriptors() {
+        new SecureRandom().nextLong();
+        try {
+            SocketChannel.open().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("opening the JDK's own descriptors", e);
+        }
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
-        // @TempDir names come from SecureRandom, whose NativePRNG opens /dev/random and /dev/urandom
-        // once and keeps them for the JVM's lifetime: open them before the snapshot, not during the class.
-        new SecureRandom().nextBytes(new byte[8]);
         context.getStore(NS).put("before", openFds());
     }
 
@@ -43,16 +61,16 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
     /** The open descriptors of this process and what they point to, jar files left out. */
     public static Map<Integer, String> openFds() throws IOException {
         Map<Integer, String> fds = new TreeMap<>();
-        String self = "/proc/" + ProcessHandle.current().pid() + "/fd"; // this listing's own directory stream
+        String listing = "/proc/" + ProcessHandle.current().pid() + "/fd"; // this listing's own descriptors
         try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String target;
                 try {
                     target = Files.readSymbolicLink(entry).toString();
                 } catch (IOException e) {
-                    continue; // the directory stream's own fd, already closed
+                    continue; // closed since it was listed
                 }
-                if (!target.endsWith(".jar") && !target.equals(self)) {
+                if (!target.endsWith(".jar") && !target.equals(listing)) {
                     fds.put(Integer.parseInt(entry.getFileName().toString()), target);
                 }
             }

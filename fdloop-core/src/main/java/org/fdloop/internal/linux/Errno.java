@@ -36,6 +36,11 @@ public final class Errno {
         return new LinuxException(call, errno, name(errno), meaning(errno), hint(call, errno));
     }
 
+    /** The exception for {@code call} failing with errno, with a hint that only the caller can give. */
+    public static LinuxException exception(String call, int errno, String hint) {
+        return new LinuxException(call, errno, name(errno), meaning(errno), hint);
+    }
+
     private static String hint(String call, int errno) {
         String function = call.indexOf('(') < 0 ? call : call.substring(0, call.indexOf('('));
         return switch (errno) {

@@ -1,0 +1,122 @@
+package org.fdloop.fd;
+
+import static org.fdloop.internal.linux.Constants.*;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.fdloop.internal.linux.LibC;
+
+/**
+ * The master side of a pseudoterminal (pty(7)): what this process writes here the slave reads
+ * as typed input, and what the slave writes this process reads here. Between them sits the
+ * slave's line discipline, set by {@link #setMode} and {@link #setEcho}: termios calls on the
+ * master apply to the slave's settings.
+ *
+ * <p>Opened with posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC), made O_NONBLOCK, then grantpt and
+ * unlockpt. A new pty is in the kernel's default mode: canonical, echo on, CR/NL translation on.
+ *
+ * <p>Once every descriptor of the slave is closed, Linux fails reads of the master with EIO
+ * after the data left; {@link #read} returns -1 (end of stream) for it, and the master is
+ * reported hung up (POLLHUP). Opening the slave again makes the master live again, so -1 here
+ * means "no slave open now". Before the slave is first opened, a read returns 0.
+ */
+public final class Pty extends StreamFd {
+
+    /** The line discipline's input mode. */
+    public enum Mode {
+        /**
+         * cfmakeraw(3): every byte is readable as it arrives (VMIN 1, VTIME 0), no echo, no
+         * signal characters, no input or output translation, 8-bit characters.
+         */
+        RAW,
+        /**
+         * ICANON, ECHO and ISIG on: input is readable a line at a time, at '\n', VEOL or VEOF
+         * (^D); the line can be edited before; ^C sends SIGINT to the slave's foreground process
+         * group; input is echoed. Only these flags are set: the CR/NL translations that
+         * {@link #RAW} turned off (ICRNL, OPOST) stay off.
+         */
+        CANONICAL
+    }
+
+    private final Path slavePath;
+    /** Serializes the read-modify-write termios changes of this pty. */
+    private final Object termiosLock = new Object();
+
+    private Pty(int fd, Path slavePath) {
+        super(fd, "pty master");
+        this.slavePath = slavePath;
+    }
+
+    /** A new pseudoterminal; open its slave with {@link #openSlave()}. */
+    public static Pty open() throws IOException {
+        int fd = LibC.posixOpenpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        try {
+            String what = "fcntl(pty master " + fd + ", ";
+            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
+            LibC.fcntl(fd, F_SETFL, flags | O_NONBLOCK, what + "F_SETFL, O_NONBLOCK)");
+            LibC.grantpt(fd);
+            LibC.unlockpt(fd);
+            return new Pty(fd, Path.of(LibC.ptsname(fd)));
+        } catch (IOException | RuntimeException e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    /** The slave's device file, {@code /dev/pts/N} (ptsname(3)). It exists while this master is open. */
+    public Path slavePath() {
+        return slavePath;
+    }
+
+    /**
+     * Opens a new descriptor of the slave (O_RDWR|O_NOCTTY|O_NONBLOCK|O_CLOEXEC): what a program
+     * running "in" the terminal reads and writes. Each call opens another descriptor.
+     *
+     * @throws IllegalStateException if this master is closed (its slave number may be reused)
+     */
+    public DeviceFile openSlave() throws IOException {
+        acquire(); // the master stays open meanwhile, so /dev/pts/N stays ours
+        try {
+            return DeviceFile.open(slavePath, DeviceFile.Access.READ_WRITE, "pty slave " + slavePath);
+        } finally {
+            release();
+        }
+    }
+
+    /** Sets the slave's input mode (tcsetattr, TCSANOW). */
+    public void setMode(Mode mode) throws IOException {
+        Objects.requireNonNull(mode, "mode");
+        synchronized (termiosLock) {
+            switch (mode) {
+                case RAW -> Termios.setRaw(this);
+                case CANONICAL -> Termios.setCanonical(this);
+            }
+        }
+    }
+
+    /** The slave's input mode: {@link Mode#CANONICAL} when ICANON is on, else {@link Mode#RAW}. */
+    public Mode mode() throws IOException {
+        return Termios.isCanonical(this) ? Mode.CANONICAL : Mode.RAW;
+    }
+
+    /** Turns the slave's echo (ECHO) on or off: whether what is written here comes back here. */
+    public void setEcho(boolean echo) throws IOException {
+        synchronized (termiosLock) {
+            Termios.setEcho(this, echo);
+        }
+    }
+
+    /** Whether the slave echoes its input (ECHO). */
+    public boolean isEcho() throws IOException {
+        return Termios.isEcho(this);
+    }
+
+    @Override
+    int readFailed(int errno) throws LinuxException {
+        if (errno == EIO) {
+            return -1; // every slave descriptor is closed: Linux's end of stream for a pty master
+        }
+        return super.readFailed(errno);
+    }
+}

@@ -1,0 +1,30 @@
+package org.fdloop.testing;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.fdloop.fd.StreamFd;
+
+/** Reading what a stream fd delivers, waiting for it with {@link Ready}'s patience. */
+public final class Reads {
+    private Reads() {}
+
+    /**
+     * Reads until {@code count} bytes came, the stream ended, or nothing came for
+     * {@link Ready#PATIENCE}; returns the bytes read as ISO-8859-1 text (one char per byte).
+     */
+    public static String text(StreamFd fd, int count) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(count);
+        while (buffer.hasRemaining() && Ready.awaitReadable(fd)) {
+            if (fd.read(buffer) < 0) {
+                break;
+            }
+        }
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
+    }
+
+    /** The bytes of {@code text} (ISO-8859-1), ready to write. */
+    public static ByteBuffer bytes(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+}
