@@ -55,7 +55,9 @@ public final class Errno {
                             + Sysctl.read("fs.inotify.max_user_watches") + ")"
                     : null;
             case EPERM -> function.equals("epoll_ctl")
-                    ? "epoll cannot wait on regular files and directories: they are always ready; read them directly, or watch them with Inotify"
+                    ? "epoll cannot wait on this file: regular files and directories are always ready (read them directly, "
+                            + "or watch them with Inotify), and so are devices without a poll method such as /dev/null, "
+                            + "/dev/zero, /dev/urandom and block devices"
                     : null;
             case ESRCH -> function.startsWith("pidfd") ? "the process has exited and been reaped" : "no such process";
             case ENXIO -> function.equals("open") ? "no process has this FIFO open for reading yet; open the reading end first" : null;
