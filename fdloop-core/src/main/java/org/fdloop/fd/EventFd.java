@@ -98,20 +98,14 @@ public final class EventFd extends Fd {
      *     when the counter is 0: nothing is ready
      */
     public long read() throws IOException {
-        int fd = acquire();
-        try {
-            MemorySegment word = ThreadScratch.get().word;
-            long n = LibC.read(fd, word, 8);
-            if (n == 8) {
-                return word.get(JAVA_LONG, 0);
-            }
-            if (n == -EAGAIN) {
-                return 0;
-            }
-            throw n < 0 ? Errno.exception("read(" + describe() + ")", (int) -n)
-                        : new IOException("read(" + describe() + ") returned " + n + " bytes of 8");
-        } finally {
-            release();
+        MemorySegment word = ThreadScratch.get().word;
+        int errno = readRecord(word, 8);
+        if (errno == 0) {
+            return word.get(JAVA_LONG, 0);
         }
+        if (errno == EAGAIN) {
+            return 0;
+        }
+        throw readError(errno);
     }
 }

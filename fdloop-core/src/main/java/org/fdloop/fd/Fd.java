@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
+import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.Structs;
 
@@ -146,6 +147,36 @@ public class Fd implements AutoCloseable {
     /** How this fd is named in error messages: {@code "eventfd 7"}. */
     protected final String describe() {
         return kind + " " + number;
+    }
+
+    // ---- fixed-size records: eventfd and timerfd counters, signalfd_siginfo -----------------------
+
+    /**
+     * Reads one record of exactly {@code size} bytes into {@code into}, as eventfd (8), timerfd (8)
+     * and signalfd (128) deliver them.
+     *
+     * @return 0 when the record was read, else the errno (EAGAIN when nothing is ready) for the
+     *     caller to interpret; see {@link #readError(int)}
+     */
+    final int readRecord(MemorySegment into, int size) throws IOException {
+        int fd = acquire();
+        try {
+            long n = LibC.read(fd, into, size);
+            if (n == size) {
+                return 0;
+            }
+            if (n < 0) {
+                return (int) -n;
+            }
+            throw new IOException("read(" + describe() + ") returned " + n + " bytes of a " + size + "-byte record");
+        } finally {
+            release();
+        }
+    }
+
+    /** The exception for a {@link #readRecord} that failed with {@code errno}. */
+    final LinuxException readError(int errno) {
+        return Errno.exception("read(" + describe() + ")", errno);
     }
 
     // ---- waiting for one fd ---------------------------------------------------------------------

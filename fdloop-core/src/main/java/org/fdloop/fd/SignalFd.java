@@ -74,21 +74,15 @@ public final class SignalFd extends Fd {
      *     calling thread (nothing is ready)
      */
     public SignalInfo read() throws IOException {
-        int fd = acquire();
-        try {
-            MemorySegment record = ThreadScratch.get().record;
-            long n = LibC.read(fd, record, 128);
-            if (n == 128) {
-                return SignalInfo.from(record);
-            }
-            if (n == -EAGAIN) {
-                return null;
-            }
-            throw n < 0 ? Errno.exception("read(" + describe() + ")", (int) -n)
-                        : new IOException("read(" + describe() + ") returned " + n + " bytes of 128");
-        } finally {
-            release();
+        MemorySegment record = ThreadScratch.get().record;
+        int errno = readRecord(record, 128);
+        if (errno == 0) {
+            return SignalInfo.from(record);
         }
+        if (errno == EAGAIN) {
+            return null;
+        }
+        throw readError(errno);
     }
 
     private static void checkSignals(SignalSet signals) {

@@ -202,24 +202,18 @@ public final class TimerFd extends Fd {
      *     clock was set (read(2) failed with ECANCELED)
      */
     public long readExpirations() throws IOException {
-        int fd = acquire();
-        try {
-            MemorySegment word = ThreadScratch.get().word;
-            long n = LibC.read(fd, word, 8);
-            if (n == 8) {
-                return word.get(JAVA_LONG, 0);
-            }
-            if (n == -EAGAIN) {
-                return 0;
-            }
-            if (n == -ECANCELED) {
-                return CLOCK_WAS_SET;
-            }
-            throw n < 0 ? Errno.exception("read(" + describe() + ")", (int) -n)
-                        : new IOException("read(" + describe() + ") returned " + n + " bytes of 8");
-        } finally {
-            release();
+        MemorySegment word = ThreadScratch.get().word;
+        int errno = readRecord(word, 8);
+        if (errno == 0) {
+            return word.get(JAVA_LONG, 0);
         }
+        if (errno == EAGAIN) {
+            return 0;
+        }
+        if (errno == ECANCELED) {
+            return CLOCK_WAS_SET;
+        }
+        throw readError(errno);
     }
 
     private static void checkInterval(Duration interval) {
