@@ -7,5 +7,7 @@
  * {@code --enable-native-access=org.fdloop} (or {@code ALL-UNNAMED} on the class path).
  */
 module org.fdloop {
+    exports org.fdloop;
     exports org.fdloop.fd;
+    exports org.fdloop.backend;
 }

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
+import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.Structs;
@@ -42,6 +43,17 @@ public class Fd implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        FdAccess.install(new FdAccess() {
+            @Override
+            public int pin(Fd fd) {
+                return fd.acquire();
+            }
+
+            @Override
+            public void unpin(Fd fd) {
+                fd.release();
+            }
+        });
     }
 
     /** The sign bit of {@link #state}: set once close() was called. */

@@ -67,6 +67,11 @@ public final class LibC {
     private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CTL = bind("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle EPOLL_WAIT = bind("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    // glibc 2.35+; null where libc lacks it (the kernel may still lack it: ENOSYS before Linux 5.11)
+    private static final MethodHandle EPOLL_PWAIT2 = LOOKUP.find("epoll_pwait2")
+            .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS),
+                    CAPTURE_ERRNO))
+            .orElse(null);
     private static final MethodHandle SYSCALL2 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle SYSCALL4 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
@@ -444,6 +449,37 @@ public final class LibC {
             return 0;
         }
         return check(r, errno, "epoll_wait(" + epfd + ")");
+    }
+
+    /** Whether libc has epoll_pwait2 (the kernel may still answer ENOSYS). */
+    public static boolean hasEpollPwait2() {
+        return EPOLL_PWAIT2 != null;
+    }
+
+    /**
+     * epoll_pwait2(2): waits with a nanosecond {@link Structs#TIMESPEC} timeout (NULL: forever).
+     * Returns the number of events, 0 when a signal interrupted the wait, or -errno (ENOSYS on
+     * kernels before 5.11); other failures throw.
+     */
+    public static int epollPwait2(int epfd, MemorySegment events, int maxEvents, MemorySegment timeout) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) EPOLL_PWAIT2.invokeExact(errno, epfd, events, maxEvents, timeout, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw unexpected("epoll_pwait2", t);
+        }
+        if (r >= 0) {
+            return r;
+        }
+        int e = errno(errno);
+        if (e == EINTR) {
+            return 0;
+        }
+        if (e == Constants.ENOSYS) {
+            return -e;
+        }
+        throw Errno.exception("epoll_pwait2(" + epfd + ")", e);
     }
 
     /** pidfd_open(2), through syscall(2) so that it works with any glibc. */

@@ -1,0 +1,717 @@
+package org.fdloop;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.fdloop.backend.Backend;
+import org.fdloop.backend.Poller;
+import org.fdloop.fd.EventFd;
+import org.fdloop.fd.Fd;
+import org.fdloop.internal.FdAccess;
+
+/**
+ * One thread, one poller, every kind of source: fds, timers, tasks from other threads, hooks.
+ *
+ * <pre>{@code
+ * try (EventLoop loop = EventLoop.open()) {
+ *     loop.onIo(pipe.readEnd(), IoSource.READABLE, (source, events) -> ...);
+ *     loop.scheduleAtFixedRate(Duration.ZERO, Duration.ofSeconds(1), timer -> ...);
+ *     loop.run();                       // until stop(), or until no source is left
+ * }
+ * }</pre>
+ *
+ * <h2>Threads</h2>
+ * A loop belongs to one platform thread: the one that opened it, until {@link #start()} hands
+ * it to a thread of its own. Everything else throws {@link IllegalStateException} when called
+ * from another thread, except the methods documented as thread-safe: {@link #execute},
+ * the {@code schedule} methods, {@link TimerSource#cancel()}, {@link #stop()},
+ * {@link #inLoopThread()} and {@link #stats()}. Other threads wake the loop through an eventfd,
+ * with one write per batch of tasks while the loop sleeps and none while it is awake.
+ *
+ * <h2>Guarantees</h2>
+ * A source closed in any handler gets no further event, even one already reported in the same
+ * batch (each registration's epoll token carries a slot index and a generation). A handler that
+ * throws goes to the {@link ErrorHandler}; the loop keeps running. EINTR never reaches a
+ * handler. Timers never fire early. Steady-state dispatch allocates nothing.
+ */
+public final class EventLoop implements AutoCloseable {
+    /** The token of the loop's own wake-up eventfd. */
+    private static final long WAKE_TOKEN = -1L;
+    private static final int AWAKE = 0;
+    private static final int SLEEPING = 1;
+    private static final int WOKEN = 2;
+    /** Tasks run per iteration at most, so that a flood of execute() does not starve I/O. */
+    private static final int TASKS_PER_ITERATION = 4096;
+
+    private final Poller poller;
+    private final EventFd wakeFd;
+    private final ErrorHandler errorHandler;
+    private final String threadName;
+    private volatile Thread owner;
+
+    // sources by slot; a token is (generation << 32) | slot
+    private Source[] slots = new Source[64];
+    private int[] generations = new int[64];
+    private int[] freeSlots = new int[64];
+    private int freeCount;
+    private int slotsUsed;
+
+    private final TimerQueue timers = new TimerQueue();
+    private final List<HookSource> deferHooks = new ArrayList<>();
+    private final List<HookSource> postHooks = new ArrayList<>();
+    private final List<HookSource> exitHooks = new ArrayList<>();
+    private int liveSources;
+
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger wakeState = new AtomicInteger(AWAKE);
+    private volatile boolean stopRequested;
+    private volatile boolean running;
+    private volatile boolean closed;
+    /** The thread start() created, if any. */
+    private volatile Thread startedThread;
+
+    // the sources ready in this iteration and their events, in dispatch order
+    private Source[] pending = new Source[64];
+    private int[] pendingEvents = new int[64];
+    private int pendingCount;
+
+    // statistics (written on the loop thread only)
+    private long iterations;
+    private long eventsDispatched;
+    private long wakeups;
+    private long handlerNanos;
+    private long waitNanos;
+    private final long[] histogram = new long[64];
+    private long slowestNanos;
+    private String slowestName;
+
+    private EventLoop(Builder builder) throws IOException {
+        this.errorHandler = builder.errorHandler;
+        this.threadName = builder.threadName;
+        this.poller = builder.backend.open(builder.maxEventsPerPoll);
+        EventFd wake = null;
+        try {
+            wake = EventFd.open();
+            poller.add(FdAccess.get().pin(wake), IoSource.READABLE, WAKE_TOKEN);
+        } catch (IOException | RuntimeException e) {
+            if (wake != null) {
+                wake.close();
+            }
+            poller.close();
+            throw e;
+        }
+        this.wakeFd = wake;
+        this.owner = Thread.currentThread();
+    }
+
+    /** A loop with the defaults: epoll, errors printed to standard error. */
+    public static EventLoop open() throws IOException {
+        return builder().build();
+    }
+
+    /** A builder for a loop with another backend, error handler or thread name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options for a new loop. */
+    public static final class Builder {
+        private Backend backend = Backend.EPOLL;
+        private ErrorHandler errorHandler = ErrorHandler.PRINT;
+        private String threadName = "fdloop";
+        private int maxEventsPerPoll = 256;
+
+        private Builder() {}
+
+        /** How the loop waits for readiness (default {@link Backend#EPOLL}). */
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** Where handler failures go (default: printed to standard error). */
+        public Builder errorHandler(ErrorHandler errorHandler) {
+            this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+            return this;
+        }
+
+        /** The name of the thread {@link EventLoop#start()} creates (default "fdloop"). */
+        public Builder threadName(String threadName) {
+            this.threadName = Objects.requireNonNull(threadName, "threadName");
+            return this;
+        }
+
+        /** How many ready fds one wait reports at most (default 256); more wait for the next iteration. */
+        public Builder maxEventsPerPoll(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxEventsPerPoll is at least 1, not " + max);
+            }
+            this.maxEventsPerPoll = max;
+            return this;
+        }
+
+        /** Opens the loop; the calling thread owns it. */
+        public EventLoop build() throws IOException {
+            return new EventLoop(this);
+        }
+    }
+
+    // ---- threads ------------------------------------------------------------------------------
+
+    /** Whether the calling thread owns this loop. Thread-safe. */
+    public boolean inLoopThread() {
+        return Thread.currentThread() == owner;
+    }
+
+    void checkThread(String method) {
+        Thread current = Thread.currentThread();
+        if (current != owner) {
+            throw new IllegalStateException(method + "() was called from thread '" + current.getName()
+                    + "', but this loop belongs to thread '" + owner.getName()
+                    + "'; from other threads use execute(Runnable)");
+        }
+        if (closed) {
+            throw new IllegalStateException("the loop is closed");
+        }
+    }
+
+    /**
+     * Runs the loop in a new platform thread (named by the builder) until it stops; from now on
+     * that thread owns the loop. Returns the thread.
+     */
+    public Thread start() {
+        checkThread("start");
+        if (running) {
+            throw new IllegalStateException("the loop is running already");
+        }
+        Thread thread = Thread.ofPlatform().name(threadName).unstarted(() -> {
+            try {
+                run();
+            } catch (IOException e) {
+                errorHandler.handle(null, e);
+            }
+        });
+        owner = thread;
+        startedThread = thread;
+        thread.start();
+        return thread;
+    }
+
+    // ---- running --------------------------------------------------------------------------------
+
+    /**
+     * Runs until {@link #stop()} or until no source is left that keeps it going (enabled I/O
+     * sources and timers, pending defer hooks; post and exit hooks do not). Then runs the exit hooks.
+     */
+    public void run() throws IOException {
+        checkRunnable("run");
+        running = true;
+        try {
+            while (!stopRequested && (liveSources > 0 || !tasks.isEmpty())) {
+                iterate(-1);
+            }
+        } finally {
+            stopRequested = false;
+            running = false;
+            runExitHooks();
+        }
+    }
+
+    /**
+     * Runs one iteration: waits at most {@code timeout} for something to be ready (less when a
+     * timer is due sooner), dispatches it, and returns how many handlers ran.
+     */
+    public int runOnce(Duration timeout) throws IOException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("a timeout is zero or more, not " + timeout);
+        }
+        checkRunnable("runOnce");
+        running = true;
+        try {
+            return iterate(saturatedNanos(timeout));
+        } finally {
+            running = false;
+        }
+    }
+
+    private void checkRunnable(String method) {
+        checkThread(method);
+        if (running) {
+            throw new IllegalStateException(method + "() from inside a handler: the loop is running already");
+        }
+        if (Thread.currentThread().isVirtual()) {
+            throw new IllegalStateException("an event loop runs on a platform thread (it blocks signals and waits in the kernel); "
+                    + "this is a virtual thread: use start(), or Thread.ofPlatform()");
+        }
+    }
+
+    /** Makes {@link #run()} return after the current iteration. Thread-safe. */
+    public void stop() {
+        stopRequested = true;
+        wakeUp();
+    }
+
+    /** Runs {@code task} on the loop thread, in the order given. Thread-safe. */
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        tasks.add(task);
+        wakeUp();
+    }
+
+    private void wakeUp() {
+        // Only a sleeping loop needs the write; the first caller after it went to sleep does it.
+        if (wakeState.get() == SLEEPING && wakeState.compareAndSet(SLEEPING, WOKEN)) {
+            try {
+                wakeFd.write(1);
+            } catch (IOException | IllegalStateException e) {
+                // The loop is closing and its eventfd is gone: nothing is waiting to be woken. Ignoring.
+            }
+        }
+    }
+
+    private int iterate(long timeoutNanos) throws IOException {
+        iterations++;
+        runDeferHooks();
+
+        long wait = timeoutNanos;
+        if (!tasks.isEmpty() || !deferHooks.isEmpty() || stopRequested) {
+            wait = 0;
+        } else {
+            long next = timers.nextWakeNanos();
+            if (next != Long.MAX_VALUE) {
+                long untilTimer = Math.max(0, next - System.nanoTime());
+                wait = wait < 0 ? untilTimer : Math.min(wait, untilTimer);
+            }
+        }
+        wakeState.set(SLEEPING);
+        if (wait != 0 && !tasks.isEmpty()) {
+            wait = 0; // a task came after the check above: its producer may have seen AWAKE
+        }
+        long before = System.nanoTime();
+        int ready = poller.poll(wait);
+        long now = System.nanoTime();
+        wakeState.set(AWAKE);
+        waitNanos += now - before;
+
+        collectIo(ready);
+        for (TimerSource t; (t = timers.pollDue(now)) != null; ) {
+            addPending(t, 0);
+        }
+        int dispatched = dispatchPending();
+        dispatched += runTasks();
+        if (dispatched > 0 && !postHooks.isEmpty()) {
+            for (int i = 0; i < postHooks.size(); i++) {
+                HookSource hook = postHooks.get(i);
+                if (hook.isEnabled()) {
+                    invoke(hook, 0);
+                }
+            }
+        }
+        return dispatched;
+    }
+
+    private void collectIo(int ready) throws IOException {
+        for (int i = 0; i < ready; i++) {
+            long token = poller.readyToken(i);
+            if (token == WAKE_TOKEN) {
+                wakeups++;
+                wakeFd.read();
+                continue;
+            }
+            int slot = (int) token;
+            int generation = (int) (token >>> 32);
+            if (slot < 0 || slot >= slotsUsed || generations[slot] != generation) {
+                continue; // a registration closed since the kernel reported it
+            }
+            Source source = slots[slot];
+            if (source != null) {
+                addPending(source, poller.readyEvents(i));
+            }
+        }
+    }
+
+    private void addPending(Source source, int events) {
+        if (pendingCount == pending.length) {
+            pending = Arrays.copyOf(pending, pendingCount * 2);
+            pendingEvents = Arrays.copyOf(pendingEvents, pendingCount * 2);
+        }
+        // insertion by priority keeps equal priorities in arrival order
+        int i = pendingCount++;
+        while (i > 0 && pending[i - 1].priority > source.priority) {
+            pending[i] = pending[i - 1];
+            pendingEvents[i] = pendingEvents[i - 1];
+            i--;
+        }
+        pending[i] = source;
+        pendingEvents[i] = events;
+    }
+
+    private int dispatchPending() {
+        int dispatched = 0;
+        for (int i = 0; i < pendingCount; i++) {
+            Source source = pending[i];
+            pending[i] = null;
+            if (source.closed || !source.enabled) {
+                continue; // closed or disabled by an earlier handler of this batch
+            }
+            if (source instanceof TimerSource t) {
+                if (t.cancelled) {
+                    t.close();
+                    continue;
+                }
+                dispatched++;
+                invoke(t, 0);
+                rescheduleOrFinish(t);
+            } else {
+                dispatched++;
+                invoke(source, pendingEvents[i]);
+            }
+        }
+        pendingCount = 0;
+        return dispatched;
+    }
+
+    private void rescheduleOrFinish(TimerSource t) {
+        if (t.closed) {
+            return;
+        }
+        switch (t.mode) {
+            case ONCE -> t.close();
+            case FIXED_RATE -> {
+                t.deadline += t.period;
+                if (t.enabled) {
+                    timers.add(t);
+                }
+            }
+            case FIXED_DELAY -> {
+                t.deadline = System.nanoTime() + t.period;
+                if (t.enabled) {
+                    timers.add(t);
+                }
+            }
+        }
+    }
+
+    private void invoke(Source source, int events) {
+        long start = System.nanoTime();
+        try {
+            source.dispatch(events);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            reportError(source, t);
+        }
+        recordHandler(source.name(), System.nanoTime() - start);
+    }
+
+    private int runTasks() {
+        int ran = 0;
+        for (Runnable task; ran < TASKS_PER_ITERATION && (task = tasks.poll()) != null; ) {
+            ran++;
+            long start = System.nanoTime();
+            try {
+                task.run();
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                reportError(null, t);
+            }
+            recordHandler("task", System.nanoTime() - start);
+        }
+        return ran;
+    }
+
+    private void recordHandler(String name, long nanos) {
+        eventsDispatched++;
+        handlerNanos += nanos;
+        histogram[63 - Long.numberOfLeadingZeros(nanos | 1)]++;
+        if (nanos > slowestNanos) {
+            slowestNanos = nanos;
+            slowestName = name;
+        }
+    }
+
+    private void reportError(Source source, Throwable error) {
+        try {
+            errorHandler.handle(source, error);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable handlerFailure) {
+            System.err.println("fdloop: the error handler threw while handling an error of "
+                    + (source == null ? "a task" : source.name()) + ", ignoring:");
+            handlerFailure.printStackTrace();
+        }
+    }
+
+    private void runDeferHooks() {
+        if (deferHooks.isEmpty()) {
+            return;
+        }
+        HookSource[] due = deferHooks.toArray(HookSource[]::new);
+        for (HookSource hook : due) {
+            if (hook.isEnabled()) {
+                invoke(hook, 0);
+            }
+        }
+    }
+
+    private void runExitHooks() {
+        for (HookSource hook : exitHooks.toArray(HookSource[]::new)) {
+            if (hook.isEnabled()) {
+                invoke(hook, 0);
+            }
+        }
+    }
+
+    // ---- registering sources --------------------------------------------------------------------
+
+    /**
+     * Dispatches {@code handler} when {@code fd} is ready for {@code events}
+     * ({@link IoSource#READABLE} and friends, optionally {@link IoSource#EDGE} or {@link IoSource#ONESHOT}).
+     */
+    public IoSource onIo(Fd fd, int events, IoHandler handler) throws IOException {
+        checkThread("onIo");
+        Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(handler, "handler");
+        IoSource.checkEvents(events);
+        int number = FdAccess.get().pin(fd);
+        IoSource source = new IoSource(this, fd, number, events, handler);
+        int slot = claimSlot(source);
+        source.slot = slot;
+        source.token = ((long) generations[slot] << 32) | slot;
+        try {
+            source.register();
+        } catch (IOException | RuntimeException e) {
+            freeSlot(slot);
+            FdAccess.get().unpin(fd);
+            throw e;
+        }
+        count(source);
+        return source;
+    }
+
+    /** Dispatches {@code handler} while {@code fd} is readable (level-triggered). */
+    public IoSource onReadable(Fd fd, IoHandler handler) throws IOException {
+        return onIo(fd, IoSource.READABLE, handler);
+    }
+
+    /** Runs {@code handler} once, {@code delay} from now. Thread-safe. */
+    public TimerSource schedule(Duration delay, TimerHandler handler) {
+        return addTimer(delay, Duration.ZERO, TimerSource.Mode.ONCE, handler, "timer");
+    }
+
+    /** Runs {@code handler} once, at {@code deadlineNanos} on the {@link System#nanoTime()} clock. Thread-safe. */
+    public TimerSource scheduleAt(long deadlineNanos, TimerHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return enqueueTimer(new TimerSource(this, "timer", deadlineNanos, 0, TimerSource.Mode.ONCE, handler));
+    }
+
+    /**
+     * Runs {@code handler} after {@code initialDelay}, then every {@code period} measured from
+     * the first deadline (late runs catch up, like ScheduledExecutorService). Thread-safe.
+     */
+    public TimerSource scheduleAtFixedRate(Duration initialDelay, Duration period, TimerHandler handler) {
+        return addTimer(initialDelay, period, TimerSource.Mode.FIXED_RATE, handler, "fixed-rate timer");
+    }
+
+    /** Runs {@code handler} after {@code initialDelay}, then {@code delay} after each run ends. Thread-safe. */
+    public TimerSource scheduleWithFixedDelay(Duration initialDelay, Duration delay, TimerHandler handler) {
+        return addTimer(initialDelay, delay, TimerSource.Mode.FIXED_DELAY, handler, "fixed-delay timer");
+    }
+
+    private TimerSource addTimer(Duration initial, Duration period, TimerSource.Mode mode, TimerHandler handler, String name) {
+        Objects.requireNonNull(initial, "initial delay");
+        Objects.requireNonNull(period, "period");
+        Objects.requireNonNull(handler, "handler");
+        if (initial.isNegative()) {
+            throw new IllegalArgumentException("a delay is zero or more, not " + initial);
+        }
+        if (mode != TimerSource.Mode.ONCE && (period.isNegative() || period.isZero())) {
+            throw new IllegalArgumentException("a repeating timer's period is more than zero, not " + period);
+        }
+        long deadline = System.nanoTime() + saturatedNanos(initial);
+        return enqueueTimer(new TimerSource(this, name, deadline, saturatedNanos(period), mode, handler));
+    }
+
+    private TimerSource enqueueTimer(TimerSource timer) {
+        if (inLoopThread()) {
+            checkThread("schedule");
+            takeTimer(timer);
+        } else {
+            execute(() -> {
+                if (!timer.cancelled && !closed) {
+                    takeTimer(timer);
+                }
+            });
+        }
+        return timer;
+    }
+
+    private void takeTimer(TimerSource timer) {
+        timer.taken = true;
+        if (timer.enabled && !timer.closed) {
+            timers.add(timer);
+            count(timer);
+        }
+    }
+
+    /** Runs {@code action} once at the start of the next iteration. */
+    public HookSource defer(Runnable action) {
+        return addHook(HookSource.Kind.DEFER, action, deferHooks);
+    }
+
+    /** Runs {@code action} after every iteration that dispatched an event. */
+    public HookSource post(Runnable action) {
+        return addHook(HookSource.Kind.POST, action, postHooks);
+    }
+
+    /** Runs {@code action} each time the loop stops: when {@link #run()} returns. */
+    public HookSource atExit(Runnable action) {
+        return addHook(HookSource.Kind.EXIT, action, exitHooks);
+    }
+
+    private HookSource addHook(HookSource.Kind kind, Runnable action, List<HookSource> list) {
+        checkThread(kind.name().toLowerCase(java.util.Locale.ROOT));
+        Objects.requireNonNull(action, "action");
+        HookSource hook = new HookSource(this, kind, action);
+        list.add(hook);
+        count(hook);
+        return hook;
+    }
+
+    // ---- bookkeeping for sources ------------------------------------------------------------------
+
+    Poller poller() {
+        return poller;
+    }
+
+    TimerQueue timers() {
+        return timers;
+    }
+
+    private int claimSlot(Source source) {
+        int slot;
+        if (freeCount > 0) {
+            slot = freeSlots[--freeCount];
+        } else {
+            if (slotsUsed == slots.length) {
+                slots = Arrays.copyOf(slots, slotsUsed * 2);
+                generations = Arrays.copyOf(generations, slotsUsed * 2);
+            }
+            slot = slotsUsed++;
+        }
+        slots[slot] = source;
+        return slot;
+    }
+
+    private void freeSlot(int slot) {
+        slots[slot] = null;
+        generations[slot]++; // events already reported for the old registration no longer match
+        if (freeCount == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
+        }
+        freeSlots[freeCount++] = slot;
+    }
+
+    /** Counts {@code source} among those that keep run() going, if its kind does and it is not counted yet. */
+    void count(Source source) {
+        if (!source.counted && source.keepsLoopAlive() && source.enabled && !source.closed) {
+            source.counted = true;
+            liveSources++;
+        }
+    }
+
+    /** Stops counting {@code source} (disabled, fired one-shot, closed). */
+    void uncount(Source source) {
+        if (source.counted) {
+            source.counted = false;
+            liveSources--;
+        }
+    }
+
+    /** Called once by each source's onClose: frees what the loop holds for it. */
+    void release(Source source) {
+        switch (source) {
+            case IoSource io -> {
+                freeSlot(io.slot);
+                FdAccess.get().unpin(io.fd());
+            }
+            case TimerSource t -> { } // onClose took it out of the heaps
+            case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
+                    : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
+            default -> throw new IllegalStateException("unknown source " + source);
+        }
+    }
+
+    // ---- statistics and closing -------------------------------------------------------------------
+
+    /** What the loop has done so far. Thread-safe (approximate from another thread). */
+    public LoopStats stats() {
+        return new LoopStats(iterations, eventsDispatched, wakeups, handlerNanos, waitNanos, histogram, slowestNanos, slowestName);
+    }
+
+    /** The backend this loop waits with. */
+    public Backend backend() {
+        return poller.backend();
+    }
+
+    /**
+     * Closes every source and every fd the loop created. From the loop thread, or from any thread
+     * once the loop is not running (after its {@link #start()} thread ended).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        Thread current = Thread.currentThread();
+        if (running) {
+            throw new IllegalStateException(current == owner
+                    ? "close() inside a handler: call stop(), and close the loop after run() returns"
+                    : "close() while the loop runs on thread '" + owner.getName() + "': stop() it and let run() return first");
+        }
+        Thread started = startedThread;
+        if (started != null && started.isAlive() && started != current) {
+            throw new IllegalStateException("close() while the loop's thread '" + started.getName()
+                    + "' is still alive: stop() the loop and join the thread first");
+        }
+        owner = current;
+        for (int slot = 0; slot < slotsUsed; slot++) {
+            if (slots[slot] != null) {
+                slots[slot].close();
+            }
+        }
+        for (TimerSource t; (t = timers.pollAny()) != null; ) {
+            t.close();
+        }
+        for (List<HookSource> hooks : List.of(deferHooks, postHooks, exitHooks)) {
+            for (HookSource h : hooks.toArray(HookSource[]::new)) {
+                h.close();
+            }
+        }
+        closed = true;
+        tasks.clear();
+        FdAccess.get().unpin(wakeFd);
+        wakeFd.close();
+        poller.close();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4; // about 73 years: never, in practice
+        }
+    }
+}

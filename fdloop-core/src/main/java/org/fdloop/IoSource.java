@@ -1,0 +1,165 @@
+package org.fdloop;
+
+import static org.fdloop.internal.linux.Constants.*;
+
+import java.io.IOException;
+import java.util.StringJoiner;
+import org.fdloop.fd.Fd;
+
+/**
+ * An fd registered with a loop for readiness: {@link EventLoop#onIo}.
+ *
+ * <p>Interest is a mask of {@link #READABLE}, {@link #WRITABLE}, {@link #PRIORITY} and
+ * {@link #READ_HANGUP}, plus at most one trigger mode: level-triggered (the default: reported
+ * while ready), {@link #EDGE} (reported when it becomes ready: read until "nothing ready"), or
+ * {@link #ONESHOT} (reported once, then disabled until {@link #enable()}). {@link #HANGUP} and
+ * {@link #ERROR} are always reported.
+ *
+ * <p>The registration pins the fd: closing the {@link Fd} while it is registered makes it
+ * unusable at once, but its number is released only when this source closes (which the loop
+ * does by itself at the next readiness, or when the loop closes).
+ */
+public final class IoSource extends Source {
+    /** Data to read (EPOLLIN). */
+    public static final int READABLE = EPOLLIN;
+    /** Room to write (EPOLLOUT). */
+    public static final int WRITABLE = EPOLLOUT;
+    /** Urgent data, or a state change on sysfs and some devices (EPOLLPRI). */
+    public static final int PRIORITY = EPOLLPRI;
+    /** The peer shut down writing (EPOLLRDHUP, stream sockets). */
+    public static final int READ_HANGUP = EPOLLRDHUP;
+    /** Hung up (EPOLLHUP): always reported. */
+    public static final int HANGUP = EPOLLHUP;
+    /** An error condition (EPOLLERR): always reported. */
+    public static final int ERROR = EPOLLERR;
+    /** Edge-triggered (EPOLLET). */
+    public static final int EDGE = EPOLLET;
+    /** One-shot (EPOLLONESHOT). */
+    public static final int ONESHOT = EPOLLONESHOT;
+
+    private static final int INTEREST = READABLE | WRITABLE | PRIORITY | READ_HANGUP;
+    private static final int TRIGGERS = EDGE | ONESHOT;
+
+    private final Fd fd;
+    final int number;
+    private final IoHandler handler;
+    private int events;
+    int slot;
+    long token;
+    private boolean registered;
+
+    IoSource(EventLoop loop, Fd fd, int number, int events, IoHandler handler) {
+        super(loop, "io " + fd);
+        this.fd = fd;
+        this.number = number;
+        this.events = events;
+        this.handler = handler;
+    }
+
+    /** Checks an interest mask at the door. */
+    static int checkEvents(int events) {
+        if ((events & ~(INTEREST | TRIGGERS | HANGUP | ERROR)) != 0) {
+            throw new IllegalArgumentException("unknown event bits 0x" + Integer.toHexString(events & ~(INTEREST | TRIGGERS | HANGUP | ERROR))
+                    + ": use IoSource.READABLE, WRITABLE, PRIORITY, READ_HANGUP, EDGE, ONESHOT");
+        }
+        if ((events & INTEREST) == 0) {
+            throw new IllegalArgumentException("an I/O source needs READABLE, WRITABLE, PRIORITY or READ_HANGUP; got "
+                    + describe(events));
+        }
+        if ((events & TRIGGERS) == TRIGGERS) {
+            throw new IllegalArgumentException("EDGE and ONESHOT together are not one trigger mode: choose one");
+        }
+        return events;
+    }
+
+    /** The registered fd. */
+    public Fd fd() {
+        return fd;
+    }
+
+    /** The interest mask. */
+    public int events() {
+        return events;
+    }
+
+    /** Changes the interest mask (epoll_ctl MOD); re-arms a one-shot source. */
+    public void setEvents(int events) throws IOException {
+        loop.checkThread("setEvents");
+        checkOpen();
+        checkEvents(events);
+        this.events = events;
+        if (registered) {
+            loop.poller().modify(number, events, token);
+        }
+    }
+
+    void register() throws IOException {
+        loop.poller().add(number, events, token);
+        registered = true;
+    }
+
+    @Override
+    boolean keepsLoopAlive() {
+        return true;
+    }
+
+    @Override
+    void dispatch(int ready) throws Exception {
+        if (!fd.isOpen()) {
+            // The user closed the Fd while it was registered: release it now (see the class comment).
+            close();
+            return;
+        }
+        if ((events & ONESHOT) != 0) {
+            enabled = false; // the kernel disarmed it; enable() re-arms
+            loop.uncount(this);
+        }
+        handler.ready(this, ready);
+    }
+
+    @Override
+    void onEnable() throws IOException {
+        if ((events & ONESHOT) != 0 && registered) {
+            loop.poller().modify(number, events, token);
+        } else if (!registered) {
+            register();
+        }
+    }
+
+    @Override
+    void onDisable() throws IOException {
+        if ((events & ONESHOT) == 0 && registered) {
+            loop.poller().remove(number);
+            registered = false;
+        }
+    }
+
+    @Override
+    void onClose() {
+        if (registered) {
+            registered = false;
+            try {
+                loop.poller().remove(number);
+            } catch (IOException e) {
+                // The number is still pinned, so it is ours; a failure here means the poller is gone. Ignoring.
+            }
+        }
+        loop.release(this);
+    }
+
+    /** A readable form of an event mask: {@code "READABLE|HANGUP"}. */
+    public static String describe(int events) {
+        StringJoiner j = new StringJoiner("|");
+        if ((events & READABLE) != 0) j.add("READABLE");
+        if ((events & WRITABLE) != 0) j.add("WRITABLE");
+        if ((events & PRIORITY) != 0) j.add("PRIORITY");
+        if ((events & READ_HANGUP) != 0) j.add("READ_HANGUP");
+        if ((events & HANGUP) != 0) j.add("HANGUP");
+        if ((events & ERROR) != 0) j.add("ERROR");
+        if ((events & EDGE) != 0) j.add("EDGE");
+        if ((events & ONESHOT) != 0) j.add("ONESHOT");
+        int rest = events & ~(INTEREST | TRIGGERS | HANGUP | ERROR);
+        if (rest != 0) j.add("0x" + Integer.toHexString(rest));
+        return j.length() == 0 ? "0" : j.toString();
+    }
+}

@@ -1,0 +1,54 @@
+package org.fdloop;
+
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * What an event loop has done so far. Read on the loop thread it is exact; from another
+ * thread it is a recent approximation.
+ *
+ * @param iterations loop iterations (each is one wait plus the dispatch that follows)
+ * @param eventsDispatched handler calls (I/O readiness, timers, hooks, tasks)
+ * @param wakeups times the loop was woken by another thread (execute, schedule, stop)
+ * @param handlerNanos total time spent in handlers
+ * @param waitNanos total time spent waiting in the kernel
+ * @param handlerHistogram handler durations: entry i counts those of 2^i to 2^(i+1)-1 nanoseconds
+ * @param slowestHandlerNanos the longest single handler call
+ * @param slowestHandlerSource the name of the source whose handler took that long, or null
+ */
+public record LoopStats(long iterations, long eventsDispatched, long wakeups, long handlerNanos, long waitNanos,
+        long[] handlerHistogram, long slowestHandlerNanos, String slowestHandlerSource) {
+
+    public LoopStats {
+        handlerHistogram = handlerHistogram.clone();
+    }
+
+    /** The histogram (a copy). */
+    @Override
+    public long[] handlerHistogram() {
+        return handlerHistogram.clone();
+    }
+
+    /** The handler duration below which {@code fraction} (0..1) of handler calls fell, rounded up to a power of two. */
+    public Duration handlerPercentile(double fraction) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("a fraction is from 0 to 1, not " + fraction);
+        }
+        long total = Arrays.stream(handlerHistogram).sum();
+        long seen = 0;
+        for (int i = 0; i < handlerHistogram.length; i++) {
+            seen += handlerHistogram[i];
+            if (total > 0 && seen >= Math.ceil(fraction * total)) {
+                return Duration.ofNanos(i >= 62 ? Long.MAX_VALUE : (1L << (i + 1)) - 1);
+            }
+        }
+        return Duration.ZERO;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%d iterations, %d events, %d wake-ups, %.3f ms in handlers, %.3f ms waiting, slowest %s (%.3f ms)",
+                iterations, eventsDispatched, wakeups, handlerNanos / 1e6, waitNanos / 1e6,
+                slowestHandlerSource, slowestHandlerNanos / 1e6);
+    }
+}

@@ -1,0 +1,125 @@
+package org.fdloop;
+
+import java.util.Objects;
+
+/**
+ * Something an {@link EventLoop} dispatches: an fd's readiness, a timer, a hook.
+ *
+ * <p>A source belongs to one loop and, like the loop, to its thread: its methods throw
+ * {@link IllegalStateException} from any other thread, except where a method says it is
+ * thread-safe. A closed source gets no further event, even one the kernel had already reported
+ * in the same batch. Among sources ready in the same iteration, lower {@link #priority()}
+ * runs first; equal priorities run in the order the kernel reported them.
+ */
+public abstract class Source implements AutoCloseable {
+    final EventLoop loop;
+    private String name;
+    int priority;
+    boolean enabled = true;
+    boolean closed;
+    /** Whether the loop counts this source among those that keep run() going. */
+    boolean counted;
+
+    Source(EventLoop loop, String name) {
+        this.loop = loop;
+        this.name = name;
+    }
+
+    /** The loop this source belongs to. */
+    public final EventLoop loop() {
+        return loop;
+    }
+
+    /** The source's name, as errors and {@link LoopStats} show it. */
+    public final String name() {
+        return name;
+    }
+
+    /** Renames the source (for errors and statistics); returns it. */
+    public Source named(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+        return this;
+    }
+
+    /** The dispatch priority: lower runs first among sources ready in the same iteration. Default 0. */
+    public final int priority() {
+        return priority;
+    }
+
+    /** Sets the dispatch priority (lower runs first). */
+    public final void setPriority(int priority) {
+        loop.checkThread("setPriority");
+        this.priority = priority;
+    }
+
+    /** Whether the source is enabled: a disabled source stays registered but is not dispatched. */
+    public final boolean isEnabled() {
+        return enabled && !closed;
+    }
+
+    /** Enables a disabled source (a fired one-shot I/O source is re-armed). */
+    public final void enable() throws java.io.IOException {
+        loop.checkThread("enable");
+        checkOpen();
+        if (!enabled) {
+            enabled = true;
+            onEnable();
+            loop.count(this);
+        }
+    }
+
+    /** Disables the source until {@link #enable()}. */
+    public final void disable() throws java.io.IOException {
+        loop.checkThread("disable");
+        checkOpen();
+        if (enabled) {
+            enabled = false;
+            onDisable();
+            loop.uncount(this);
+        }
+    }
+
+    /** Whether the source was closed. */
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Removes the source from its loop; calling it again does nothing. No event reaches it after
+     * this returns, even one already reported in the current batch. It does not close a user's
+     * {@link org.fdloop.fd.Fd}: only what the loop itself created for the source.
+     */
+    @Override
+    public void close() {
+        loop.checkThread("close");
+        if (!closed) {
+            closed = true;
+            loop.uncount(this);
+            onClose();
+        }
+    }
+
+    final void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(name + " is closed");
+        }
+    }
+
+    /** Whether a source of this kind keeps {@link EventLoop#run()} going while it is enabled. */
+    abstract boolean keepsLoopAlive();
+
+    /** Runs the source's handler for {@code events} (the ready mask; 0 where it has none). */
+    abstract void dispatch(int events) throws Exception;
+
+    abstract void onEnable() throws java.io.IOException;
+
+    abstract void onDisable() throws java.io.IOException;
+
+    /** Releases what the loop holds for this source; called once. */
+    abstract void onClose();
+
+    @Override
+    public String toString() {
+        return name + (closed ? " (closed)" : enabled ? "" : " (disabled)");
+    }
+}

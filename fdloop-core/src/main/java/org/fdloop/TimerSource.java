@@ -1,0 +1,128 @@
+package org.fdloop;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A timer on a loop's monotonic clock ({@link System#nanoTime()}, which is CLOCK_MONOTONIC on
+ * Linux): {@link EventLoop#schedule}, {@link EventLoop#scheduleAtFixedRate},
+ * {@link EventLoop#scheduleWithFixedDelay}.
+ *
+ * <p>A timer never fires before its deadline. With an accuracy window ({@link #setAccuracy}) it
+ * may fire up to that much later, so that timers with nearby deadlines share one wake-up (like
+ * sd-event's accuracy); the default window is zero.
+ */
+public final class TimerSource extends Source {
+    enum Mode { ONCE, FIXED_RATE, FIXED_DELAY }
+
+    final Mode mode;
+    final long period;
+    private final TimerHandler handler;
+    long deadline;
+    long accuracy;
+    /** Position in the deadline heap that holds this timer, or -1. */
+    int deadlineIndex = -1;
+    /** Position in the latest-wake-up heap (timers with an accuracy window), or -1. */
+    int latestIndex = -1;
+    /** Whether the loop has it in its heaps (set on the loop thread only). */
+    boolean queued;
+    /** Whether the loop has taken it in (a timer scheduled from another thread is taken in later). */
+    boolean taken;
+    /** Set by a cancel() from another thread before the loop took the timer in. */
+    volatile boolean cancelled;
+
+    TimerSource(EventLoop loop, String name, long deadline, long period, Mode mode, TimerHandler handler) {
+        super(loop, name);
+        this.deadline = deadline;
+        this.period = period;
+        this.mode = mode;
+        this.handler = handler;
+    }
+
+    /** The next deadline, in {@link System#nanoTime()} units. */
+    public long deadlineNanos() {
+        return deadline;
+    }
+
+    /** The period of a repeating timer, or {@link Duration#ZERO} for a one-shot one. */
+    public Duration period() {
+        return Duration.ofNanos(period);
+    }
+
+    /** The accuracy window. */
+    public Duration accuracy() {
+        return Duration.ofNanos(accuracy);
+    }
+
+    /**
+     * Lets the timer fire up to {@code window} after its deadline, so that nearby timers fire in
+     * one wake-up. Never earlier than the deadline.
+     */
+    public TimerSource setAccuracy(Duration window) {
+        Objects.requireNonNull(window, "window");
+        if (window.isNegative()) {
+            throw new IllegalArgumentException("an accuracy window is zero or more, not " + window);
+        }
+        loop.checkThread("setAccuracy");
+        boolean wasQueued = queued;
+        if (wasQueued) {
+            loop.timers().remove(this);
+        }
+        accuracy = EventLoop.saturatedNanos(window);
+        if (wasQueued) {
+            loop.timers().add(this);
+        }
+        return this;
+    }
+
+    /** The latest time the timer may fire: its deadline plus the accuracy window. */
+    long latest() {
+        long l = deadline + accuracy;
+        return l < deadline ? Long.MAX_VALUE : l;
+    }
+
+    /**
+     * Cancels the timer. Thread-safe: on the loop thread it takes effect at once; from another
+     * thread it takes effect on the loop thread before the timer's next dispatch.
+     */
+    public void cancel() {
+        if (loop.inLoopThread()) {
+            close();
+        } else {
+            cancelled = true;
+            loop.execute(() -> {
+                if (!closed) {
+                    close();
+                }
+            });
+        }
+    }
+
+    @Override
+    boolean keepsLoopAlive() {
+        return true;
+    }
+
+    @Override
+    void dispatch(int events) throws Exception {
+        handler.expired(this);
+    }
+
+    @Override
+    void onEnable() {
+        if (taken) {
+            loop.timers().add(this);
+        }
+    }
+
+    @Override
+    void onDisable() {
+        loop.timers().remove(this);
+    }
+
+    @Override
+    void onClose() {
+        loop.timers().remove(this);
+        loop.release(this);
+    }
+}

@@ -1,0 +1,48 @@
+package org.fdloop.backend;
+
+import java.io.IOException;
+
+/**
+ * One way of waiting for fd readiness (epoll, poll, select, ...): the event loop's only
+ * dependency on the kernel's multiplexer.
+ *
+ * <p>Interest and readiness are epoll's event bits on every backend (EPOLLIN 0x1, EPOLLPRI 0x2,
+ * EPOLLOUT 0x4, EPOLLERR 0x8, EPOLLHUP 0x10, EPOLLRDHUP 0x2000, EPOLLONESHOT 1&lt;&lt;30,
+ * EPOLLET 1&lt;&lt;31). Each registration carries a 64-bit token that comes back with its
+ * readiness. A poller is used by one thread at a time (the loop's).
+ */
+public abstract class Poller implements AutoCloseable {
+
+    protected Poller() {}
+
+    /** Starts watching {@code fd} for {@code events}. */
+    public abstract void add(int fd, int events, long token) throws IOException;
+
+    /** Changes what {@code fd} is watched for (and re-arms a one-shot registration). */
+    public abstract void modify(int fd, int events, long token) throws IOException;
+
+    /** Stops watching {@code fd}. */
+    public abstract void remove(int fd) throws IOException;
+
+    /**
+     * Waits until some fd is ready or {@code timeoutNanos} passed (0: just look; -1: no limit).
+     * Never waits less than asked unless an fd became ready; a signal interrupting the wait
+     * returns 0 (no error).
+     *
+     * @return how many entries {@link #readyEvents} and {@link #readyToken} now hold
+     */
+    public abstract int poll(long timeoutNanos) throws IOException;
+
+    /** The ready events of entry {@code index} of the last {@link #poll}. */
+    public abstract int readyEvents(int index);
+
+    /** The token of entry {@code index} of the last {@link #poll}. */
+    public abstract long readyToken(int index);
+
+    /** Which backend this is. */
+    public abstract Backend backend();
+
+    /** Releases the poller's descriptors and memory. */
+    @Override
+    public abstract void close();
+}
