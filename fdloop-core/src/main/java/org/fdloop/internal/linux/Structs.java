@@ -20,24 +20,13 @@ import java.lang.foreign.StructLayout;
 public final class Structs {
     private Structs() {}
 
-    private static final boolean X86_64 = Arch.CURRENT == Arch.X86_64;
-
     /*
      * struct epoll_event {
      *     uint32_t     events;
      *     epoll_data_t data;     // union of ptr, fd, u32, u64
      * } __EPOLL_PACKED;          // packed on x86_64 only: 12 bytes there, 16 on aarch64
      */
-    public static final StructLayout EPOLL_EVENT = X86_64
-            ? MemoryLayout.structLayout(
-                    JAVA_INT.withName("events"),
-                    JAVA_LONG.withByteAlignment(4).withName("data"))
-                .withName("struct epoll_event")
-            : MemoryLayout.structLayout(
-                    JAVA_INT.withName("events"),
-                    MemoryLayout.paddingLayout(4),
-                    JAVA_LONG.withName("data"))
-                .withName("struct epoll_event");
+    public static final StructLayout EPOLL_EVENT = epollEvent(Arch.CURRENT);
     public static final long EPOLL_EVENT_EVENTS = offset(EPOLL_EVENT, "events");
     public static final long EPOLL_EVENT_DATA = offset(EPOLL_EVENT, "data");
 
@@ -203,10 +192,34 @@ public final class Structs {
     public static final long STATX_MODE = offset(STATX, "stx_mode");
 
     /** Every layout above, for the layout test. */
-    public static final StructLayout[] ALL = {
-        EPOLL_EVENT, SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
-        F_OWNER_EX, TERMIOS, RLIMIT, STATX,
-    };
+    public static final StructLayout[] ALL = all(Arch.CURRENT);
+
+    /** {@code struct epoll_event} as {@code arch} lays it out. */
+    public static StructLayout epollEvent(Arch arch) {
+        return switch (arch) {
+            case X86_64 -> MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    JAVA_LONG.withByteAlignment(4).withName("data"))
+                .withName("struct epoll_event");
+            case AARCH64 -> MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    MemoryLayout.paddingLayout(4),
+                    JAVA_LONG.withName("data"))
+                .withName("struct epoll_event");
+        };
+    }
+
+    /**
+     * Every layout as {@code arch} has it, so that the layout test can check another
+     * architecture's layouts against its headers with a cross compiler. Only epoll_event
+     * differs between x86_64 and aarch64.
+     */
+    public static StructLayout[] all(Arch arch) {
+        return new StructLayout[] {
+            epollEvent(arch), SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
+            F_OWNER_EX, TERMIOS, RLIMIT, STATX,
+        };
+    }
 
     private static long offset(StructLayout layout, String member) {
         return layout.byteOffset(groupElement(member));
