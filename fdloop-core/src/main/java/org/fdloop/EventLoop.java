@@ -1,11 +1,14 @@
 package org.fdloop;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fdloop.backend.Backend;
@@ -398,7 +401,7 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void invoke(Source source, int events) {
+    void invoke(Source source, int events) {
         long start = System.nanoTime();
         try {
             source.dispatch(events);
@@ -585,6 +588,62 @@ public final class EventLoop implements AutoCloseable {
         return hook;
     }
 
+    // ---- file watching ----
+
+    /** The inotify shared by this loop's file watches: opened with the first, closed with the last. */
+    private Watches watches;
+
+    /**
+     * Watches {@code root} through inotify and calls {@code handler} for each change of a kind in
+     * {@code events}. On a directory it reports changes to the entries in it (recursive: in the
+     * whole tree below it, following the tree as it changes); on a file, changes to the file. See
+     * {@link WatchSource} for renames, overflow and what a recursive watch does.
+     *
+     * @param root the file or directory to watch; a symbolic link is followed
+     * @param events the kinds to report; UNMOUNT, OVERFLOW and IGNORED come without asking
+     * @param recursive whether to watch every directory below {@code root}, now and later ({@code root}
+     *     must then be a directory)
+     * @throws org.fdloop.fd.LinuxException ENOENT when {@code root} does not exist, EACCES when it cannot be read,
+     *     ENOSPC when fs.inotify.max_user_watches is reached (a recursive watch that hits it halfway
+     *     takes back the watches it added before it throws), EMFILE when opening the loop's inotify
+     *     hits fs.inotify.max_user_instances
+     * @throws IllegalArgumentException for no events, one that cannot be asked for, or a recursive
+     *     watch of something that is not a directory
+     */
+    public WatchSource watch(Path root, Set<FileEvent.Kind> events, boolean recursive, WatchHandler handler) throws IOException {
+        checkThread("watch");
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(handler, "handler");
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("watch(" + root + ") needs at least one kind of event to report, such as "
+                    + "FileEvent.Kind.CREATE; the set of events is empty");
+        }
+        for (FileEvent.Kind kind : events) {
+            Objects.requireNonNull(kind, "events contains null");
+            if (!kind.isWatchable()) {
+                throw new IllegalArgumentException(kind + " cannot be asked for: every watch reports it on its own. "
+                        + "Leave it out of the events given to watch(" + root + ")");
+            }
+        }
+        Path absolute = root.toAbsolutePath();
+        if (recursive && Files.exists(absolute) && !Files.isDirectory(absolute)) {
+            throw new IllegalArgumentException("a recursive watch follows a directory tree, and " + absolute
+                    + " is not a directory: watch it with recursive = false");
+        }
+        if (watches == null || watches.isClosed()) {
+            watches = new Watches(this);
+        }
+        WatchSource source = watches.add(absolute, events, recursive, handler);
+        count(source);
+        return source;
+    }
+
+    /** The loop's inotify, or null while it has no file watch; for tests. */
+    org.fdloop.fd.Inotify watchInotify() {
+        return watches == null || watches.isClosed() ? null : watches.inotify();
+    }
+
     // ---- bookkeeping for sources ------------------------------------------------------------------
 
     Poller poller() {
@@ -645,6 +704,7 @@ public final class EventLoop implements AutoCloseable {
             case TimerSource t -> { } // onClose took it out of the heaps
             case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
                     : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
+            case WatchSource w -> w.watches.remove(w);
             default -> throw new IllegalStateException("unknown source " + source);
         }
     }
@@ -682,6 +742,9 @@ public final class EventLoop implements AutoCloseable {
                     + "' is still alive: stop() the loop and join the thread first");
         }
         owner = current;
+        if (watches != null) {
+            watches.close(); // closes the file watches, then their inotify (whose I/O source is in the slots)
+        }
         for (int slot = 0; slot < slotsUsed; slot++) {
             if (slots[slot] != null) {
                 slots[slot].close();
