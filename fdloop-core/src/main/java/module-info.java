@@ -5,8 +5,13 @@
  * pipes, FIFOs, ptys, device files, pidfds). Only {@code org.fdloop.internal.linux} touches
  * {@code java.lang.foreign}; it is not exported. Run with
  * {@code --enable-native-access=org.fdloop} (or {@code ALL-UNNAMED} on the class path).
+ *
+ * <p>{@code jdk.unsupported} gives {@code sun.misc.Signal}: the event loop takes process-directed
+ * signals through the JVM's own handler.
  */
 module org.fdloop {
+    requires jdk.unsupported;
+
     exports org.fdloop;
     exports org.fdloop.fd;
     exports org.fdloop.backend;

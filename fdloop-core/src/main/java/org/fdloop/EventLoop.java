@@ -15,6 +15,7 @@ import org.fdloop.backend.Backend;
 import org.fdloop.backend.Poller;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
+import org.fdloop.fd.Signal;
 import org.fdloop.internal.FdAccess;
 
 /**
@@ -194,6 +195,9 @@ public final class EventLoop implements AutoCloseable {
         }
         Thread thread = Thread.ofPlatform().name(threadName).unstarted(() -> {
             try {
+                if (signals != null) {
+                    signals.movedToCurrentThread();
+                }
                 run();
             } catch (IOException e) {
                 errorHandler.handle(null, e);
@@ -327,6 +331,10 @@ public final class EventLoop implements AutoCloseable {
                 wakeFd.read();
                 continue;
             }
+            if (token < 0) {
+                signals.collect(token); // the signalfd or the signal bridge
+                continue;
+            }
             int slot = (int) token;
             int generation = (int) (token >>> 32);
             if (slot < 0 || slot >= slotsUsed || generations[slot] != generation) {
@@ -339,7 +347,7 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void addPending(Source source, int events) {
+    void addPending(Source source, int events) {
         if (pendingCount == pending.length) {
             pending = Arrays.copyOf(pending, pendingCount * 2);
             pendingEvents = Arrays.copyOf(pendingEvents, pendingCount * 2);
@@ -644,6 +652,198 @@ public final class EventLoop implements AutoCloseable {
         return watches == null || watches.isClosed() ? null : watches.inotify();
     }
 
+    // ---- signals, signal-driven I/O and child exit ------------------------------------------------
+
+    /** Signals, signal-driven I/O and child exits; created with the first such source. */
+    private LoopSignals signals;
+
+    /**
+     * Dispatches {@code handler} on the loop thread each time {@code signal} is delivered to the
+     * process: {@code kill -USR1 <pid>}, Ctrl-C, a service manager's SIGTERM.
+     *
+     * <p>Inside a JVM a process-directed signal lands on whichever thread the kernel picks, so it
+     * comes in through the JVM's own handler ({@code sun.misc.Signal}): the JVM runs it on a
+     * thread of its own, it counts the signal and wakes the loop through an eventfd. The handler
+     * gets the signal and how many deliveries came since the last call; the sender and the rest
+     * of the siginfo do not come through this way. For signals sent to the loop thread with full
+     * siginfo, see {@link #onThreadSignal}.
+     *
+     * <p>The JVM's handler is process-wide: the first source for a signal replaces the handler it
+     * had, every loop's sources for it share the new one, and when the last one closes the
+     * previous handler is put back. For SIGHUP, SIGINT and SIGTERM the previous handler is the
+     * JVM's shutdown (it runs the shutdown hooks and exits): while a source is open, those
+     * signals no longer end the JVM. Call {@code System.exit} from the handler to end it, or
+     * close the source and the next one will.
+     *
+     * <p>Signals taken: SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGWINCH, SIGCONT, SIGTSTP, SIGALRM,
+     * SIGTTIN, SIGTTOU, SIGURG, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR.
+     *
+     * @throws IllegalArgumentException for any other signal, saying why: the JVM's own (SIGSEGV,
+     *     SIGBUS, SIGFPE, SIGILL, SIGQUIT, SIGUSR2, SIGPIPE, SIGXFSZ), glibc's (32, 33), the
+     *     JDK's (SIGRTMAX-2), SIGKILL and SIGSTOP, SIGCHLD (use {@link #onExit}), SIGIO (use
+     *     {@link #onAsyncIo}), the realtime signals (use {@link #onThreadSignal})
+     * @throws IllegalStateException when the handler would never be called: under {@code -Xrs}
+     *     (the JVM then runs no Java signal handler at all), or for a SIGHUP, SIGINT or SIGTERM
+     *     that the process ignores ({@code nohup} sets SIGHUP to SIG_IGN; a shell does it to
+     *     SIGINT for a background job), which the JVM then refuses to handle
+     */
+    public SignalSource onSignal(Signal signal, SignalHandler handler) throws IOException {
+        checkThread("onSignal");
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(handler, "handler");
+        SignalBridge.check("onSignal", signal);
+        LoopSignals s = signals();
+        SignalSource source = SignalSource.processDirected(this, s, signal, handler);
+        s.addProcessDirected(source);
+        count(source);
+        return source;
+    }
+
+    /**
+     * Dispatches {@code handler} on the loop thread for each {@code signal} sent to the loop
+     * thread itself: {@code tgkill(2)} ({@link Signal#sendToThread(int)} with the loop thread's
+     * {@link org.fdloop.fd.OsThread#currentId() id}), {@code pthread_sigqueue(3)}, a POSIX timer
+     * aimed at the thread. The handler gets the whole {@link org.fdloop.fd.SignalInfo}: sender,
+     * {@code si_code}, the queued value. Realtime signals queue, one call per send; a standard
+     * signal sent again while pending is one call.
+     *
+     * <p>The loop blocks {@code signal} in the calling thread (the loop's; a loop that
+     * {@link #start()}s later hands the mask to its new thread) and reads it from a signalfd.
+     * Threads started from the loop thread inherit the block. A process-directed {@code signal}
+     * ({@code kill}) still goes to another thread of the JVM: use {@link #onSignal} for those.
+     * Closing the loop takes the signals still pending and unblocks them again.
+     *
+     * <p>SIGIO is taken too, for fds whose signal-driven I/O the caller set up to the loop thread
+     * without F_SETSIG ({@link #onAsyncIo} is the way that carries the fd). A plain SIGIO also
+     * reports a full realtime queue, so while {@link #onAsyncIo} sources exist each one also makes
+     * the loop poll their fds.
+     *
+     * @throws IllegalArgumentException for the JVM's, glibc's and JDK's signals, SIGKILL and
+     *     SIGSTOP, and SIGCHLD (use {@link #onExit})
+     * @throws IllegalStateException on a virtual thread (a signal mask belongs to an OS thread)
+     */
+    public SignalSource onThreadSignal(Signal signal, SignalInfoHandler handler) throws IOException {
+        checkThread("onThreadSignal");
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(handler, "handler");
+        String reserved = SignalBridge.reservedReason(signal);
+        if (reserved != null) {
+            throw new IllegalArgumentException("onThreadSignal(" + signal.name() + "): " + reserved);
+        }
+        LoopSignals s = signals();
+        SignalSource source = SignalSource.threadDirected(this, s, signal, handler);
+        s.addThreadDirected(source);
+        count(source);
+        return source;
+    }
+
+    /**
+     * Signal-driven I/O: dispatches {@code handler} when {@code fd} becomes readable, signalled by
+     * the kernel with {@link AsyncIoSource#DEFAULT_SIGNAL}. See
+     * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}.
+     */
+    public AsyncIoSource onAsyncIo(Fd fd, AsyncIoHandler handler) throws IOException {
+        return onAsyncIo(fd, IoSource.READABLE, AsyncIoSource.DEFAULT_SIGNAL, handler);
+    }
+
+    /**
+     * Signal-driven I/O on any fd: the kernel sends the loop thread {@code signal} each time
+     * {@code fd}'s readiness changes (fcntl F_SETSIG {@code signal}, F_SETOWN_EX the loop thread,
+     * O_ASYNC), and the loop dispatches {@code handler} with the poll band the signal carries,
+     * when it holds one of {@code events} or a hangup or error.
+     *
+     * <p>The loop blocks {@code signal} and SIGIO in the calling thread and reads both from its
+     * signalfd, checking each signal's fd against the registration. When the realtime signal
+     * queue is full (RLIMIT_SIGPENDING, counted per user) the kernel sends one plain SIGIO
+     * instead; the loop then polls every signal-driven fd once and dispatches the ready ones
+     * ({@link #signalQueueOverflows()} counts these). Readiness from before the registration is
+     * looked for once, so none is missed.
+     *
+     * @param events {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY},
+     *     or a combination; each signal reports a change, so EDGE and ONESHOT do not apply
+     * @param signal a realtime signal ({@link org.fdloop.fd.Signal#realtime(int)}): queued once per
+     *     event with the fd and band, where plain SIGIO would coalesce and carry neither
+     * @throws IllegalArgumentException for other events, a standard signal, or the JDK's SIGRTMAX-2
+     * @throws IllegalStateException when {@code fd} is closed, registered with this loop already,
+     *     or in signal-driven I/O to another thread (another loop's, say); or on a virtual thread
+     */
+    public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncIoHandler handler) throws IOException {
+        checkThread("onAsyncIo");
+        Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(signal, "signal (AsyncIoSource.DEFAULT_SIGNAL for the default)");
+        Objects.requireNonNull(handler, "handler");
+        int allowed = IoSource.READABLE | IoSource.WRITABLE | IoSource.PRIORITY;
+        if (events == 0 || (events & ~allowed) != 0) {
+            throw new IllegalArgumentException("signal-driven I/O takes READABLE, WRITABLE and PRIORITY, not "
+                    + IoSource.describe(events) + ": a signal reports each change, so EDGE and ONESHOT do not apply");
+        }
+        if (!signal.isRealtime()) {
+            throw new IllegalArgumentException("signal-driven I/O needs a realtime signal (Signal.realtime(n)), not "
+                    + signal.name() + ": a standard signal coalesces and the loop could not tell which fd is ready");
+        }
+        String reserved = SignalBridge.reservedReason(signal);
+        if (reserved != null) {
+            throw new IllegalArgumentException("onAsyncIo with " + signal.name() + ": " + reserved);
+        }
+        LoopSignals s = signals();
+        int number = FdAccess.get().pin(fd);
+        AsyncIoSource source = new AsyncIoSource(this, fd, number, signal, events, handler);
+        try {
+            s.addAsync(source);
+        } catch (IOException | RuntimeException e) {
+            FdAccess.get().unpin(fd);
+            throw e;
+        }
+        count(source);
+        return source;
+    }
+
+    /**
+     * Dispatches {@code handler} once, on the loop thread, when {@code process} has exited. The
+     * loop waits on a pidfd and never reaps the child: the JDK does, and the handler gets the
+     * status it collected ({@link Process#exitValue()}). A child that has exited already, even
+     * one the JDK reaped, is reported on the next iteration.
+     *
+     * @throws UnsupportedOperationException when {@code process} has no {@link Process#toHandle() handle}
+     */
+    public ExitSource onExit(Process process, ExitHandler handler) throws IOException {
+        checkThread("onExit");
+        Objects.requireNonNull(process, "process");
+        Objects.requireNonNull(handler, "handler");
+        // the bridge eventfd reports a child that is gone already, or whose status the JDK collects late
+        signals().openBridge();
+        ExitSource source = ExitSource.open(this, process, handler);
+        int slot = claimSlot(source);
+        source.slot = slot;
+        source.token = ((long) generations[slot] << 32) | slot;
+        try {
+            source.register();
+        } catch (IOException | RuntimeException e) {
+            freeSlot(slot);
+            source.closePidFd();
+            throw e;
+        }
+        count(source);
+        source.reportIfGone();
+        return source;
+    }
+
+    /**
+     * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
+     * every signal-driven fd instead of reading their signals. Raise the limit
+     * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
+     */
+    public long signalQueueOverflows() {
+        return signals == null ? 0 : signals.overflows();
+    }
+
+    LoopSignals signals() {
+        if (signals == null) {
+            signals = new LoopSignals(this);
+        }
+        return signals;
+    }
+
     // ---- bookkeeping for sources ------------------------------------------------------------------
 
     Poller poller() {
@@ -702,6 +902,9 @@ public final class EventLoop implements AutoCloseable {
                 FdAccess.get().unpin(io.fd());
             }
             case TimerSource t -> { } // onClose took it out of the heaps
+            case SignalSource s -> signals.release(s);
+            case AsyncIoSource a -> signals.release(a);
+            case ExitSource e -> freeSlot(e.slot);
             case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
                     : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
             case WatchSource w -> w.watches.remove(w);
@@ -757,6 +960,9 @@ public final class EventLoop implements AutoCloseable {
             for (HookSource h : hooks.toArray(HookSource[]::new)) {
                 h.close();
             }
+        }
+        if (signals != null) {
+            signals.close();
         }
         closed = true;
         tasks.clear();

@@ -1,0 +1,128 @@
+package org.fdloop;
+
+import static org.fdloop.internal.linux.Constants.ESRCH;
+
+import java.io.IOException;
+import org.fdloop.fd.LinuxException;
+import org.fdloop.fd.PidFd;
+
+/**
+ * A child process whose exit a loop reports once: {@link EventLoop#onExit}.
+ *
+ * <p>The loop waits on a pidfd (readable once the process exited) and never reaps the child:
+ * the JDK's reaper does, and the handler gets the status the JDK collected. A pidfd turns
+ * readable as the child exits, which can be a moment before the JDK has its status; the loop
+ * then waits for the JDK ({@link Process#onExit()}) and dispatches after it. A child that exited
+ * before the registration, even one the JDK reaped already, is reported on the next iteration.
+ *
+ * <p>The source closes itself before its handler runs. Closing it earlier cancels the report;
+ * the child goes on running.
+ */
+public final class ExitSource extends Source {
+    private final Process process;
+    /** The pidfd, or null when the child was reaped before it could be opened. */
+    private final PidFd pidFd;
+    private final ExitHandler handler;
+    int slot;
+    long token;
+    private boolean registered;
+    /** Whether the loop waits for the JDK to collect the status (the pidfd is out of the poller). */
+    private boolean waitingForJdk;
+
+    private ExitSource(EventLoop loop, Process process, PidFd pidFd, ExitHandler handler) {
+        super(loop, "exit of pid " + process.pid());
+        this.process = process;
+        this.pidFd = pidFd;
+        this.handler = handler;
+    }
+
+    /** A source for {@code process} with its pidfd open, or without one if the child is gone already. */
+    static ExitSource open(EventLoop loop, Process process, ExitHandler handler) throws IOException {
+        PidFd pidFd = null;
+        try {
+            pidFd = PidFd.open(process.toHandle());
+        } catch (LinuxException e) {
+            if (e.errno() != ESRCH) {
+                throw e;
+            }
+            // exited and reaped already: reportIfGone() dispatches it on the next iteration
+        }
+        return new ExitSource(loop, process, pidFd, handler);
+    }
+
+    /** The child. */
+    public Process process() {
+        return process;
+    }
+
+    void register() throws IOException {
+        if (pidFd != null && !waitingForJdk) {
+            loop.poller().add(pidFd.number(), IoSource.READABLE, token);
+            registered = true;
+        }
+    }
+
+    private void unregister() {
+        if (registered) {
+            registered = false;
+            try {
+                loop.poller().remove(pidFd.number());
+            } catch (IOException e) {
+                // the pidfd is the source's own, so a failure means the poller is gone, ignoring
+            }
+        }
+    }
+
+    /** Has the loop dispatch this source on its next iteration if the child is gone already. */
+    void reportIfGone() {
+        if (pidFd == null || !process.isAlive()) {
+            loop.signals().due(this);
+        }
+    }
+
+    /** Closes the pidfd of a source that was never registered. */
+    void closePidFd() {
+        if (pidFd != null) {
+            pidFd.close();
+        }
+    }
+
+    @Override
+    boolean keepsLoopAlive() {
+        return true;
+    }
+
+    @Override
+    void dispatch(int events) throws Exception {
+        if (process.isAlive()) {
+            // The pidfd says the child exited, but the JDK's reaper has not stored its status yet.
+            unregister();
+            if (!waitingForJdk) {
+                waitingForJdk = true;
+                LoopSignals signals = loop.signals();
+                process.onExit().whenComplete((p, failure) -> signals.due(this));
+            }
+            return;
+        }
+        close();
+        handler.exited(this, process, process.exitValue());
+    }
+
+    @Override
+    void onEnable() throws IOException {
+        register();
+        reportIfGone();
+    }
+
+    @Override
+    void onDisable() {
+        unregister();
+    }
+
+    @Override
+    void onClose() {
+        unregister();
+        closePidFd();
+        loop.release(this);
+    }
+}
