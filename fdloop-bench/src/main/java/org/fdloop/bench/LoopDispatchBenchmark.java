@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 import org.fdloop.EventLoop;
 import org.fdloop.IoSource;
 import org.fdloop.TimerSource;
+import org.fdloop.backend.Backend;
+import org.fdloop.backend.Poller;
 import org.fdloop.fd.EventFd;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,6 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code timerDispatch}: one {@code runOnce} that fires a fixed-rate timer whose period
  *       (1 ns) has always passed: the heap, the dispatch and the re-queueing, and a zero-timeout
  *       epoll_pwait2.
+ *   <li>{@code pollerFloor}: the same three system calls without the loop: write, a zero-timeout
+ *       poll of a {@link Poller} that holds the eventfd, read. {@code eventFdDispatch} minus this
+ *       is what the loop adds per dispatch.
  *   <li>{@code idleIteration}: one {@code runOnce} with nothing ready (the epoll_pwait2 alone, plus
  *       the loop's bookkeeping).
  * </ul>
@@ -111,6 +116,33 @@ public class LoopDispatchBenchmark {
             loop.close();
             eventFd.close();
         }
+    }
+
+    /** A poller with one eventfd in it, no loop. */
+    @State(Scope.Thread)
+    public static class BarePoller {
+        Poller poller;
+        EventFd eventFd;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            poller = Backend.EPOLL.open(256);
+            eventFd = EventFd.open();
+            poller.add(eventFd.number(), IoSource.READABLE, 0);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            poller.close();
+            eventFd.close();
+        }
+    }
+
+    @Benchmark
+    public long pollerFloor(BarePoller state) throws IOException {
+        state.eventFd.write(1);
+        int ready = state.poller.poll(0);
+        return ready + state.eventFd.read();
     }
 
     @Benchmark

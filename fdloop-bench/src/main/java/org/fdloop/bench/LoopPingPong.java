@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import org.fdloop.EventLoop;
 import org.fdloop.IoSource;
+import org.fdloop.backend.Backend;
+import org.fdloop.backend.Poller;
 import org.fdloop.fd.EventFd;
 
 /**
@@ -16,9 +18,13 @@ import org.fdloop.fd.EventFd;
  * round trip and writes B's again. Per hop that is what the C program does (epoll_wait, read,
  * write), plus whatever the loop adds.
  *
+ * <p>{@code -m raw} is the same without the loops, to tell the loop's cost from Java's: each
+ * thread has a {@link Poller} with its eventfd and runs the C program's loop (A: write B, wait,
+ * read A; B: wait, read B, write A) through fdloop's downcalls.
+ *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp 'fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*' \
- *     org.fdloop.bench.LoopPingPong [-n round_trips] [-w warmup] [-T max_seconds]
+ *     org.fdloop.bench.LoopPingPong [-m loop|raw] [-n round_trips] [-w warmup] [-T max_seconds]
  * </pre>
  *
  * Prints one line in the C program's format ({@code name=value}), so that one summary reads
@@ -45,6 +51,7 @@ public final class LoopPingPong {
     private long[] switches1;
     private long measured;
     private volatile Throwable failure;
+    private volatile boolean rawDone;
 
     private LoopPingPong(long roundTrips, long warmup, double maxSeconds) throws IOException {
         this.roundTrips = roundTrips;
@@ -58,13 +65,19 @@ public final class LoopPingPong {
         long n = 1_000_000;
         long w = 200_000;
         double t = 10;
+        boolean raw = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-n" -> n = Long.parseLong(args[++i]);
                 case "-w" -> w = Long.parseLong(args[++i]);
                 case "-T" -> t = Double.parseDouble(args[++i]);
+                case "-m" -> raw = switch (args[++i]) {
+                    case "loop" -> false;
+                    case "raw" -> true;
+                    default -> throw new IllegalArgumentException("-m is loop or raw, not " + args[i]);
+                };
                 default -> {
-                    System.err.println("usage: LoopPingPong [-n round_trips] [-w warmup] [-T max_seconds]");
+                    System.err.println("usage: LoopPingPong [-m loop|raw] [-n round_trips] [-w warmup] [-T max_seconds]");
                     System.exit(2);
                 }
             }
@@ -73,12 +86,17 @@ public final class LoopPingPong {
             System.err.println("round trips and max seconds are more than 0, warmup 0 or more");
             System.exit(2);
         }
-        System.out.println(run(n, w, t));
+        System.out.println(raw ? runRaw(n, w, t) : run(n, w, t));
     }
 
-    /** Runs the ping-pong and returns its result line. */
+    /** Runs the ping-pong between two loops and returns its result line. */
     static String run(long roundTrips, long warmup, double maxSeconds) throws Exception {
         return new LoopPingPong(roundTrips, warmup, maxSeconds).run();
+    }
+
+    /** Runs the ping-pong without loops (see the class comment) and returns its result line. */
+    static String runRaw(long roundTrips, long warmup, double maxSeconds) throws Exception {
+        return new LoopPingPong(roundTrips, warmup, maxSeconds).runRaw();
     }
 
     private String run() throws Exception {
@@ -102,12 +120,69 @@ public final class LoopPingPong {
             throw new IllegalStateException("the ping-pong failed", failure);
         }
 
+        return result("loop");
+    }
+
+    private String result(String mode) throws IOException {
         double elapsed = (t1 - t0) / 1e9;
         return String.format(Locale.ROOT,
-                "fdloop_pingpong mode=loop fd=eventfd affinity=%s rt=%d elapsed_s=%.3f rt_per_s=%.0f ns_per_rt=%.1f"
+                "fdloop_pingpong mode=%s fd=eventfd affinity=%s rt=%d elapsed_s=%.3f rt_per_s=%.0f ns_per_rt=%.1f"
                         + " vcsw_per_rt=%.2f ivcsw_per_rt=%.3f",
-                affinity(), measured, elapsed, measured / elapsed, elapsed * 1e9 / measured,
+                mode, affinity(), measured, elapsed, measured / elapsed, elapsed * 1e9 / measured,
                 (double) (switches1[0] - switches0[0]) / measured, (double) (switches1[1] - switches0[1]) / measured);
+    }
+
+    /** The C program's loop in Java: a poller per thread, no EventLoop. */
+    private String runRaw() throws Exception {
+        try (Poller pollerA = Backend.EPOLL.open(1); Poller pollerB = Backend.EPOLL.open(1)) {
+            pollerA.add(fdA.number(), IoSource.READABLE, 0);
+            pollerB.add(fdB.number(), IoSource.READABLE, 0);
+            Thread threadB = Thread.ofPlatform().name("pingpong-B").start(() -> {
+                try {
+                    while (true) {
+                        if (pollerB.poll(-1) == 0) {
+                            continue; // interrupted by a signal: wait again
+                        }
+                        fdB.read();
+                        if (rawDone) {
+                            return;
+                        }
+                        fdA.write(1);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failure = e;
+                }
+            });
+            long total = warmup + roundTrips;
+            long i;
+            for (i = 0; i < total && failure == null; i++) {
+                if (i == warmup) {
+                    startClock();
+                }
+                fdB.write(1);
+                while (pollerA.poll(-1) == 0) {
+                    // interrupted by a signal: wait again
+                }
+                fdA.read();
+                if (i >= warmup && (i & 1023) == 0 && System.nanoTime() > deadline) {
+                    i++;
+                    break;
+                }
+            }
+            t1 = System.nanoTime();
+            switches1 = contextSwitches();
+            measured = i - warmup;
+            rawDone = true;
+            fdB.write(1);
+            threadB.join();
+        } finally {
+            fdA.close();
+            fdB.close();
+        }
+        if (failure != null) {
+            throw new IllegalStateException("the ping-pong failed", failure);
+        }
+        return result("raw");
     }
 
     private void begin() throws IOException {

@@ -14,7 +14,7 @@ import java.util.TreeMap;
 /**
  * Summarizes a raw file of alternating ping-pong runs (as run-loop-benchmarks.sh writes it:
  * {@code # round=R cmd=...} before each result line of eventfd_pingpong.c or {@link LoopPingPong})
- * into a Markdown table: per placement, each side's median round-trip rate with its range, the
+ * into a Markdown table: per placement and Java side ({@code mode=loop}, {@code mode=raw}), each side's median round-trip rate with its range, the
  * ratio of the medians and the median of the per-round ratios (each Java run against the C run
  * just before it).
  *
@@ -54,37 +54,39 @@ public final class PingPongSummary {
                     fields.put(words[i].substring(0, eq), words[i].substring(eq + 1));
                 }
             }
+            String program = words[0].equals(C) ? C : "fdloop " + fields.get("mode");
             runs.computeIfAbsent(fields.get("affinity"), a -> new LinkedHashMap<>())
-                    .computeIfAbsent(words[0], p -> new TreeMap<>())
+                    .computeIfAbsent(program, p -> new TreeMap<>())
                     .put(round, fields);
         }
 
         StringBuilder out = new StringBuilder();
-        out.append("| affinity | C rt/s median (min..max) | fdloop rt/s median (min..max) | fdloop ÷ C (medians) "
-                + "| fdloop ÷ C (median of per-round ratios) | C ns/rt | fdloop ns/rt | C vcsw+ivcsw per rt | fdloop vcsw+ivcsw per rt | rounds |\n");
-        out.append("|---|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
+        out.append("| affinity | Java side | C rt/s median (min..max) | Java rt/s median (min..max) | Java ÷ C (medians) "
+                + "| Java ÷ C (median of per-round ratios) | C ns/rt | Java ns/rt | C vcsw+ivcsw per rt | Java vcsw+ivcsw per rt | rounds |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
         for (var placement : runs.entrySet()) {
             Map<Integer, Map<String, String>> c = placement.getValue().getOrDefault(C, Map.of());
-            Map<Integer, Map<String, String>> java = placement.getValue().getOrDefault(JAVA, Map.of());
-            if (c.isEmpty() || java.isEmpty()) {
-                continue;
-            }
-            List<Double> ratios = new ArrayList<>();
-            for (var r : java.entrySet()) {
-                Map<String, String> peer = c.get(r.getKey());
-                if (peer != null) {
-                    ratios.add(value(r.getValue(), "rt_per_s") / value(peer, "rt_per_s"));
+            for (var side : placement.getValue().entrySet()) {
+                Map<Integer, Map<String, String>> java = side.getValue();
+                if (side.getKey().equals(C) || c.isEmpty()) {
+                    continue;
                 }
+                List<Double> ratios = new ArrayList<>();
+                for (var r : java.entrySet()) {
+                    Map<String, String> peer = c.get(r.getKey());
+                    if (peer != null) {
+                        ratios.add(value(r.getValue(), "rt_per_s") / value(peer, "rt_per_s"));
+                    }
+                }
+                out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %s | %.0f | %.0f | %.2f + %.2f | %.2f + %.2f | %d |%n",
+                        placement.getKey(), side.getKey(), rateRange(c), rateRange(java),
+                        median(java, "rt_per_s") / median(c, "rt_per_s"),
+                        ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", SideBySide.median(ratios)),
+                        median(c, "ns_per_rt"), median(java, "ns_per_rt"),
+                        median(c, "vcsw_per_rt"), median(c, "ivcsw_per_rt"),
+                        median(java, "vcsw_per_rt"), median(java, "ivcsw_per_rt"),
+                        Math.min(c.size(), java.size())));
             }
-            double cRate = median(c, "rt_per_s");
-            double jRate = median(java, "rt_per_s");
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %s | %.0f | %.0f | %.2f + %.2f | %.2f + %.2f | %d |%n",
-                    placement.getKey(), rateRange(c), rateRange(java), jRate / cRate,
-                    ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", SideBySide.median(ratios)),
-                    median(c, "ns_per_rt"), median(java, "ns_per_rt"),
-                    median(c, "vcsw_per_rt"), median(c, "ivcsw_per_rt"),
-                    median(java, "vcsw_per_rt"), median(java, "ivcsw_per_rt"),
-                    Math.min(c.size(), java.size())));
         }
         return out.toString();
     }

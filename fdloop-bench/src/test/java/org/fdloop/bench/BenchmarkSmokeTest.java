@@ -42,7 +42,7 @@ class BenchmarkSmokeTest {
         Collection<RunResult> results = smokeRun(LoopDispatchBenchmark.class);
 
         assertThat(results).extracting(r -> r.getParams().getBenchmark().replaceAll(".*\\.", ""))
-                .containsExactlyInAnyOrder("eventFdDispatch", "timerDispatch", "idleIteration");
+                .containsExactlyInAnyOrder("eventFdDispatch", "pollerFloor", "timerDispatch", "idleIteration");
         for (RunResult r : results) {
             assertThat(r.getPrimaryResult().getScore()).as(r.getParams().getBenchmark()).isPositive();
         }
@@ -53,13 +53,14 @@ class BenchmarkSmokeTest {
         String line = LoopPingPong.run(2_000, 500, 10);
 
         assertThat(line).startsWith("fdloop_pingpong mode=loop fd=eventfd affinity=").contains(" rt=2000 ");
+        assertThat(LoopPingPong.runRaw(2_000, 500, 10)).startsWith("fdloop_pingpong mode=raw fd=eventfd affinity=").contains(" rt=2000 ");
         String summary = PingPongSummary.summarize(List.of(
                 "# round=1 cmd=eventfd_pingpong -a 0,0",
                 "eventfd_pingpong mode=epoll fd=eventfd affinity=same rt=2000 elapsed_s=0.010 rt_per_s=200000 ns_per_rt=5000.0"
                         + " vcsw_per_rt=1.11 ivcsw_per_rt=0.885",
                 "# round=1 cmd=taskset -c 0 java ... LoopPingPong",
                 line.replaceFirst("affinity=\\w+", "affinity=same")));
-        assertThat(summary).contains("| same | 200000 (200000..200000) |");
+        assertThat(summary).contains("| same | fdloop loop | 200000 (200000..200000) |");
     }
 
     @Test
