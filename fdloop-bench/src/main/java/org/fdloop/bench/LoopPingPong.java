@@ -6,6 +6,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 import org.fdloop.EventLoop;
 import org.fdloop.IoSource;
@@ -56,7 +58,15 @@ public final class LoopPingPong {
     private final EventFd fdA;
     private final EventFd fdB;
     private EventLoop loopA;
-    private EventLoop loopB;
+    private volatile EventLoop loopB;
+    /**
+     * Each pass runs both loops anew: B's thread calls run() once per pass, as A does, so that
+     * both threads run the code the JIT compiled last (a thread that stayed in one run() call
+     * since the start may still be in an older, deoptimised or OSR frame).
+     */
+    private final Semaphore passStarts = new Semaphore(0);
+    private final Semaphore passEnds = new Semaphore(0);
+    private volatile boolean finished;
 
     private long done;
     private long target;
@@ -122,9 +132,32 @@ public final class LoopPingPong {
     }
 
     private String run() throws Exception {
-        loopB = EventLoop.builder().threadName("pingpong-B").errorHandler(this::fail).build();
-        loopB.onReadable(fdB, this::onB);
-        Thread threadB = loopB.start();
+        CountDownLatch opened = new CountDownLatch(1);
+        Thread threadB = Thread.ofPlatform().name("pingpong-B").start(() -> {
+            try (EventLoop loop = EventLoop.builder().errorHandler(this::fail).build()) {
+                loop.onReadable(fdB, this::onB);
+                loopB = loop;
+                opened.countDown();
+                while (true) {
+                    passStarts.acquire();
+                    if (finished) {
+                        return;
+                    }
+                    try {
+                        loop.run(); // until onA stops it at the end of the pass
+                    } finally {
+                        passEnds.release();
+                    }
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                fail(null, e);
+                opened.countDown();
+            }
+        });
+        opened.await();
+        if (failure != null) {
+            throw new IllegalStateException("loop B did not open", failure);
+        }
 
         loopA = EventLoop.builder().errorHandler(this::fail).build(); // this thread is A
         loopA.onReadable(fdA, this::onA);
@@ -133,10 +166,10 @@ public final class LoopPingPong {
         measured = loopPass(roundTrips, deadline);
         stopClock();
 
-        loopB.stop();
+        finished = true;
+        passStarts.release();
         threadB.join();
         loopA.close();
-        loopB.close();
         fdA.close();
         fdB.close();
         if (failure != null) {
@@ -151,8 +184,13 @@ public final class LoopPingPong {
         done = 0;
         target = count;
         passDeadline = until;
+        passStarts.release();
         fdB.write(1);
         loopA.run(); // until onA stops it
+        passEnds.acquireUninterruptibly();
+        if (failure != null) {
+            throw new IOException("the ping-pong failed", failure);
+        }
         return done;
     }
 
@@ -163,6 +201,7 @@ public final class LoopPingPong {
         if ((i & 1023) == 0 && batch() > passDeadline || i == target) {
             stoppedAt = System.nanoTime();
             loopA.stop();
+            loopB.stop();
             return;
         }
         fdB.write(1);
@@ -337,8 +376,12 @@ public final class LoopPingPong {
     /** A handler threw: stop both loops (the token is lost, nothing would wake them again). */
     private void fail(org.fdloop.Source source, Throwable error) {
         failure = error;
-        loopA.stop();
-        loopB.stop();
+        if (loopA != null) {
+            loopA.stop();
+        }
+        if (loopB != null) {
+            loopB.stop();
+        }
     }
 
     /** "same" when this process may run on one CPU only, else "none". */
