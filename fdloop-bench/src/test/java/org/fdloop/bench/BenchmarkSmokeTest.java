@@ -3,6 +3,7 @@ package org.fdloop.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Collection;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -15,20 +16,68 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 class BenchmarkSmokeTest {
 
-    @Test
-    void eventFdBenchmarksRunAndReport() throws Exception {
-        Collection<RunResult> results = new Runner(new OptionsBuilder()
-                .include(EventFdBenchmark.class.getSimpleName())
+    private static Collection<RunResult> smokeRun(Class<?> benchmark) throws Exception {
+        return new Runner(new OptionsBuilder()
+                .include(benchmark.getSimpleName())
                 .forks(0)
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(200))
                 .shouldFailOnError(true)
                 .build()).run();
+    }
+
+    @Test
+    void eventFdBenchmarksRunAndReport() throws Exception {
+        Collection<RunResult> results = smokeRun(EventFdBenchmark.class);
 
         assertThat(results).hasSize(2);
         for (RunResult r : results) {
             assertThat(r.getPrimaryResult().getScore()).as(r.getParams().getBenchmark()).isPositive();
+        }
+    }
+
+    @Test
+    void loopDispatchBenchmarksRunAndReport() throws Exception {
+        Collection<RunResult> results = smokeRun(LoopDispatchBenchmark.class);
+
+        assertThat(results).extracting(r -> r.getParams().getBenchmark().replaceAll(".*\\.", ""))
+                .containsExactlyInAnyOrder("eventFdDispatch", "pollerFloor", "timerDispatch", "idleIteration");
+        for (RunResult r : results) {
+            assertThat(r.getPrimaryResult().getScore()).as(r.getParams().getBenchmark()).isPositive();
+        }
+    }
+
+    @Test
+    void pingPongRunsAndIsSummarizedBesideTheCLine() throws Exception {
+        String line = LoopPingPong.run(2_000, 500, 10);
+
+        assertThat(line).startsWith("fdloop_pingpong mode=loop fd=eventfd affinity=").contains(" rt=2000 ");
+        assertThat(LoopPingPong.runRaw(2_000, 500, 10)).startsWith("fdloop_pingpong mode=raw fd=eventfd affinity=").contains(" rt=2000 ");
+        String summary = PingPongSummary.summarize(List.of(
+                "# round=1 cmd=eventfd_pingpong -a 0,0",
+                "eventfd_pingpong mode=epoll fd=eventfd affinity=same rt=2000 elapsed_s=0.010 rt_per_s=200000 ns_per_rt=5000.0"
+                        + " vcsw_per_rt=1.11 ivcsw_per_rt=0.885",
+                "# round=1 cmd=taskset -c 0 java ... LoopPingPong",
+                line.replaceFirst("affinity=\\w+", "affinity=same")));
+        assertThat(summary).contains("| same | fdloop loop | 200000 (200000..200000) |");
+    }
+
+    @Test
+    void timerComparisonMeasuresEveryImplementation() throws Exception {
+        String table = new TimerComparison(1_000, 100).run(1).markdown();
+
+        for (String row : List.of("| schedule | fdloop |", "| cancel | ScheduledThreadPoolExecutor |", "| fire | HashedWheelTimer |")) {
+            assertThat(table).contains(row);
+        }
+    }
+
+    @Test
+    void executeComparisonMeasuresEveryImplementation() throws Exception {
+        String table = new ExecuteComparison(1_000).run(1).markdown();
+
+        for (String impl : List.of("fdloop", "ExecutorService", "Netty DefaultEventLoop", "Netty NioEventLoop")) {
+            assertThat(table).contains("| task (first execute to last run) | " + impl + " |");
         }
     }
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks of the event loop; docs/BENCHMARKS.md shows results and how to read them.
+#
+#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch]    (none: all four)
+#
+#   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
+#             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): C, Java, C, Java...
+#             for each placement: "same" (C: -a 0,0; Java: the whole JVM under taskset -c 0)
+#             and "none" (unpinned)
+#   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor, Netty HashedWheelTimer
+#   execute   ExecuteComparison: fdloop, single-thread ExecutorService, Netty DefaultEventLoop/NioEventLoop
+#   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
+#
+# Environment: ROUNDS (5), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
+# PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (/work/shared/bench-c),
+# OUTDIR (fdloop-bench/target/loop-bench/<time>), JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm),
+# BUILD=1 to rebuild the jars first (they are built anyway when missing).
+# Every result line in OUTDIR/raw.txt follows a "# round=.. cmd=.." line with the exact command.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+ROUNDS=${ROUNDS:-5}
+PINGPONG_N=${PINGPONG_N:-300000}
+PINGPONG_T=${PINGPONG_T:-5}
+PINGPONG_W=${PINGPONG_W:-100000}
+BENCH_C=${BENCH_C:-/work/shared/bench-c}
+OUTDIR=${OUTDIR:-$ROOT/fdloop-bench/target/loop-bench/$(date +%Y%m%d-%H%M%S)}
+
+if [[ -z "${JAVA_HOME:-}" ]]; then
+    for jdk in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
+        if [[ -x "$jdk/bin/java" ]] && "$jdk/bin/java" -version 2>&1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
+            JAVA_HOME=${jdk%/}
+            break
+        fi
+    done
+fi
+[[ -n "${JAVA_HOME:-}" ]] || { echo "no JDK 25 or newer: set JAVA_HOME" >&2; exit 1; }
+export JAVA_HOME
+JAVA="$JAVA_HOME/bin/java"
+CP="fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*"
+JOPTS="--enable-native-access=ALL-UNNAMED"
+
+if [[ "${BUILD:-0}" == 1 || ! -f fdloop-bench/target/fdloop-bench.jar ]]; then
+    MAVEN_OPTS=${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow} mvn -B -q -DskipTests package -pl fdloop-bench -am
+fi
+
+what=("$@")
+[[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch)
+mkdir -p "$OUTDIR"
+RAW="$OUTDIR/raw.txt"
+SUMMARY="$OUTDIR/summary.md"
+: >"$RAW"
+: >"$SUMMARY"
+
+machine() {
+    echo "- $(date -u +%Y-%m-%dT%H:%M:%SZ), kernel $(uname -r), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo '?')"
+    echo "- $("$JAVA" -version 2>&1 | head -1), git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+}
+
+# run ROUND CMD...: the command line into raw.txt, then its output
+run() {
+    local round=$1
+    shift
+    echo "# round=$round loadavg=$(cut -d' ' -f1-3 /proc/loadavg) cmd=$*" | tee -a "$RAW"
+    "$@" 2>&1 | tee -a "$RAW"
+}
+
+{
+    echo "## Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): ${what[*]}"
+    echo
+    machine
+    echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+} >>"$SUMMARY"
+
+for w in "${what[@]}"; do
+    case "$w" in
+    pingpong)
+        CBIN=fdloop-bench/target/bench-c/eventfd_pingpong
+        mkdir -p "$(dirname "$CBIN")"
+        gcc -O2 -pthread -o "$CBIN" "$BENCH_C/eventfd_pingpong.c"
+        start=$(wc -l <"$RAW")
+        for ((r = 1; r <= ROUNDS; r++)); do
+            run "$r" "$CBIN" -m epoll -f eventfd -n "$PINGPONG_N" -T "$PINGPONG_T" -a 0,0
+            run "$r" taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
+            run "$r" "$CBIN" -m epoll -f eventfd -n "$PINGPONG_N" -T "$PINGPONG_T"
+            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
+        done
+        {
+            echo "### eventfd ping-pong: C eventfd_pingpong -m epoll vs two fdloop EventLoops ($ROUNDS rounds, alternating)"
+            echo
+            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/pingpong.txt"
+            "$JAVA" -cp "$CP" org.fdloop.bench.PingPongSummary "$OUTDIR/pingpong.txt"
+            echo
+        } >>"$SUMMARY"
+        ;;
+    timers)
+        run 1 "$JAVA" $JOPTS -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" >"$OUTDIR/timers.txt"
+        sed -n '/^### /,$p' "$OUTDIR/timers.txt" >>"$SUMMARY"
+        ;;
+    execute)
+        run 1 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.ExecuteComparison -r "$ROUNDS" >"$OUTDIR/execute.txt"
+        sed -n '/^### /,$p' "$OUTDIR/execute.txt" >>"$SUMMARY"
+        ;;
+    dispatch)
+        run 1 "$JAVA" $JOPTS -cp "$CP" org.openjdk.jmh.Main LoopDispatchBenchmark -prof gc -rf text -rff "$OUTDIR/dispatch-jmh.txt" >"$OUTDIR/dispatch.txt"
+        {
+            echo "### One loop iteration (JMH, -prof gc): ns/op and bytes allocated per op"
+            echo
+            echo '```'
+            grep -E '^Benchmark|avgt' "$OUTDIR/dispatch-jmh.txt" | grep -Ev 'gc\.(count|time)'
+            echo '```'
+            echo
+        } >>"$SUMMARY"
+        ;;
+    *)
+        echo "unknown benchmark '$w': pingpong, timers, execute or dispatch" >&2
+        exit 2
+        ;;
+    esac
+done
+
+echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$SUMMARY"
+echo
+echo "==== $SUMMARY"
+cat "$SUMMARY"
