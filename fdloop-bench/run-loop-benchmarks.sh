@@ -4,9 +4,10 @@
 #   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch]    (none: all four)
 #
 #   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
-#             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): C, Java, C, Java...
-#             for each placement: "same" (C: -a 0,0; Java: the whole JVM under taskset -c 0)
-#             and "none" (unpinned)
+#             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): per round and
+#             placement, C, then Java three ways (two loops; two loops with timing(false); no
+#             loop, the C program's loop through fdloop's downcalls); placements "same" (C: -a 0,0;
+#             Java: the whole JVM under taskset -c 0) and "none" (unpinned)
 #   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor, Netty HashedWheelTimer
 #   execute   ExecuteComparison: fdloop, single-thread ExecutorService, Netty DefaultEventLoop/NioEventLoop
 #   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
@@ -82,10 +83,16 @@ for w in "${what[@]}"; do
         gcc -O2 -pthread -o "$CBIN" "$BENCH_C/eventfd_pingpong.c"
         start=$(wc -l <"$RAW")
         for ((r = 1; r <= ROUNDS; r++)); do
+            # pinned: C with -a 0,0, the JVM (every thread of it) under taskset -c 0
             run "$r" "$CBIN" -m epoll -f eventfd -n "$PINGPONG_N" -T "$PINGPONG_T" -a 0,0
-            run "$r" taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
+            for mode in loop loop-untimed raw; do
+                run "$r" taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -m $mode -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
+            done
+            # unpinned
             run "$r" "$CBIN" -m epoll -f eventfd -n "$PINGPONG_N" -T "$PINGPONG_T"
-            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
+            for mode in loop loop-untimed raw; do
+                run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -m $mode -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
+            done
         done
         {
             echo "### eventfd ping-pong: C eventfd_pingpong -m epoll vs two fdloop EventLoops ($ROUNDS rounds, alternating)"

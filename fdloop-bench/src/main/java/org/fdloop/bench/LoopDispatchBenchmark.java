@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code eventFdDispatch}: write 1 to an eventfd, then one {@code runOnce}: epoll reports
- *       it, the handler reads it (three system calls: write, epoll_pwait2, read).
+ *       it, the handler reads it (three system calls: write, epoll_pwait2, read); with the loop's
+ *       timing on (the default) and off.
  *   <li>{@code timerDispatch}: one {@code runOnce} that fires a fixed-rate timer whose period
  *       (1 ns) has always passed: the heap, the dispatch and the re-queueing, and a zero-timeout
  *       epoll_pwait2.
@@ -57,13 +59,17 @@ public class LoopDispatchBenchmark {
     /** A loop with one eventfd source whose handler reads the eventfd. */
     @State(Scope.Thread)
     public static class EventFdLoop {
+        /** The loop's Builder.timing: with it, two clock readings per dispatch. */
+        @Param({"true", "false"})
+        boolean timing;
+
         EventLoop loop;
         EventFd eventFd;
         long reads;
 
         @Setup(Level.Trial)
         public void open() throws IOException {
-            loop = EventLoop.open();
+            loop = EventLoop.builder().timing(timing).build();
             eventFd = EventFd.open();
             loop.onReadable(eventFd, this::ready);
         }

@@ -22,7 +22,8 @@ import org.fdloop.fd.EventFd;
  * round trip and writes B's again. Per hop that is what the C program does (epoll_wait, read,
  * write), plus whatever the loop adds.
  *
- * <p>{@code -m raw} is the same without the loops, to tell the loop's cost from Java's: each
+ * <p>{@code -m loop-untimed} builds the loops with {@code timing(false)}: no clock reading per
+ * wait and per handler, and no times in their stats. {@code -m raw} is the same without the loops, to tell the loop's cost from Java's: each
  * thread has a {@link Poller} with its eventfd and runs the C program's loop (A: write B, wait,
  * read A; B: wait, read B, write A) through fdloop's downcalls.
  *
@@ -33,7 +34,7 @@ import org.fdloop.fd.EventFd;
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp 'fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*' \
- *     org.fdloop.bench.LoopPingPong [-m loop|raw] [-n round_trips] [-w warmup] [-T max_seconds]
+ *     org.fdloop.bench.LoopPingPong [-m loop|loop-untimed|raw] [-n round_trips] [-w warmup] [-T max_seconds]
  * </pre>
  *
  * Prints one line in the C program's format ({@code name=value}), so that one summary reads
@@ -97,19 +98,18 @@ public final class LoopPingPong {
         long n = 1_000_000;
         long w = 100_000;
         double t = 10;
-        boolean raw = false;
+        String mode = "loop";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-n" -> n = Long.parseLong(args[++i]);
                 case "-w" -> w = Long.parseLong(args[++i]);
                 case "-T" -> t = Double.parseDouble(args[++i]);
-                case "-m" -> raw = switch (args[++i]) {
-                    case "loop" -> false;
-                    case "raw" -> true;
-                    default -> throw new IllegalArgumentException("-m is loop or raw, not " + args[i]);
+                case "-m" -> mode = switch (args[++i]) {
+                    case "loop", "loop-untimed", "raw" -> args[i];
+                    default -> throw new IllegalArgumentException("-m is loop, loop-untimed or raw, not " + args[i]);
                 };
                 default -> {
-                    System.err.println("usage: LoopPingPong [-m loop|raw] [-n round_trips] [-w warmup] [-T max_seconds]");
+                    System.err.println("usage: LoopPingPong [-m loop|loop-untimed|raw] [-n round_trips] [-w warmup] [-T max_seconds]");
                     System.exit(2);
                 }
             }
@@ -118,12 +118,16 @@ public final class LoopPingPong {
             System.err.println("round trips and max seconds are more than 0, warmup 0 or more");
             System.exit(2);
         }
-        System.out.println(raw ? runRaw(n, w, t) : run(n, w, t));
+        System.out.println(switch (mode) {
+            case "raw" -> runRaw(n, w, t);
+            case "loop-untimed" -> run(n, w, t, false);
+            default -> run(n, w, t, true);
+        });
     }
 
     /** Runs the ping-pong between two loops and returns its result line. */
-    static String run(long roundTrips, long warmup, double maxSeconds) throws Exception {
-        return new LoopPingPong(roundTrips, warmup, maxSeconds).run();
+    static String run(long roundTrips, long warmup, double maxSeconds, boolean timing) throws Exception {
+        return new LoopPingPong(roundTrips, warmup, maxSeconds).run(timing);
     }
 
     /** Runs the ping-pong without loops (see the class comment) and returns its result line. */
@@ -131,10 +135,10 @@ public final class LoopPingPong {
         return new LoopPingPong(roundTrips, warmup, maxSeconds).runRaw();
     }
 
-    private String run() throws Exception {
+    private String run(boolean timing) throws Exception {
         CountDownLatch opened = new CountDownLatch(1);
         Thread threadB = Thread.ofPlatform().name("pingpong-B").start(() -> {
-            try (EventLoop loop = EventLoop.builder().errorHandler(this::fail).build()) {
+            try (EventLoop loop = EventLoop.builder().timing(timing).errorHandler(this::fail).build()) {
                 loop.onReadable(fdB, this::onB);
                 loopB = loop;
                 opened.countDown();
@@ -159,7 +163,7 @@ public final class LoopPingPong {
             throw new IllegalStateException("loop B did not open", failure);
         }
 
-        loopA = EventLoop.builder().errorHandler(this::fail).build(); // this thread is A
+        loopA = EventLoop.builder().timing(timing).errorHandler(this::fail).build(); // this thread is A
         loopA.onReadable(fdA, this::onA);
         warmUp(() -> loopPass(warmup, Long.MAX_VALUE));
         startClock();
@@ -175,7 +179,7 @@ public final class LoopPingPong {
         if (failure != null) {
             throw new IllegalStateException("the ping-pong failed", failure);
         }
-        return result("loop");
+        return result(timing ? "loop" : "loop-untimed");
     }
 
     /** Bounces the token {@code count} times (fewer if the clock passes {@code until}); returns how many. */

@@ -42,7 +42,7 @@ class BenchmarkSmokeTest {
         Collection<RunResult> results = smokeRun(LoopDispatchBenchmark.class);
 
         assertThat(results).extracting(r -> r.getParams().getBenchmark().replaceAll(".*\\.", ""))
-                .containsExactlyInAnyOrder("eventFdDispatch", "pollerFloor", "timerDispatch", "idleIteration");
+                .containsExactlyInAnyOrder("eventFdDispatch", "eventFdDispatch", "pollerFloor", "timerDispatch", "idleIteration");
         for (RunResult r : results) {
             assertThat(r.getPrimaryResult().getScore()).as(r.getParams().getBenchmark()).isPositive();
         }
@@ -50,10 +50,11 @@ class BenchmarkSmokeTest {
 
     @Test
     void pingPongRunsAndIsSummarizedBesideTheCLine() throws Exception {
-        String line = LoopPingPong.run(2_000, 500, 10);
+        String line = LoopPingPong.run(2_000, 0, 10, true);
 
         assertThat(line).startsWith("fdloop_pingpong mode=loop fd=eventfd affinity=").contains(" rt=2000 ");
-        assertThat(LoopPingPong.runRaw(2_000, 500, 10)).startsWith("fdloop_pingpong mode=raw fd=eventfd affinity=").contains(" rt=2000 ");
+        assertThat(LoopPingPong.run(2_000, 0, 10, false)).startsWith("fdloop_pingpong mode=loop-untimed ").contains(" rt=2000 ");
+        assertThat(LoopPingPong.runRaw(2_000, 0, 10)).startsWith("fdloop_pingpong mode=raw fd=eventfd affinity=").contains(" rt=2000 ");
         String summary = PingPongSummary.summarize(List.of(
                 "# round=1 cmd=eventfd_pingpong -a 0,0",
                 "eventfd_pingpong mode=epoll fd=eventfd affinity=same rt=2000 elapsed_s=0.010 rt_per_s=200000 ns_per_rt=5000.0"
