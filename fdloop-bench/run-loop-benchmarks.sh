@@ -13,7 +13,7 @@
 #   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
 #
 # Environment: ROUNDS (5), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
-# PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (/work/shared/bench-c),
+# PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (../shared/bench-c beside the checkout),
 # OUTDIR (fdloop-bench/target/loop-bench/<time>), JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm),
 # BUILD=1 to rebuild the jars first (they are built anyway when missing).
 # Every result line in OUTDIR/raw.txt follows a "# round=.. cmd=.." line with the exact command.
@@ -25,7 +25,7 @@ ROUNDS=${ROUNDS:-5}
 PINGPONG_N=${PINGPONG_N:-300000}
 PINGPONG_T=${PINGPONG_T:-5}
 PINGPONG_W=${PINGPONG_W:-100000}
-BENCH_C=${BENCH_C:-/work/shared/bench-c}
+BENCH_C=${BENCH_C:-$ROOT/../shared/bench-c}
 OUTDIR=${OUTDIR:-$ROOT/fdloop-bench/target/loop-bench/$(date +%Y%m%d-%H%M%S)}
 
 if [[ -z "${JAVA_HOME:-}" ]]; then
