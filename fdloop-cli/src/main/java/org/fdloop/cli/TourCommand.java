@@ -78,7 +78,7 @@ final class TourCommand implements Callable<Integer> {
         }
         out.println();
         out.println(failed == 0
-                ? "Every source was created, made ready and read. Next: one event loop waiting on all of them."
+                ? "Every source was created, made ready and read. One EventLoop waits on all of them at once: see the README."
                 : failed + " of " + stops.size() + " sources failed (see FAILED above).");
         out.flush();
         return failed == 0 ? 0 : 1;
