@@ -306,18 +306,33 @@ class EventLoopTest {
             producer.join();
             assertThat(loop.stats().wakeups()).as("tasks added while the loop was awake wrote nothing").isZero();
 
-            // a sleeping loop is woken by exactly one write
+            // a sleeping loop is woken by exactly one write: the task comes once this thread sleeps in the kernel
+            int loopTid = org.fdloop.fd.OsThread.currentId();
             Thread late = Thread.ofPlatform().start(() -> {
                 try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
+                    awaitSleeping(loopTid);
+                } catch (Exception e) {
                     return;
                 }
                 loop.execute(ran::incrementAndGet);
             });
-            runUntil(loop, () -> ran.get() == 101);
+            loop.runOnce(PATIENCE);
             late.join();
+            assertThat(ran).hasValue(101);
             assertThat(loop.stats().wakeups()).isEqualTo(1);
+        }
+    }
+
+    /** Waits until thread {@code tid} of this process is asleep in the kernel (state S in /proc). */
+    private static void awaitSleeping(int tid) throws Exception {
+        java.nio.file.Path stat = java.nio.file.Path.of("/proc/self/task/" + tid + "/stat");
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            String s = java.nio.file.Files.readString(stat);
+            if (s.charAt(s.lastIndexOf(')') + 2) == 'S') {
+                return;
+            }
+            Thread.sleep(1);
         }
     }
 

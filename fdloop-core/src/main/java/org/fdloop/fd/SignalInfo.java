@@ -77,8 +77,16 @@ public record SignalInfo(int signo, int errno, int code, int pid, int uid, int f
                 || signo == SIGSYS;
     }
 
-    /** Reads a {@code struct signalfd_siginfo} ({@link Structs#SIGNALFD_SIGINFO}). */
-    static SignalInfo from(MemorySegment s) {
+    /**
+     * Reads a {@code struct signalfd_siginfo} (128 bytes, as read(2) from a signalfd delivers it).
+     *
+     * @throws IllegalArgumentException if {@code s} is smaller than the struct
+     */
+    public static SignalInfo from(MemorySegment s) {
+        if (s.byteSize() < Structs.SIGNALFD_SIGINFO.byteSize()) {
+            throw new IllegalArgumentException("a struct signalfd_siginfo is " + Structs.SIGNALFD_SIGINFO.byteSize()
+                    + " bytes; this segment has " + s.byteSize());
+        }
         return new SignalInfo(
                 s.get(JAVA_INT, Structs.SSI_SIGNO),
                 s.get(JAVA_INT, Structs.SSI_ERRNO),

@@ -1,7 +1,6 @@
 package org.fdloop.internal.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -72,24 +71,7 @@ public final class SignalRecords implements AutoCloseable {
 
     /** Record {@code i} as a {@link SignalInfo}. */
     public SignalInfo info(int i) {
-        long base = i * SIZE;
-        return new SignalInfo(
-                records.get(JAVA_INT, base + Structs.SSI_SIGNO),
-                records.get(JAVA_INT, base + Structs.SSI_ERRNO),
-                records.get(JAVA_INT, base + Structs.SSI_CODE),
-                records.get(JAVA_INT, base + Structs.SSI_PID),
-                records.get(JAVA_INT, base + Structs.SSI_UID),
-                records.get(JAVA_INT, base + Structs.SSI_FD),
-                records.get(JAVA_INT, base + Structs.SSI_TID),
-                records.get(JAVA_INT, base + Structs.SSI_BAND),
-                records.get(JAVA_INT, base + Structs.SSI_OVERRUN),
-                records.get(JAVA_INT, base + Structs.SSI_TRAPNO),
-                records.get(JAVA_INT, base + Structs.SSI_STATUS),
-                records.get(JAVA_INT, base + Structs.SSI_INT),
-                records.get(JAVA_LONG, base + Structs.SSI_PTR),
-                records.get(JAVA_LONG, base + Structs.SSI_UTIME),
-                records.get(JAVA_LONG, base + Structs.SSI_STIME),
-                records.get(JAVA_LONG, base + Structs.SSI_ADDR));
+        return SignalInfo.from(records.asSlice(i * SIZE, SIZE));
     }
 
     @Override
