@@ -41,8 +41,10 @@ public final class LibC {
 
     // file descriptors
     private static final MethodHandle CLOSE = bind("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle READ = bind("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle WRITE = bind("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    // read(2) and write(2) through syscall(2): glibc's wrappers are thread-cancellation points, and
+    // in a multithreaded process (every JVM) each call pays two atomic updates of the thread's
+    // cancel state, about as much again as the downcall itself. fdloop never cancels threads.
+    private static final MethodHandle SYSCALL_RW = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
     private static final MethodHandle FCNTL_INT = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL_PTR = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle OPEN = bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
@@ -66,12 +68,18 @@ public final class LibC {
     private static final MethodHandle INOTIFY_RM_WATCH = bind("inotify_rm_watch", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CTL = bind("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle EPOLL_WAIT = bind("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    // glibc 2.35+; null where libc lacks it (the kernel may still lack it: ENOSYS before Linux 5.11)
-    private static final MethodHandle EPOLL_PWAIT2 = LOOKUP.find("epoll_pwait2")
-            .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS),
-                    CAPTURE_ERRNO))
-            .orElse(null);
+    // epoll_pwait(2) and epoll_pwait2(2) through syscall(2), for the same reason as read and write
+    // (and so that epoll_pwait2 works with a glibc older than 2.35; a kernel before 5.11 says ENOSYS).
+    // Their sigmask is always NULL: the loop thread's mask stays as it is.
+    private static final MethodHandle SYSCALL_EPOLL_PWAIT = bindVariadic("syscall", 1, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SYSCALL_EPOLL_PWAIT2 = bindVariadic("syscall", 1, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
+    private static final long SYS_READ = Arch.CURRENT.sysRead;
+    private static final long SYS_WRITE = Arch.CURRENT.sysWrite;
+    private static final long SYS_EPOLL_PWAIT = Arch.CURRENT.sysEpollPwait;
+    private static final long SYS_EPOLL_PWAIT2 = Arch.CURRENT.sysEpollPwait2;
+    private static final long KERNEL_SIGSET_SIZE = 8;
     private static final MethodHandle SYSCALL2 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle SYSCALL4 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
@@ -113,7 +121,7 @@ public final class LibC {
         MemorySegment errno = errnoSlot();
         try {
             while (true) {
-                long r = (long) READ.invokeExact(errno, fd, buffer, count);
+                long r = (long) SYSCALL_RW.invokeExact(errno, SYS_READ, (long) fd, buffer, count);
                 if (r >= 0) {
                     return r;
                 }
@@ -132,7 +140,7 @@ public final class LibC {
         MemorySegment errno = errnoSlot();
         try {
             while (true) {
-                long r = (long) WRITE.invokeExact(errno, fd, buffer, count);
+                long r = (long) SYSCALL_RW.invokeExact(errno, SYS_WRITE, (long) fd, buffer, count);
                 if (r >= 0) {
                     return r;
                 }
@@ -436,12 +444,13 @@ public final class LibC {
         check(r, errno, what);
     }
 
-    /** epoll_wait(2); returns the number of events, or 0 when a signal interrupted the wait. */
+    /** epoll_wait(2) (as epoll_pwait with no mask, which every architecture has); returns the number of events, or 0 when a signal interrupted the wait. */
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) throws LinuxException {
         MemorySegment errno = errnoSlot();
         int r;
         try {
-            r = (int) EPOLL_WAIT.invokeExact(errno, epfd, events, maxEvents, timeoutMillis);
+            r = (int) (long) SYSCALL_EPOLL_PWAIT.invokeExact(errno, SYS_EPOLL_PWAIT, (long) epfd, events, (long) maxEvents,
+                    (long) timeoutMillis, MemorySegment.NULL, KERNEL_SIGSET_SIZE);
         } catch (Throwable t) {
             throw unexpected("epoll_wait", t);
         }
@@ -449,11 +458,6 @@ public final class LibC {
             return 0;
         }
         return check(r, errno, "epoll_wait(" + epfd + ")");
-    }
-
-    /** Whether libc has epoll_pwait2 (the kernel may still answer ENOSYS). */
-    public static boolean hasEpollPwait2() {
-        return EPOLL_PWAIT2 != null;
     }
 
     /**
@@ -465,7 +469,8 @@ public final class LibC {
         MemorySegment errno = errnoSlot();
         int r;
         try {
-            r = (int) EPOLL_PWAIT2.invokeExact(errno, epfd, events, maxEvents, timeout, MemorySegment.NULL);
+            r = (int) (long) SYSCALL_EPOLL_PWAIT2.invokeExact(errno, SYS_EPOLL_PWAIT2, (long) epfd, events, (long) maxEvents,
+                    timeout, MemorySegment.NULL, KERNEL_SIGSET_SIZE);
         } catch (Throwable t) {
             throw unexpected("epoll_pwait2", t);
         }
