@@ -45,6 +45,9 @@ public final class LibC {
     // in a multithreaded process (every JVM) each call pays two atomic updates of the thread's
     // cancel state, about as much again as the downcall itself. fdloop never cancels threads.
     private static final MethodHandle SYSCALL_RW = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SYSCALL_RW_CRITICAL = LINKER.downcallHandle(symbol("syscall"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
     private static final MethodHandle FCNTL_INT = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL_PTR = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle OPEN = bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
@@ -118,29 +121,35 @@ public final class LibC {
 
     /** read(2): bytes read (0 at end of file), or -errno (EAGAIN when nothing is ready). */
     public static long read(int fd, MemorySegment buffer, long count) {
-        MemorySegment errno = errnoSlot();
-        try {
-            while (true) {
-                long r = (long) SYSCALL_RW.invokeExact(errno, SYS_READ, (long) fd, buffer, count);
-                if (r >= 0) {
-                    return r;
-                }
-                int e = errno(errno);
-                if (e != EINTR) {
-                    return -e;
-                }
-            }
-        } catch (Throwable t) {
-            throw unexpected("read", t);
-        }
+        return transfer(false, SYS_READ, fd, buffer, count);
     }
 
     /** write(2): bytes written, or -errno (EAGAIN when the fd cannot take more now). */
     public static long write(int fd, MemorySegment buffer, long count) {
+        return transfer(false, SYS_WRITE, fd, buffer, count);
+    }
+
+    /**
+     * {@link #read} as a critical downcall (no thread-state change, about 10 ns less): ONLY for a
+     * non-blocking eventfd, timerfd or signalfd, whose read never sleeps in the kernel. A critical
+     * call that blocks stalls every garbage collection until it returns.
+     */
+    public static long readCritical(int fd, MemorySegment buffer, long count) {
+        return transfer(true, SYS_READ, fd, buffer, count);
+    }
+
+    /** {@link #write} as a critical downcall: ONLY for a non-blocking eventfd (see {@link #readCritical}). */
+    public static long writeCritical(int fd, MemorySegment buffer, long count) {
+        return transfer(true, SYS_WRITE, fd, buffer, count);
+    }
+
+    private static long transfer(boolean critical, long call, int fd, MemorySegment buffer, long count) {
         MemorySegment errno = errnoSlot();
         try {
             while (true) {
-                long r = (long) SYSCALL_RW.invokeExact(errno, SYS_WRITE, (long) fd, buffer, count);
+                long r = critical
+                        ? (long) SYSCALL_RW_CRITICAL.invokeExact(errno, call, (long) fd, buffer, count)
+                        : (long) SYSCALL_RW.invokeExact(errno, call, (long) fd, buffer, count);
                 if (r >= 0) {
                     return r;
                 }
@@ -150,7 +159,7 @@ public final class LibC {
                 }
             }
         } catch (Throwable t) {
-            throw unexpected("write", t);
+            throw unexpected(call == SYS_READ ? "read" : "write", t);
         }
     }
 
