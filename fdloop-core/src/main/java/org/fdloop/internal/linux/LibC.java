@@ -106,6 +106,22 @@ public final class LibC {
     private static final MethodHandle SIGRTMIN = bindPlain("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SIGRTMAX = bindPlain("__libc_current_sigrtmax", FunctionDescriptor.of(JAVA_INT));
 
+    // sockets
+    private static final MethodHandle SOCKET = bind("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle BIND = bind("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LISTEN = bind("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ACCEPT4 = bind("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle CONNECT = bind("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle SHUTDOWN = bind("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKNAME = bind("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle GETPEERNAME = bind("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SEND = bind("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle RECV = bind("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SENDTO = bind("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle RECVFROM = bind("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+
     // ---- file descriptors -------------------------------------------------------------------
 
     /** close(2). Returns 0 or -errno; on Linux the descriptor is released even when it fails. */
@@ -604,6 +620,208 @@ public final class LibC {
             CFMAKERAW.invokeExact(termios);
         } catch (Throwable t) {
             throw unexpected("cfmakeraw", t);
+        }
+    }
+
+    // ---- sockets ------------------------------------------------------------------------------
+    // Every socket call returns -errno instead of throwing: only the caller knows the address and
+    // the family that make the message useful (EADDRINUSE on a port or on a path). Addresses are
+    // struct sockaddr_* (Structs.SOCKADDR_*); a socklen_t is an int.
+
+    /** socket(2): the new descriptor, or -errno. */
+    public static int socket(int domain, int type, int protocol) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) SOCKET.invokeExact(errno, domain, type, protocol);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("socket", t);
+        }
+    }
+
+    /** bind(2): 0 or -errno. */
+    public static int bind(int fd, MemorySegment address, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) BIND.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("bind", t);
+        }
+    }
+
+    /** listen(2): 0 or -errno. */
+    public static int listen(int fd, int backlog) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) LISTEN.invokeExact(errno, fd, backlog);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("listen", t);
+        }
+    }
+
+    /** accept4(2): the new descriptor, or -errno (EAGAIN when no connection is pending); {@code address} may be NULL. */
+    public static int accept4(int fd, MemorySegment address, MemorySegment length, int flags) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                int r = (int) ACCEPT4.invokeExact(errno, fd, address, length, flags);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("accept4", t);
+        }
+    }
+
+    /**
+     * connect(2): 0 or -errno (EINPROGRESS: a non-blocking TCP connect goes on in the background).
+     * Never retried on EINTR: the connection goes on, and a second connect would say EALREADY.
+     */
+    public static int connect(int fd, MemorySegment address, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) CONNECT.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("connect", t);
+        }
+    }
+
+    /** shutdown(2): 0 or -errno. */
+    public static int shutdown(int fd, int how) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) SHUTDOWN.invokeExact(errno, fd, how);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("shutdown", t);
+        }
+    }
+
+    /** getsockopt(2): 0 or -errno; {@code length} holds the value's size in, its length out. */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) GETSOCKOPT.invokeExact(errno, fd, level, name, value, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("getsockopt", t);
+        }
+    }
+
+    /** setsockopt(2): 0 or -errno. */
+    public static int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) SETSOCKOPT.invokeExact(errno, fd, level, name, value, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("setsockopt", t);
+        }
+    }
+
+    /** getsockname(2): 0 or -errno; {@code length} holds the buffer's size in, the address length out. */
+    public static int getsockname(int fd, MemorySegment address, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) GETSOCKNAME.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("getsockname", t);
+        }
+    }
+
+    /** getpeername(2): 0 or -errno (ENOTCONN when not connected). */
+    public static int getpeername(int fd, MemorySegment address, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) GETPEERNAME.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("getpeername", t);
+        }
+    }
+
+    /** send(2): bytes sent, or -errno (EAGAIN when the send buffer is full). */
+    public static long send(int fd, MemorySegment buffer, long count, int flags) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) SEND.invokeExact(errno, fd, buffer, count, flags);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("send", t);
+        }
+    }
+
+    /** recv(2): bytes received (0 at end of stream, or an empty datagram), or -errno (EAGAIN when nothing is ready). */
+    public static long recv(int fd, MemorySegment buffer, long count, int flags) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) RECV.invokeExact(errno, fd, buffer, count, flags);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("recv", t);
+        }
+    }
+
+    /** sendto(2): bytes sent, or -errno. */
+    public static long sendto(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) SENDTO.invokeExact(errno, fd, buffer, count, flags, address, length);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("sendto", t);
+        }
+    }
+
+    /** recvfrom(2): bytes received, or -errno; the sender's address goes to {@code address}, its length to {@code length}. */
+    public static long recvfrom(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) RECVFROM.invokeExact(errno, fd, buffer, count, flags, address, length);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("recvfrom", t);
         }
     }
 

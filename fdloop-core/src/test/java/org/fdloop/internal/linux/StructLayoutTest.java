@@ -42,15 +42,19 @@ class StructLayoutTest {
             #include <termios.h>
             #include <time.h>
             #include <unistd.h>
+            #include <netinet/in.h>
+            #include <netinet/tcp.h>
             #include <sys/epoll.h>
             #include <sys/eventfd.h>
             #include <sys/inotify.h>
             #include <sys/resource.h>
             #include <sys/select.h>
             #include <sys/signalfd.h>
+            #include <sys/socket.h>
             #include <sys/stat.h>
             #include <sys/syscall.h>
             #include <sys/timerfd.h>
+            #include <sys/un.h>
             """;
 
     /** One value Java uses: its name, the C expression that must equal it, and Java's value. */
