@@ -276,6 +276,11 @@ public final class Constants {
     public static final int EALREADY = 114;
     public static final int EINPROGRESS = 115;
 
+    // select(2) and the backends
+    /** The bits of an fd_set: select(2) cannot watch an fd at or above it. */
+    public static final int FD_SETSIZE = 1024;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+
     // system call numbers without a glibc wrapper we rely on (the same on x86_64 and aarch64)
     public static final int SYS_pidfd_send_signal = 424;
     public static final int SYS_pidfd_open = 434;

@@ -58,6 +58,10 @@ public final class LibC {
     private static final MethodHandle GETRLIMIT = bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = bind("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
 
+    // the poll-set backends (org.fdloop.backend): waits with nanosecond timeouts and the caller's signal mask
+    private static final MethodHandle PPOLL = bind("ppoll", JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
+    private static final MethodHandle PSELECT = bind("pselect", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+
     // event fds
     private static final MethodHandle EVENTFD = bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle TIMERFD_CREATE = bind("timerfd_create", JAVA_INT, JAVA_INT, JAVA_INT);
@@ -284,6 +288,46 @@ public final class LibC {
             return 0;
         }
         return check(r, errno, "poll(" + count + " fds, " + timeoutMillis + " ms)");
+    }
+
+    /**
+     * ppoll(2) on an array of {@link Structs#POLLFD}, with a {@link Structs#TIMESPEC} timeout (NULL:
+     * no limit) and the thread's own signal mask (sigmask NULL). Returns the number of ready
+     * entries, or 0 when the timeout passed or a signal interrupted the wait.
+     */
+    public static int ppoll(MemorySegment fds, long count, MemorySegment timeout) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) PPOLL.invokeExact(errno, fds, count, timeout, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw unexpected("ppoll", t);
+        }
+        if (r < 0 && errno(errno) == EINTR) {
+            return 0;
+        }
+        return check(r, errno, "ppoll(" + count + " fds)");
+    }
+
+    /**
+     * pselect(2) on three {@link Structs#FD_SET}s (any may be NULL), with a {@link Structs#TIMESPEC}
+     * timeout (NULL: no limit) and the thread's own signal mask (sigmask NULL). Returns the number
+     * of bits left set, or 0 when the timeout passed or a signal interrupted the wait (the sets
+     * are then undefined).
+     */
+    public static int pselect(int nfds, MemorySegment read, MemorySegment write, MemorySegment except, MemorySegment timeout)
+            throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) PSELECT.invokeExact(errno, nfds, read, write, except, timeout, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw unexpected("pselect", t);
+        }
+        if (r < 0 && errno(errno) == EINTR) {
+            return 0;
+        }
+        return check(r, errno, "pselect(" + nfds + ")");
     }
 
     /** getrlimit(2): {soft, hard}; RLIM_INFINITY is -1. */
