@@ -41,6 +41,17 @@ public enum Backend {
         public Poller open(int maxEventsPerPoll) throws IOException {
             return new SelectPoller(maxEventsPerPoll);
         }
+    },
+
+    /**
+     * The blocking model: one daemon platform thread per fd, blocked in poll(2) on it, handing
+     * readiness to the loop through an eventfd. A thread and a context switch per event; no EDGE.
+     */
+    THREADS {
+        @Override
+        public Poller open(int maxEventsPerPoll) throws IOException {
+            return new ThreadsPoller(maxEventsPerPoll);
+        }
     };
 
     /** A new poller of this kind that reports at most {@code maxEventsPerPoll} fds per poll. */
