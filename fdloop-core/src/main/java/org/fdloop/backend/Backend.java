@@ -52,6 +52,20 @@ public enum Backend {
         public Poller open(int maxEventsPerPoll) throws IOException {
             return new ThreadsPoller(maxEventsPerPoll);
         }
+    },
+
+    /**
+     * Signal-driven I/O: every fd that can signal is armed to send SIGRTMIN+9 to the loop thread
+     * (F_SETSIG, F_SETOWN_EX, O_ASYNC), and the loop waits on a signalfd, polling only the fds
+     * that cannot signal (eventfd, timerfd, signalfd, pidfd) and those it must look at again. On
+     * a full realtime signal queue it looks at every fd once. One SIGIO loop per thread; SIGRTMIN+9
+     * is the backend's; no EDGE.
+     */
+    SIGIO {
+        @Override
+        public Poller open(int maxEventsPerPoll) throws IOException {
+            return new SigioPoller(maxEventsPerPoll);
+        }
     };
 
     /** A new poller of this kind that reports at most {@code maxEventsPerPoll} fds per poll. */
