@@ -281,4 +281,39 @@ class LoopSocketTest {
             }
         }
     }
+
+    @Test
+    void signalDrivenIoReportsEachDatagramAndEachNewConnection() throws Exception {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        List<StreamSocket> sockets = new ArrayList<>();
+        try (EventLoop loop = EventLoop.open();
+             DatagramSocket udp = DatagramSocket.bindTo(loopback);
+             DatagramSocket sender = DatagramSocket.open(StandardProtocolFamily.INET);
+             ListeningSocket server = ListeningSocket.listenOn(loopback)) {
+            List<String> seen = new ArrayList<>();
+            ByteBuffer in = ByteBuffer.allocate(16);
+            // F_SETSIG, F_SETOWN_EX and O_ASYNC on a socket work as on any fd
+            loop.onAsyncIo(udp, (source, band) -> {
+                while (udp.receive(in.clear()) != null) {
+                    seen.add("datagram " + new String(in.array(), 0, in.position()) + " " + AsyncIoSource.describeBand(band));
+                }
+            });
+            loop.onAsyncIo(server, (source, band) -> {
+                StreamSocket connection;
+                while ((connection = server.accept()) != null) {
+                    sockets.add(connection);
+                    seen.add("connection " + AsyncIoSource.describeBand(band));
+                }
+            });
+            sender.send(ByteBuffer.wrap("one".getBytes()), udp.localAddress());
+            sockets.add(StreamSocket.connectTo(server.localAddress()));
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (seen.size() < 2 && System.nanoTime() - deadline < 0) {
+                loop.runOnce(Duration.ofMillis(100));
+            }
+            assertThat(seen).containsExactlyInAnyOrder("datagram one POLLIN|POLLRDNORM", "connection POLLIN|POLLRDNORM");
+        } finally {
+            sockets.forEach(StreamSocket::close);
+        }
+    }
 }
