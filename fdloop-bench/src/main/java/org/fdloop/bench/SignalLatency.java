@@ -57,6 +57,12 @@ public final class SignalLatency {
             case "jvm" -> SignalRoute.JVM;
             default -> throw new IllegalArgumentException("-m native or -m jvm, not " + mode);
         };
+        System.out.println(run(route, n, warm, gap));
+    }
+
+    /** Measures {@code n} signals after {@code warm} back-to-back ones; the result line. */
+    static String run(SignalRoute route, int n, int warm, long gap) throws Exception {
+        String mode = route == SignalRoute.NATIVE ? "native" : "jvm";
         long pid = ProcessHandle.current().pid();
         long[] latency = new long[n];
         try (EventLoop loop = EventLoop.builder().signalRoute(route).threadName("signal-loop").build();
@@ -87,8 +93,8 @@ public final class SignalLatency {
         }
         Arrays.sort(latency);
         double mean = Arrays.stream(latency).average().orElse(0) / 1000.0;
-        System.out.printf(Locale.ROOT, "signal_latency mode=%s sig=SIGUSR1 samples=%d gap_ms=%d affinity=%s p50_us=%.1f "
-                        + "p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f%n",
+        return String.format(Locale.ROOT, "signal_latency mode=%s sig=SIGUSR1 samples=%d gap_ms=%d affinity=%s p50_us=%.1f "
+                        + "p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f",
                 mode, n, gap, Runtime.getRuntime().availableProcessors() == 1 ? "same" : "none",
                 pct(latency, 0.5), pct(latency, 0.9), pct(latency, 0.99), latency[n - 1] / 1000.0, mean);
     }

@@ -21,10 +21,15 @@ public final class SignalLatencySummary {
     private SignalLatencySummary() {}
 
     public static void main(String[] args) throws IOException {
+        System.out.print(summarize(Files.readAllLines(Path.of(args[0]))));
+    }
+
+    /** The tables for the raw lines of a run. */
+    static String summarize(List<String> lines) {
         // placement -> program -> metric -> values
         Map<String, Map<String, Map<String, List<Double>>>> runs = new LinkedHashMap<>();
         String placement = "none";
-        for (String line : Files.readAllLines(Path.of(args[0]))) {
+        for (String line : lines) {
             if (line.startsWith("# round=")) {
                 placement = line.contains("cmd=taskset -c 0 ") ? "pinned (taskset -c 0)" : "unpinned";
                 continue;
@@ -70,7 +75,7 @@ public final class SignalLatencySummary {
             double design = p50(p.getValue(), "C: handler writes a pipe (fdloop's design)");
             out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", p.getKey(), nat / c, nat / design, jvm / nat));
         }
-        System.out.print(out);
+        return out.toString();
     }
 
     private static double p50(Map<String, Map<String, List<Double>>> programs, String program) {
