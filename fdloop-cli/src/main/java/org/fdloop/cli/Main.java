@@ -1,24 +1,117 @@
 package org.fdloop.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.fdloop.fd.LinuxException;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The fdloop command line: {@code fdloop tour}, and more to come. */
+/**
+ * The fdloop command line: {@code fdloop tour}, {@code watch}, {@code monitor}, {@code signals},
+ * and {@code generate-completion} for a shell's completion script.
+ *
+ * <p>Exit codes, for every command: 0 when it did its work (also when Ctrl-C or SIGTERM ended
+ * it), 1 when it could not (a path that does not exist, a regular file given to monitor, a
+ * kernel limit; a tour stop that failed), 2 for a command line it cannot use (an unknown option,
+ * backend or signal name). Errors are one line on stderr; usage errors add how to get help.
+ */
 @Command(
         name = "fdloop",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Linux's fd-based events on the JVM: shows every mechanism working, watches files, devices and signals.",
-        subcommands = {TourCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class,
+            AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main {
+    /** The command did its work, or was ended by Ctrl-C or SIGTERM. */
+    static final int OK = 0;
+    /** The command could not do its work: the error is on stderr. */
+    static final int FAILED = 1;
+    /** The command line cannot be used: the error is on stderr, with how to get help. */
+    static final int USAGE = 2;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        // UTF-8 whatever the locale: file names and JSON are printed as UTF-8
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+        int code = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
     }
 
-    /** Runs the command line and returns its exit code (for tests). */
-    public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+    /** Runs the command line with these streams and returns its exit code (for tests). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+        cli.setParameterExceptionHandler(Main::usageError);
+        cli.setExecutionExceptionHandler(Main::failure);
+        Map<String, String> exitCodes = new LinkedHashMap<>();
+        exitCodes.put("0", "done (also when ended by Ctrl-C or SIGTERM)");
+        exitCodes.put("1", "failed: a path that does not exist, a file of the wrong kind, a kernel limit");
+        exitCodes.put("2", "a command line it cannot use: unknown option, backend or signal");
+        setExitCodes(cli, exitCodes);
+        AutoComplete.GenerateCompletion completion = null;
+        CommandLine gen = cli.getSubcommands().get("generate-completion");
+        if (gen != null) {
+            gen.getCommandSpec().usageMessage().hidden(false)
+                    .description("Print a bash/zsh completion script for fdloop: source <(fdloop generate-completion)");
+        }
+        return cli;
+    }
+
+    private static void setExitCodes(CommandLine cli, Map<String, String> codes) {
+        cli.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            setExitCodes(sub, codes);
+        }
+    }
+
+    /** An option or argument that cannot be used: one line, and how to get help. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+        err.flush();
+        return USAGE;
+    }
+
+    /** A command that failed: one line saying why; a stack trace only for what was not foreseen. */
+    private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        if (e instanceof CommandLine.ParameterException usage) {
+            return usageError(usage, parsed.originalArgs().toArray(String[]::new));
+        }
+        if (e instanceof LinuxException || e instanceof Failure || e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException || e instanceof IOException) {
+            err.println(name + ": " + e.getMessage());
+        } else {
+            err.println(name + ": unexpected " + e);
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return FAILED;
+    }
+
+    /** A command could not do its work, for a reason the message states in full. */
+    static final class Failure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Failure(String message) {
+            super(message);
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -1,5 +1,6 @@
 package org.fdloop.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -7,246 +8,458 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HexFormat;
+import java.util.Locale;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.fdloop.fd.DeviceFile;
+import org.fdloop.AsyncIoSource;
+import org.fdloop.EventLoop;
+import org.fdloop.FileEvent;
 import org.fdloop.fd.EventFd;
-import org.fdloop.fd.Fd;
-import org.fdloop.fd.Fifo;
-import org.fdloop.fd.Inotify;
-import org.fdloop.fd.InotifyEvent;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.PidFd;
 import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Pty;
+import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Signal;
-import org.fdloop.fd.SignalFd;
-import org.fdloop.fd.SignalInfo;
-import org.fdloop.fd.SignalSet;
-import org.fdloop.fd.StreamFd;
-import org.fdloop.fd.TimerFd;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fdloop tour}: every fd event source created, made ready, and read, with what it read.
- *
- * <p>Each stop runs on its own: one that fails prints why and the tour goes on (exit code 1).
+ * {@code fdloop tour}: one event loop on one thread waits on every kind of source at once, while
+ * another thread, a child process and the tour itself make them ready; each event is printed
+ * as it is handled, with its latency from cause to handler, and a table per source closes it.
  */
 @Command(name = "tour", mixinStandardHelpOptions = true,
-        description = {"Show every Linux event source working as a file descriptor:",
-            "each is created, made ready, and read, and the tour prints what it read."})
+        description = {"One event loop, on one thread, waits on every kind of Linux event source for about 10 seconds,"
+                + " while another thread, a child process and the tour itself make them ready. Each event is printed"
+                + " as the loop handles it: time since the start, the source, what happened, and the latency from"
+                + " its cause (a write, a kill, a file operation, a deadline) to its handler. A table per source"
+                + " closes the tour: events, median and 99th percentile latency, and the kernel mechanism.",
+            "",
+            "Sources: a repeating timer; an eventfd written by another thread; a pipe fed by a child process; that"
+                + " child's exit (pidfd); files created, renamed and deleted in a temporary directory (recursive"
+                + " inotify watch); SIGUSR1 sent to the process (through the JVM's handler) and SIGRTMIN+1 sent to"
+                + " the loop thread (signalfd); and a pseudoterminal read through signal-driven I/O (O_ASYNC)."
+                + " The tour removes its temporary directory and leaves no child process behind.",
+            "",
+            "With --json, one object per event (t in seconds, source, detail, latency_us), then one per source"
+                + " with the table's columns. Ctrl-C or SIGTERM ends it early, with the table."})
 final class TourCommand implements Callable<Integer> {
-    private static final Duration PATIENCE = Duration.ofSeconds(5);
+
+    /** The sources of the tour, in the order of the table, with the mechanism each one shows. */
+    enum Kind {
+        TIMER("timer", "loop timer queue: the epoll_pwait2 timeout"),
+        EVENTFD("eventfd", "eventfd written by another thread, in epoll"),
+        PIPE("pipe", "pipe from a child's stdout, in epoll"),
+        CHILD_EXIT("child-exit", "pidfd in epoll (latency from the child's last line)"),
+        FILES("files", "inotify in epoll, recursive watch"),
+        SIGNAL("signal", "kill(2) to the process -> JVM handler -> eventfd"),
+        THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd in epoll"),
+        DEVICE("device", "pty, signal-driven I/O: F_SETSIG + O_ASYNC -> signalfd");
+
+        final String label;
+        final String mechanism;
+
+        Kind(String label, String mechanism) {
+            this.label = label;
+            this.mechanism = mechanism;
+        }
+    }
 
     @Spec
     CommandSpec spec;
 
-    private PrintWriter out;
+    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class, defaultValue = "10s",
+            description = "How long the tour runs: 10s (the default), 500ms, 1m.")
+    Duration duration;
 
-    @FunctionalInterface
-    private interface Stop {
-        void run(Path scratch) throws Exception;
-    }
+    @Option(names = "--json", description = "One JSON object per event, then one per source of the table.")
+    boolean json;
+
+    @Mixin
+    BackendOption backend;
+
+    private PrintWriter out;
+    private long start;
+    private final Map<Kind, Latencies> latencies = new EnumMap<>(Kind.class);
+    /** When each cause happened (System.nanoTime()), queued by the thread that caused it. */
+    private final Map<Kind, Queue<Long>> causes = new EnumMap<>(Kind.class);
+    /** When each file operation happened, by the path the event will name. */
+    private final Map<String, Long> fileCauses = new ConcurrentHashMap<>();
 
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
-        out.printf("fdloop tour: Linux event sources as file descriptors (pid %d, thread %d)%n%n",
-                OsThread.processId(), OsThread.currentId());
-        List<Stop> stops = List.of(this::eventfd, this::timerfd, this::signalfd, this::signalDrivenIo, this::inotify,
-                this::pipe, this::fifo, this::pty, this::deviceFile, this::pidfd);
+        for (Kind kind : Kind.values()) {
+            latencies.put(kind, new Latencies());
+            causes.put(kind, new ConcurrentLinkedQueue<>());
+        }
         Path scratch = Files.createTempDirectory("fdloop-tour-");
-        int failed = 0;
-        try {
-            for (Stop stop : stops) {
-                try {
-                    stop.run(scratch);
-                } catch (Exception e) {
-                    failed++;
-                    out.printf("  FAILED: %s%n", e.getMessage());
+        Process child = null;
+        Thread driver = null;
+        Driver script = null;
+        try (Pipe pipe = Pipe.open(); EventFd wakeups = EventFd.open(); Pty pty = Pty.open()) {
+            pty.setMode(Pty.Mode.RAW);
+            long step = Math.clamp(duration.toMillis() / 20, 50, 500);
+            long lineEvery = Math.clamp(duration.toMillis() / 6, 100, 1000);
+            long lines = Math.max(1, (duration.toMillis() - 2 * lineEvery) / lineEvery);
+            // the child writes into the pipe: /proc/self/fd/N opens the same pipe, for the child's stdout
+            child = new ProcessBuilder("sh", "-c", "i=1; while [ $i -le " + lines + " ]; do sleep " + lineEvery / 1000.0
+                    + "; echo \"line $i $(date +%s%N)\"; i=$((i+1)); done; exit 3")
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.to(new File("/proc/self/fd/" + pipe.writeEnd().number())))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            pipe.writeEnd().close(); // the child holds the only write end now: its exit is the pipe's end of file
+            Path tree = Files.createDirectory(scratch.resolve("tree"));
+            Files.createDirectory(tree.resolve("sub"));
+            CountDownLatch go = new CountDownLatch(1);
+            int loopTid = OsThread.currentId();
+            // started before the loop blocks its signals, so the driver's mask stays the JVM's
+            script = new Driver(wakeups, pty, tree, loopTid, step, go);
+            driver = Thread.ofPlatform().name("tour-driver").start(script);
+
+            try (EventLoop loop = backend.open(); DeviceFile slave = pty.openSlave()) {
+                StopSignals stop = StopSignals.install(loop, List.of());
+                register(loop, pipe, wakeups, slave, tree, child, lineEvery);
+                loop.schedule(duration, t -> loop.stop());
+                header(child, scratch, lines);
+                start = System.nanoTime();
+                go.countDown();
+                loop.run();
+                if (stop.received() != null && !json) {
+                    out.printf("%n(ended early by %s)%n", stop.received().name());
                 }
-                out.flush();
+            } finally {
+                script.stop();
+                driver.interrupt();
+                driver.join();
             }
         } finally {
+            if (child != null) {
+                endFamily(child);
+            }
             deleteTree(scratch);
         }
-        out.println();
-        out.println(failed == 0
-                ? "Every source was created, made ready and read. One EventLoop waits on all of them at once: see the README."
-                : failed + " of " + stops.size() + " sources failed (see FAILED above).");
+        table();
+        EnumSet<Kind> silent = EnumSet.noneOf(Kind.class);
+        latencies.forEach((kind, l) -> {
+            if (l.count() == 0) silent.add(kind);
+        });
         out.flush();
-        return failed == 0 ? 0 : 1;
-    }
-
-    private void line(String kind, Fd fd, String text) {
-        out.printf("%-11s %-6s %s%n", kind, "fd " + fd.number(), text);
-    }
-
-    private static void awaitReadable(Fd fd, String what) throws IOException {
-        if (!fd.awaitReadable(PATIENCE)) {
-            throw new IOException(what + " did not become readable within " + PATIENCE.toSeconds() + " s");
+        if (!silent.isEmpty() && script != null && !script.stoppedEarly()) {
+            spec.commandLine().getErr().println("fdloop tour: no event from " + silent.stream().map(k -> k.label).toList());
+            return Main.FAILED;
         }
+        return Main.OK;
     }
 
-    private void eventfd(Path scratch) throws Exception {
-        try (EventFd counter = EventFd.open(); EventFd semaphore = EventFd.openSemaphore(0)) {
-            counter.write(3);
-            counter.write(4);
-            awaitReadable(counter, "the eventfd");
-            long sum = counter.read();
-            line("eventfd", counter, "write 3, write 4 -> readable -> read " + sum + " (a counter, not a queue); read again -> "
-                    + counter.read() + " (nothing ready)");
-            semaphore.write(2);
-            line("eventfd", semaphore, "semaphore mode: write 2 -> read " + semaphore.read() + ", read " + semaphore.read()
-                    + ", read " + semaphore.read());
-        }
-    }
-
-    private void timerfd(Path scratch) throws Exception {
-        try (TimerFd timer = TimerFd.open(TimerFd.Clock.MONOTONIC)) {
-            timer.arm(Duration.ofMillis(5), Duration.ofMillis(5));
-            awaitReadable(timer, "the timerfd");
-            long first = timer.readExpirations();
-            Thread.sleep(30);
-            long later = timer.readExpirations();
-            timer.disarm();
-            line("timerfd", timer, "every 5 ms: readable -> " + first + " expiration(s); left unread 30 ms -> "
-                    + later + " expirations in one read; disarmed");
-        }
-    }
-
-    private void signalfd(Path scratch) throws Exception {
-        Signal rt = Signal.realtime(1);
-        SignalSet signals = SignalSet.of(Signal.USR1, rt);
-        SignalSet previous = signals.block();
-        try (SignalFd fd = SignalFd.open(signals)) {
-            Signal.USR1.sendToThread(OsThread.currentId());
-            rt.queueToCurrentThread(42);
-            awaitReadable(fd, "the signalfd");
-            for (SignalInfo info; (info = fd.read()) != null; ) {
-                line("signalfd", fd, info.signal().name() + " from pid " + info.pid() + " uid " + info.uid() + ", code "
-                        + info.codeName() + (info.code() == -1 ? ", value " + info.value() : ""));
-            }
-        } finally {
-            previous.setAsThreadMask();
-        }
-    }
-
-    private void signalDrivenIo(Path scratch) throws Exception {
-        Signal rt = Signal.realtime(2);
-        SignalSet previous = SignalSet.of(rt).block();
-        try (Pipe pipe = Pipe.open(); SignalFd signals = SignalFd.open(SignalSet.of(rt))) {
-            pipe.readEnd().enableAsync(rt, OsThread.currentId());
-            pipe.writeEnd().write(ByteBuffer.wrap("!".getBytes(StandardCharsets.US_ASCII)));
-            awaitReadable(signals, "the readiness signal");
-            SignalInfo info = signals.read();
-            line("SIGIO", pipe.readEnd(), "O_ASYNC to this thread; write 1 byte -> " + info.signal().name() + " with fd "
-                    + info.fd() + ", band 0x" + Integer.toHexString(info.band()) + " (" + info.codeName() + ")");
-            pipe.readEnd().disableAsync();
-        } finally {
-            previous.setAsThreadMask();
-        }
-    }
-
-    private void inotify(Path scratch) throws Exception {
-        Path dir = Files.createDirectory(scratch.resolve("watched"));
-        try (Inotify inotify = Inotify.open()) {
-            inotify.addWatch(dir, EnumSet.of(Inotify.Event.CREATE, Inotify.Event.CLOSE_WRITE, Inotify.Event.MOVED_FROM,
-                    Inotify.Event.MOVED_TO, Inotify.Event.DELETE));
-            Path a = Files.writeString(dir.resolve("a.txt"), "hello");
-            Path b = Files.move(a, dir.resolve("b.txt"));
-            Files.delete(b);
-            awaitReadable(inotify, "the inotify fd");
-            int seen = 0;
-            while (seen < 5) {
-                List<InotifyEvent> batch = inotify.read();
-                if (batch.isEmpty()) {
-                    awaitReadable(inotify, "the inotify fd");
-                    continue;
-                }
-                for (InotifyEvent e : batch) {
-                    seen++;
-                    line("inotify", inotify, e.events() + " " + e.name() + (e.cookie() != 0 ? " (cookie " + e.cookie() + ")" : ""));
-                }
+    /**
+     * Kills the child and what it started (its shell may be in sleep(1) when Ctrl-C cut the tour
+     * short): the shell first, so that it starts nothing more; then waits until each is gone.
+     */
+    private static void endFamily(Process child) throws InterruptedException {
+        List<ProcessHandle> family = child.descendants().toList();
+        child.destroyForcibly();
+        child.waitFor();
+        for (ProcessHandle p : family) {
+            p.destroyForcibly();
+            try {
+                p.onExit().get(5, TimeUnit.SECONDS); // an orphan is gone once its new parent reaped it
+            } catch (ExecutionException | TimeoutException e) {
+                // still listed after 5 s: nothing more we can do from here, ignoring
             }
         }
     }
 
-    private void pipe(Path scratch) throws Exception {
-        try (Pipe pipe = Pipe.open()) {
-            pipe.writeEnd().write(ByteBuffer.wrap("through the pipe".getBytes(StandardCharsets.US_ASCII)));
-            awaitReadable(pipe.readEnd(), "the pipe");
-            line("pipe", pipe.readEnd(), "read \"" + readText(pipe.readEnd()) + "\" (capacity " + pipe.capacity() + " bytes)");
+    private void header(Process child, Path scratch, long lines) {
+        if (json) {
+            out.println(Json.object().field("pid", OsThread.processId()).field("thread", OsThread.currentId())
+                    .field("backend", backend.backend.name().toLowerCase(Locale.ROOT)).field("child", child.pid())
+                    .field("directory", scratch.toString()).field("duration_s", duration.toMillis() / 1000.0));
+        } else {
+            out.printf("fdloop tour: one %s loop on thread %d of pid %d, for %.1f s; child %d feeds the pipe (%d line%s) and exits;"
+                    + " files change in %s%n%n", backend.backend.name().toLowerCase(Locale.ROOT), OsThread.currentId(),
+                    OsThread.processId(), duration.toMillis() / 1000.0, child.pid(), lines, lines == 1 ? "" : "s", scratch);
+            out.printf("%9s  %-13s  %-58s %s%n", "time", "source", "what happened", "latency");
+        }
+        out.flush();
+    }
+
+    private void register(EventLoop loop, Pipe pipe, EventFd wakeups, DeviceFile slave, Path tree, Process child, long lineEvery)
+            throws IOException {
+        Duration period = Duration.ofMillis(Math.clamp(duration.toMillis() / 10, 50, 1000));
+        long[] ticks = {0};
+        loop.scheduleAtFixedRate(period, period, t -> // the deadline moves on once the handler returns
+                event(Kind.TIMER, "tick " + ++ticks[0] + " (every " + period.toMillis() + " ms)", System.nanoTime() - t.deadlineNanos()));
+
+        loop.onReadable(wakeups, (source, events) -> {
+            long n = wakeups.read();
+            long now = System.nanoTime();
+            for (long i = 0; i < n; i++) {
+                Long cause = causes.get(Kind.EVENTFD).poll();
+                event(Kind.EVENTFD, "read " + n + ", written by thread tour-driver", cause == null ? -1 : now - cause);
+            }
+        });
+
+        StringBuilder partial = new StringBuilder();
+        ByteBuffer in = ByteBuffer.allocate(4096);
+        loop.onReadable(pipe.readEnd(), (source, events) -> {
+            in.clear();
+            int n = pipe.readEnd().read(in);
+            if (n < 0) {
+                source.close(); // the child closed its end: it is exiting
+                return;
+            }
+            partial.append(new String(in.array(), 0, n, StandardCharsets.UTF_8));
+            for (int nl; (nl = partial.indexOf("\n")) >= 0; ) {
+                String line = partial.substring(0, nl);
+                partial.delete(0, nl + 1);
+                String[] words = line.split(" ");
+                long latency = words.length == 3 ? realtimeSince(words[2]) : -1;
+                event(Kind.PIPE, "from child " + child.pid() + ": \"" + words[0] + " " + (words.length > 1 ? words[1] : "")
+                        + "\"", latency);
+                lastLine = words.length == 3 ? words[2] : null;
+            }
+        });
+
+        loop.onExit(child, (source, process, exitValue) ->
+                event(Kind.CHILD_EXIT, "child " + process.pid() + " (sh) exited with " + exitValue,
+                        lastLine == null ? -1 : realtimeSince(lastLine)));
+
+        loop.watch(tree, EnumSet.of(FileEvent.Kind.CREATE, FileEvent.Kind.MOVE, FileEvent.Kind.DELETE), true, (watch, e) -> {
+            Long cause = fileCauses.remove(e.path().toString());
+            String what = switch (e.kind()) {
+                case MOVE -> "MOVE " + tree.relativize(e.from()) + " -> " + tree.relativize(e.path());
+                default -> e.kind() + (e.directory() ? ",ISDIR " : " ") + tree.relativize(e.path());
+            };
+            event(Kind.FILES, what, cause == null ? -1 : System.nanoTime() - cause);
+        });
+
+        loop.onSignal(Signal.USR1, (source, signal, count) -> {
+            long now = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                Long cause = causes.get(Kind.SIGNAL).poll();
+                event(Kind.SIGNAL, signal.name() + " sent to the process" + (count > 1 ? " (" + count + " at once)" : ""),
+                        cause == null ? -1 : now - cause);
+            }
+        });
+
+        loop.onThreadSignal(Signal.realtime(1), (source, info) -> {
+            Long cause = causes.get(Kind.THREAD_SIGNAL).poll();
+            event(Kind.THREAD_SIGNAL, info.signal().name() + " from pid " + info.pid() + " uid " + info.uid() + ", "
+                    + info.codeName(), cause == null ? -1 : System.nanoTime() - cause);
+        });
+
+        ByteBuffer keys = ByteBuffer.allocate(256);
+        loop.onAsyncIo(slave, (source, band) -> {
+            while (true) { // a signal reports a change: read until nothing is left
+                keys.clear();
+                int n = slave.read(keys);
+                if (n <= 0) {
+                    break;
+                }
+                long now = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    Long cause = causes.get(Kind.DEVICE).poll();
+                    event(Kind.DEVICE, "pty " + slave.path() + ": key '" + (char) keys.get(i) + "', "
+                            + AsyncIoSource.describeBand(band) + " by " + AsyncIoSource.DEFAULT_SIGNAL.name(),
+                            cause == null ? -1 : now - cause);
+                }
+            }
+        });
+    }
+
+    /** The last line's timestamp from the child (nanoseconds since the epoch), for its exit's latency. */
+    private String lastLine;
+
+    /** Nanoseconds from a `date +%s%N` stamp (CLOCK_REALTIME) until now; -1 if it is not one. */
+    private static long realtimeSince(String epochNanos) {
+        try {
+            Instant now = Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano() - Long.parseLong(epochNanos);
+        } catch (NumberFormatException e) {
+            return -1; // not a stamp (a date(1) without %N), ignoring
         }
     }
 
-    private void fifo(Path scratch) throws Exception {
-        Path path = scratch.resolve("fifo");
-        Fifo.create(path);
-        try (Fifo reader = Fifo.openForReading(path); Fifo writer = Fifo.openForWriting(path)) {
-            writer.write(ByteBuffer.wrap("through the FIFO".getBytes(StandardCharsets.US_ASCII)));
-            awaitReadable(reader, "the FIFO");
-            line("fifo", reader, path.getFileName() + ": read \"" + readText(reader) + "\"");
+    private void event(Kind kind, String detail, long latencyNanos) {
+        if (latencyNanos >= 0) {
+            latencies.get(kind).add(latencyNanos);
+        } else {
+            latencies.get(kind).countOnly();
+        }
+        double t = (System.nanoTime() - start) / 1e9;
+        if (json) {
+            Json line = Json.object().field("t", Math.round(t * 1e6) / 1e6).field("source", kind.label).field("detail", detail);
+            if (latencyNanos >= 0) {
+                line.field("latency_us", Math.round(latencyNanos / 100.0) / 10.0);
+            }
+            out.println(line);
+        } else {
+            out.printf("%7.3f s  %-13s  %-58s %s%n", t, kind.label, Json.printable(detail),
+                    latencyNanos >= 0 ? micros(latencyNanos) : "");
+        }
+        out.flush();
+    }
+
+    private void table() {
+        if (json) {
+            for (Kind kind : Kind.values()) {
+                Latencies l = latencies.get(kind);
+                Json line = Json.object().field("summary", kind.label).field("events", l.count());
+                if (l.measured() > 0) {
+                    line.field("median_us", Math.round(l.percentile(0.5) / 100.0) / 10.0)
+                            .field("p99_us", Math.round(l.percentile(0.99) / 100.0) / 10.0);
+                }
+                out.println(line.field("mechanism", kind.mechanism));
+            }
+            return;
+        }
+        out.printf("%n%-13s %7s %10s %10s   %s%n", "source", "events", "median", "p99", "mechanism");
+        for (Kind kind : Kind.values()) {
+            Latencies l = latencies.get(kind);
+            out.printf("%-13s %7d %10s %10s   %s%n", kind.label, l.count(),
+                    l.measured() > 0 ? micros(l.percentile(0.5)) : "-", l.measured() > 0 ? micros(l.percentile(0.99)) : "-",
+                    kind.mechanism);
+        }
+        out.println();
+        out.println("Latency: from the cause (a write, a kill, a file operation, a timer's deadline) to the start of its handler.");
+    }
+
+    private static String micros(long nanos) {
+        return nanos >= 1_000_000 ? String.format(Locale.ROOT, "%.2f ms", nanos / 1e6)
+                : String.format(Locale.ROOT, "%.1f us", nanos / 1e3);
+    }
+
+    /** The other thread of the tour: every step it writes the eventfd, sends a signal, changes a file and presses a key. */
+    private final class Driver implements Runnable {
+        private final EventFd wakeups;
+        private final Pty pty;
+        private final Path tree;
+        private final int loopTid;
+        private final long stepMillis;
+        private final CountDownLatch go;
+        private volatile boolean running = true;
+        private volatile boolean early;
+
+        Driver(EventFd wakeups, Pty pty, Path tree, int loopTid, long stepMillis, CountDownLatch go) {
+            this.wakeups = wakeups;
+            this.pty = pty;
+            this.tree = tree;
+            this.loopTid = loopTid;
+            this.stepMillis = stepMillis;
+            this.go = go;
+        }
+
+        void stop() {
+            running = false;
+        }
+
+        boolean stoppedEarly() {
+            return early;
+        }
+
+        @Override
+        public void run() {
+            try {
+                go.await();
+                long began = System.nanoTime();
+                for (int step = 0; running; step++) {
+                    Thread.sleep(stepMillis);
+                    if (!running) {
+                        break;
+                    }
+                    causes.get(Kind.EVENTFD).add(System.nanoTime());
+                    wakeups.write(1);
+                    if (step % 2 == 0) {
+                        causes.get(Kind.SIGNAL).add(System.nanoTime());
+                        Signal.USR1.sendToProcess(OsThread.processId());
+                    } else {
+                        causes.get(Kind.THREAD_SIGNAL).add(System.nanoTime());
+                        Signal.realtime(1).sendToThread(loopTid);
+                    }
+                    fileStep(step);
+                    causes.get(Kind.DEVICE).add(System.nanoTime());
+                    pty.write(ByteBuffer.wrap(new byte[] {(byte) ('a' + step % 26)}));
+                }
+                early = System.nanoTime() - began < duration.toNanos() * 9 / 10;
+            } catch (InterruptedException e) {
+                early = true; // stopped by Ctrl-C or the end of the loop
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /** A cycle of three steps: create f{n}, move it into sub/, delete it. */
+        private void fileStep(int step) throws IOException {
+            int n = step / 3;
+            Path top = tree.resolve("f" + n + ".txt");
+            Path moved = tree.resolve("sub").resolve("f" + n + ".txt");
+            switch (step % 3) {
+                case 0 -> {
+                    fileCauses.put(top.toString(), System.nanoTime());
+                    Files.createFile(top);
+                }
+                case 1 -> {
+                    fileCauses.put(moved.toString(), System.nanoTime());
+                    Files.move(top, moved);
+                }
+                default -> {
+                    fileCauses.put(moved.toString(), System.nanoTime());
+                    Files.delete(moved);
+                }
+            }
         }
     }
 
-    private void pty(Path scratch) throws Exception {
-        try (Pty pty = Pty.open(); DeviceFile slave = pty.openSlave()) {
-            pty.setMode(Pty.Mode.CANONICAL);
-            pty.setEcho(false);
-            pty.write(ByteBuffer.wrap("typed a line\n".getBytes(StandardCharsets.US_ASCII)));
-            awaitReadable(slave, "the pty slave");
-            line("pty", slave, pty.slavePath() + " (canonical mode): read \"" + readText(slave).strip() + "\" at the newline");
-            slave.write(ByteBuffer.wrap("answer".getBytes(StandardCharsets.US_ASCII)));
-            awaitReadable(pty, "the pty master");
-            line("pty", pty, "master reads what the slave wrote: \"" + readText(pty) + "\"");
-        }
-    }
+    /** Latencies of one source, in nanoseconds, and how many events had none. */
+    private static final class Latencies {
+        private long[] values = new long[64];
+        private int size;
+        private int unmeasured;
 
-    private void deviceFile(Path scratch) throws Exception {
-        try (DeviceFile random = DeviceFile.open(Path.of("/dev/urandom"), DeviceFile.Access.READ)) {
-            awaitReadable(random, "/dev/urandom");
-            ByteBuffer bytes = ByteBuffer.allocate(8);
-            random.read(bytes);
-            line("device", random, "/dev/urandom (" + random.fileType() + "): read " + HexFormat.of().formatHex(bytes.array()));
+        void add(long nanos) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = nanos;
         }
-        Path regular = Files.writeString(scratch.resolve("notes.txt"), "a regular file");
-        try (DeviceFile refused = DeviceFile.open(regular, DeviceFile.Access.READ)) {
-            throw new IllegalStateException("a regular file was accepted as a device: " + refused);
-        } catch (IllegalArgumentException expected) {
-            String why = expected.getMessage();
-            out.printf("%-11s %-6s %s%n", "device", "-", "a regular file is refused: \"" + why.substring(why.indexOf(" is ") + 1) + "\"");
-        }
-    }
 
-    private void pidfd(Path scratch) throws Exception {
-        Process child = new ProcessBuilder("sleep", "60")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try (PidFd pidfd = PidFd.open(child.toHandle())) {
-            boolean early = pidfd.awaitReadable(Duration.ZERO);
-            pidfd.sendSignal(Signal.TERM);
-            awaitReadable(pidfd, "the pidfd");
-            line("pidfd", pidfd, "child " + pidfd.pid() + " (sleep 60): readable before? " + early + "; SIGTERM -> readable, exit "
-                    + child.waitFor());
-        } finally {
-            child.destroyForcibly();
-            child.waitFor();
+        void countOnly() {
+            unmeasured++;
         }
-    }
 
-    private static String readText(StreamFd fd) throws IOException {
-        ByteBuffer in = ByteBuffer.allocate(256);
-        fd.read(in);
-        return new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
+        int count() {
+            return size + unmeasured;
+        }
+
+        int measured() {
+            return size;
+        }
+
+        /** The nearest-rank percentile. */
+        long percentile(double fraction) {
+            long[] sorted = Arrays.copyOf(values, size);
+            Arrays.sort(sorted);
+            return sorted[(int) Math.min(size - 1, Math.max(0, Math.ceil(fraction * size) - 1))];
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -1,0 +1,121 @@
+package org.fdloop.cli;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.fdloop.EventLoop;
+import org.fdloop.fd.OsThread;
+import org.fdloop.fd.Signal;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fdloop signals}: print each signal the process receives. */
+@Command(name = "signals", mixinStandardHelpOptions = true,
+        description = {"Print this process's pid, then each of the given signals as it arrives: its name and number.",
+            "",
+            "Send them from anywhere: kill -USR1 <pid>. Signals are named with or without SIG (USR1, SIGUSR1, usr1)"
+                + " or by number (10). They come in through the JVM's signal handler, which tells the signal but not"
+                + " its sender; when several arrive before the loop gets to them, the line says how many.",
+            "Taken: HUP, INT, TERM, USR1, WINCH, CONT, TSTP, ALRM, TTIN, TTOU, URG, VTALRM, PROF, XCPU, PWR. The JVM's"
+                + " own signals (SEGV, QUIT, USR2, PIPE...), KILL and STOP, CHLD and the realtime signals are refused"
+                + " with the reason.",
+            "",
+            "Ends with Ctrl-C or SIGTERM unless those are among the SIGNALs, or after --count signals."})
+final class SignalsCommand implements Callable<Integer> {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "One JSON object per line: first {\"pid\":...}, then one per signal.")
+    boolean json;
+
+    @Option(names = {"-n", "--count"}, paramLabel = "N", description = "End after N signals.")
+    long count;
+
+    @Mixin
+    BackendOption backend;
+
+    @Parameters(arity = "1..*", paramLabel = "SIGNAL", converter = SignalConverter.class,
+            description = "Signals to wait for: USR1, SIGHUP, 28 ...")
+    List<Signal> signals;
+
+    private long received;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (count < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--count is a number of signals, 1 or more; not " + count);
+        }
+        Set<Signal> wanted = new LinkedHashSet<>(signals);
+        try (EventLoop loop = backend.open()) {
+            for (Signal signal : wanted) {
+                try {
+                    loop.onSignal(signal, (source, s, deliveries) -> {
+                        received += deliveries;
+                        Instant now = Instant.now();
+                        if (json) {
+                            out.println(Json.object().field("time", now.toString()).field("signal", s.name())
+                                    .field("number", s.number()).field("count", deliveries));
+                        } else {
+                            out.println(LocalTime.ofInstant(now, ZoneId.systemDefault()).format(CLOCK) + " " + s.name() + " ("
+                                    + s.number() + ")" + (deliveries > 1 ? " x" + deliveries + " (arrived before the loop got to them)" : ""));
+                        }
+                        out.flush();
+                        if (count > 0 && received >= count) {
+                            loop.stop();
+                        }
+                    });
+                } catch (IllegalArgumentException e) {
+                    String why = e.getMessage();
+                    throw new CommandLine.ParameterException(spec.commandLine(), "cannot take " + signal.name() + ": "
+                            + why.substring(why.indexOf("): ") + 3));
+                }
+            }
+            StopSignals stop = StopSignals.install(loop, wanted);
+            List<String> names = wanted.stream().map(Signal::name).toList();
+            long pid = OsThread.processId();
+            if (json) {
+                out.println(Json.object().field("pid", pid).field("signals", names));
+            } else {
+                out.println("fdloop signals: pid " + pid + ", waiting for " + String.join(", ", names));
+            }
+            out.flush();
+            boolean endless = wanted.contains(Signal.INT) && wanted.contains(Signal.TERM) && count == 0;
+            err.println("fdloop signals: try kill -" + wanted.iterator().next().name().substring(3) + " " + pid + "; "
+                    + (endless ? "SIGINT and SIGTERM are taken: end it with kill -KILL " + pid : "Ctrl-C ends"));
+            err.flush();
+            loop.run();
+            err.printf("fdloop signals: %d signal%s received%s%n", received, received == 1 ? "" : "s",
+                    stop.received() != null ? " (ended by " + stop.received().name() + ")" : "");
+            err.flush();
+        }
+        return Main.OK;
+    }
+
+    /** USR1, SIGUSR1, usr1, 10, RTMIN+2: as {@link Signal#parse} takes them. */
+    static final class SignalConverter implements CommandLine.ITypeConverter<Signal> {
+        @Override
+        public Signal convert(String value) {
+            try {
+                return Signal.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

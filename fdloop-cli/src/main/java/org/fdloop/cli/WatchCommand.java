@@ -1,0 +1,227 @@
+package org.fdloop.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.fdloop.EventLoop;
+import org.fdloop.FileEvent;
+import org.fdloop.WatchSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fdloop watch}: inotifywait -m, with recursive watches that follow new directories,
+ * renames as one event with both paths, and a rescan after the kernel's queue overflowed.
+ */
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = {"Print changes to files and directories as they happen (inotify): a better inotifywait -m.",
+            "",
+            "Each event is one line: the time, the events (inotifywait's names: CREATE, CLOSE_WRITE, MOVED_TO,"
+                + " ..., with ISDIR for a directory) and the path. A rename inside the watched paths is one"
+                + " MOVED_TO event with the old path ('from'); a rename out of them is MOVED_FROM, into them"
+                + " MOVED_TO. When the kernel's event queue overflows, events were lost: watch prints"
+                + " Q_OVERFLOW, then lists the tree again and prints what it finds as CREATE (found by listing).",
+            "",
+            "With --json, one object per line: time (ISO-8601, UTC), path, events (an array), cookie (the"
+                + " kernel's rename cookie, 0 for other events), from (on a rename), and scanned: true for an"
+                + " entry found by listing rather than reported by the kernel. Control characters in paths"
+                + " are escaped; bytes that are not UTF-8 are shown as U+FFFD.",
+            "",
+            "Ends with Ctrl-C or SIGTERM (exit 0), or when every watched path is gone; prints a summary on stderr."})
+final class WatchCommand implements Callable<Integer> {
+    /** The event names -e takes, as inotifywait takes them, and the kinds each asks for. */
+    private static final List<String> EVENT_NAMES = List.of("access", "modify", "attrib", "close_write", "close_nowrite",
+            "close", "open", "moved_to", "moved_from", "move", "move_self", "create", "delete", "delete_self");
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-r", "--recursive"}, description = "Watch every directory below each PATH, and those created later.")
+    boolean recursive;
+
+    @Option(names = {"-e", "--event"}, split = ",", paramLabel = "EVENT", completionCandidates = EventNames.class,
+            description = "Only these events (repeat or separate with commas): ${COMPLETION-CANDIDATES}."
+                    + " Default: all. Q_OVERFLOW, UNMOUNT and IGNORED are always printed.")
+    List<String> events = new ArrayList<>();
+
+    @Option(names = "--json", description = "One JSON object per event and line.")
+    boolean json;
+
+    @Mixin
+    BackendOption backend;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories to watch.")
+    List<Path> paths;
+
+    private PrintWriter out;
+    /** The inotifywait names asked for, upper case. */
+    private final Set<String> wanted = new LinkedHashSet<>();
+    private long printed;
+    private long overflows;
+    /** Whether the events now arriving are the listing that follows an overflow. */
+    private boolean rescanning;
+    private int open;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Set<FileEvent.Kind> kinds = kinds();
+        for (Path path : paths) {
+            if (!Files.exists(path)) {
+                throw new Main.Failure(Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+                        ? path + ": a symbolic link to nothing (" + Files.readSymbolicLink(path) + " does not exist)"
+                        : path + ": no such file or directory");
+            }
+            if (recursive && !Files.isDirectory(path)) {
+                throw new Main.Failure(path + ": not a directory, so -r cannot watch below it; drop -r to watch the file");
+            }
+        }
+        long started = System.nanoTime();
+        int directories = 0;
+        try (EventLoop loop = backend.open()) {
+            StopSignals stop = StopSignals.install(loop, List.of());
+            for (Path path : paths) {
+                WatchSource watch = loop.watch(path, kinds, recursive, (source, e) -> print(path, source, e));
+                watch.setRescanOnOverflow(true);
+                directories += watch.watchCount();
+                open++;
+            }
+            err.printf("fdloop watch: watching %d path%s (%d inotify watch%s)%s; Ctrl-C ends%n", paths.size(),
+                    paths.size() == 1 ? "" : "s", directories, directories == 1 ? "" : "es", recursive ? ", recursively" : "");
+            err.flush();
+            loop.run();
+            double seconds = (System.nanoTime() - started) / 1e9;
+            err.printf("fdloop watch: %d event%s in %.1f s%s%s%n", printed, printed == 1 ? "" : "s", seconds,
+                    overflows == 0 ? "" : ", " + overflows + " overflow" + (overflows == 1 ? "" : "s"),
+                    stop.received() != null ? " (" + stop.received().name() + ")" : open == 0 ? " (every watched path is gone)" : "");
+            err.flush();
+        }
+        return Main.OK;
+    }
+
+    /** The library's kinds for -e: CREATE always, for the listing after an overflow. */
+    private Set<FileEvent.Kind> kinds() {
+        if (events.isEmpty()) {
+            EVENT_NAMES.forEach(n -> wanted.add(n.toUpperCase(Locale.ROOT)));
+        }
+        for (String name : events) {
+            String n = name.trim().toLowerCase(Locale.ROOT);
+            if (!EVENT_NAMES.contains(n)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown event '" + name + "': use "
+                        + String.join(", ", EVENT_NAMES));
+            }
+            wanted.add(n.toUpperCase(Locale.ROOT));
+        }
+        if (wanted.remove("CLOSE")) {
+            wanted.add("CLOSE_WRITE");
+            wanted.add("CLOSE_NOWRITE");
+        }
+        if (wanted.remove("MOVE")) {
+            wanted.add("MOVED_FROM");
+            wanted.add("MOVED_TO");
+        }
+        EnumSet<FileEvent.Kind> kinds = EnumSet.of(FileEvent.Kind.CREATE);
+        for (String n : wanted) {
+            kinds.add(switch (n) {
+                case "MOVED_FROM", "MOVED_TO" -> FileEvent.Kind.MOVE;
+                default -> FileEvent.Kind.valueOf(n);
+            });
+        }
+        return kinds;
+    }
+
+    private void print(Path given, WatchSource source, FileEvent e) {
+        switch (e.kind()) {
+            case OVERFLOW -> {
+                overflows++;
+                rescanning = true;
+            }
+            case IGNORED -> {
+                source.close(); // the root is gone: nothing more comes from it
+                if (--open == 0) {
+                    source.loop().stop();
+                }
+            }
+            case CREATE -> {
+                if (!e.scanned()) {
+                    rescanning = false;
+                }
+            }
+            default -> rescanning = false;
+        }
+        if (!shown(e)) {
+            return;
+        }
+        printed++;
+        List<String> names = new ArrayList<>(2);
+        names.add(switch (e.kind()) {
+            case MOVE -> "MOVED_TO";
+            case OVERFLOW -> "Q_OVERFLOW";
+            default -> e.kind().name();
+        });
+        if (e.directory()) {
+            names.add("ISDIR");
+        }
+        Instant now = Instant.now();
+        String path = shown(given, source, e.path());
+        String from = e.from() == null ? null : shown(given, source, e.from());
+        if (json) {
+            Json line = Json.object().field("time", now.toString()).field("path", path).field("events", names)
+                    .field("cookie", Integer.toUnsignedLong(e.cookie()));
+            if (from != null) {
+                line.field("from", from);
+            }
+            if (e.scanned()) {
+                line.field("scanned", true);
+            }
+            out.println(line);
+        } else {
+            out.println(LocalTime.ofInstant(now, ZoneId.systemDefault()).format(CLOCK) + " " + String.join(",", names) + " "
+                    + Json.printable(path) + (from != null ? " (from " + Json.printable(from) + ")" : "")
+                    + (e.scanned() ? " (found by listing)" : ""));
+        }
+        out.flush();
+    }
+
+    /** Whether the user asked for this event; overflow, unmount, ignored and the listing after an overflow always. */
+    private boolean shown(FileEvent e) {
+        return switch (e.kind()) {
+            case OVERFLOW, UNMOUNT, IGNORED -> true;
+            case MOVE -> wanted.contains("MOVED_FROM") || wanted.contains("MOVED_TO");
+            case CREATE -> wanted.contains("CREATE") || (e.scanned() && rescanning);
+            default -> wanted.contains(e.kind().name());
+        };
+    }
+
+    /** {@code path} as below the PATH the user gave, not the absolute root. */
+    private static String shown(Path given, WatchSource source, Path path) {
+        Path relative = source.root().relativize(path);
+        return relative.toString().isEmpty() ? given.toString() : given.resolve(relative).toString();
+    }
+
+    static final class EventNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return EVENT_NAMES.iterator();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package org.fdloop.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.fdloop.testing.NoFdLeaks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(NoFdLeaks.class)
+class WatchCommandIT {
+    @TempDir
+    Path dir;
+
+    /** The event line without its time, which differs from run to run. */
+    private static String untimed(String jsonLine) {
+        return jsonLine.replaceFirst("^\\{\"time\":\"[0-9T:.\\-]+Z\",", "{");
+    }
+
+    @Test
+    void recursiveWatchReportsScriptedOperationsFieldByField() throws Exception {
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        Path tree = Files.createDirectory(dir.resolve("tree"));
+        try (Cli cli = Cli.start("watch", "-r", "--json", "-e", "create,close_write,move,delete", tree.toString())) {
+            cli.awaitErr("watching 1 path \\(1 inotify watch\\), recursively");
+            Files.createDirectory(tree.resolve("sub"));
+            String created = cli.awaitOut("\"events\":\\[\"CREATE\",\"ISDIR\"\\]").group();
+            Files.writeString(tree.resolve("sub/a.txt"), "hello");
+            cli.awaitOut("CLOSE_WRITE");
+            Files.move(tree.resolve("sub/a.txt"), tree.resolve("b.txt"));
+            cli.awaitOut("MOVED_TO");
+            Files.move(tree.resolve("b.txt"), outside.resolve("b.txt"));
+            cli.awaitOut("MOVED_FROM");
+            Files.move(outside.resolve("b.txt"), tree.resolve("c.txt"));
+            cli.awaitOut("MOVED_TO");
+            Files.delete(tree.resolve("c.txt"));
+            cli.awaitOut("\"DELETE\"");
+            cli.kill("TERM");
+
+            assertThat(cli.exitCode()).as("%s", cli).isZero();
+            assertThat(created).isNotEmpty();
+            List<String> lines = cli.outLines();
+            assertThat(lines).allMatch(l -> l.matches("^\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z\",.*\\}$"));
+            List<String> untimed = lines.stream().map(WatchCommandIT::untimed)
+                    .map(l -> l.replaceAll("\"cookie\":[1-9]\\d*", "\"cookie\":C")).toList();
+            String t = tree.toString();
+            assertThat(untimed).containsExactly(
+                    "{\"path\":\"" + t + "/sub\",\"events\":[\"CREATE\",\"ISDIR\"],\"cookie\":0}",
+                    "{\"path\":\"" + t + "/sub/a.txt\",\"events\":[\"CREATE\"],\"cookie\":0}",
+                    "{\"path\":\"" + t + "/sub/a.txt\",\"events\":[\"CLOSE_WRITE\"],\"cookie\":0}",
+                    "{\"path\":\"" + t + "/b.txt\",\"events\":[\"MOVED_TO\"],\"cookie\":C,\"from\":\"" + t + "/sub/a.txt\"}",
+                    "{\"path\":\"" + t + "/b.txt\",\"events\":[\"MOVED_FROM\"],\"cookie\":C}",
+                    "{\"path\":\"" + t + "/c.txt\",\"events\":[\"MOVED_TO\"],\"cookie\":C}",
+                    "{\"path\":\"" + t + "/c.txt\",\"events\":[\"DELETE\"],\"cookie\":0}");
+            assertThat(cli.errLines()).last().asString().matches("fdloop watch: 7 events in \\d+\\.\\d s \\(SIGTERM\\)");
+        }
+    }
+
+    @Test
+    void textLinesNameTheEventsAndPathsAsGiven() throws Exception {
+        try (Cli cli = Cli.start("watch", "-e", "create,move", dir.toString())) {
+            cli.awaitErr("watching 1 path");
+            Files.createDirectory(dir.resolve("d"));
+            Files.move(dir.resolve("d"), dir.resolve("e"));
+            cli.awaitOut("MOVED_TO");
+            cli.kill("TERM");
+            assertThat(cli.exitCode()).isZero();
+            assertThat(cli.outLines()).satisfiesExactly(
+                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} CREATE,ISDIR " + dir + "/d"),
+                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} MOVED_TO,ISDIR " + dir + "/e \\(from " + dir + "/d\\)"));
+        }
+    }
+
+    @Test
+    void strangeNamesAreEscapedAndNonUtf8BytesShownAsReplacementCharacters() throws Exception {
+        try (Cli cli = Cli.start("watch", "--json", "-e", "create", dir.toString())) {
+            cli.awaitErr("watching 1 path");
+            Files.createFile(dir.resolve("q\"b\\s\nl"));
+            cli.awaitOut("CREATE");
+            // a name that is not UTF-8: only a shell can make one (Java encodes every name it writes)
+            Process sh = new ProcessBuilder("sh", "-c", "touch \"$(printf 'bad\\377name')\"").directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            assertThat(sh.waitFor()).isZero();
+            cli.awaitOut("bad");
+            cli.kill("TERM");
+            assertThat(cli.exitCode()).isZero();
+            assertThat(cli.outLines()).map(WatchCommandIT::untimed).containsExactly(
+                    "{\"path\":\"" + dir + "/q\\\"b\\\\s\\nl\",\"events\":[\"CREATE\"],\"cookie\":0}",
+                    "{\"path\":\"" + dir + "/bad\uFFFDname\",\"events\":[\"CREATE\"],\"cookie\":0}");
+        }
+    }
+
+    @Test
+    void aMissingPathIsOneLineOnStderrAndExitCode1() throws Exception {
+        Cli cli = Cli.run("watch", dir.resolve("nowhere").toString());
+        assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.errLines()).containsExactly("fdloop watch: " + dir.resolve("nowhere") + ": no such file or directory");
+        assertThat(cli.outLines()).isEmpty();
+    }
+
+    @Test
+    void anUnknownBackendNamesTheValidOnesAndExitsWith2() throws Exception {
+        Cli cli = Cli.run("watch", "--backend", "kqueue", dir.toString());
+        assertThat(cli.exitCode()).isEqualTo(2);
+        assertThat(cli.errLines()).hasSize(2);
+        assertThat(cli.errLines().get(0)).startsWith("fdloop watch: ").contains("unknown backend 'kqueue': use one of epoll");
+        assertThat(cli.errLines().get(1)).isEqualTo("Try 'fdloop watch --help' for usage.");
+    }
+
+    @Test
+    void backendNamesAreCaseInsensitive() throws Exception {
+        try (Cli cli = Cli.start("watch", "--backend", "EpOlL", dir.toString())) {
+            cli.awaitErr("watching 1 path");
+            cli.kill("TERM");
+            assertThat(cli.exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void anUnknownEventIsAUsageError() throws Exception {
+        Cli cli = Cli.run("watch", "-e", "create,explode", dir.toString());
+        assertThat(cli.exitCode()).isEqualTo(2);
+        assertThat(cli.errLines().get(0)).isEqualTo("fdloop watch: unknown event 'explode': use access, modify, attrib, "
+                + "close_write, close_nowrite, close, open, moved_to, moved_from, move, move_self, create, delete, delete_self");
+    }
+
+    @Test
+    void ctrlCEndsTheWatchWithItsSummary() throws Exception {
+        SignalsCommandIT.assumeInterruptNotIgnored();
+        try (Cli cli = Cli.start("watch", dir.toString())) {
+            cli.awaitErr("watching 1 path");
+            cli.kill("INT");
+            assertThat(cli.exitCode()).isZero();
+            assertThat(cli.errLines()).last().asString().matches("fdloop watch: 0 events in \\d+\\.\\d s \\(SIGINT\\)");
+        }
+    }
+
+    @Test
+    void deletingTheWatchedDirectoryEndsTheWatch() throws Exception {
+        Path gone = Files.createDirectory(dir.resolve("gone"));
+        try (Cli cli = Cli.start("watch", "--json", gone.toString())) {
+            cli.awaitErr("watching 1 path");
+            Files.delete(gone);
+            assertThat(cli.exitCode()).as("%s", cli).isZero();
+            assertThat(cli.outLines()).map(WatchCommandIT::untimed).endsWith(
+                    "{\"path\":\"" + gone + "\",\"events\":[\"DELETE_SELF\"],\"cookie\":0}",
+                    "{\"path\":\"" + gone + "\",\"events\":[\"IGNORED\"],\"cookie\":0}");
+            assertThat(cli.errLines()).last().asString().endsWith("(every watched path is gone)");
+        }
+    }
+}
