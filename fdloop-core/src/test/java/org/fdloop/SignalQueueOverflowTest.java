@@ -2,6 +2,10 @@ package org.fdloop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import org.fdloop.fd.DatagramSocket;
 import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Fifo;
 import org.fdloop.fd.Inotify;
@@ -36,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Signal-driven I/O when the realtime signal queue is full (RLIMIT_SIGPENDING), beyond
  * {@link LoopAsyncIoTest#fullSignalQueueMakesTheLoopPollEveryAsyncFd}: every fd type, only the ready
  * ones, signals again once there is room; and seed 003's drain rule, that a handler must read
- * until EAGAIN because fewer signals arrive than writes were made.
+ * (or receive) until EAGAIN because fewer signals arrive than writes (or datagrams) were made.
  *
  * <p>The limit is this process's, but it counts the signals queued for the whole user (root: every
  * process of root), so a low limit is full at once whatever other processes hold. Each test
@@ -232,6 +237,64 @@ class SignalQueueOverflowTest {
             runUntil(loop, () -> read[0] == writes);
             runUntilQuiet(loop);
             assertThat(read[0]).as("every byte of the burst").isEqualTo(writes);
+            assertThat(loop.signalQueueOverflows()).as("the queue overflowed").isPositive();
+        }
+    }
+
+    @Test
+    void burstOfDatagramsIntoAFullQueueSendsFewerSignalsYetReceivingUntilEmptyGetsAll() throws Exception {
+        int datagrams = 100;
+        Signal rt = Signal.realtime(4);
+        try (BlockedSignals _ = BlockedSignals.block(SignalSet.of(rt, Signal.IO));
+                SignalFd signals = SignalFd.open(SignalSet.of(rt, Signal.IO));
+                DatagramSocket receiver = DatagramSocket.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                DatagramSocket sender = DatagramSocket.open(StandardProtocolFamily.INET)) {
+            receiver.enableAsync(rt, OsThread.currentId());
+            SocketAddress to = receiver.localAddress();
+            withSignalQueueLimit(4, () -> {
+                for (int i = 0; i < datagrams; i++) {
+                    assertThat(sender.send(ByteBuffer.wrap(new byte[] {(byte) i}), to)).isEqualTo(1);
+                }
+            });
+            int forTheSocket = 0;
+            for (SignalInfo info; (info = signals.read()) != null; ) {
+                if (info.signal().equals(rt) && info.fd() == receiver.number()) {
+                    forTheSocket++;
+                }
+            }
+            assertThat(forTheSocket).as("realtime signals for %d datagrams", datagrams).isLessThan(datagrams);
+            List<Integer> received = new ArrayList<>();
+            ByteBuffer buffer = ByteBuffer.allocate(16);
+            while (receiver.receive(buffer.clear()) != null) { // recvfrom until EAGAIN, as the seed's drain rule says
+                received.add(buffer.get(0) & 0xff);
+            }
+            assertThat(received).as("every datagram, in order").hasSize(datagrams).isSorted();
+        }
+    }
+
+    @Test
+    void loopHandlerThatReceivesUntilEmptyGetsEveryDatagramOfAnOverflowedBurst() throws Exception {
+        int datagrams = 100;
+        try (EventLoop loop = EventLoop.open();
+                DatagramSocket receiver = DatagramSocket.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                DatagramSocket sender = DatagramSocket.open(StandardProtocolFamily.INET)) {
+            List<Integer> received = new ArrayList<>();
+            ByteBuffer buffer = ByteBuffer.allocate(16);
+            loop.onAsyncIo(receiver, (source, band) -> {
+                while (receiver.receive(buffer.clear()) != null) {
+                    received.add(buffer.get(0) & 0xff);
+                }
+            });
+            runUntilQuiet(loop);
+            SocketAddress to = receiver.localAddress();
+            withSignalQueueLimit(4, () -> {
+                for (int i = 0; i < datagrams; i++) {
+                    sender.send(ByteBuffer.wrap(new byte[] {(byte) i}), to);
+                }
+            });
+            runUntil(loop, () -> received.size() == datagrams);
+            runUntilQuiet(loop);
+            assertThat(received).hasSize(datagrams).isSorted();
             assertThat(loop.signalQueueOverflows()).as("the queue overflowed").isPositive();
         }
     }

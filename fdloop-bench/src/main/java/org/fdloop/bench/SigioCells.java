@@ -2,6 +2,10 @@ package org.fdloop.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,16 +14,22 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.fdloop.fd.DatagramSocket;
 import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Fifo;
 import org.fdloop.fd.Inotify;
+import org.fdloop.fd.LinuxException;
+import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Pty;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.fd.StreamFd;
+import org.fdloop.fd.StreamSocket;
+import org.fdloop.fd.UnixAbstractAddress;
 
 /**
  * The cells of seed 003's tables, "when SIGIO fires, fd type by fd type", each a named procedure
@@ -27,8 +37,10 @@ import org.fdloop.fd.StreamFd;
  * (SigioCellsTest) assert what each cell observes; {@link SigioTable} runs every cell and writes
  * docs/SIGIO.md, the seed's claim beside the observation.
  *
- * <p>A real terminal is not at hand in a test, so a pty slave in canonical mode stands in for it;
- * the pseudoterminal rows use a pty slave in raw mode.
+ * <p>The rows: terminal, pseudoterminal slave, pipe and FIFO (each end), datagram sockets (UDP,
+ * Unix), stream sockets (TCP, Unix; loopback and abstract names only) and inotify. A real terminal
+ * is not at hand in a test, so a pty slave in canonical mode stands in for it; the pseudoterminal
+ * rows use a pty slave in raw mode.
  */
 public final class SigioCells {
     private SigioCells() {}
@@ -467,6 +479,298 @@ public final class SigioCells {
             "read end closed", Claim.SIGNALLED, "The read end is closed",
             "the only reader closes", readerClosed(SigioCells::fifo));
 
+    // ---- sockets ----------------------------------------------------------------------------------
+
+    private static final AtomicLong UNIX_NAMES = new AtomicLong();
+
+    /** A fresh local address of {@code family}: loopback port 0, or a new abstract Unix name. */
+    private static SocketAddress local(StandardProtocolFamily family) {
+        return family == StandardProtocolFamily.UNIX
+                ? UnixAbstractAddress.of("fdloop-sigio-" + ProcessHandle.current().pid() + "-" + UNIX_NAMES.incrementAndGet())
+                : new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    private static String kind(StandardProtocolFamily family) {
+        return family == StandardProtocolFamily.UNIX ? "Unix" : "TCP";
+    }
+
+    /** A listener and both ends of one connection to it: client and (accepted) server. */
+    private record Connection(ListeningSocket listener, StreamSocket client, StreamSocket server) implements AutoCloseable {
+        static Connection open(StandardProtocolFamily family) throws IOException {
+            ListeningSocket listener = ListeningSocket.listenOn(local(family));
+            StreamSocket client = null;
+            try {
+                client = StreamSocket.connectTo(listener.localAddress());
+                if (!client.awaitWritable(SigioProbe.PATIENCE) || !client.finishConnect()) {
+                    throw new IOException(client + " did not connect within " + SigioProbe.PATIENCE);
+                }
+                StreamSocket server = null;
+                long deadline = System.nanoTime() + SigioProbe.PATIENCE.toNanos();
+                while (server == null && System.nanoTime() - deadline < 0) {
+                    listener.awaitReadable(SigioProbe.QUIET);
+                    server = listener.accept();
+                }
+                if (server == null) {
+                    throw new IOException(listener + " accepted nothing within " + SigioProbe.PATIENCE);
+                }
+                return new Connection(listener, client, server);
+            } catch (IOException | RuntimeException e) {
+                if (client != null) {
+                    client.close();
+                }
+                listener.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            client.close();
+            server.close();
+            listener.close();
+        }
+    }
+
+    private static Procedure datagram(StandardProtocolFamily family, boolean earlierUnread) {
+        return probe -> {
+            try (DatagramSocket receiver = DatagramSocket.bindTo(local(family));
+                    DatagramSocket sender = DatagramSocket.open(family)) {
+                probe.watch(receiver, "receiver");
+                SocketAddress to = receiver.localAddress();
+                sender.send(ByteBuffer.wrap(new byte[] {1}), to);
+                if (earlierUnread) {
+                    probe.awaitReadable(receiver);
+                    probe.forget();
+                    sender.send(ByteBuffer.wrap(new byte[] {2}), to);
+                }
+                probe.awaitReadable(receiver);
+                probe.observed();
+            }
+        };
+    }
+
+    public static final Cell UDP_DATAGRAM = new Cell("udp-datagram", "datagram socket (UDP)",
+            "new datagram", Claim.SIGNALLED, "An input datagram arrives on the socket",
+            "a datagram is sent to the bound socket", datagram(StandardProtocolFamily.INET, false));
+
+    public static final Cell UDP_DATAGRAM_UNREAD = new Cell("udp-datagram-unread", "datagram socket (UDP)",
+            "new datagram, an earlier one unread", Claim.SIGNALLED,
+            "(even if there are already unread datagrams queued)",
+            "a datagram is sent; once that is signalled, another", datagram(StandardProtocolFamily.INET, true));
+
+    public static final Cell UDP_ASYNC_ERROR = new Cell("udp-async-error", "datagram socket (UDP)",
+            "asynchronous error", Claim.SIGNALLED, "An asynchronous error occurs on the socket",
+            "the socket is connected to a loopback port nobody has; a datagram sent there brings back ICMP port unreachable",
+            probe -> {
+                int deadPort;
+                try (DatagramSocket gone = DatagramSocket.bindTo(local(StandardProtocolFamily.INET))) {
+                    deadPort = ((InetSocketAddress) gone.localAddress()).getPort();
+                }
+                try (DatagramSocket socket = DatagramSocket.open(StandardProtocolFamily.INET)) {
+                    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), deadPort));
+                    probe.watch(socket, "socket");
+                    socket.write(ByteBuffer.wrap(new byte[] {1}));
+                    probe.awaitReadable(socket);
+                    probe.observed();
+                    LinuxException error = socket.takeError();
+                    probe.note("SO_ERROR then: " + (error == null ? "none" : error.errnoName()));
+                }
+            });
+
+    public static final Cell UNIX_DGRAM_DATAGRAM = new Cell("unix-dgram-datagram", "datagram socket (Unix)",
+            "new datagram", Claim.SIGNALLED, "An input datagram arrives on the socket",
+            "a datagram is sent to the bound socket", datagram(StandardProtocolFamily.UNIX, false));
+
+    private static Procedure newConnection(StandardProtocolFamily family) {
+        return probe -> {
+            try (ListeningSocket listener = ListeningSocket.listenOn(local(family))) {
+                probe.watch(listener, "listener");
+                try (StreamSocket client = StreamSocket.open(family)) {
+                    client.connect(listener.localAddress());
+                    probe.awaitReadable(listener);
+                    probe.observed();
+                    try (StreamSocket accepted = listener.accept()) {
+                        probe.note(accepted == null ? "nothing to accept" : "accept() then returns the connection");
+                    }
+                }
+            }
+        };
+    }
+
+    private static Procedure connectCompleted(StandardProtocolFamily family) {
+        return probe -> {
+            try (ListeningSocket listener = ListeningSocket.listenOn(local(family));
+                    StreamSocket client = StreamSocket.open(family)) {
+                probe.watch(client, "client");
+                boolean atOnce = client.connect(listener.localAddress());
+                probe.awaitWritable(client);
+                probe.observed();
+                probe.note(atOnce ? "connect() completed at once" : "connect() returned EINPROGRESS, then completed");
+            }
+        };
+    }
+
+    private static Procedure newData(StandardProtocolFamily family, boolean earlierUnread) {
+        return probe -> {
+            try (Connection c = Connection.open(family)) {
+                probe.watch(c.server(), "server end");
+                write(c.client(), "1");
+                if (earlierUnread) {
+                    probe.awaitReadable(c.server());
+                    probe.forget();
+                    write(c.client(), "2");
+                }
+                probe.awaitReadable(c.server());
+                probe.observed();
+            }
+        };
+    }
+
+    private static Procedure peerShutdown(StandardProtocolFamily family) {
+        return probe -> {
+            try (Connection c = Connection.open(family)) {
+                probe.watch(c.server(), "server end");
+                c.client().shutdownOutput();
+                probe.awaitReadable(c.server());
+                probe.observed();
+                probe.note("read(server end) then returns " + c.server().read(ByteBuffer.allocate(16)));
+            }
+        };
+    }
+
+    private static Procedure peerClose(StandardProtocolFamily family) {
+        return probe -> {
+            try (Connection c = Connection.open(family)) {
+                probe.watch(c.server(), "server end");
+                c.client().close();
+                probe.awaitReadable(c.server());
+                probe.observed();
+                probe.note("read(server end) then returns " + c.server().read(ByteBuffer.allocate(16)));
+            }
+        };
+    }
+
+    private static Procedure sendSpace(StandardProtocolFamily family) {
+        return probe -> {
+            try (Connection c = Connection.open(family)) {
+                probe.watch(c.client(), "client");
+                int written = fill(c.client());
+                probe.forget();
+                int read = drain(c.server());
+                probe.awaitWritable(c.client());
+                probe.observed();
+                probe.note("the client wrote until EAGAIN (" + (written == read ? "" : "at least ") + written
+                        + " bytes), then the server read " + read);
+            }
+        };
+    }
+
+    public static final Cell TCP_NEW_CONNECTION = new Cell("tcp-new-connection", "stream socket (TCP)",
+            "new connection on a listening socket", Claim.SIGNALLED,
+            "A new connection arrives on a listening socket", "a client connects to the listener",
+            newConnection(StandardProtocolFamily.INET));
+
+    public static final Cell TCP_CONNECT_COMPLETED = new Cell("tcp-connect-completed", "stream socket (TCP)",
+            "connect() completed", Claim.SIGNALLED,
+            "A connect() completes: TCP connection reaches ESTABLISHED state (active side)",
+            "O_ASYNC on an unconnected socket, then a non-blocking connect to a loopback listener",
+            connectCompleted(StandardProtocolFamily.INET));
+
+    public static final Cell TCP_NEW_DATA = new Cell("tcp-new-data", "stream socket (TCP)",
+            "new data", Claim.SIGNALLED, "New input arrives on the connected socket",
+            "the peer writes one byte", newData(StandardProtocolFamily.INET, false));
+
+    public static final Cell TCP_NEW_DATA_UNREAD = new Cell("tcp-new-data-unread", "stream socket (TCP)",
+            "new data, earlier data unread", Claim.SIGNALLED, "(even if previous data not yet read)",
+            "the peer writes one byte; once that is signalled, another", newData(StandardProtocolFamily.INET, true));
+
+    public static final Cell TCP_PEER_SHUTDOWN = new Cell("tcp-peer-shutdown", "stream socket (TCP)",
+            "the peer shuts down its writing half", Claim.SIGNALLED,
+            "The peer closes its write half via shutdown()", "the peer calls shutdown(SHUT_WR)",
+            peerShutdown(StandardProtocolFamily.INET));
+
+    public static final Cell TCP_PEER_CLOSE = new Cell("tcp-peer-close", "stream socket (TCP)",
+            "the peer closes", Claim.SIGNALLED, "or closes the socket with close()", "the peer closes its socket",
+            peerClose(StandardProtocolFamily.INET));
+
+    public static final Cell TCP_SEND_SPACE = new Cell("tcp-send-space", "stream socket (TCP)",
+            "send-buffer space", Claim.SIGNALLED, "Output space becomes available in the socket send buffer",
+            "O_ASYNC on; the client writes until EAGAIN; then the server reads all of it",
+            sendSpace(StandardProtocolFamily.INET));
+
+    public static final Cell TCP_ASYNC_ERROR = new Cell("tcp-async-error", "stream socket (TCP)",
+            "asynchronous error", Claim.SIGNALLED, "An asynchronous error occurs on the socket",
+            "O_ASYNC on, then a non-blocking connect to a loopback port nobody listens on (RST: ECONNREFUSED)",
+            probe -> {
+                int deadPort;
+                try (ListeningSocket gone = ListeningSocket.listenOn(local(StandardProtocolFamily.INET))) {
+                    deadPort = ((InetSocketAddress) gone.localAddress()).getPort();
+                }
+                try (StreamSocket client = StreamSocket.open(StandardProtocolFamily.INET)) {
+                    probe.watch(client, "client");
+                    try {
+                        client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), deadPort));
+                        probe.awaitWritable(client);
+                        probe.observed();
+                        client.finishConnect();
+                        probe.note("finishConnect() then succeeds");
+                    } catch (LinuxException e) {
+                        if (!probe.isObserved()) {
+                            probe.observed();
+                        }
+                        probe.note("the connect fails with " + e.errnoName());
+                    }
+                }
+            });
+
+    public static final Cell UNIX_NEW_CONNECTION = new Cell("unix-new-connection", "stream socket (Unix)",
+            "new connection on a listening socket", Claim.SIGNALLED,
+            "A new connection arrives on a listening socket", "a client connects to the listener",
+            newConnection(StandardProtocolFamily.UNIX));
+
+    public static final Cell UNIX_CONNECT_COMPLETED = new Cell("unix-connect-completed", "stream socket (Unix)",
+            "connect() completed", Claim.NOT_SIGNALLED, "Note: not signaled for UNIX domain sockets in the same situation",
+            "O_ASYNC on an unconnected socket, then a connect to a listener",
+            connectCompleted(StandardProtocolFamily.UNIX));
+
+    public static final Cell UNIX_NEW_DATA = new Cell("unix-new-data", "stream socket (Unix)",
+            "new data", Claim.SIGNALLED, "New input arrives on the connected socket",
+            "the peer writes one byte", newData(StandardProtocolFamily.UNIX, false));
+
+    public static final Cell UNIX_NEW_DATA_UNREAD = new Cell("unix-new-data-unread", "stream socket (Unix)",
+            "new data, earlier data unread", Claim.SIGNALLED, "(even if previous data not yet read)",
+            "the peer writes one byte; once that is signalled, another", newData(StandardProtocolFamily.UNIX, true));
+
+    public static final Cell UNIX_PEER_SHUTDOWN = new Cell("unix-peer-shutdown", "stream socket (Unix)",
+            "the peer shuts down its writing half", Claim.SIGNALLED,
+            "The peer closes its write half via shutdown()", "the peer calls shutdown(SHUT_WR)",
+            peerShutdown(StandardProtocolFamily.UNIX));
+
+    public static final Cell UNIX_PEER_CLOSE = new Cell("unix-peer-close", "stream socket (Unix)",
+            "the peer closes", Claim.SIGNALLED, "or closes the socket with close()", "the peer closes its socket",
+            peerClose(StandardProtocolFamily.UNIX));
+
+    public static final Cell UNIX_SEND_SPACE = new Cell("unix-send-space", "stream socket (Unix)",
+            "send-buffer space", Claim.SIGNALLED, "Output space becomes available in the socket send buffer",
+            "O_ASYNC on; the client writes until EAGAIN; then the server reads all of it",
+            sendSpace(StandardProtocolFamily.UNIX));
+
+    public static final Cell UNIX_ASYNC_ERROR = new Cell("unix-async-error", "stream socket (Unix)",
+            "asynchronous error", Claim.SIGNALLED, "An asynchronous error occurs on the socket",
+            "the client writes a byte; the server closes without reading it (ECONNRESET for the client)",
+            probe -> {
+                try (Connection c = Connection.open(StandardProtocolFamily.UNIX)) {
+                    probe.watch(c.client(), "client");
+                    write(c.client(), "x");
+                    probe.forget();
+                    c.server().close();
+                    probe.awaitReadable(c.client());
+                    probe.observed();
+                    LinuxException error = c.client().takeError();
+                    probe.note("SO_ERROR then: " + (error == null ? "none" : error.errnoName()));
+                }
+            });
+
     // ---- inotify ----------------------------------------------------------------------------------
 
     @FunctionalInterface
@@ -531,6 +835,11 @@ public final class SigioCells {
                 PIPE_WRITE_SPACE, PIPE_WRITE_SPACE_BELOW_PIPE_BUF, PIPE_WRITE_READ_NOT_FULL, PIPE_WRITE_READER_CLOSED,
                 FIFO_READ_DATA_WRITTEN, FIFO_READ_DATA_WRITTEN_UNREAD, FIFO_READ_WRITER_CLOSED,
                 FIFO_WRITE_SPACE, FIFO_WRITE_SPACE_BELOW_PIPE_BUF, FIFO_WRITE_READ_NOT_FULL, FIFO_WRITE_READER_CLOSED,
+                UDP_DATAGRAM, UDP_DATAGRAM_UNREAD, UDP_ASYNC_ERROR, UNIX_DGRAM_DATAGRAM,
+                TCP_NEW_CONNECTION, TCP_CONNECT_COMPLETED, TCP_NEW_DATA, TCP_NEW_DATA_UNREAD, TCP_PEER_SHUTDOWN,
+                TCP_PEER_CLOSE, TCP_SEND_SPACE, TCP_ASYNC_ERROR,
+                UNIX_NEW_CONNECTION, UNIX_CONNECT_COMPLETED, UNIX_NEW_DATA, UNIX_NEW_DATA_UNREAD, UNIX_PEER_SHUTDOWN,
+                UNIX_PEER_CLOSE, UNIX_SEND_SPACE, UNIX_ASYNC_ERROR,
                 INOTIFY_READABLE, INOTIFY_ANOTHER_EVENT, INOTIFY_MERGED_EVENT);
     }
 

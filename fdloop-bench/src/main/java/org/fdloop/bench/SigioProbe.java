@@ -111,7 +111,7 @@ public final class SigioProbe implements AutoCloseable {
     }
 
     /** Whether {@link #observed()} was called. */
-    boolean isObserved() {
+    public boolean isObserved() {
         return observed;
     }
 

@@ -104,8 +104,9 @@ public final class SigioTable {
                 .ifPresent(o -> md.append("A closed other end comes as ordinary readiness here (POLL_IN to a pipe's reader, ")
                         .append("POLL_OUT to its writer), not as POLL_HUP or POLL_ERR: a handler learns of it only from ")
                         .append("what read(2) (end of file) or write(2) (EPIPE) then returns.\n\n"));
-        md.append("Bands: POLLIN|POLLRDNORM is 0x41 (`POLL_IN`), POLLOUT|POLLWRNORM|POLLWRBAND is 0x304 (`POLL_OUT`): the\n"
-                + "kernel's `band_table` for the si_code the file's `kill_fasync` call passed.\n");
+        md.append("Bands: POLLIN|POLLRDNORM is 0x41 (`POLL_IN`), POLLOUT|POLLWRNORM|POLLWRBAND is 0x304 (`POLL_OUT`),\n"
+                + "POLLERR is 0x8 (`POLL_ERR`), POLLERR|POLLHUP is 0x18 (`POLL_HUP`): the kernel's `band_table` for the\n"
+                + "si_code that the file's `kill_fasync` (or a socket's `sk_wake_async`) passed.\n");
         return md.toString();
     }
 

@@ -3,7 +3,10 @@ package org.fdloop.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.fdloop.bench.SigioCells.*;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
@@ -137,6 +140,108 @@ class SigioCellsTest {
         assertThat(signals(FIFO_WRITE_READER_CLOSED)).containsExactly(OUT + "write end" + WRITABLE);
     }
 
+    // ---- datagram sockets -------------------------------------------------------------------------
+
+    @Test
+    void udpSocketSignalsEachDatagram() throws Exception {
+        assertThat(signals(UDP_DATAGRAM)).containsExactly(IN + "receiver" + READABLE);
+        assertThat(signals(UNIX_DGRAM_DATAGRAM)).containsExactly(IN + "receiver" + READABLE);
+    }
+
+    @Test
+    void udpSocketSignalsEachDatagramEvenWithOneUnread() throws Exception {
+        assertThat(signals(UDP_DATAGRAM_UNREAD)).containsExactly(IN + "receiver" + READABLE);
+    }
+
+    @Test
+    void udpSocketSignalsAnAsynchronousErrorAsPollErr() throws Exception {
+        Observation o = observe(UDP_ASYNC_ERROR);
+        assertThat(o.briefs()).containsExactly("SIGRTMIN+5 POLL_ERR socket POLLERR");
+        assertThat(o.notes()).containsExactly("SO_ERROR then: ECONNREFUSED");
+    }
+
+    // ---- stream sockets: TCP ----------------------------------------------------------------------
+
+    @Test
+    void tcpListeningSocketSignalsANewConnection() throws Exception {
+        Observation o = observe(TCP_NEW_CONNECTION);
+        assertThat(o.briefs()).containsExactly(IN + "listener" + READABLE);
+        assertThat(o.notes()).containsExactly("accept() then returns the connection");
+    }
+
+    @Test
+    void tcpSocketSignalsTheCompletedConnectAsOutputPossible() throws Exception {
+        Observation o = observe(TCP_CONNECT_COMPLETED);
+        assertThat(o.briefs()).containsExactly(OUT + "client" + WRITABLE);
+        assertThat(o.notes()).containsExactly("connect() returned EINPROGRESS, then completed");
+    }
+
+    @Test
+    void tcpSocketSignalsNewDataEvenWithDataUnread() throws Exception {
+        assertThat(signals(TCP_NEW_DATA)).containsExactly(IN + "server end" + READABLE);
+        assertThat(signals(TCP_NEW_DATA_UNREAD)).containsExactly(IN + "server end" + READABLE);
+    }
+
+    @Test
+    void tcpSocketSignalsThePeersShutdownOrCloseTwiceAsInput() throws Exception {
+        // the FIN wakes the reader (data ready) and tcp_fin signals POLL_IN for the half close: two signals
+        for (Cell cell : List.of(TCP_PEER_SHUTDOWN, TCP_PEER_CLOSE)) {
+            Observation o = observe(cell);
+            assertThat(o.briefs()).as(cell.name()).containsExactly(IN + "server end" + READABLE, IN + "server end" + READABLE);
+            assertThat(o.notes()).as(cell.name()).containsExactly("read(server end) then returns -1");
+        }
+    }
+
+    @Test
+    void tcpSocketSignalsSendBufferSpace() throws Exception {
+        assertThat(signals(TCP_SEND_SPACE)).containsExactly(OUT + "client" + WRITABLE);
+    }
+
+    @Test
+    void tcpSocketSignalsARefusedConnectAsPollErr() throws Exception {
+        Observation o = observe(TCP_ASYNC_ERROR);
+        assertThat(o.briefs()).containsExactly("SIGRTMIN+5 POLL_ERR client POLLERR");
+        assertThat(o.notes()).containsExactly("the connect fails with ECONNREFUSED");
+    }
+
+    // ---- stream sockets: Unix ---------------------------------------------------------------------
+
+    @Test
+    void unixListeningSocketSignalsANewConnection() throws Exception {
+        assertThat(signals(UNIX_NEW_CONNECTION)).containsExactly(IN + "listener" + READABLE);
+    }
+
+    @Test
+    void unixSocketDoesNotSignalItsCompletedConnect() throws Exception {
+        Observation o = observe(UNIX_CONNECT_COMPLETED);
+        assertThat(o.signals()).isEmpty();
+        assertThat(o.notes()).containsExactly("connect() completed at once");
+    }
+
+    @Test
+    void unixSocketSignalsNewDataEvenWithDataUnread() throws Exception {
+        assertThat(signals(UNIX_NEW_DATA)).containsExactly(IN + "server end" + READABLE);
+        assertThat(signals(UNIX_NEW_DATA_UNREAD)).containsExactly(IN + "server end" + READABLE);
+    }
+
+    @Test
+    void unixSocketSignalsThePeersShutdownAsInputButItsCloseAsHangup() throws Exception {
+        assertThat(signals(UNIX_PEER_SHUTDOWN)).containsExactly(IN + "server end" + READABLE);
+        assertThat(signals(UNIX_PEER_CLOSE)).containsExactly("SIGRTMIN+5 POLL_HUP server end POLLERR|POLLHUP");
+    }
+
+    @Test
+    void unixSocketSignalsSendBufferSpace() throws Exception {
+        assertThat(signals(UNIX_SEND_SPACE)).containsExactly(OUT + "client" + WRITABLE);
+    }
+
+    @Test
+    void unixSocketSignalsAResetByItsPeerAsHangup() throws Exception {
+        Observation o = observe(UNIX_ASYNC_ERROR);
+        assertThat(o.briefs()).containsExactly("SIGRTMIN+5 POLL_HUP client POLLERR|POLLHUP");
+        assertThat(o.notes()).containsExactly("SO_ERROR then: ECONNRESET");
+    }
+
     // ---- inotify ----------------------------------------------------------------------------------
 
     @Test
@@ -159,9 +264,15 @@ class SigioCellsTest {
     // ---- the table --------------------------------------------------------------------------------
 
     @Test
-    void tableHasTwentySixCellsWithDistinctNames() {
+    void tableListsEveryDefinedCellOnceUnderItsOwnName() throws Exception {
+        List<Cell> defined = new ArrayList<>();
+        for (Field field : SigioCells.class.getFields()) {
+            if (field.getType() == Cell.class && Modifier.isStatic(field.getModifiers())) {
+                defined.add((Cell) field.get(null));
+            }
+        }
+        assertThat(all()).containsExactlyInAnyOrderElementsOf(defined).hasSize(46);
         assertThat(all()).extracting(Cell::name).doesNotHaveDuplicates();
-        assertThat(all()).hasSize(26);
     }
 
     @Test
