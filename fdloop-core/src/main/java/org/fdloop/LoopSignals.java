@@ -604,7 +604,7 @@ final class LoopSignals {
         }
         pollList.clear();
         for (AsyncIoSource source : polled) {
-            pollList.add(source.number, source.events());
+            pollList.add(source.number, source.pollEvents());
         }
         if (pollList.pollNow() > 0) {
             for (int i = 0; i < polled.size(); i++) {
