@@ -39,10 +39,6 @@ public final class SignalHandlerCode {
     public static final int SLOTS_OFFSET = 64;
     /** The whole table: the header and the entries of signals 0 to 64. */
     public static final int TABLE_BYTES = SLOTS_OFFSET + (Constants.NSIG * SLOTS * ENTRY_BYTES);
-    /** write(2)'s number on x86_64 (asm/unistd_64.h). */
-    static final int X86_64_SYS_WRITE = 1;
-    /** write(2)'s number on aarch64 (asm-generic/unistd.h). */
-    static final int AARCH64_SYS_WRITE = 64;
 
     static {
         if (SLOTS * ENTRY_BYTES != 128 || SLOTS_OFFSET != 64) {
@@ -75,7 +71,7 @@ public final class SignalHandlerCode {
         b.put(bytes(0x85, 0xff));                               // test edi, edi
         b.put(bytes(0x78, 0x14));                               // js 3e
         b.put(bytes(0xf0, 0x49, 0xff, 0x40, 0x08));             // lock inc qword [r8 + 8]      ; sent++
-        b.put(bytes(0xb8)).putInt(X86_64_SYS_WRITE);            // mov eax, SYS_write
+        b.put(bytes(0xb8)).putInt(Arch.X86_64.sysWrite);            // mov eax, SYS_write
         b.put(bytes(0x4c, 0x89, 0xd6));                         // mov rsi, r10
         b.put(bytes(0xba, 0x80, 0x00, 0x00, 0x00));             // mov edx, 128
         b.put(bytes(0x0f, 0x05));                               // syscall
@@ -118,7 +114,7 @@ public final class SignalHandlerCode {
         b.putInt(0x35ffffab);   //     cbnz w11, 44
         b.putInt(0xaa0c03e1);   //     mov x1, x12
         b.putInt(0xd2801002);   //     mov x2, #128
-        b.putInt(0xd2800000 | AARCH64_SYS_WRITE << 5 | 8);     // mov x8, #SYS_write
+        b.putInt(0xd2800000 | Arch.AARCH64.sysWrite << 5 | 8);     // mov x8, #SYS_write
         b.putInt(0xd4000001);   //     svc #0
         b.putInt(0x910041ad);   // 64: add x13, x13, #16
         b.putInt(0xeb0e01bf);   //     cmp x13, x14

@@ -113,19 +113,6 @@ class SignalHandlerCodeTest {
     }
 
     @Test
-    void writeHasTheSystemCallNumberTheCodeUsesOnEachArchitecture(@TempDir Path dir) throws Exception {
-        String probe = "#include <sys/syscall.h>\n_Static_assert(SYS_write == %d, \"SYS_write is not %d\");\n";
-        Path x86 = Files.writeString(dir.resolve("x86.c"), probe.formatted(SignalHandlerCode.X86_64_SYS_WRITE,
-                SignalHandlerCode.X86_64_SYS_WRITE));
-        Path a64 = Files.writeString(dir.resolve("a64.c"), probe.formatted(SignalHandlerCode.AARCH64_SYS_WRITE,
-                SignalHandlerCode.AARCH64_SYS_WRITE));
-        Path gcc = tool(Arch.CURRENT == Arch.X86_64 ? "gcc" : "x86_64-linux-gnu-gcc", "gcc");
-        assertThat(run(List.of(gcc.toString(), "-fsyntax-only", x86.toString()))).isEmpty();
-        Path cross = tool(Arch.CURRENT == Arch.AARCH64 ? "gcc" : "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
-        assertThat(run(List.of(cross.toString(), "-fsyntax-only", a64.toString()))).isEmpty();
-    }
-
-    @Test
     void theMappedHandlerIsTheCodeForThisArchitectureAndItsTable() {
         Assumptions.assumeTrue(NativeSignalHandler.unavailableReason() == null,
                 "the native handler cannot be used in this JVM: " + NativeSignalHandler.unavailableReason());
