@@ -320,15 +320,22 @@ public final class EventLoop implements AutoCloseable {
                 wait = wait < 0 ? untilTimer : Math.min(wait, untilTimer);
             }
         }
-        wakeState.set(SLEEPING);
-        if (wait != 0 && !tasks.isEmpty()) {
-            wait = 0; // a task came after the check above: its producer may have seen AWAKE
+        boolean mayBlock = wait != 0;
+        if (mayBlock) {
+            wakeState.set(SLEEPING); // a full fence: producers that come after it see SLEEPING
+            if (!tasks.isEmpty()) {
+                wait = 0; // a task came after the check above: its producer may have seen AWAKE
+            }
         }
         long before = clock;
         int ready = poller.poll(wait);
         long now = timing || timers.size() > 0 ? System.nanoTime() : clock;
         clock = now;
-        wakeState.set(AWAKE);
+        if (mayBlock) {
+            // no fence needed: a producer that still sees SLEEPING writes the eventfd once more,
+            // which costs the next poll one spurious wake-up and loses nothing
+            wakeState.setRelease(AWAKE);
+        }
         if (timing) {
             waitNanos += now - before;
         }

@@ -87,10 +87,10 @@ public final class IoSource extends Source {
         loop.checkThread("setEvents");
         checkOpen();
         checkEvents(events);
-        this.events = events;
         if (registered) {
-            loop.poller().modify(number, events, token);
+            loop.poller().modify(number, events, token); // first: a backend that refuses the interest changes nothing
         }
+        this.events = events;
     }
 
     void register() throws IOException {

@@ -324,7 +324,7 @@ class EventLoopTest {
     }
 
     /** Waits until thread {@code tid} of this process is asleep in the kernel (state S in /proc). */
-    private static void awaitSleeping(int tid) throws Exception {
+    static void awaitSleeping(int tid) throws Exception {
         java.nio.file.Path stat = java.nio.file.Path.of("/proc/self/task/" + tid + "/stat");
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (System.nanoTime() - deadline < 0) {

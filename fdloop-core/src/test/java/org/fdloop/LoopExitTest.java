@@ -31,7 +31,7 @@ class LoopExitTest {
         assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
     }
 
-    private static Process start(String... command) throws Exception {
+    static Process start(String... command) throws Exception {
         return new ProcessBuilder(command)
                 .redirectInput(new File("/dev/null"))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -39,7 +39,7 @@ class LoopExitTest {
                 .start();
     }
 
-    private static void stop(Process... processes) throws InterruptedException {
+    static void stop(Process... processes) throws InterruptedException {
         for (Process p : processes) {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);

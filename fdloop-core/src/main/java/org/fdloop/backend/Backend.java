@@ -2,13 +2,44 @@ package org.fdloop.backend;
 
 import java.io.IOException;
 
-/** The ways an event loop can wait for readiness. */
+/**
+ * The ways an event loop can wait for readiness: {@code EventLoop.builder().backend(Backend.POLL)}.
+ *
+ * <p>Every backend offers the same loop: level-triggered and one-shot I/O, timers, execute,
+ * signals, child exit, file watching. What differs is how the kernel is asked, what that costs
+ * per wait, and a few limits, each refused at registration with an exception that says so.
+ */
 public enum Backend {
-    /** epoll(7), with nanosecond timeouts through epoll_pwait2 where the kernel has it: the default. */
+    /**
+     * epoll(7), with nanosecond timeouts through epoll_pwait2 where the kernel has it: the default.
+     * The kernel keeps the interest list; a wait costs time in proportion to the fds that are
+     * ready, not to those registered. The only backend with edge-triggered I/O (EDGE).
+     */
     EPOLL {
         @Override
         public Poller open(int maxEventsPerPoll) throws IOException {
             return new EpollPoller(maxEventsPerPoll);
+        }
+    },
+
+    /**
+     * ppoll(2) over every registered fd: each wait hands the whole set to the kernel. No EDGE.
+     */
+    POLL {
+        @Override
+        public Poller open(int maxEventsPerPoll) throws IOException {
+            return new PollPoller(maxEventsPerPoll);
+        }
+    },
+
+    /**
+     * pselect(2) over three fd_set bitmaps: fds below FD_SETSIZE (1024) only, a hang-up reported
+     * as READABLE, no READ_HANGUP, no EDGE.
+     */
+    SELECT {
+        @Override
+        public Poller open(int maxEventsPerPoll) throws IOException {
+            return new SelectPoller(maxEventsPerPoll);
         }
     };
 

@@ -25,7 +25,7 @@ final class EpollPoller extends Poller {
      */
     private static final ValueLayout.OfLong DATA = JAVA_LONG.withByteAlignment(4);
     /** Whether epoll_pwait2 works here; cleared on the first ENOSYS. */
-    private static volatile boolean pwait2 = LibC.hasEpollPwait2();
+    private static volatile boolean pwait2 = true;
 
     private final Arena arena = Arena.ofShared();
     private final int epfd;

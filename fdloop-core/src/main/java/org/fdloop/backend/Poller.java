@@ -42,6 +42,25 @@ public abstract class Poller implements AutoCloseable {
     /** Which backend this is. */
     public abstract Backend backend();
 
+    /**
+     * The realtime signal this poller has the kernel send to the loop thread when an fd becomes
+     * ready (the SIGIO backend's), or 0 when it waits without signals. The loop keeps this signal
+     * out of its own signal sources, and reads plain SIGIO for it: with it the kernel says that
+     * the realtime queue was full and readiness signals were lost, and a signal is consumed by
+     * whichever signalfd reads it first, so one reader ({@link #signalQueueOverflowed()}) must
+     * tell the other.
+     */
+    public int readinessSignal() {
+        return 0;
+    }
+
+    /**
+     * Called by the loop when the kernel reported a full realtime signal queue (a plain SIGIO with
+     * si_code SI_KERNEL): a poller that waits for readiness signals looks at every fd on its next
+     * {@link #poll}. Others ignore it.
+     */
+    public void signalQueueOverflowed() {}
+
     /** Releases the poller's descriptors and memory. */
     @Override
     public abstract void close();

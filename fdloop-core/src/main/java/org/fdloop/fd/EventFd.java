@@ -76,7 +76,7 @@ public final class EventFd extends Fd {
         try {
             MemorySegment word = ThreadScratch.get().word;
             word.set(JAVA_LONG, 0, value);
-            long n = LibC.write(fd, word, 8);
+            long n = LibC.writeCritical(fd, word, 8);
             if (n == 8) {
                 return true;
             }

@@ -173,7 +173,7 @@ public class Fd implements AutoCloseable {
     final int readRecord(MemorySegment into, int size) throws IOException {
         int fd = acquire();
         try {
-            long n = LibC.read(fd, into, size);
+            long n = LibC.readCritical(fd, into, size);
             if (n == size) {
                 return 0;
             }

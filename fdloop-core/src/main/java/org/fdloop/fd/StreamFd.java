@@ -10,7 +10,7 @@ import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.ThreadScratch;
 
 /**
- * An fd read and written as bytes: pipe ends, FIFOs, terminals, character devices.
+ * An fd read and written as bytes: pipe ends, FIFOs, terminals, character devices, stream sockets.
  *
  * <p>Reads and writes never block (the fd is O_NONBLOCK) and follow the NIO channel
  * convention: {@link #read(ByteBuffer)} returns the number of bytes read, 0 when nothing is
@@ -36,10 +36,10 @@ public class StreamFd extends Fd {
         try {
             long n;
             if (dst.isDirect()) {
-                n = LibC.read(fd, MemorySegment.ofBuffer(dst), dst.remaining());
+                n = readSome(fd, MemorySegment.ofBuffer(dst), dst.remaining());
             } else {
                 MemorySegment buffer = ThreadScratch.get().buffer(dst.remaining());
-                n = LibC.read(fd, buffer, Math.min(dst.remaining(), buffer.byteSize()));
+                n = readSome(fd, buffer, Math.min(dst.remaining(), buffer.byteSize()));
                 if (n > 0) {
                     MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
                 }
@@ -58,6 +58,16 @@ public class StreamFd extends Fd {
         } finally {
             release();
         }
+    }
+
+    /** The call that reads: read(2) here; a socket uses recv(2). Returns bytes read or -errno. */
+    long readSome(int fd, MemorySegment buffer, long count) {
+        return LibC.read(fd, buffer, count);
+    }
+
+    /** The call that writes: write(2) here; a socket uses send(2) with MSG_NOSIGNAL. Returns bytes written or -errno. */
+    long writeSome(int fd, MemorySegment buffer, long count) {
+        return LibC.write(fd, buffer, count);
     }
 
     /**
@@ -89,12 +99,12 @@ public class StreamFd extends Fd {
         try {
             long n;
             if (src.isDirect()) {
-                n = LibC.write(fd, MemorySegment.ofBuffer(src), src.remaining());
+                n = writeSome(fd, MemorySegment.ofBuffer(src), src.remaining());
             } else {
                 MemorySegment buffer = ThreadScratch.get().buffer(src.remaining());
                 long count = Math.min(src.remaining(), buffer.byteSize());
                 buffer.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, count));
-                n = LibC.write(fd, buffer, count);
+                n = writeSome(fd, buffer, count);
             }
             if (n == -EAGAIN) {
                 return 0;

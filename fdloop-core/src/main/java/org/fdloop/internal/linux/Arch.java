@@ -11,8 +11,26 @@ import java.util.Locale;
  * the ABI layer, with a message that says so, instead of reading a struct at wrong offsets.
  */
 public enum Arch {
-    X86_64,
-    AARCH64;
+    X86_64(0, 1, 281, 441),
+    AARCH64(63, 64, 22, 441);
+
+    /**
+     * System call numbers ({@code SYS_read} and friends from {@code <sys/syscall.h>}) of the calls
+     * fdloop makes through {@code syscall(2)}: they differ between architectures (aarch64 uses the
+     * generic table and has no epoll_wait at all). StructLayoutTest checks them against each
+     * architecture's headers.
+     */
+    public final int sysRead;
+    public final int sysWrite;
+    public final int sysEpollPwait;
+    public final int sysEpollPwait2;
+
+    Arch(int sysRead, int sysWrite, int sysEpollPwait, int sysEpollPwait2) {
+        this.sysRead = sysRead;
+        this.sysWrite = sysWrite;
+        this.sysEpollPwait = sysEpollPwait;
+        this.sysEpollPwait2 = sysEpollPwait2;
+    }
 
     /** The architecture of this JVM. */
     public static final Arch CURRENT = detect(System.getProperty("os.name"), System.getProperty("os.arch"));

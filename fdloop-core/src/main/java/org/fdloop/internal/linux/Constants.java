@@ -225,6 +225,62 @@ public final class Constants {
     public static final int RLIMIT_NOFILE = 7;
     public static final int RLIMIT_SIGPENDING = 11;
 
+    // sockets: socket(2), socket(7), ip(7), ipv6(7), tcp(7), unix(7), and their errno values
+    public static final int AF_UNSPEC = 0;
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_NONBLOCK = O_NONBLOCK;
+    public static final int SOCK_CLOEXEC = O_CLOEXEC;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_TYPE = 3;
+    public static final int SO_ERROR = 4;
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_BROADCAST = 6;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_KEEPALIVE = 9;
+    public static final int SO_REUSEPORT = 15;
+    public static final int SO_ACCEPTCONN = 30;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
+    public static final int IPPROTO_IPV6 = 41;
+    public static final int IPV6_V6ONLY = 26;
+    public static final int TCP_NODELAY = 1;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+    public static final int MSG_PEEK = 2;
+    public static final int MSG_TRUNC = 0x20;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int ENOTSOCK = 88;
+    public static final int EDESTADDRREQ = 89;
+    public static final int EMSGSIZE = 90;
+    public static final int EPROTOTYPE = 91;
+    public static final int ENOPROTOOPT = 92;
+    public static final int EOPNOTSUPP = 95;
+    public static final int EAFNOSUPPORT = 97;
+    public static final int EADDRINUSE = 98;
+    public static final int EADDRNOTAVAIL = 99;
+    public static final int ENETUNREACH = 101;
+    public static final int ECONNABORTED = 103;
+    public static final int ECONNRESET = 104;
+    public static final int EISCONN = 106;
+    public static final int ENOTCONN = 107;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECONNREFUSED = 111;
+    public static final int EHOSTUNREACH = 113;
+    public static final int EALREADY = 114;
+    public static final int EINPROGRESS = 115;
+
+    // select(2) and the backends
+    /** The bits of an fd_set: select(2) cannot watch an fd at or above it. */
+    public static final int FD_SETSIZE = 1024;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+
     // system call numbers without a glibc wrapper we rely on (the same on x86_64 and aarch64)
     public static final int SYS_pidfd_send_signal = 424;
     public static final int SYS_pidfd_open = 434;

@@ -41,8 +41,13 @@ public final class LibC {
 
     // file descriptors
     private static final MethodHandle CLOSE = bind("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle READ = bind("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle WRITE = bind("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    // read(2) and write(2) through syscall(2): glibc's wrappers are thread-cancellation points, and
+    // in a multithreaded process (every JVM) each call pays two atomic updates of the thread's
+    // cancel state, about as much again as the downcall itself. fdloop never cancels threads.
+    private static final MethodHandle SYSCALL_RW = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SYSCALL_RW_CRITICAL = LINKER.downcallHandle(symbol("syscall"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
     private static final MethodHandle FCNTL_INT = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL_PTR = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle OPEN = bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
@@ -52,6 +57,10 @@ public final class LibC {
     private static final MethodHandle POLL = bind("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle GETRLIMIT = bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = bind("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+
+    // the poll-set backends (org.fdloop.backend): waits with nanosecond timeouts and the caller's signal mask
+    private static final MethodHandle PPOLL = bind("ppoll", JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
+    private static final MethodHandle PSELECT = bind("pselect", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
 
     // event fds
     private static final MethodHandle EVENTFD = bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
@@ -66,12 +75,18 @@ public final class LibC {
     private static final MethodHandle INOTIFY_RM_WATCH = bind("inotify_rm_watch", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CTL = bind("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle EPOLL_WAIT = bind("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    // glibc 2.35+; null where libc lacks it (the kernel may still lack it: ENOSYS before Linux 5.11)
-    private static final MethodHandle EPOLL_PWAIT2 = LOOKUP.find("epoll_pwait2")
-            .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS),
-                    CAPTURE_ERRNO))
-            .orElse(null);
+    // epoll_pwait(2) and epoll_pwait2(2) through syscall(2), for the same reason as read and write
+    // (and so that epoll_pwait2 works with a glibc older than 2.35; a kernel before 5.11 says ENOSYS).
+    // Their sigmask is always NULL: the loop thread's mask stays as it is.
+    private static final MethodHandle SYSCALL_EPOLL_PWAIT = bindVariadic("syscall", 1, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SYSCALL_EPOLL_PWAIT2 = bindVariadic("syscall", 1, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
+    private static final long SYS_READ = Arch.CURRENT.sysRead;
+    private static final long SYS_WRITE = Arch.CURRENT.sysWrite;
+    private static final long SYS_EPOLL_PWAIT = Arch.CURRENT.sysEpollPwait;
+    private static final long SYS_EPOLL_PWAIT2 = Arch.CURRENT.sysEpollPwait2;
+    private static final long KERNEL_SIGSET_SIZE = 8;
     private static final MethodHandle SYSCALL2 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle SYSCALL4 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
@@ -95,6 +110,22 @@ public final class LibC {
     private static final MethodHandle SIGRTMIN = bindPlain("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SIGRTMAX = bindPlain("__libc_current_sigrtmax", FunctionDescriptor.of(JAVA_INT));
 
+    // sockets
+    private static final MethodHandle SOCKET = bind("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle BIND = bind("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LISTEN = bind("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ACCEPT4 = bind("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle CONNECT = bind("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle SHUTDOWN = bind("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKNAME = bind("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle GETPEERNAME = bind("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SEND = bind("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle RECV = bind("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SENDTO = bind("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle RECVFROM = bind("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+
     // ---- file descriptors -------------------------------------------------------------------
 
     /** close(2). Returns 0 or -errno; on Linux the descriptor is released even when it fails. */
@@ -110,29 +141,35 @@ public final class LibC {
 
     /** read(2): bytes read (0 at end of file), or -errno (EAGAIN when nothing is ready). */
     public static long read(int fd, MemorySegment buffer, long count) {
-        MemorySegment errno = errnoSlot();
-        try {
-            while (true) {
-                long r = (long) READ.invokeExact(errno, fd, buffer, count);
-                if (r >= 0) {
-                    return r;
-                }
-                int e = errno(errno);
-                if (e != EINTR) {
-                    return -e;
-                }
-            }
-        } catch (Throwable t) {
-            throw unexpected("read", t);
-        }
+        return transfer(false, SYS_READ, fd, buffer, count);
     }
 
     /** write(2): bytes written, or -errno (EAGAIN when the fd cannot take more now). */
     public static long write(int fd, MemorySegment buffer, long count) {
+        return transfer(false, SYS_WRITE, fd, buffer, count);
+    }
+
+    /**
+     * {@link #read} as a critical downcall (no thread-state change, about 10 ns less): ONLY for a
+     * non-blocking eventfd, timerfd or signalfd, whose read never sleeps in the kernel. A critical
+     * call that blocks stalls every garbage collection until it returns.
+     */
+    public static long readCritical(int fd, MemorySegment buffer, long count) {
+        return transfer(true, SYS_READ, fd, buffer, count);
+    }
+
+    /** {@link #write} as a critical downcall: ONLY for a non-blocking eventfd (see {@link #readCritical}). */
+    public static long writeCritical(int fd, MemorySegment buffer, long count) {
+        return transfer(true, SYS_WRITE, fd, buffer, count);
+    }
+
+    private static long transfer(boolean critical, long call, int fd, MemorySegment buffer, long count) {
         MemorySegment errno = errnoSlot();
         try {
             while (true) {
-                long r = (long) WRITE.invokeExact(errno, fd, buffer, count);
+                long r = critical
+                        ? (long) SYSCALL_RW_CRITICAL.invokeExact(errno, call, (long) fd, buffer, count)
+                        : (long) SYSCALL_RW.invokeExact(errno, call, (long) fd, buffer, count);
                 if (r >= 0) {
                     return r;
                 }
@@ -142,7 +179,7 @@ public final class LibC {
                 }
             }
         } catch (Throwable t) {
-            throw unexpected("write", t);
+            throw unexpected(call == SYS_READ ? "read" : "write", t);
         }
     }
 
@@ -251,6 +288,46 @@ public final class LibC {
             return 0;
         }
         return check(r, errno, "poll(" + count + " fds, " + timeoutMillis + " ms)");
+    }
+
+    /**
+     * ppoll(2) on an array of {@link Structs#POLLFD}, with a {@link Structs#TIMESPEC} timeout (NULL:
+     * no limit) and the thread's own signal mask (sigmask NULL). Returns the number of ready
+     * entries, or 0 when the timeout passed or a signal interrupted the wait.
+     */
+    public static int ppoll(MemorySegment fds, long count, MemorySegment timeout) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) PPOLL.invokeExact(errno, fds, count, timeout, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw unexpected("ppoll", t);
+        }
+        if (r < 0 && errno(errno) == EINTR) {
+            return 0;
+        }
+        return check(r, errno, "ppoll(" + count + " fds)");
+    }
+
+    /**
+     * pselect(2) on three {@link Structs#FD_SET}s (any may be NULL), with a {@link Structs#TIMESPEC}
+     * timeout (NULL: no limit) and the thread's own signal mask (sigmask NULL). Returns the number
+     * of bits left set, or 0 when the timeout passed or a signal interrupted the wait (the sets
+     * are then undefined).
+     */
+    public static int pselect(int nfds, MemorySegment read, MemorySegment write, MemorySegment except, MemorySegment timeout)
+            throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) PSELECT.invokeExact(errno, nfds, read, write, except, timeout, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw unexpected("pselect", t);
+        }
+        if (r < 0 && errno(errno) == EINTR) {
+            return 0;
+        }
+        return check(r, errno, "pselect(" + nfds + ")");
     }
 
     /** getrlimit(2): {soft, hard}; RLIM_INFINITY is -1. */
@@ -436,12 +513,13 @@ public final class LibC {
         check(r, errno, what);
     }
 
-    /** epoll_wait(2); returns the number of events, or 0 when a signal interrupted the wait. */
+    /** epoll_wait(2) (as epoll_pwait with no mask, which every architecture has); returns the number of events, or 0 when a signal interrupted the wait. */
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) throws LinuxException {
         MemorySegment errno = errnoSlot();
         int r;
         try {
-            r = (int) EPOLL_WAIT.invokeExact(errno, epfd, events, maxEvents, timeoutMillis);
+            r = (int) (long) SYSCALL_EPOLL_PWAIT.invokeExact(errno, SYS_EPOLL_PWAIT, (long) epfd, events, (long) maxEvents,
+                    (long) timeoutMillis, MemorySegment.NULL, KERNEL_SIGSET_SIZE);
         } catch (Throwable t) {
             throw unexpected("epoll_wait", t);
         }
@@ -449,11 +527,6 @@ public final class LibC {
             return 0;
         }
         return check(r, errno, "epoll_wait(" + epfd + ")");
-    }
-
-    /** Whether libc has epoll_pwait2 (the kernel may still answer ENOSYS). */
-    public static boolean hasEpollPwait2() {
-        return EPOLL_PWAIT2 != null;
     }
 
     /**
@@ -465,7 +538,8 @@ public final class LibC {
         MemorySegment errno = errnoSlot();
         int r;
         try {
-            r = (int) EPOLL_PWAIT2.invokeExact(errno, epfd, events, maxEvents, timeout, MemorySegment.NULL);
+            r = (int) (long) SYSCALL_EPOLL_PWAIT2.invokeExact(errno, SYS_EPOLL_PWAIT2, (long) epfd, events, (long) maxEvents,
+                    timeout, MemorySegment.NULL, KERNEL_SIGSET_SIZE);
         } catch (Throwable t) {
             throw unexpected("epoll_pwait2", t);
         }
@@ -590,6 +664,208 @@ public final class LibC {
             CFMAKERAW.invokeExact(termios);
         } catch (Throwable t) {
             throw unexpected("cfmakeraw", t);
+        }
+    }
+
+    // ---- sockets ------------------------------------------------------------------------------
+    // Every socket call returns -errno instead of throwing: only the caller knows the address and
+    // the family that make the message useful (EADDRINUSE on a port or on a path). Addresses are
+    // struct sockaddr_* (Structs.SOCKADDR_*); a socklen_t is an int.
+
+    /** socket(2): the new descriptor, or -errno. */
+    public static int socket(int domain, int type, int protocol) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) SOCKET.invokeExact(errno, domain, type, protocol);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("socket", t);
+        }
+    }
+
+    /** bind(2): 0 or -errno. */
+    public static int bind(int fd, MemorySegment address, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) BIND.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("bind", t);
+        }
+    }
+
+    /** listen(2): 0 or -errno. */
+    public static int listen(int fd, int backlog) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) LISTEN.invokeExact(errno, fd, backlog);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("listen", t);
+        }
+    }
+
+    /** accept4(2): the new descriptor, or -errno (EAGAIN when no connection is pending); {@code address} may be NULL. */
+    public static int accept4(int fd, MemorySegment address, MemorySegment length, int flags) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                int r = (int) ACCEPT4.invokeExact(errno, fd, address, length, flags);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("accept4", t);
+        }
+    }
+
+    /**
+     * connect(2): 0 or -errno (EINPROGRESS: a non-blocking TCP connect goes on in the background).
+     * Never retried on EINTR: the connection goes on, and a second connect would say EALREADY.
+     */
+    public static int connect(int fd, MemorySegment address, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) CONNECT.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("connect", t);
+        }
+    }
+
+    /** shutdown(2): 0 or -errno. */
+    public static int shutdown(int fd, int how) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) SHUTDOWN.invokeExact(errno, fd, how);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("shutdown", t);
+        }
+    }
+
+    /** getsockopt(2): 0 or -errno; {@code length} holds the value's size in, its length out. */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) GETSOCKOPT.invokeExact(errno, fd, level, name, value, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("getsockopt", t);
+        }
+    }
+
+    /** setsockopt(2): 0 or -errno. */
+    public static int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) SETSOCKOPT.invokeExact(errno, fd, level, name, value, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("setsockopt", t);
+        }
+    }
+
+    /** getsockname(2): 0 or -errno; {@code length} holds the buffer's size in, the address length out. */
+    public static int getsockname(int fd, MemorySegment address, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) GETSOCKNAME.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("getsockname", t);
+        }
+    }
+
+    /** getpeername(2): 0 or -errno (ENOTCONN when not connected). */
+    public static int getpeername(int fd, MemorySegment address, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            int r = (int) GETPEERNAME.invokeExact(errno, fd, address, length);
+            return r < 0 ? -errno(errno) : r;
+        } catch (Throwable t) {
+            throw unexpected("getpeername", t);
+        }
+    }
+
+    /** send(2): bytes sent, or -errno (EAGAIN when the send buffer is full). */
+    public static long send(int fd, MemorySegment buffer, long count, int flags) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) SEND.invokeExact(errno, fd, buffer, count, flags);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("send", t);
+        }
+    }
+
+    /** recv(2): bytes received (0 at end of stream, or an empty datagram), or -errno (EAGAIN when nothing is ready). */
+    public static long recv(int fd, MemorySegment buffer, long count, int flags) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) RECV.invokeExact(errno, fd, buffer, count, flags);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("recv", t);
+        }
+    }
+
+    /** sendto(2): bytes sent, or -errno. */
+    public static long sendto(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, int length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) SENDTO.invokeExact(errno, fd, buffer, count, flags, address, length);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("sendto", t);
+        }
+    }
+
+    /** recvfrom(2): bytes received, or -errno; the sender's address goes to {@code address}, its length to {@code length}. */
+    public static long recvfrom(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, MemorySegment length) {
+        MemorySegment errno = errnoSlot();
+        try {
+            while (true) {
+                long r = (long) RECVFROM.invokeExact(errno, fd, buffer, count, flags, address, length);
+                if (r >= 0) {
+                    return r;
+                }
+                int e = errno(errno);
+                if (e != EINTR) {
+                    return -e;
+                }
+            }
+        } catch (Throwable t) {
+            throw unexpected("recvfrom", t);
         }
     }
 

@@ -9,7 +9,8 @@ import org.fdloop.fd.LinuxException;
 
 /**
  * A growable array of {@code struct pollfd} for one poll(2) over many fds: how the event loop
- * looks at every signal-driven fd once when the signal queue overflowed.
+ * looks at every signal-driven fd once when the signal queue overflowed, and how the POLL,
+ * THREADS and SIGIO backends wait.
  *
  * <p>The memory is shared (a loop moves to the thread {@code start()} creates); use it from
  * one thread at a time.
@@ -19,6 +20,7 @@ public final class PollList implements AutoCloseable {
 
     private final Arena arena = Arena.ofShared();
     private MemorySegment fds = arena.allocate(SIZE * 16, 8);
+    private final MemorySegment timeout = arena.allocate(Structs.TIMESPEC);
     private int size;
 
     /** Empties the list. */
@@ -33,10 +35,28 @@ public final class PollList implements AutoCloseable {
             bigger.copyFrom(fds);
             fds = bigger;
         }
-        fds.set(JAVA_INT, size * SIZE + Structs.POLLFD_FD, fd);
-        fds.set(JAVA_SHORT, size * SIZE + Structs.POLLFD_EVENTS, (short) events);
-        fds.set(JAVA_SHORT, size * SIZE + Structs.POLLFD_REVENTS, (short) 0);
         size++;
+        set(size - 1, fd, events);
+    }
+
+    /**
+     * Sets entry {@code i} to {@code fd} and {@code events}; a negative {@code fd} makes poll(2)
+     * skip the entry (and report nothing for it, not even POLLHUP).
+     */
+    public void set(int i, int fd, int events) {
+        fds.set(JAVA_INT, i * SIZE + Structs.POLLFD_FD, fd);
+        fds.set(JAVA_SHORT, i * SIZE + Structs.POLLFD_EVENTS, (short) events);
+        fds.set(JAVA_SHORT, i * SIZE + Structs.POLLFD_REVENTS, (short) 0);
+    }
+
+    /** Copies entry {@code from} over entry {@code to}. */
+    public void copy(int from, int to) {
+        MemorySegment.copy(fds, from * SIZE, fds, to * SIZE, SIZE);
+    }
+
+    /** Drops the last entry. */
+    public void removeLast() {
+        size--;
     }
 
     /** How many fds the list holds. */
@@ -47,6 +67,26 @@ public final class PollList implements AutoCloseable {
     /** Looks at every fd without waiting; returns how many are ready. */
     public int pollNow() throws LinuxException {
         return size == 0 ? 0 : LibC.poll(fds, size, 0);
+    }
+
+    /**
+     * Waits with ppoll(2) until an entry is ready or {@code timeoutNanos} passed (-1: no limit;
+     * nanoseconds reach the kernel as they are). Returns how many are ready; 0 also when a signal
+     * interrupted the wait.
+     */
+    public int ppoll(long timeoutNanos) throws LinuxException {
+        MemorySegment limit = MemorySegment.NULL;
+        if (timeoutNanos >= 0) {
+            timeout.set(java.lang.foreign.ValueLayout.JAVA_LONG, Structs.TIMESPEC_SEC, timeoutNanos / 1_000_000_000L);
+            timeout.set(java.lang.foreign.ValueLayout.JAVA_LONG, Structs.TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
+            limit = timeout;
+        }
+        return LibC.ppoll(fds, size, limit);
+    }
+
+    /** The fd of entry {@code i}. */
+    public int fd(int i) {
+        return fds.get(JAVA_INT, i * SIZE + Structs.POLLFD_FD);
     }
 
     /** The events entry {@code i} reported in the last {@link #pollNow}. */

@@ -191,6 +191,60 @@ public final class Structs {
             .withName("struct statx");
     public static final long STATX_MODE = offset(STATX, "stx_mode");
 
+    // ---- socket addresses (sockets: StreamSocket, ListeningSocket, DatagramSocket) ----------------
+    // Port and address bytes are in network byte order (big-endian); SockAddr reads and writes them.
+
+    /* struct sockaddr_in { sa_family_t sin_family; in_port_t sin_port; struct in_addr sin_addr; unsigned char sin_zero[8]; }; */
+    public static final StructLayout SOCKADDR_IN = MemoryLayout.structLayout(
+                    JAVA_SHORT.withName("sin_family"),
+                    JAVA_SHORT.withName("sin_port"),
+                    JAVA_INT.withName("sin_addr"),
+                    MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("sin_zero"))
+            .withName("struct sockaddr_in");
+    public static final long SIN_FAMILY = offset(SOCKADDR_IN, "sin_family");
+    public static final long SIN_PORT = offset(SOCKADDR_IN, "sin_port");
+    public static final long SIN_ADDR = offset(SOCKADDR_IN, "sin_addr");
+
+    /*
+     * struct sockaddr_in6 {
+     *     sa_family_t sin6_family; in_port_t sin6_port; uint32_t sin6_flowinfo;
+     *     struct in6_addr sin6_addr;  // 16 bytes
+     *     uint32_t sin6_scope_id;     // the interface of a link-local address
+     * };
+     */
+    public static final StructLayout SOCKADDR_IN6 = MemoryLayout.structLayout(
+                    JAVA_SHORT.withName("sin6_family"),
+                    JAVA_SHORT.withName("sin6_port"),
+                    JAVA_INT.withName("sin6_flowinfo"),
+                    MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("sin6_addr"),
+                    JAVA_INT.withName("sin6_scope_id"))
+            .withName("struct sockaddr_in6");
+    public static final long SIN6_FAMILY = offset(SOCKADDR_IN6, "sin6_family");
+    public static final long SIN6_PORT = offset(SOCKADDR_IN6, "sin6_port");
+    public static final long SIN6_FLOWINFO = offset(SOCKADDR_IN6, "sin6_flowinfo");
+    public static final long SIN6_ADDR = offset(SOCKADDR_IN6, "sin6_addr");
+    public static final long SIN6_SCOPE_ID = offset(SOCKADDR_IN6, "sin6_scope_id");
+
+    /*
+     * struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; };
+     * A path name is NUL-terminated; an abstract name starts with a NUL byte and runs to the
+     * address length; an unnamed socket's address is just sun_family.
+     */
+    public static final StructLayout SOCKADDR_UN = MemoryLayout.structLayout(
+                    JAVA_SHORT.withName("sun_family"),
+                    MemoryLayout.sequenceLayout(108, JAVA_BYTE).withName("sun_path"))
+            .withName("struct sockaddr_un");
+    public static final long SUN_FAMILY = offset(SOCKADDR_UN, "sun_family");
+    public static final long SUN_PATH = offset(SOCKADDR_UN, "sun_path");
+
+    /* struct sockaddr_storage { sa_family_t ss_family; char __ss_padding[118]; unsigned long __ss_align; };  128 bytes: any address */
+    public static final StructLayout SOCKADDR_STORAGE = MemoryLayout.structLayout(
+                    JAVA_SHORT.withName("ss_family"),
+                    MemoryLayout.sequenceLayout(118, JAVA_BYTE).withName("__ss_padding"),
+                    JAVA_LONG.withName("__ss_align"))
+            .withName("struct sockaddr_storage");
+    public static final long SS_FAMILY = offset(SOCKADDR_STORAGE, "ss_family");
+
     /** Every layout above, for the layout test. */
     public static final StructLayout[] ALL = all(Arch.CURRENT);
 
@@ -218,6 +272,7 @@ public final class Structs {
         return new StructLayout[] {
             epollEvent(arch), SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
             F_OWNER_EX, TERMIOS, RLIMIT, STATX,
+            SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN, SOCKADDR_STORAGE,
         };
     }
 

@@ -7,7 +7,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Native memory each thread reuses for its system calls: the errno capture slot, one 8-byte
- * word (eventfd and timerfd counters), one 128-byte record (signalfd_siginfo) and a byte buffer.
+ * word (eventfd and timerfd counters), one 128-byte record (signalfd_siginfo), a byte buffer and
+ * room for socket addresses.
  * Reusing them keeps the calls on a hot path free of allocation; each is valid only until the
  * same thread's next call, so never hand one to another thread.
  */
@@ -25,6 +26,8 @@ public final class ThreadScratch {
     /** 128 bytes, 8-aligned: one signalfd_siginfo. */
     public final MemorySegment record = arena.allocate(128, 8);
     private MemorySegment buffer = arena.allocate(4096, 16);
+    /** Socket addresses and option values, with this thread's last encoded and decoded address. */
+    public final SockAddr sockaddr = new SockAddr(arena);
 
     private ThreadScratch() {}
 

@@ -42,15 +42,19 @@ class StructLayoutTest {
             #include <termios.h>
             #include <time.h>
             #include <unistd.h>
+            #include <netinet/in.h>
+            #include <netinet/tcp.h>
             #include <sys/epoll.h>
             #include <sys/eventfd.h>
             #include <sys/inotify.h>
             #include <sys/resource.h>
             #include <sys/select.h>
             #include <sys/signalfd.h>
+            #include <sys/socket.h>
             #include <sys/stat.h>
             #include <sys/syscall.h>
             #include <sys/timerfd.h>
+            #include <sys/un.h>
             """;
 
     /** One value Java uses: its name, the C expression that must equal it, and Java's value. */
@@ -73,10 +77,19 @@ class StructLayoutTest {
     }
 
     @Test
+    void systemCallNumbersMatchTheSystemHeaders(@TempDir Path dir) throws Exception {
+        Path gcc = compiler("gcc");
+        List<Check> checks = syscalls(Arch.CURRENT);
+        assertThat(mismatches(checks, runProbe(gcc, dir, checks)))
+                .as("system call numbers that differ from <sys/syscall.h> on " + Arch.CURRENT).isEmpty();
+    }
+
+    @Test
     void aarch64ConstantsAndLayoutsMatchTheAarch64Headers(@TempDir Path dir) throws Exception {
         Path cross = compiler("aarch64-linux-gnu-gcc");
         List<Check> checks = new ArrayList<>(constants());
         checks.addAll(layouts(Structs.all(Arch.AARCH64)));
+        checks.addAll(syscalls(Arch.AARCH64));
         StringBuilder asserts = new StringBuilder();
         for (Check c : checks) {
             asserts.append("_Static_assert((long long)(").append(c.c()).append(") == ").append(c.java())
@@ -116,6 +129,15 @@ class StructLayoutTest {
             }
         }
         return checks;
+    }
+
+    /** The system call numbers {@link Arch} holds for {@code arch}. */
+    private static List<Check> syscalls(Arch arch) {
+        return List.of(
+                new Check("SYS_read", "SYS_read", arch.sysRead),
+                new Check("SYS_write", "SYS_write", arch.sysWrite),
+                new Check("SYS_epoll_pwait", "SYS_epoll_pwait", arch.sysEpollPwait),
+                new Check("SYS_epoll_pwait2", "SYS_epoll_pwait2", arch.sysEpollPwait2));
     }
 
     /** The size of every layout and the offset and size of every named member. */

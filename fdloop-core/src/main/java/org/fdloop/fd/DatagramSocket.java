@@ -1,0 +1,313 @@
+package org.fdloop.fd;
+
+import static org.fdloop.internal.linux.Constants.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.SockAddr;
+import org.fdloop.internal.linux.ThreadScratch;
+
+/**
+ * A datagram socket: UDP (INET, INET6) or Unix datagrams (UNIX). Each send is one datagram and
+ * each receive takes one, whole, with its sender's address; datagrams keep their boundaries.
+ *
+ * <p>{@link #send(ByteBuffer, SocketAddress)} is sendto(2) and {@link #receive(ByteBuffer)}
+ * is recvfrom(2); neither blocks. A receive returns null when no datagram is queued, and the
+ * socket is readable while one is. A datagram longer than the buffer's room is cut: the kernel
+ * discards the rest. {@link #connect} gives the socket a default peer: then {@link #read} and
+ * {@link #write} work as recv(2) and send(2), only that peer's datagrams arrive, and on UDP
+ * the kernel reports an ICMP port-unreachable for a datagram sent earlier as ECONNREFUSED
+ * (see {@link #takeError()}).
+ *
+ * <p>Sending and receiving allocate nothing when the destination is the same
+ * {@code SocketAddress} object as in this thread's last send, and the sender the same as in its
+ * last receive: the address is then reused, not encoded or built again.
+ */
+public final class DatagramSocket extends Fd implements SocketFd {
+    private final StandardProtocolFamily family;
+    private final int domain;
+
+    private DatagramSocket(int number, StandardProtocolFamily family) {
+        super(number, Sockets.kind(family, SOCK_DGRAM, false));
+        this.family = family;
+        this.domain = Sockets.domain(family);
+    }
+
+    /**
+     * A new datagram socket, not bound: socket(2) with SOCK_DGRAM. A UDP socket binds itself
+     * to a free port on its first send; a Unix datagram socket stays unnamed, so nobody can
+     * answer it: {@link #bind} it (to a path, an abstract name, or {@code UnixDomainSocketAddress.of("")}
+     * for an abstract name the kernel picks) if it expects replies.
+     *
+     * @param family {@code StandardProtocolFamily.INET}, {@code INET6} (UDP) or {@code UNIX}
+     */
+    public static DatagramSocket open(ProtocolFamily family) throws IOException {
+        StandardProtocolFamily f = Sockets.family(family);
+        return new DatagramSocket(Sockets.open(f, SOCK_DGRAM), f);
+    }
+
+    /**
+     * A new datagram socket of {@code local}'s family, bound to it: socket(2), then bind(2).
+     * The socket is closed again if bind fails.
+     *
+     * @throws LinuxException EADDRINUSE, EADDRNOTAVAIL, EACCES: see {@link #bind}
+     */
+    public static DatagramSocket bindTo(SocketAddress local) throws IOException {
+        DatagramSocket socket = open(Sockets.familyOf(local));
+        try {
+            socket.bind(local);
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public StandardProtocolFamily family() {
+        return family;
+    }
+
+    /**
+     * Sends the bytes from {@code src}'s position to its limit as one datagram to {@code target}:
+     * sendto(2), with MSG_NOSIGNAL.
+     *
+     * @return the bytes sent (all of them; {@code src}'s position moves past them), or 0 when the
+     *     send buffer has no room for the datagram now (nothing was sent: wait until writable)
+     * @throws LinuxException EMSGSIZE when the datagram is larger than UDP allows (65507 bytes
+     *     over IPv4, 65527 over IPv6) or than a Unix socket's send buffer; ENOENT or ECONNREFUSED
+     *     for a Unix path nobody receives on; EISCONN when the socket is connected to another peer
+     * @throws IllegalArgumentException for an address of another family
+     */
+    public int send(ByteBuffer src, SocketAddress target) throws IOException {
+        Objects.requireNonNull(src, "src");
+        Sockets.checkAddress(this, family, target, "send to");
+        int count = src.remaining();
+        long n;
+        if (src.isDirect()) {
+            n = sendto(MemorySegment.ofBuffer(src), count, target);
+        } else if (count <= ThreadScratch.MAX_BUFFER) {
+            MemorySegment buffer = ThreadScratch.get().buffer(count);
+            buffer.copyFrom(MemorySegment.ofBuffer(src));
+            n = sendto(buffer, count, target);
+        } else {
+            // larger than the scratch buffer: a datagram goes out whole or not at all, so no pieces
+            try (Arena arena = Arena.ofConfined()) {
+                n = sendto(arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, target);
+            }
+        }
+        if (n > 0) {
+            src.position(src.position() + (int) n);
+        }
+        return (int) n;
+    }
+
+    /**
+     * Sends all of {@code src} as one datagram to {@code target}: sendto(2). A heap segment is
+     * copied to native memory first.
+     *
+     * @return the bytes sent, or 0 when the send buffer has no room for it now
+     * @see #send(ByteBuffer, SocketAddress)
+     */
+    public long send(MemorySegment src, SocketAddress target) throws IOException {
+        Objects.requireNonNull(src, "src");
+        Sockets.checkAddress(this, family, target, "send to");
+        long count = src.byteSize();
+        if (src.isNative()) {
+            return sendto(src, count, target);
+        }
+        if (count <= ThreadScratch.MAX_BUFFER) {
+            MemorySegment buffer = ThreadScratch.get().buffer(count);
+            buffer.copyFrom(src);
+            return sendto(buffer, count, target);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            return sendto(arena.allocate(count).copyFrom(src), count, target);
+        }
+    }
+
+    private long sendto(MemorySegment buffer, long count, SocketAddress target) throws IOException {
+        int fd = acquire();
+        try {
+            SockAddr sockaddr = SockAddr.get();
+            int length = sockaddr.encode(target, domain);
+            long n = LibC.sendto(fd, buffer, count, MSG_NOSIGNAL, sockaddr.out(), length);
+            if (n == -EAGAIN) {
+                return 0;
+            }
+            if (n < 0) {
+                throw Sockets.exception("sendto(" + describe() + ", " + count + " bytes, " + Sockets.format(target) + ")", (int) -n,
+                        Sockets.hint("sendto", (int) -n, this, family, target));
+            }
+            return n;
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Takes the next datagram into {@code dst}, from its position: recvfrom(2). A datagram
+     * longer than {@code dst}'s room is cut there; the kernel discards the rest.
+     *
+     * @return the sender's address (an empty datagram still has one), or null when no datagram
+     *     is queued. An unnamed Unix sender is {@code UnixDomainSocketAddress.of("")}.
+     * @throws LinuxException ECONNREFUSED on a connected UDP socket when an earlier datagram
+     *     to the peer came back as ICMP port-unreachable
+     */
+    public SocketAddress receive(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        int room = dst.remaining();
+        int fd = acquire();
+        try {
+            SockAddr sockaddr = SockAddr.get();
+            long n;
+            if (dst.isDirect()) {
+                n = LibC.recvfrom(fd, MemorySegment.ofBuffer(dst), room, 0, sockaddr.in(), sockaddr.inLength());
+            } else if (room <= ThreadScratch.MAX_BUFFER) {
+                MemorySegment buffer = ThreadScratch.get().buffer(room);
+                n = LibC.recvfrom(fd, buffer, room, 0, sockaddr.in(), sockaddr.inLength());
+                if (n > 0) {
+                    MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                }
+            } else {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment buffer = arena.allocate(room);
+                    n = LibC.recvfrom(fd, buffer, room, 0, sockaddr.in(), sockaddr.inLength());
+                    if (n > 0) {
+                        MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                    }
+                }
+            }
+            if (n == -EAGAIN) {
+                return null;
+            }
+            if (n < 0) {
+                throw Sockets.error("recvfrom", (int) -n, this, family, null);
+            }
+            dst.position(dst.position() + (int) n);
+            return sockaddr.decode(domain);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Gives the socket a default peer: connect(2). Datagrams then go to {@code remote} by
+     * {@link #write}, only datagrams from it arrive, and on UDP an ICMP error for a datagram
+     * sent to it becomes this socket's pending error (ECONNREFUSED). Connecting again changes
+     * the peer; {@link #disconnect()} removes it. Nothing is sent.
+     *
+     * @throws LinuxException for a Unix path: ENOENT (no such socket) or ECONNREFUSED (nobody
+     *     receives on it)
+     */
+    public void connect(SocketAddress remote) throws IOException {
+        Sockets.checkAddress(this, family, remote, "connect to");
+        int r = Sockets.connect(this, family, remote);
+        if (r < 0) {
+            throw Sockets.error("connect", -r, this, family, remote);
+        }
+    }
+
+    /** Removes the default peer: connect(2) with an AF_UNSPEC address. */
+    public void disconnect() throws IOException {
+        Sockets.disconnect(this);
+    }
+
+    /**
+     * The default peer: getpeername(2).
+     *
+     * @throws LinuxException ENOTCONN when the socket is not connected
+     */
+    public SocketAddress peerAddress() throws IOException {
+        return Sockets.peerAddress(this, family);
+    }
+
+    /**
+     * Takes the next datagram from the peer into {@code dst}: recv(2) on a connected socket.
+     *
+     * @return the bytes of the datagram, 0 when none is queued (or it was empty), never -1:
+     *     datagrams have no end of stream
+     */
+    public int read(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        int room = dst.remaining();
+        int fd = acquire();
+        try {
+            long n;
+            if (dst.isDirect()) {
+                n = LibC.recv(fd, MemorySegment.ofBuffer(dst), room, 0);
+            } else if (room <= ThreadScratch.MAX_BUFFER) {
+                MemorySegment buffer = ThreadScratch.get().buffer(room);
+                n = LibC.recv(fd, buffer, room, 0);
+                if (n > 0) {
+                    MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                }
+            } else {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment buffer = arena.allocate(room);
+                    n = LibC.recv(fd, buffer, room, 0);
+                    if (n > 0) {
+                        MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                    }
+                }
+            }
+            if (n == -EAGAIN) {
+                return 0;
+            }
+            if (n < 0) {
+                throw Sockets.error("recv", (int) -n, this, family, null);
+            }
+            dst.position(dst.position() + (int) n);
+            return (int) n;
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Sends {@code src}'s remaining bytes as one datagram to the peer: send(2) on a connected
+     * socket, with MSG_NOSIGNAL.
+     *
+     * @return the bytes sent, or 0 when the send buffer has no room for it now
+     * @throws LinuxException EDESTADDRREQ when the socket is not connected; ECONNREFUSED when an
+     *     earlier datagram to the peer came back as ICMP port-unreachable (UDP), or nobody
+     *     receives on the peer's path (Unix)
+     */
+    public int write(ByteBuffer src) throws IOException {
+        Objects.requireNonNull(src, "src");
+        int count = src.remaining();
+        int fd = acquire();
+        try {
+            long n;
+            if (src.isDirect()) {
+                n = LibC.send(fd, MemorySegment.ofBuffer(src), count, MSG_NOSIGNAL);
+            } else if (count <= ThreadScratch.MAX_BUFFER) {
+                MemorySegment buffer = ThreadScratch.get().buffer(count);
+                buffer.copyFrom(MemorySegment.ofBuffer(src));
+                n = LibC.send(fd, buffer, count, MSG_NOSIGNAL);
+            } else {
+                try (Arena arena = Arena.ofConfined()) {
+                    n = LibC.send(fd, arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, MSG_NOSIGNAL);
+                }
+            }
+            if (n == -EAGAIN) {
+                return 0;
+            }
+            if (n < 0) {
+                throw Sockets.exception("send(" + describe() + ", " + count + " bytes)", (int) -n,
+                        Sockets.hint("send", (int) -n, this, family, null));
+            }
+            src.position(src.position() + (int) n);
+            return (int) n;
+        } finally {
+            release();
+        }
+    }
+}
