@@ -124,7 +124,8 @@ class WatchCommandIT {
         Cli cli = Cli.run("watch", "--backend", "kqueue", dir.toString());
         assertThat(cli.exitCode()).isEqualTo(2);
         assertThat(cli.errLines()).hasSize(2);
-        assertThat(cli.errLines().get(0)).startsWith("fdloop watch: ").contains("unknown backend 'kqueue': use one of epoll");
+        assertThat(cli.errLines().get(0)).startsWith("fdloop watch: ").endsWith("unknown backend 'kqueue': use one of " + java.util.Arrays.stream(org.fdloop.backend.Backend.values())
+                .map(b -> b.name().toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")));
         assertThat(cli.errLines().get(1)).isEqualTo("Try 'fdloop watch --help' for usage.");
     }
 
