@@ -14,13 +14,13 @@ class MainIT {
         Cli cli = Cli.run("--help");
         assertThat(cli.exitCode()).isZero();
         String help = String.join("\n", cli.outLines());
-        assertThat(help).contains("  tour ", "  watch ", "  monitor ", "  signals ", "  device ", "  generate-completion ");
+        assertThat(help).contains("  tour ", "  watch ", "  monitor ", "  signals ", "  device ", "  bench ", "  generate-completion ");
         assertThat(help).contains("Exit codes:", "  0   done", "  1   failed", "  2   a command line it cannot use");
     }
 
     @Test
     void eachCommandsHelpDocumentsTheExitCodes() throws Exception {
-        for (String command : new String[] {"tour", "watch", "monitor", "signals", "device"}) {
+        for (String command : new String[] {"tour", "watch", "monitor", "signals", "device", "bench"}) {
             Cli cli = Cli.run(command, "--help");
             assertThat(cli.exitCode()).isZero();
             assertThat(cli.outLines()).as(command).contains("Exit codes:");
@@ -40,7 +40,7 @@ class MainIT {
         Cli cli = Cli.run("generate-completion");
         assertThat(cli.exitCode()).isZero();
         String script = String.join("\n", cli.outLines());
-        assertThat(script).contains("complete -F _complete_fdloop", "tour watch monitor signals device");
+        assertThat(script).contains("complete -F _complete_fdloop", "tour watch monitor signals device bench");
         assertThat(script).contains(java.util.Arrays.stream(org.fdloop.backend.Backend.values())
                 .map(b -> "\"" + b.name().toLowerCase(java.util.Locale.ROOT) + "\"")
                 .collect(java.util.stream.Collectors.joining(" ", "(", ") # --backend values")));
