@@ -110,7 +110,13 @@ public final class EventLoop implements AutoCloseable {
         try {
             wake = EventFd.open();
             poller.add(FdAccess.get().pin(wake), IoSource.READABLE, WAKE_TOKEN);
+            if (poller.readinessSignal() != 0) {
+                signals().watchSignalQueueOverflow(); // the SIGIO backend: plain SIGIO says its signals were lost
+            }
         } catch (IOException | RuntimeException e) {
+            if (signals != null) {
+                signals.close();
+            }
             if (wake != null) {
                 wake.close();
             }

@@ -21,7 +21,7 @@ import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.internal.FdAccess;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.PollList;
 import org.fdloop.internal.linux.SignalRecords;
 
@@ -102,6 +102,11 @@ final class LoopSignals {
         }
         Fd fd = source.fd();
         int tid = OsThread.currentId();
+        int backendSignal = loop.poller().readinessSignal();
+        if (backendSignal != 0 && fd.isAsync() && fd.asyncSignal() != null && fd.asyncSignal().number() == backendSignal) {
+            throw new IllegalStateException(fd + " is registered with onIo already, and the SIGIO backend has it send "
+                    + fd.asyncSignal().name() + ": one fd cannot carry two readiness signals. Use the IoSource alone, or close it first");
+        }
         if (fd.isAsync()) {
             AsyncOwner owner = fd.asyncOwner();
             if (owner.kind() != AsyncOwner.Kind.THREAD || owner.id() != tid) {
@@ -124,6 +129,10 @@ final class LoopSignals {
 
     /** Adds {@code signal} to the signalfd and blocks it in the calling thread. */
     private void watch(Signal signal) throws IOException {
+        if (signal.number() == loop.poller().readinessSignal()) {
+            throw new IllegalArgumentException(signal.name() + " is the SIGIO backend's: the kernel sends it for every fd of "
+                    + "this loop. Choose another realtime signal");
+        }
         if (Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("signals are blocked and read per OS thread, and a virtual thread moves between "
                     + "carriers: register signal sources on a platform thread (the loop's)");
@@ -145,6 +154,15 @@ final class LoopSignals {
         // blocked after it is in the signalfd, so that closing finds every signal this loop blocked there
         SignalSet before = SignalSet.of(signal).block();
         maskBefore.putIfAbsent(Thread.currentThread(), before);
+    }
+
+    /**
+     * Reads SIGIO for a backend that waits for readiness signals: the kernel's "realtime queue
+     * full" is a plain SIGIO, and a signal is consumed by whichever signalfd reads it first, so
+     * the loop reads it here, for its own signal-driven sources and the backend alike.
+     */
+    void watchSignalQueueOverflow() throws IOException {
+        watch(Signal.IO);
     }
 
     void openBridge() throws IOException {
@@ -208,8 +226,7 @@ final class LoopSignals {
         async.remove(source);
         asyncUses[source.signal().number()]--;
         try {
-            int flags = LibC.fcntl(number, F_GETFL, 0, "fcntl(" + number + ", F_GETFL)");
-            LibC.fcntl(number, F_SETFL, flags & ~O_ASYNC, "fcntl(" + number + ", F_SETFL)");
+            Fasync.disarm(number, "fd " + number);
         } catch (LinuxException e) {
             // the number is pinned, so it is still this file: this cannot fail but for EBADF of a bug, ignoring
         }
@@ -242,7 +259,7 @@ final class LoopSignals {
             if (code >= POLL_IN && code <= POLL_HUP && asyncUses[signo] > 0) {
                 asyncSignal(signo, records.fd(i), records.band(i));
             } else {
-                if (signo == SIGIO && code == SI_KERNEL && !async.isEmpty()) {
+                if (signo == SIGIO && code == SI_KERNEL && (!async.isEmpty() || loop.poller().readinessSignal() != 0)) {
                     // The realtime queue was full and some fd's signal was not queued. (A plain SIGIO
                     // of an fd without F_SETSIG looks the same: it goes to onThreadSignal(SIGIO) too.)
                     overflow = true;
@@ -265,6 +282,7 @@ final class LoopSignals {
         }
         if (overflow) {
             overflows++;
+            loop.poller().signalQueueOverflowed(); // the SIGIO backend's signals were lost too: it looks at every fd
             polled.addAll(async);
             pollAndDispatch();
         }

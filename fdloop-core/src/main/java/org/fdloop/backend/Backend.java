@@ -41,6 +41,31 @@ public enum Backend {
         public Poller open(int maxEventsPerPoll) throws IOException {
             return new SelectPoller(maxEventsPerPoll);
         }
+    },
+
+    /**
+     * The blocking model: one daemon platform thread per fd, blocked in poll(2) on it, handing
+     * readiness to the loop through an eventfd. A thread and a context switch per event; no EDGE.
+     */
+    THREADS {
+        @Override
+        public Poller open(int maxEventsPerPoll) throws IOException {
+            return new ThreadsPoller(maxEventsPerPoll);
+        }
+    },
+
+    /**
+     * Signal-driven I/O: every fd that can signal is armed to send SIGRTMIN+9 to the loop thread
+     * (F_SETSIG, F_SETOWN_EX, O_ASYNC), and the loop waits on a signalfd, polling only the fds
+     * that cannot signal (eventfd, timerfd, signalfd, pidfd) and those it must look at again. On
+     * a full realtime signal queue it looks at every fd once. One SIGIO loop per thread; SIGRTMIN+9
+     * is the backend's; no EDGE.
+     */
+    SIGIO {
+        @Override
+        public Poller open(int maxEventsPerPoll) throws IOException {
+            return new SigioPoller(maxEventsPerPoll);
+        }
     };
 
     /** A new poller of this kind that reports at most {@code maxEventsPerPoll} fds per poll. */

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.Structs;
 
@@ -282,16 +283,7 @@ public class Fd implements AutoCloseable {
                         + ": its default action would end the JVM on the first event. Block it in that thread first: "
                         + "SignalSet.of(" + signal.name() + ").block()");
             }
-            String what = "fcntl(" + describe() + ", ";
-            LibC.fcntl(fd, F_SETSIG, signal.number(), what + "F_SETSIG, " + signal.name() + ")");
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment owner = arena.allocate(Structs.F_OWNER_EX);
-                owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_TYPE, F_OWNER_TID);
-                owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_PID, ownerTid);
-                LibC.fcntl(fd, F_SETOWN_EX, owner, what + "F_SETOWN_EX, tid " + ownerTid + ")");
-            }
-            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
-            LibC.fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK, what + "F_SETFL, O_ASYNC)");
+            Fasync.arm(fd, signal.number(), ownerTid, describe());
         } finally {
             release();
         }
@@ -301,9 +293,7 @@ public class Fd implements AutoCloseable {
     public final void disableAsync() throws IOException {
         int fd = acquire();
         try {
-            String what = "fcntl(" + describe() + ", ";
-            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
-            LibC.fcntl(fd, F_SETFL, flags & ~O_ASYNC, what + "F_SETFL)");
+            Fasync.disarm(fd, describe());
         } finally {
             release();
         }

@@ -89,7 +89,7 @@ public final class PollList implements AutoCloseable {
         return fds.get(JAVA_INT, i * SIZE + Structs.POLLFD_FD);
     }
 
-    /** The events entry {@code i} reported in the last {@link #pollNow}. */
+    /** The events entry {@code i} reported in the last {@link #pollNow} or {@link #ppoll}. */
     public int revents(int i) {
         return fds.get(JAVA_SHORT, i * SIZE + Structs.POLLFD_REVENTS) & 0xffff;
     }

@@ -1,0 +1,22 @@
+package org.fdloop.backend;
+
+import java.time.Duration;
+
+/** What tests may look at inside a poller. */
+public final class Pollers {
+    private Pollers() {}
+
+    /**
+     * Waits (up to {@code patience}) until a THREADS poller's workers have queued {@code count}
+     * reports, so that the loop's next wait takes them in one batch; returns at once for the other
+     * backends, where the kernel reports every ready fd in one wait.
+     */
+    public static void awaitQueuedReports(Poller poller, int count, Duration patience) throws InterruptedException {
+        if (poller instanceof ThreadsPoller threads) {
+            long deadline = System.nanoTime() + patience.toNanos();
+            while (threads.queuedReports() < count && System.nanoTime() - deadline < 0) {
+                Thread.sleep(1);
+            }
+        }
+    }
+}
