@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
 import org.fdloop.FileEvent;
+import org.fdloop.backend.Backend;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Pipe;
@@ -65,21 +66,26 @@ final class TourCommand implements Callable<Integer> {
 
     /** The sources of the tour, in the order of the table, with the mechanism each one shows. */
     enum Kind {
-        TIMER("timer", "loop timer queue: the epoll_pwait2 timeout"),
-        EVENTFD("eventfd", "eventfd written by another thread, in epoll"),
-        PIPE("pipe", "pipe from a child's stdout, in epoll"),
-        CHILD_EXIT("child-exit", "pidfd in epoll (latency from the child's last line)"),
-        FILES("files", "inotify in epoll, recursive watch"),
+        TIMER("timer", "the loop's timer queue: the timeout of its %s wait"),
+        EVENTFD("eventfd", "eventfd written by another thread, waited on by %s"),
+        PIPE("pipe", "pipe from a child's stdout, waited on by %s"),
+        CHILD_EXIT("child-exit", "pidfd, waited on by %s (latency from the child's last line)"),
+        FILES("files", "inotify, recursive watch, waited on by %s"),
         SIGNAL("signal", "kill(2) to the process -> JVM handler -> eventfd"),
-        THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd in epoll"),
+        THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd"),
         DEVICE("device", "button device (pty) -> kill_fasync -> F_SETSIG signal -> signalfd");
 
         final String label;
-        final String mechanism;
+        /** The mechanism, with %s where the backend's name goes. */
+        private final String mechanism;
 
         Kind(String label, String mechanism) {
             this.label = label;
             this.mechanism = mechanism;
+        }
+
+        String mechanism(Backend backend) {
+            return mechanism.contains("%s") ? String.format(mechanism, backend.name().toLowerCase(Locale.ROOT)) : mechanism;
         }
     }
 
@@ -321,7 +327,7 @@ final class TourCommand implements Callable<Integer> {
                     line.field("median_us", Latencies.micros(l.percentile(0.5)))
                             .field("p99_us", Latencies.micros(l.percentile(0.99)));
                 }
-                out.println(line.field("mechanism", kind.mechanism));
+                out.println(line.field("mechanism", kind.mechanism(backend.backend)));
             }
             return;
         }
@@ -330,7 +336,7 @@ final class TourCommand implements Callable<Integer> {
             Latencies l = latencies.get(kind);
             out.printf("%-13s %7d %10s %10s   %s%n", kind.label, l.count(),
                     l.measured() > 0 ? Latencies.format(l.percentile(0.5)) : "-", l.measured() > 0 ? Latencies.format(l.percentile(0.99)) : "-",
-                    kind.mechanism);
+                    kind.mechanism(backend.backend));
         }
         out.println();
         out.println("Latency: from the cause (a write, a kill, a file operation, a timer's deadline) to the start of its handler.");
