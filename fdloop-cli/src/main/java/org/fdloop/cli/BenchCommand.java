@@ -17,7 +17,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fdloop.EventLoop;
@@ -92,7 +94,11 @@ final class BenchCommand implements Callable<Integer> {
             for (Backend backend : backends) {
                 String name = name(backend);
                 progress.step("round " + round + ": " + name + ", wake-up round trip");
-                wakeups.computeIfAbsent(name, k -> new ArrayList<>()).add(pingPong(backend, plan));
+                try {
+                    wakeups.computeIfAbsent(name, k -> new ArrayList<>()).add(pingPong(backend, plan));
+                } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+                    skipped.put(name + ", wake-up round trip", e.getMessage()); // the table says why, and the rest goes on
+                }
                 for (int n : plan.idleFds) {
                     progress.step("round " + round + ": " + name + ", " + n + " idle fds");
                     try {
@@ -130,20 +136,27 @@ final class BenchCommand implements Callable<Integer> {
         return backend.name().toLowerCase(Locale.ROOT);
     }
 
-    /** Nanoseconds per round trip between two loops on two threads, each waiting on its eventfd. */
+    /**
+     * Nanoseconds per round trip between two loops on two threads, each waiting on its eventfd.
+     * Each loop is opened on its own thread (a thread owns at most one SIGIO loop).
+     */
     private static double pingPong(Backend backend, Plan plan) throws Exception {
         int total = plan.warmup + plan.roundTrips;
-        try (EventFd pingFd = EventFd.open(); EventFd pongFd = EventFd.open();
-             EventLoop ping = EventLoop.builder().backend(backend).threadName("bench-ping").build();
-             EventLoop pong = EventLoop.builder().backend(backend).threadName("bench-pong").build()) {
+        try (EventFd pingFd = EventFd.open(); EventFd pongFd = EventFd.open()) {
             long[] count = {0};
             long[] times = new long[2];
-            pong.onReadable(pongFd, (s, e) -> {
-                if (pongFd.read() > 0) {
-                    pingFd.write(1);
-                }
+            AtomicReference<EventLoop> ping = new AtomicReference<>();
+            AtomicReference<EventLoop> pong = new AtomicReference<>();
+            CountDownLatch ready = new CountDownLatch(2);
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            Thread pongThread = loopThread(backend, "bench-pong", ready, failure, loop -> pong.set(loop), loop -> {
+                loop.onReadable(pongFd, (s, e) -> {
+                    if (pongFd.read() > 0) {
+                        pingFd.write(1);
+                    }
+                });
             });
-            ping.onReadable(pingFd, (s, e) -> {
+            Thread pingThread = loopThread(backend, "bench-ping", ready, failure, loop -> ping.set(loop), loop -> loop.onReadable(pingFd, (s, e) -> {
                 if (pingFd.read() == 0) {
                     return;
                 }
@@ -153,19 +166,53 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 if (count[0] == total) {
                     times[1] = System.nanoTime();
-                    ping.stop();
-                    pong.stop();
+                    loop.stop();
+                    pong.get().stop();
                 } else {
                     pongFd.write(1);
                 }
-            });
-            Thread a = ping.start();
-            Thread b = pong.start();
-            pongFd.write(1);
-            a.join();
-            b.join();
+            }));
+            ready.await();
+            if (failure.get() == null) {
+                pongFd.write(1);
+            } else { // one loop failed to open: end the other
+                for (AtomicReference<EventLoop> loop : List.of(ping, pong)) {
+                    if (loop.get() != null) {
+                        loop.get().stop();
+                    }
+                }
+            }
+            pingThread.join();
+            pongThread.join();
+            if (failure.get() != null) {
+                throw failure.get();
+            }
             return (times[1] - times[0]) / (double) plan.roundTrips;
         }
+    }
+
+    /** What a loop thread registers before it runs. */
+    @FunctionalInterface
+    private interface Setup {
+        void register(EventLoop loop) throws IOException;
+    }
+
+    /** A platform thread that opens a loop, registers, counts {@code ready} down and runs the loop until it stops. */
+    private static Thread loopThread(Backend backend, String name, CountDownLatch ready, AtomicReference<Exception> failure,
+            java.util.function.Consumer<EventLoop> opened, Setup setup) {
+        return Thread.ofPlatform().name(name).start(() -> {
+            try (EventLoop loop = EventLoop.builder().backend(backend).build()) {
+                opened.accept(loop);
+                setup.register(loop);
+                ready.countDown();
+                if (failure.get() == null) {
+                    loop.run();
+                }
+            } catch (Exception e) {
+                failure.compareAndSet(null, e);
+                ready.countDown();
+            }
+        });
     }
 
     /** Nanoseconds per iteration (write the active eventfd, wait, dispatch, read it) with {@code n} idle eventfds registered. */
