@@ -2,8 +2,8 @@
  * fdloop: Linux's fd-based event architecture for the JVM.
  *
  * <p>{@code org.fdloop.fd} holds the event sources (eventfd, timerfd, signalfd, inotify,
- * pipes, FIFOs, ptys, device files, pidfds); {@code org.fdloop.device} the virtual button device
- * of the fasync seed. Only {@code org.fdloop.internal.linux} touches
+ * pipes, FIFOs, ptys, device files, pidfds, TCP, UDP and Unix sockets); {@code org.fdloop.device}
+ * the virtual button device of the fasync seed. Only {@code org.fdloop.internal.linux} touches
  * {@code java.lang.foreign}; it is not exported. Run with
  * {@code --enable-native-access=org.fdloop} (or {@code ALL-UNNAMED} on the class path).
  *

@@ -28,7 +28,9 @@ import org.fdloop.internal.linux.ThreadScratch;
  *
  * <p>Sending and receiving allocate nothing when the destination is the same
  * {@code SocketAddress} object as in this thread's last send, and the sender the same as in its
- * last receive: the address is then reused, not encoded or built again.
+ * last receive: the address is then reused, not encoded or built again. A datagram of up to
+ * 64 KiB goes through the thread's native buffer, from heap and direct buffers alike: one copy,
+ * and no MemorySegment made per call (which the JIT does not always optimize away).
  */
 public final class DatagramSocket extends Fd implements SocketFd {
     private final StandardProtocolFamily family;
@@ -90,23 +92,36 @@ public final class DatagramSocket extends Fd implements SocketFd {
         Objects.requireNonNull(src, "src");
         Sockets.checkAddress(this, family, target, "send to");
         int count = src.remaining();
-        long n;
-        if (src.isDirect()) {
-            n = sendto(MemorySegment.ofBuffer(src), count, target);
-        } else if (count <= ThreadScratch.MAX_BUFFER) {
-            MemorySegment buffer = ThreadScratch.get().buffer(count);
-            buffer.copyFrom(MemorySegment.ofBuffer(src));
-            n = sendto(buffer, count, target);
-        } else {
-            // larger than the scratch buffer: a datagram goes out whole or not at all, so no pieces
-            try (Arena arena = Arena.ofConfined()) {
-                n = sendto(arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, target);
+        int fd = acquire();
+        try {
+            SockAddr sockaddr = SockAddr.get();
+            int length = sockaddr.encode(target, domain);
+            long n;
+            if (count <= ThreadScratch.MAX_BUFFER) {
+                // through this thread's native buffer, also from a direct buffer: no segment is made per call
+                ThreadScratch scratch = ThreadScratch.get();
+                scratch.bufferView(count).put(0, src, src.position(), count);
+                n = LibC.sendto(fd, scratch.buffer(count), count, MSG_NOSIGNAL, sockaddr.out(), length);
+            } else if (src.isDirect()) {
+                n = LibC.sendto(fd, MemorySegment.ofBuffer(src), count, MSG_NOSIGNAL, sockaddr.out(), length);
+            } else {
+                // larger than the scratch buffer: a datagram goes out whole or not at all, so no pieces
+                try (Arena arena = Arena.ofConfined()) {
+                    n = LibC.sendto(fd, arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, MSG_NOSIGNAL,
+                            sockaddr.out(), length);
+                }
             }
-        }
-        if (n > 0) {
+            if (n == -EAGAIN) {
+                return 0;
+            }
+            if (n < 0) {
+                throw sendtoFailed((int) -n, count, target);
+            }
             src.position(src.position() + (int) n);
+            return (int) n;
+        } finally {
+            release();
         }
-        return (int) n;
     }
 
     /**
@@ -120,36 +135,37 @@ public final class DatagramSocket extends Fd implements SocketFd {
         Objects.requireNonNull(src, "src");
         Sockets.checkAddress(this, family, target, "send to");
         long count = src.byteSize();
-        if (src.isNative()) {
-            return sendto(src, count, target);
-        }
-        if (count <= ThreadScratch.MAX_BUFFER) {
-            MemorySegment buffer = ThreadScratch.get().buffer(count);
-            buffer.copyFrom(src);
-            return sendto(buffer, count, target);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            return sendto(arena.allocate(count).copyFrom(src), count, target);
-        }
-    }
-
-    private long sendto(MemorySegment buffer, long count, SocketAddress target) throws IOException {
         int fd = acquire();
         try {
             SockAddr sockaddr = SockAddr.get();
             int length = sockaddr.encode(target, domain);
-            long n = LibC.sendto(fd, buffer, count, MSG_NOSIGNAL, sockaddr.out(), length);
+            long n;
+            if (src.isNative()) {
+                n = LibC.sendto(fd, src, count, MSG_NOSIGNAL, sockaddr.out(), length);
+            } else if (count <= ThreadScratch.MAX_BUFFER) {
+                MemorySegment buffer = ThreadScratch.get().buffer(count);
+                buffer.copyFrom(src);
+                n = LibC.sendto(fd, buffer, count, MSG_NOSIGNAL, sockaddr.out(), length);
+            } else {
+                try (Arena arena = Arena.ofConfined()) {
+                    n = LibC.sendto(fd, arena.allocate(count).copyFrom(src), count, MSG_NOSIGNAL, sockaddr.out(), length);
+                }
+            }
             if (n == -EAGAIN) {
                 return 0;
             }
             if (n < 0) {
-                throw Sockets.exception("sendto(" + describe() + ", " + count + " bytes, " + Sockets.format(target) + ")", (int) -n,
-                        Sockets.hint("sendto", (int) -n, this, family, target));
+                throw sendtoFailed((int) -n, count, target);
             }
             return n;
         } finally {
             release();
         }
+    }
+
+    private LinuxException sendtoFailed(int errno, long count, SocketAddress target) {
+        return Sockets.exception("sendto(" + describe() + ", " + count + " bytes, " + Sockets.format(target) + ")", errno,
+                Sockets.hint("sendto", errno, this, family, target));
     }
 
     /**
@@ -168,15 +184,17 @@ public final class DatagramSocket extends Fd implements SocketFd {
         try {
             SockAddr sockaddr = SockAddr.get();
             long n;
-            if (dst.isDirect()) {
-                n = LibC.recvfrom(fd, MemorySegment.ofBuffer(dst), room, 0, sockaddr.in(), sockaddr.inLength());
-            } else if (room <= ThreadScratch.MAX_BUFFER) {
-                MemorySegment buffer = ThreadScratch.get().buffer(room);
-                n = LibC.recvfrom(fd, buffer, room, 0, sockaddr.in(), sockaddr.inLength());
+            if (room <= ThreadScratch.MAX_BUFFER) {
+                // through this thread's native buffer, also into a direct buffer: no segment is made per call
+                ThreadScratch scratch = ThreadScratch.get();
+                n = LibC.recvfrom(fd, scratch.buffer(room), room, 0, sockaddr.in(), sockaddr.inLength());
                 if (n > 0) {
-                    MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                    dst.put(dst.position(), scratch.bufferView(room), 0, (int) n);
                 }
+            } else if (dst.isDirect()) {
+                n = LibC.recvfrom(fd, MemorySegment.ofBuffer(dst), room, 0, sockaddr.in(), sockaddr.inLength());
             } else {
+                // a datagram larger than the scratch buffer needs room of its own: it cannot come in pieces
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment buffer = arena.allocate(room);
                     n = LibC.recvfrom(fd, buffer, room, 0, sockaddr.in(), sockaddr.inLength());
@@ -185,17 +203,22 @@ public final class DatagramSocket extends Fd implements SocketFd {
                     }
                 }
             }
-            if (n == -EAGAIN) {
-                return null;
-            }
             if (n < 0) {
-                throw Sockets.error("recvfrom", (int) -n, this, family, null);
+                return receiveFailed((int) n);
             }
             dst.position(dst.position() + (int) n);
             return sockaddr.decode(domain);
         } finally {
             release();
         }
+    }
+
+    /** null for EAGAIN (nothing queued), else the exception for recvfrom's {@code -errno}. */
+    private SocketAddress receiveFailed(int negativeErrno) throws LinuxException {
+        if (negativeErrno == -EAGAIN) {
+            return null;
+        }
+        throw Sockets.error("recvfrom", -negativeErrno, this, family, null);
     }
 
     /**
@@ -241,14 +264,14 @@ public final class DatagramSocket extends Fd implements SocketFd {
         int fd = acquire();
         try {
             long n;
-            if (dst.isDirect()) {
-                n = LibC.recv(fd, MemorySegment.ofBuffer(dst), room, 0);
-            } else if (room <= ThreadScratch.MAX_BUFFER) {
-                MemorySegment buffer = ThreadScratch.get().buffer(room);
-                n = LibC.recv(fd, buffer, room, 0);
+            if (room <= ThreadScratch.MAX_BUFFER) {
+                ThreadScratch scratch = ThreadScratch.get();
+                n = LibC.recv(fd, scratch.buffer(room), room, 0);
                 if (n > 0) {
-                    MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                    dst.put(dst.position(), scratch.bufferView(room), 0, (int) n);
                 }
+            } else if (dst.isDirect()) {
+                n = LibC.recv(fd, MemorySegment.ofBuffer(dst), room, 0);
             } else {
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment buffer = arena.allocate(room);
@@ -286,12 +309,12 @@ public final class DatagramSocket extends Fd implements SocketFd {
         int fd = acquire();
         try {
             long n;
-            if (src.isDirect()) {
+            if (count <= ThreadScratch.MAX_BUFFER) {
+                ThreadScratch scratch = ThreadScratch.get();
+                scratch.bufferView(count).put(0, src, src.position(), count);
+                n = LibC.send(fd, scratch.buffer(count), count, MSG_NOSIGNAL);
+            } else if (src.isDirect()) {
                 n = LibC.send(fd, MemorySegment.ofBuffer(src), count, MSG_NOSIGNAL);
-            } else if (count <= ThreadScratch.MAX_BUFFER) {
-                MemorySegment buffer = ThreadScratch.get().buffer(count);
-                buffer.copyFrom(MemorySegment.ofBuffer(src));
-                n = LibC.send(fd, buffer, count, MSG_NOSIGNAL);
             } else {
                 try (Arena arena = Arena.ofConfined()) {
                     n = LibC.send(fd, arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, MSG_NOSIGNAL);

@@ -106,7 +106,7 @@ final class Sockets {
                     + "UnixDomainSocketAddress or a UnixAbstractAddress, not a " + address.getClass().getName());
         };
         if (!fits) {
-            throw new IllegalArgumentException(socket.describe() + " is a " + family + " socket and cannot " + action + " "
+            throw new IllegalArgumentException(socket.describe() + " is of family " + family + " and cannot " + action + " "
                     + format(address) + " (" + familyOf(address) + "): " + switch (familyOf(address)) {
                         case INET6 -> "open the socket with StandardProtocolFamily.INET6, which takes IPv4 addresses too";
                         case INET -> "open the socket with StandardProtocolFamily.INET or INET6";
@@ -120,11 +120,45 @@ final class Sockets {
         return switch (address) {
             case null -> "the address";
             case InetSocketAddress inet when inet.isUnresolved() -> inet.getHostString() + ":" + inet.getPort();
-            case InetSocketAddress inet when inet.getAddress() instanceof Inet6Address v6 -> "[" + v6.getHostAddress() + "]:" + inet.getPort();
+            case InetSocketAddress inet when inet.getAddress() instanceof Inet6Address v6 -> "[" + compact(v6) + "]:" + inet.getPort();
             case InetSocketAddress inet -> inet.getAddress().getHostAddress() + ":" + inet.getPort();
             case UnixDomainSocketAddress unix -> unix.getPath().toString().isEmpty() ? "(unnamed)" : unix.getPath().toString();
             default -> address.toString();
         };
+    }
+
+    /** An IPv6 address in its short form (RFC 5952): {@code ::1}, {@code fe80::1%2}; Java writes every group. */
+    static String compact(Inet6Address address) {
+        byte[] b = address.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1, bestLength = 1; // the longest run of two or more zero groups becomes "::"
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return address.getScopeId() != 0 ? text + "%" + address.getScopeId() : text.toString();
     }
 
     private static IllegalArgumentException unresolved(InetSocketAddress address) {

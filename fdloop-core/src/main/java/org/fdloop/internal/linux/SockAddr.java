@@ -2,6 +2,7 @@ package org.fdloop.internal.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.fdloop.internal.linux.Constants.AF_INET;
 import static org.fdloop.internal.linux.Constants.AF_INET6;
@@ -173,7 +174,7 @@ public final class SockAddr {
      */
     public SocketAddress decode(int family) {
         int length = Math.min(inLength.get(JAVA_INT, 0), STORAGE);
-        if (length == lastLength && MemorySegment.mismatch(in, 0, length, last, 0, length) == -1) {
+        if (length == lastLength && sameBytes(length)) {
             return lastAddress;
         }
         SocketAddress address = decodeNew(family, length);
@@ -181,6 +182,22 @@ public final class SockAddr {
         lastLength = length;
         lastAddress = address;
         return address;
+    }
+
+    /** Whether {@code in} and {@code last} agree in their first {@code length} bytes (MemorySegment.mismatch allocates slices). */
+    private boolean sameBytes(int length) {
+        int i = 0;
+        for (; i + 8 <= length; i += 8) {
+            if (in.get(JAVA_LONG, i) != last.get(JAVA_LONG, i)) {
+                return false;
+            }
+        }
+        for (; i < length; i++) {
+            if (in.get(JAVA_BYTE, i) != last.get(JAVA_BYTE, i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private SocketAddress decodeNew(int family, int length) {

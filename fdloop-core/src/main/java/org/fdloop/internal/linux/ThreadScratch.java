@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 
 /**
  * Native memory each thread reuses for its system calls: the errno capture slot, one 8-byte
@@ -41,7 +42,23 @@ public final class ThreadScratch {
         long wanted = Math.min(Math.max(size, 1), MAX_BUFFER);
         if (buffer.byteSize() < wanted) {
             buffer = arena.allocate(Math.max(wanted, buffer.byteSize() * 2), 16);
+            bufferView = null;
         }
         return buffer;
+    }
+
+    private ByteBuffer bufferView;
+
+    /**
+     * {@link #buffer(long)} as a ByteBuffer over the same memory, cleared: copying between it and
+     * a caller's ByteBuffer with the bulk {@code put} methods allocates nothing, where a
+     * MemorySegment made of the caller's buffer may be allocated when the JIT does not inline.
+     */
+    public ByteBuffer bufferView(long size) {
+        MemorySegment segment = buffer(size);
+        if (bufferView == null) {
+            bufferView = segment.asByteBuffer();
+        }
+        return bufferView.clear();
     }
 }
