@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks of the event loop; docs/BENCHMARKS.md shows results and how to read them.
 #
-#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch]    (none: all four)
+#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch] [signals]    (none: all five)
 #
 #   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
 #             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): per round and
@@ -11,8 +11,13 @@
 #   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor, Netty HashedWheelTimer
 #   execute   ExecuteComparison: fdloop, single-thread ExecutorService, Netty DefaultEventLoop/NioEventLoop
 #   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
+#   signals   kill(getpid(), SIGUSR1) to the handler, one sample at a time: C (bench-c/signal_latency.c,
+#             an epoll loop on a signalfd), C with fdloop's design (src/main/c/signal_handler_pipe.c: a
+#             handler writes the siginfo to a pipe), then SignalLatency -m native (fdloop's machine-code
+#             handler) and -m jvm (sun.misc.Signal), per round, pinned (the whole process under
+#             taskset -c 0) and unpinned
 #
-# Environment: ROUNDS (5), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
+# Environment: ROUNDS (5), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
 # PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (../shared/bench-c beside the checkout),
 # OUTDIR (fdloop-bench/target/loop-bench/<time>), JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm),
 # BUILD=1 to rebuild the jars first (they are built anyway when missing).
@@ -25,6 +30,7 @@ ROUNDS=${ROUNDS:-5}
 PINGPONG_N=${PINGPONG_N:-300000}
 PINGPONG_T=${PINGPONG_T:-5}
 PINGPONG_W=${PINGPONG_W:-100000}
+SIGNAL_N=${SIGNAL_N:-2000}
 BENCH_C=${BENCH_C:-$ROOT/../shared/bench-c}
 OUTDIR=${OUTDIR:-$ROOT/fdloop-bench/target/loop-bench/$(date +%Y%m%d-%H%M%S)}
 
@@ -47,7 +53,7 @@ if [[ "${BUILD:-0}" == 1 || ! -f fdloop-bench/target/fdloop-bench.jar ]]; then
 fi
 
 what=("$@")
-[[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch)
+[[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch signals)
 mkdir -p "$OUTDIR"
 RAW="$OUTDIR/raw.txt"
 SUMMARY="$OUTDIR/summary.md"
@@ -121,8 +127,32 @@ for w in "${what[@]}"; do
             echo
         } >>"$SUMMARY"
         ;;
+    signals)
+        CBIN=fdloop-bench/target/bench-c/signal_latency
+        PBIN=fdloop-bench/target/bench-c/signal_handler_pipe
+        mkdir -p "$(dirname "$CBIN")"
+        gcc -O2 -pthread -o "$CBIN" "$BENCH_C/signal_latency.c"
+        gcc -O2 -pthread -o "$PBIN" fdloop-bench/src/main/c/signal_handler_pipe.c
+        start=$(wc -l <"$RAW")
+        for ((r = 1; r <= ROUNDS; r++)); do
+            for pin in "taskset -c 0" ""; do
+                run "$r" $pin "$CBIN" -n "$SIGNAL_N" -w 200 -b 1
+                run "$r" $pin "$PBIN" -n "$SIGNAL_N" -w 200
+                for mode in native jvm; do
+                    run "$r" $pin "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SignalLatency -m $mode -n "$SIGNAL_N" -w 20000
+                done
+            done
+        done
+        {
+            echo "### kill() to handler: C signalfd vs fdloop onSignal, native handler and JVM handler ($ROUNDS rounds, alternating)"
+            echo
+            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/signals.txt"
+            "$JAVA" -cp "$CP" org.fdloop.bench.SignalLatencySummary "$OUTDIR/signals.txt"
+            echo
+        } >>"$SUMMARY"
+        ;;
     *)
-        echo "unknown benchmark '$w': pingpong, timers, execute or dispatch" >&2
+        echo "unknown benchmark '$w': pingpong, timers, execute, dispatch or signals" >&2
         exit 2
         ;;
     esac

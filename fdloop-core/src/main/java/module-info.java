@@ -7,8 +7,8 @@
  * {@code java.lang.foreign}; it is not exported. Run with
  * {@code --enable-native-access=org.fdloop} (or {@code ALL-UNNAMED} on the class path).
  *
- * <p>{@code jdk.unsupported} gives {@code sun.misc.Signal}: the event loop takes process-directed
- * signals through the JVM's own handler.
+ * <p>{@code jdk.unsupported} gives {@code sun.misc.Signal}: the event loop's fallback route for
+ * process-directed signals (SignalRoute.JVM), where its own native signal handler cannot be used.
  */
 module org.fdloop {
     requires jdk.unsupported;

@@ -61,6 +61,26 @@ public final class AsyncIoSource extends Source {
         return events;
     }
 
+    /**
+     * What to ask poll(2) for when the loop looks at the fd instead of reading its signal: the
+     * events plus their companions, so that the band handed to the handler is the one the kernel
+     * puts in a signal (fs/fcntl.c's band table: POLL_IN is POLLIN|POLLRDNORM, POLL_OUT
+     * POLLOUT|POLLWRNORM|POLLWRBAND, POLL_PRI POLLPRI|POLLRDBAND), whichever way it came.
+     */
+    int pollEvents() {
+        int asked = events;
+        if ((events & POLLIN) != 0) {
+            asked |= POLLRDNORM;
+        }
+        if ((events & POLLOUT) != 0) {
+            asked |= POLLWRNORM | POLLWRBAND;
+        }
+        if ((events & POLLPRI) != 0) {
+            asked |= POLLRDBAND;
+        }
+        return asked;
+    }
+
     /** Whether {@code band} holds one of the events this source wants, or a hangup or error. */
     boolean wants(int band) {
         return (band & (events | POLLHUP | POLLERR)) != 0;

@@ -58,6 +58,9 @@ public final class EventLoop implements AutoCloseable {
     private final String threadName;
     /** Whether stats() times waits and handlers (Builder.timing). */
     private final boolean timing;
+    /** Builder.signalRoute: null for native where it can be used. */
+    private final SignalRoute signalRoute;
+    private final int signalPipeBytes;
     private volatile Thread owner;
 
     // sources by slot; a token is (generation << 32) | slot
@@ -105,6 +108,8 @@ public final class EventLoop implements AutoCloseable {
         this.errorHandler = builder.errorHandler;
         this.threadName = builder.threadName;
         this.timing = builder.timing;
+        this.signalRoute = builder.signalRoute;
+        this.signalPipeBytes = builder.signalPipeBytes;
         this.poller = builder.backend.open(builder.maxEventsPerPoll);
         EventFd wake = null;
         try {
@@ -144,6 +149,8 @@ public final class EventLoop implements AutoCloseable {
         private String threadName = "fdloop";
         private int maxEventsPerPoll = 256;
         private boolean timing = true;
+        private SignalRoute signalRoute;
+        private int signalPipeBytes = LoopSignals.NATIVE_PIPE_BYTES;
 
         private Builder() {}
 
@@ -183,6 +190,24 @@ public final class EventLoop implements AutoCloseable {
          */
         public Builder timing(boolean on) {
             this.timing = on;
+            return this;
+        }
+
+        /**
+         * How {@link EventLoop#onSignal} takes signals sent to the process. Unset (the default),
+         * it is {@link SignalRoute#NATIVE} where fdloop's native handler can be used and
+         * {@link SignalRoute#JVM} where not, which is reported once per process (System.Logger
+         * "org.fdloop", WARNING) with the reason. Set to NATIVE, a loop that cannot have it fails
+         * at its first onSignal with the reason instead of falling back.
+         */
+        public Builder signalRoute(SignalRoute route) {
+            this.signalRoute = Objects.requireNonNull(route, "route (SignalRoute.NATIVE or SignalRoute.JVM)");
+            return this;
+        }
+
+        /** The capacity asked for the native handler's pipe (F_SETPIPE_SZ), for tests that fill it. */
+        Builder signalPipeBytes(int bytes) {
+            this.signalPipeBytes = bytes;
             return this;
         }
 
@@ -376,7 +401,7 @@ public final class EventLoop implements AutoCloseable {
                 continue;
             }
             if (token < 0) {
-                signals.collect(token); // the signalfd or the signal bridge
+                signals.collect(token); // the signalfd, the signal bridge or the native handler's pipe
                 continue;
             }
             int slot = (int) token;
@@ -714,44 +739,93 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Dispatches {@code handler} on the loop thread each time {@code signal} is delivered to the
-     * process: {@code kill -USR1 <pid>}, Ctrl-C, a service manager's SIGTERM.
+     * process: {@code kill -USR1 <pid>}, Ctrl-C, a service manager's SIGTERM. The handler gets
+     * the signal and how many deliveries came since its last call. To get each signal's sender,
+     * {@code si_code} and sigqueue value, use {@link #onSignal(Signal, SignalInfoHandler)}.
      *
-     * <p>Inside a JVM a process-directed signal lands on whichever thread the kernel picks, so it
-     * comes in through the JVM's own handler ({@code sun.misc.Signal}): the JVM runs it on a
-     * thread of its own, it counts the signal and wakes the loop through an eventfd. The handler
-     * gets the signal and how many deliveries came since the last call; the sender and the rest
-     * of the siginfo do not come through this way. For signals sent to the loop thread with full
-     * siginfo, see {@link #onThreadSignal}.
+     * <p>Inside a JVM a process-directed signal lands on whichever thread the kernel picks. On
+     * the {@link SignalRoute#NATIVE} route (the default where it can be used: see
+     * {@link Builder#signalRoute}) fdloop's own handler, a few machine instructions, writes the
+     * signal's siginfo into the loop's pipe from that thread; on the {@link SignalRoute#JVM}
+     * route the JVM's handler ({@code sun.misc.Signal}) counts it on a thread of its own and
+     * wakes the loop through an eventfd.
      *
-     * <p>The JVM's handler is process-wide: the first source for a signal replaces the handler it
-     * had, every loop's sources for it share the new one, and when the last one closes the
-     * previous handler is put back. For SIGHUP, SIGINT and SIGTERM the previous handler is the
-     * JVM's shutdown (it runs the shutdown hooks and exits): while a source is open, those
-     * signals no longer end the JVM. Call {@code System.exit} from the handler to end it, or
-     * close the source and the next one will.
+     * <p>The handler is process-wide: the first source for a signal replaces the action the
+     * signal had, every loop's sources for it share the new one, and when the last one closes the
+     * previous action is put back. For SIGHUP, SIGINT and SIGTERM that is the JVM's shutdown (it
+     * runs the shutdown hooks and exits): while a source is open, those signals no longer end the
+     * JVM. Call {@code System.exit} from the handler to end it, or close the source and the next
+     * one will.
      *
      * <p>Signals taken: SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGWINCH, SIGCONT, SIGTSTP, SIGALRM,
-     * SIGTTIN, SIGTTOU, SIGURG, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR.
+     * SIGTTIN, SIGTTOU, SIGURG, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR; on the native route also the
+     * realtime signals (all but the JDK's SIGRTMAX-2), one call per signal queued.
      *
      * @throws IllegalArgumentException for any other signal, saying why: the JVM's own (SIGSEGV,
      *     SIGBUS, SIGFPE, SIGILL, SIGQUIT, SIGUSR2, SIGPIPE, SIGXFSZ), glibc's (32, 33), the
      *     JDK's (SIGRTMAX-2), SIGKILL and SIGSTOP, SIGCHLD (use {@link #onExit}), SIGIO (use
-     *     {@link #onAsyncIo}), the realtime signals (use {@link #onThreadSignal})
-     * @throws IllegalStateException when the handler would never be called: under {@code -Xrs}
-     *     (the JVM then runs no Java signal handler at all), or for a SIGHUP, SIGINT or SIGTERM
-     *     that the process ignores ({@code nohup} sets SIGHUP to SIG_IGN; a shell does it to
-     *     SIGINT for a background job), which the JVM then refuses to handle
+     *     {@link #onAsyncIo}), on the JVM route the realtime signals (use {@link #onThreadSignal})
+     * @throws IllegalStateException when the signal is taken by another loop on the other route;
+     *     on the JVM route when the handler would never be called: under {@code -Xrs} (the JVM
+     *     then runs no Java signal handler at all), or for a SIGHUP, SIGINT or SIGTERM that the
+     *     process ignores ({@code nohup} sets SIGHUP to SIG_IGN; a shell does it to SIGINT for a
+     *     background job), which the JVM then refuses to handle; when the loop was built with
+     *     {@link SignalRoute#NATIVE} and the native handler cannot be used
      */
     public SignalSource onSignal(Signal signal, SignalHandler handler) throws IOException {
         checkThread("onSignal");
         Objects.requireNonNull(signal, "signal");
         Objects.requireNonNull(handler, "handler");
-        SignalBridge.check("onSignal", signal);
+        return addProcessSignal(signal, handler, null);
+    }
+
+    /**
+     * Dispatches {@code handler} on the loop thread once for each {@code signal} delivered to the
+     * process, with its {@link org.fdloop.fd.SignalInfo}: {@code codeName()} SI_USER for
+     * kill(2), SI_QUEUE for sigqueue(3) with its {@code value()}, SI_KERNEL for the terminal's
+     * Ctrl-C; {@code pid()} and {@code uid()} of the sender. Standard signals sent again while
+     * pending are one delivery (the kernel merges them); realtime signals queue, one call each.
+     * Signals whose records did not fit in the loop's pipe are counted and reported through
+     * {@link SignalInfoHandler#overflowed}.
+     *
+     * <p>Only the {@link SignalRoute#NATIVE} route carries siginfo. Otherwise as
+     * {@link #onSignal(Signal, SignalHandler)}.
+     *
+     * @throws IllegalStateException on the {@link SignalRoute#JVM} route (the JVM's handler gives
+     *     the signal number only: use {@link #onSignal(Signal, SignalHandler)} there), and as
+     *     {@link #onSignal(Signal, SignalHandler)}
+     * @throws IllegalArgumentException as {@link #onSignal(Signal, SignalHandler)}
+     */
+    public SignalSource onSignal(Signal signal, SignalInfoHandler handler) throws IOException {
+        checkThread("onSignal");
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(handler, "handler");
+        return addProcessSignal(signal, null, handler);
+    }
+
+    private SignalSource addProcessSignal(Signal signal, SignalHandler count, SignalInfoHandler info) throws IOException {
         LoopSignals s = signals();
-        SignalSource source = SignalSource.processDirected(this, s, signal, handler);
+        s.checkProcessDirected("onSignal", signal);
+        if (info != null && s.route() == SignalRoute.JVM) {
+            throw new IllegalStateException("onSignal(" + signal.name() + ", SignalInfoHandler): this loop takes "
+                    + "process-directed signals through the JVM's handler (SignalRoute.JVM), which gives no siginfo: "
+                    + "use onSignal(signal, (source, signal, count) -> ...) for the signal and a count");
+        }
+        SignalSource source = SignalSource.processDirected(this, s, signal, count, info, s.route());
         s.addProcessDirected(source);
         count(source);
         return source;
+    }
+
+    /**
+     * The route {@link #onSignal} takes signals sent to the process by in this loop: the one the
+     * builder set, or the one chosen by default (mapping the native handler on first use).
+     *
+     * @throws IllegalStateException when the builder set {@link SignalRoute#NATIVE} and it cannot be used
+     */
+    public SignalRoute signalRoute() {
+        checkThread("signalRoute");
+        return signals().route();
     }
 
     /**
@@ -894,7 +968,7 @@ public final class EventLoop implements AutoCloseable {
 
     LoopSignals signals() {
         if (signals == null) {
-            signals = new LoopSignals(this);
+            signals = new LoopSignals(this, signalRoute, signalPipeBytes);
         }
         return signals;
     }

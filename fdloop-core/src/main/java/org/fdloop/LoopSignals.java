@@ -16,13 +16,16 @@ import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.OsThread;
+import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.linux.Fasync;
+import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.internal.linux.PollList;
+import org.fdloop.internal.linux.SiginfoRecords;
 import org.fdloop.internal.linux.SignalRecords;
 
 /**
@@ -35,16 +38,27 @@ import org.fdloop.internal.linux.SignalRecords;
  *     I/O, and SIGIO (the kernel's "realtime queue full"). Its mask only grows; each signal in
  *     it is blocked in the thread that registered it, and threads started from there inherit
  *     that. Closing the loop takes what is still pending and unblocks them again.</li>
+ * <li>A pipe, in the poller under {@link #NATIVE_TOKEN}, into which the native signal handler
+ *     ({@link NativeSignalHandler}) writes the siginfo of each process-directed signal this
+ *     loop takes, on the {@link SignalRoute#NATIVE} route.</li>
  * <li>An eventfd, in the poller under {@link #BRIDGE_TOKEN}, written by the JVM's signal
- *     handler threads for process-directed signals ({@link SignalBridge}) and by anyone who has
- *     a source due outside the poller: a child that exited before its pidfd existed, an async
- *     fd to look at again.</li>
+ *     handler threads for process-directed signals on the {@link SignalRoute#JVM} route
+ *     ({@link SignalBridge}) and by anyone who has a source due outside the poller: a child
+ *     that exited before its pidfd existed, an async fd to look at again.</li>
  * </ul>
  */
 final class LoopSignals {
     static final long SIGNALFD_TOKEN = -2L;
     static final long BRIDGE_TOKEN = -3L;
+    static final long NATIVE_TOKEN = -4L;
     private static final int RECORDS_PER_READ = 64;
+    /** What the native handler's pipe is enlarged to: 8192 records (fs.pipe-max-size allows it unprivileged). */
+    static final int NATIVE_PIPE_BYTES = 1 << 20;
+    /** Records one collection reads at most; epoll reports the rest in the next iteration. */
+    private static final int NATIVE_RECORDS_PER_COLLECT = 4096;
+    private static final System.Logger LOG = System.getLogger("org.fdloop");
+    /** Whether the fallback to the JVM's handler was reported: once per process. */
+    private static final java.util.concurrent.atomic.AtomicBoolean fallbackReported = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final EventLoop loop;
 
@@ -73,13 +87,88 @@ final class LoopSignals {
     private final List<SignalSource> bridged = new ArrayList<>();
     private final ConcurrentLinkedQueue<Source> due = new ConcurrentLinkedQueue<>();
 
-    LoopSignals(EventLoop loop) {
+    // process-directed signals through the native handler
+    private SignalRoute route;
+    private final int nativePipeBytes;
+    private Pipe nativePipe;
+    private int nativeReadFd = -1;
+    private int nativePipeRecords;
+    private SiginfoRecords siginfo;
+    private final Map<Signal, List<SignalSource>> nativeSources = new HashMap<>();
+    /** This loop's slot in the handler's table, by signal number; -1 where it takes no signal. */
+    private final int[] nativeSlot = new int[Signal.MAX_NUMBER + 1];
+    /** Records read, and signals counted as lost, since the slot was taken; by signal number. */
+    private final long[] nativeRead = new long[Signal.MAX_NUMBER + 1];
+    private final long[] nativeLost = new long[Signal.MAX_NUMBER + 1];
+    private final long[] sentSnapshot = new long[Signal.MAX_NUMBER + 1];
+    /** Set when a collection ended before it could account: look again in the next iteration. */
+    private boolean nativeRecheck;
+    /** Whether the pipe may have been full since the last accounting, so that records may be lost. */
+    private boolean nativeMayHaveLost;
+
+    LoopSignals(EventLoop loop, SignalRoute requested, int nativePipeBytes) {
         this.loop = loop;
+        this.route = requested;
+        this.nativePipeBytes = nativePipeBytes;
+        Arrays.fill(nativeSlot, -1);
     }
 
     // ---- registering ---------------------------------------------------------------------------
 
+    /**
+     * The route process-directed signals take in this loop: the one the builder asked for, or
+     * NATIVE where the native handler can be used and JVM (said once per process) where not.
+     *
+     * @throws IllegalStateException when NATIVE was asked for and cannot be used
+     */
+    SignalRoute route() {
+        if (route == null) {
+            String reason = NativeSignalHandler.unavailableReason();
+            if (reason == null) {
+                route = SignalRoute.NATIVE;
+            } else {
+                route = SignalRoute.JVM;
+                if (fallbackReported.compareAndSet(false, true)) {
+                    LOG.log(System.Logger.Level.WARNING, "fdloop takes process-directed signals through the JVM's handler "
+                            + "(signal number and count only, no sender), because its native signal handler cannot be used: "
+                            + reason);
+                }
+            }
+        } else if (route == SignalRoute.NATIVE) {
+            String reason = NativeSignalHandler.unavailableReason();
+            if (reason != null) {
+                throw new IllegalStateException("this loop was built with SignalRoute.NATIVE, but the native signal handler "
+                        + "cannot be used: " + reason + ". Build it with SignalRoute.JVM, or leave the route unset to "
+                        + "fall back by itself");
+            }
+        }
+        return route;
+    }
+
+    /** Refuses a process-directed {@code signal} that this loop's route cannot take, saying why. */
+    void checkProcessDirected(String method, Signal signal) throws IOException {
+        if (route() == SignalRoute.JVM) {
+            SignalBridge.check(method, signal);
+            if (NativeSignalHandler.isInstalled(signal.number())) {
+                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
+                        + " through fdloop's native handler, and a signal has one handler per process: build this loop "
+                        + "with the same SignalRoute (the default, NATIVE)");
+            }
+        } else {
+            SignalBridge.checkNative(method, signal);
+            if (SignalBridge.isInstalled(signal)) {
+                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
+                        + " through the JVM's handler (SignalRoute.JVM), and a signal has one handler per process: "
+                        + "build this loop with SignalRoute.JVM too, or close that source first");
+            }
+        }
+    }
+
     void addProcessDirected(SignalSource source) throws IOException {
+        if (route() == SignalRoute.NATIVE) {
+            addNative(source);
+            return;
+        }
         openBridge();
         bridged.add(source);
         try {
@@ -87,6 +176,49 @@ final class LoopSignals {
         } catch (IOException | RuntimeException e) {
             bridged.remove(source);
             throw e;
+        }
+    }
+
+    private void addNative(SignalSource source) throws IOException {
+        openBridge(); // to look again at the pipe when a handler was still running
+        openNativePipe();
+        int n = source.signal().number();
+        if (nativeSlot[n] < 0) {
+            // records of an earlier registration of this signal may still be in the pipe: take them first
+            drainNative();
+            nativeRead[n] = 0;
+            nativeLost[n] = 0;
+            nativeSlot[n] = NativeSignalHandler.add(n, FdAccess.get().pin(nativePipe.writeEnd()));
+        }
+        nativeSources.computeIfAbsent(source.signal(), s -> new ArrayList<>()).add(source);
+    }
+
+    private void openNativePipe() throws IOException {
+        if (nativePipe != null) {
+            return;
+        }
+        Pipe pipe = Pipe.open();
+        try {
+            try {
+                pipe.setCapacity(nativePipeBytes);
+            } catch (LinuxException e) {
+                // over this user's pipe-user-pages-soft: the default 64 KiB holds 512 records, ignoring
+            }
+            nativePipeRecords = pipe.capacity() / (int) SiginfoRecords.SIZE;
+            int readFd = FdAccess.get().pin(pipe.readEnd());
+            try {
+                loop.poller().add(readFd, IoSource.READABLE, NATIVE_TOKEN);
+            } catch (IOException | RuntimeException e) {
+                FdAccess.get().unpin(pipe.readEnd());
+                throw e;
+            }
+            nativeReadFd = readFd;
+            siginfo = new SiginfoRecords(RECORDS_PER_READ);
+            nativePipe = pipe;
+        } finally {
+            if (nativePipe == null) {
+                pipe.close();
+            }
         }
     }
 
@@ -214,10 +346,28 @@ final class LoopSignals {
                 list.remove(source);
             }
             source.records.clear();
+        } else if (source.isNative()) {
+            releaseNative(source);
         } else {
             bridged.remove(source);
             SignalBridge.unsubscribe(source);
         }
+    }
+
+    private void releaseNative(SignalSource source) {
+        List<SignalSource> list = nativeSources.get(source.signal());
+        if (list == null || !list.remove(source) || !list.isEmpty()) {
+            return;
+        }
+        int n = source.signal().number();
+        int slot = nativeSlot[n];
+        nativeSlot[n] = -1;
+        try {
+            NativeSignalHandler.remove(n, slot); // waits until no handler can write to our pipe for it
+        } catch (LinuxException e) {
+            // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
+        }
+        FdAccess.get().unpin(nativePipe.writeEnd());
     }
 
     void release(AsyncIoSource source) {
@@ -235,6 +385,12 @@ final class LoopSignals {
         FdAccess.get().unpin(source.fd());
     }
 
+    /** How many times the native handler wrote (or tried to write) {@code signal} into this loop's pipe; for tests. */
+    long nativeSent(Signal signal) {
+        int slot = nativeSlot[signal.number()];
+        return slot < 0 ? 0 : NativeSignalHandler.sent(signal.number(), slot);
+    }
+
     long overflows() {
         return overflows;
     }
@@ -247,7 +403,135 @@ final class LoopSignals {
             collectSignals();
         } else if (token == BRIDGE_TOKEN) {
             collectBridged();
+        } else if (token == NATIVE_TOKEN) {
+            collectNative();
         }
+    }
+
+    /**
+     * Reads the records the native handler wrote and hands each to the sources of its signal.
+     * A record is lost only when the pipe is full; reading a full pipe takes more than one read
+     * (or one read of a whole pipe's worth), and only then does this also account: per signal,
+     * {@code sent} (the handler's count, taken before the pipe is read) minus the records read
+     * minus those reported lost already is the number lost, reported as an overflow event. A
+     * handler may be between its count and its write, so that difference is believed only when
+     * the pipe was found empty after the counts were taken and no handler was running then:
+     * every handler counted had finished, and its record, if written, had been read.
+     */
+    private void collectNative() throws IOException {
+        nativeRecheck = false;
+        int taken = 0;
+        for (int round = 0; round < 8; round++) {
+            for (Signal signal : nativeSources.keySet()) {
+                int n = signal.number();
+                sentSnapshot[n] = NativeSignalHandler.sent(n, nativeSlot[n]);
+            }
+            long active = NativeSignalHandler.active();
+            int reads = 0;
+            int read = 0;
+            while (true) {
+                int k = siginfo.read(nativeReadFd);
+                reads++;
+                read += k;
+                deliverNative(k);
+                if (k < siginfo.capacity()) {
+                    break; // the pipe was empty after these
+                }
+                if (taken + read >= NATIVE_RECORDS_PER_COLLECT) {
+                    nativeMayHaveLost = true;
+                    return; // more is waiting: epoll reports the pipe again, and this goes on then
+                }
+            }
+            taken += read;
+            if (reads > 1 || read >= nativePipeRecords) {
+                nativeMayHaveLost = true;
+            }
+            if (!nativeMayHaveLost) {
+                return; // the pipe has not been full since the last accounting: nothing can be lost
+            }
+            if (active == 0 && read == 0) {
+                settleNative();
+                nativeMayHaveLost = false;
+                return;
+            }
+            Thread.onSpinWait(); // a handler is between its count and its write, or more came meanwhile
+        }
+        nativeRecheck = true; // still busy: look again in the next iteration
+        wake();
+    }
+
+    /** Hands the {@code count} records just read to the sources of their signals. */
+    private void deliverNative(int count) {
+        for (int i = 0; i < count; i++) {
+            int signo = siginfo.signo(i);
+            if (signo <= 0 || signo > Signal.MAX_NUMBER) {
+                continue; // not a record the handler wrote, ignoring
+            }
+            nativeRead[signo]++;
+            List<SignalSource> sources = nativeSources.get(Signal.of(signo));
+            if (sources == null) {
+                continue; // no source takes this signal any more, ignoring
+            }
+            SignalInfo info = null;
+            for (SignalSource source : sources) {
+                if (!source.isEnabled()) {
+                    continue;
+                }
+                if (source.takesInfo()) {
+                    if (info == null) {
+                        info = siginfo.info(i);
+                    }
+                    source.records.add(info);
+                    loop.addPending(source, 0);
+                } else {
+                    countNative(source, 1);
+                }
+            }
+        }
+    }
+
+    /** Reports what the handler counted and the pipe did not hold, per signal, as lost. */
+    private void settleNative() {
+        for (Map.Entry<Signal, List<SignalSource>> e : nativeSources.entrySet()) {
+            int n = e.getKey().number();
+            long lost = sentSnapshot[n] - nativeRead[n] - nativeLost[n];
+            if (lost <= 0) {
+                continue;
+            }
+            nativeLost[n] += lost;
+            for (SignalSource source : e.getValue()) {
+                if (!source.isEnabled()) {
+                    continue;
+                }
+                if (source.takesInfo()) {
+                    source.lostPending += lost;
+                    loop.addPending(source, 0);
+                } else {
+                    countNative(source, lost);
+                }
+            }
+        }
+    }
+
+    private void countNative(SignalSource source, long deliveries) {
+        source.nativeCount += deliveries;
+        if (!source.inBatch) {
+            source.inBatch = true;
+            loop.addPending(source, 0);
+        }
+    }
+
+    /** Takes every record in the pipe now (before a slot is taken anew), without settling. */
+    private void drainNative() throws IOException {
+        if (siginfo == null) {
+            return;
+        }
+        int k;
+        do {
+            k = siginfo.read(nativeReadFd);
+            deliverNative(k);
+            nativeMayHaveLost |= k > 0;
+        } while (k == siginfo.capacity());
     }
 
     private void collectSignals() throws IOException {
@@ -320,7 +604,7 @@ final class LoopSignals {
         }
         pollList.clear();
         for (AsyncIoSource source : polled) {
-            pollList.add(source.number, source.events());
+            pollList.add(source.number, source.pollEvents());
         }
         if (pollList.pollNow() > 0) {
             for (int i = 0; i < polled.size(); i++) {
@@ -335,6 +619,9 @@ final class LoopSignals {
 
     private void collectBridged() throws IOException {
         bridgeFd.read();
+        if (nativeRecheck) {
+            collectNative();
+        }
         for (SignalSource source : bridged) {
             long n = source.bridgedCount.getAndSet(0);
             if (n > 0 && source.isEnabled()) {
@@ -383,6 +670,17 @@ final class LoopSignals {
     void close() {
         for (SignalSource source : bridged.toArray(SignalSource[]::new)) {
             source.close();
+        }
+        for (List<SignalSource> sources : nativeSources.values()) {
+            for (SignalSource source : sources.toArray(SignalSource[]::new)) {
+                source.close();
+            }
+        }
+        if (nativePipe != null) {
+            // every slot is empty and no handler writes to the pipe any more (remove() waited)
+            FdAccess.get().unpin(nativePipe.readEnd());
+            nativePipe.close();
+            siginfo.close();
         }
         for (List<SignalSource> sources : threadSources.values()) {
             for (SignalSource source : sources.toArray(SignalSource[]::new)) {

@@ -19,8 +19,9 @@ import org.fdloop.fd.SignalSet;
  * counts the signal in each subscribed source and writes the source's loop's bridge eventfd.
  * The loop dispatches on its own thread.
  *
- * <p>This is the only class that touches {@code sun.misc.Signal}: a native handler that gives
- * full siginfo will replace it.
+ * <p>This is the only class that touches {@code sun.misc.Signal}. It is the
+ * {@link SignalRoute#JVM} route: the fallback where fdloop's native handler cannot be used, and
+ * a loop's explicit choice. The reasons a signal is refused on either route live here too.
  *
  * <p>The handler is process-wide, so one per signal serves every loop. It is installed with the
  * first subscription and the previous handler (for HUP, INT and TERM: the JVM's shutdown) is put
@@ -71,7 +72,8 @@ final class SignalBridge {
         }
         if (signal.isRealtime()) {
             throw new IllegalArgumentException(call + signal.name() + " is a realtime signal, and the JVM's signal API "
-                    + "knows only the standard ones: send it to the loop thread (tgkill, pthread_sigqueue) and use onThreadSignal");
+                    + "knows only the standard ones: use the native route (SignalRoute.NATIVE), or send it to the loop "
+                    + "thread (tgkill, pthread_sigqueue) and use onThreadSignal");
         }
         if (!ALLOWED.contains(signal)) {
             throw new IllegalArgumentException(call + signal.name() + " is not a signal a program receives from others; "
@@ -89,6 +91,34 @@ final class SignalBridge {
                     + "To take it, start the program with " + signal.name() + " at its default (without nohup, or in the "
                     + "foreground)");
         }
+    }
+
+    /**
+     * Refuses a process-directed {@code signal} that the native handler cannot take, saying why:
+     * the reserved ones, SIGIO, and the standard signals a program does not receive from others.
+     * Realtime signals are taken (each queued one is a record), and so are HUP, INT and TERM that
+     * the process ignores: the handler runs whatever the JVM thinks, and SIG_IGN comes back when
+     * the last source closes.
+     */
+    static void checkNative(String method, Signal signal) {
+        String call = method + "(" + signal.name() + "): ";
+        String reserved = reservedReason(signal);
+        if (reserved != null) {
+            throw new IllegalArgumentException(call + reserved);
+        }
+        if (signal == Signal.IO) {
+            throw new IllegalArgumentException(call + "SIGIO reports signal-driven I/O to the thread that owns the fd: "
+                    + "use onAsyncIo, or onThreadSignal for fds you made signal the loop thread yourself");
+        }
+        if (!signal.isRealtime() && !ALLOWED.contains(signal)) {
+            throw new IllegalArgumentException(call + signal.name() + " is not a signal a program receives from others; "
+                    + method + " takes " + ALLOWED.stream().map(Signal::name).toList() + " and the realtime signals");
+        }
+    }
+
+    /** Whether the JVM's handler is installed for {@code signal} by this bridge now. */
+    static boolean isInstalled(Signal signal) {
+        return installed.containsKey(signal.number());
     }
 
     /**

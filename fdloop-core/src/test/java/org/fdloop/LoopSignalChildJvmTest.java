@@ -12,10 +12,14 @@ import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link EventLoop#onSignal} where only a JVM of its own will do ({@link SignalProbe}): the JVM's
- * shutdown on SIGTERM comes back when the source closes; nohup and -Xrs are reported.
+ * shutdown on SIGTERM comes back when the source closes, on both routes; nohup and -Xrs are
+ * reported on the JVM route and taken on the native one; without the native handler, loops fall
+ * back to the JVM and say so once.
  */
 @ExtendWith(NoFdLeaks.class)
 class LoopSignalChildJvmTest {
@@ -46,32 +50,60 @@ class LoopSignalChildJvmTest {
         }
     }
 
-    @Test
-    void closingTheTermSourceGivesTheJvmItsShutdownBack() throws Exception {
-        Result result = probe(List.of(), List.of(), "term");
+    private static List<String> route(SignalRoute route) {
+        return List.of("-Dfdloop.test.route=" + route);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
+    void closingTheTermSourceGivesTheJvmItsShutdownBack(SignalRoute route) throws Exception {
+        Result result = probe(List.of(), route(route), "term");
         assertThat(result.output()).contains("handled SIGTERM x1").contains("shutdown hook ran").doesNotContain("still alive");
         assertThat(result.exitCode()).as("128 + SIGTERM: the JVM's own handler ran").isEqualTo(143);
     }
 
     @Test
-    void hangupUnderNohupIsRefusedSayingSo() throws Exception {
-        Result result = probe(List.of("nohup"), List.of(), "register", "HUP");
+    void hangupUnderNohupIsRefusedOnTheJvmRouteSayingSo() throws Exception {
+        Result result = probe(List.of("nohup"), route(SignalRoute.JVM), "register", "HUP");
         assertThat(result.output()).contains("refused: IllegalStateException: onSignal(SIGHUP)")
                 .contains("ignored by this process").contains("nohup");
         assertThat(result.exitCode()).isZero();
     }
 
     @Test
-    void interruptIgnoredByTheParentShellIsRefusedSayingSo() throws Exception {
-        Result result = probe(List.of("sh", "-c", "trap '' INT; exec \"$0\" \"$@\""), List.of(), "register", "INT");
+    void hangupUnderNohupIsTakenOnTheNativeRouteAndIgnoredAgainAfterClose() throws Exception {
+        Result result = probe(List.of("nohup"), List.of(), "take", "HUP");
+        assertThat(result.output()).contains("handled SIGHUP x1 on NATIVE; ignored after close: true");
+        assertThat(result.exitCode()).isZero();
+    }
+
+    @Test
+    void interruptIgnoredByTheParentShellIsRefusedOnTheJvmRouteSayingSo() throws Exception {
+        Result result = probe(List.of("sh", "-c", "trap '' INT; exec \"$0\" \"$@\""), route(SignalRoute.JVM), "register", "INT");
         assertThat(result.output()).contains("refused: IllegalStateException: onSignal(SIGINT)")
                 .contains("ignored by this process");
     }
 
     @Test
-    void reducedSignalUsageIsRefusedSayingSo() throws Exception {
-        Result result = probe(List.of(), List.of("-Xrs"), "register", "USR1");
+    void reducedSignalUsageIsRefusedOnTheJvmRouteAndTakenOnTheNativeRoute() throws Exception {
+        Result result = probe(List.of(), List.of("-Xrs", "-Dfdloop.test.route=JVM"), "register", "USR1");
         assertThat(result.output()).contains("refused: IllegalStateException: onSignal(SIGUSR1)").contains("-Xrs");
-        assertThat(probe(List.of(), List.of(), "register", "USR1").output()).as("without -Xrs").contains("registered");
+        assertThat(probe(List.of(), route(SignalRoute.JVM), "register", "USR1").output()).as("without -Xrs")
+                .contains("registered JVM JVM");
+        assertThat(probe(List.of(), List.of("-Xrs"), "take", "USR1").output()).as("the native handler needs no JVM handler")
+                .contains("handled SIGUSR1 x1 on NATIVE; ignored after close: false");
+    }
+
+    @Test
+    void withoutTheNativeHandlerLoopsFallBackToTheJvmSayingSoOnce() throws Exception {
+        Result result = probe(List.of(), List.of("-Dfdloop.nativeSignalHandler=false"), "register", "USR1");
+        assertThat(result.output()).contains("registered JVM JVM");
+        assertThat(result.output().split("turned off with -Dfdloop.nativeSignalHandler=false", -1))
+                .as("the reason, said once for two loops: " + result.output()).hasSize(2);
+        assertThat(result.output()).contains("through the JVM's handler");
+        Result forced = probe(List.of(), List.of("-Dfdloop.nativeSignalHandler=false", "-Dfdloop.test.route=NATIVE"),
+                "register", "USR1");
+        assertThat(forced.output()).contains("refused: IllegalStateException: this loop was built with SignalRoute.NATIVE")
+                .contains("turned off");
     }
 }

@@ -18,8 +18,14 @@ import org.fdloop.fd.SignalSet;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** {@link EventLoop#onSignal} (the JVM bridge) and {@link EventLoop#onThreadSignal} (the loop's signalfd). */
+/**
+ * {@link EventLoop#onSignal} on both routes (the native handler, the JVM bridge) and
+ * {@link EventLoop#onThreadSignal} (the loop's signalfd). NativeSignalTest has what only the
+ * native route does.
+ */
 @ExtendWith(NoFdLeaks.class)
 class LoopSignalTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
@@ -42,40 +48,53 @@ class LoopSignalTest {
         assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
     }
 
-    // ---- process-directed signals, through the JVM -------------------------------------------------
+    private static EventLoop open(SignalRoute route) throws Exception {
+        return EventLoop.builder().signalRoute(route).build();
+    }
 
-    @Test
-    void signalSentToTheProcessIsDispatchedOnTheLoopThread() throws Exception {
-        try (EventLoop loop = EventLoop.open()) {
+    /** Waits until the handler of {@code route} took {@code n} deliveries of {@code source}'s signal in all. */
+    private static void awaitHandled(EventLoop loop, SignalSource source, long n) throws InterruptedException {
+        await(() -> source.route() == SignalRoute.JVM ? source.bridgedCount.get() == n
+                : loop.signals().nativeSent(source.signal()) == n);
+    }
+
+    // ---- process-directed signals ----------------------------------------------------------------
+
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
+    void signalSentToTheProcessIsDispatchedOnTheLoopThread(SignalRoute route) throws Exception {
+        try (EventLoop loop = open(route)) {
             List<String> seen = new ArrayList<>();
             SignalSource source = loop.onSignal(Signal.USR1,
                     (s, signal, count) -> seen.add(Thread.currentThread().getName() + " " + signal.name() + " x" + count));
             assertThat(source.signal()).isEqualTo(Signal.USR1);
             assertThat(source.isThreadDirected()).isFalse();
+            assertThat(source.route()).isEqualTo(route);
             Signal.USR1.sendToProcess(PID);
             runUntil(loop, () -> !seen.isEmpty());
             assertThat(seen).containsExactly(Thread.currentThread().getName() + " SIGUSR1 x1");
         }
     }
 
-    @Test
-    void deliveriesBeforeTheLoopLooksAreOneCallWithTheirCount() throws Exception {
-        try (EventLoop loop = EventLoop.open()) {
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
+    void deliveriesBeforeTheLoopLooksAreOneCallWithTheirCount(SignalRoute route) throws Exception {
+        try (EventLoop loop = open(route)) {
             List<Integer> counts = new ArrayList<>();
             SignalSource source = loop.onSignal(Signal.USR1, (s, signal, count) -> counts.add(count));
             for (int i = 1; i <= 3; i++) {
                 Signal.USR1.sendToProcess(PID);
-                long expected = i;
-                await(() -> source.bridgedCount.get() == expected); // the JVM ran the handler: the next send is a new delivery
+                awaitHandled(loop, source, i); // the handler ran: the next send is a new delivery
             }
             loop.runOnce(PATIENCE);
             assertThat(counts).containsExactly(3);
         }
     }
 
-    @Test
-    void everyLoopWithASourceForTheSignalGetsIt() throws Exception {
-        try (EventLoop first = EventLoop.open(); EventLoop second = EventLoop.open()) {
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
+    void everyLoopWithASourceForTheSignalGetsIt(SignalRoute route) throws Exception {
+        try (EventLoop first = open(route); EventLoop second = open(route)) {
             AtomicInteger a = new AtomicInteger();
             AtomicInteger b = new AtomicInteger();
             first.onSignal(Signal.WINCH, (s, signal, count) -> a.addAndGet(count));
@@ -86,12 +105,13 @@ class LoopSignalTest {
         }
     }
 
-    @Test
-    void closingTheLastSourcePutsThePreviousHandlerBack() throws Exception {
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
+    void closingTheLastSourcePutsThePreviousHandlerBack(SignalRoute route) throws Exception {
         AtomicInteger previousRan = new AtomicInteger();
         sun.misc.Signal winch = new sun.misc.Signal("WINCH");
         sun.misc.SignalHandler original = sun.misc.Signal.handle(winch, s -> previousRan.incrementAndGet());
-        try (EventLoop loop = EventLoop.open()) {
+        try (EventLoop loop = open(route)) {
             AtomicInteger first = new AtomicInteger();
             AtomicInteger second = new AtomicInteger();
             SignalSource one = loop.onSignal(Signal.WINCH, (s, signal, count) -> first.addAndGet(count));
@@ -114,14 +134,15 @@ class LoopSignalTest {
         }
     }
 
-    @Test
-    void disabledSourceDropsWhatCameMeanwhile() throws Exception {
-        try (EventLoop loop = EventLoop.open()) {
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
+    void disabledSourceDropsWhatCameMeanwhile(SignalRoute route) throws Exception {
+        try (EventLoop loop = open(route)) {
             List<Integer> counts = new ArrayList<>();
             SignalSource source = loop.onSignal(Signal.USR1, (s, signal, count) -> counts.add(count));
             source.disable();
             Signal.USR1.sendToProcess(PID);
-            await(() -> source.bridgedCount.get() == 1);
+            awaitHandled(loop, source, 1);
             loop.runOnce(PATIENCE);
             source.enable();
             Signal.USR1.sendToProcess(PID);
@@ -131,8 +152,8 @@ class LoopSignalTest {
     }
 
     @Test
-    void signalsTheJvmOrLibcOwnAreRefusedSayingWhy() throws Exception {
-        try (EventLoop loop = EventLoop.open()) {
+    void signalsTheJvmOrLibcOwnAreRefusedOnTheJvmRouteSayingWhy() throws Exception {
+        try (EventLoop loop = open(SignalRoute.JVM)) {
             SignalHandler none = (s, signal, count) -> {};
             SignalInfoHandler noInfo = (s, info) -> {};
             assertThatThrownBy(() -> loop.onSignal(Signal.SEGV, none)).isInstanceOf(IllegalArgumentException.class)

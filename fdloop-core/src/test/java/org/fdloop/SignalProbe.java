@@ -6,10 +6,12 @@ import org.fdloop.fd.Signal;
 
 /**
  * A program that {@link LoopSignalChildJvmTest} runs in a JVM of its own, for what a test JVM
- * cannot do to itself: take SIGTERM for real, run under nohup or -Xrs.
+ * cannot do to itself: take SIGTERM for real, run under nohup or -Xrs, without the native
+ * handler. {@code -Dfdloop.test.route=JVM|NATIVE} builds its loops with that route.
  *
  * <pre>
- * SignalProbe register SIGNAL     tries onSignal(SIGNAL) and prints "registered" or the refusal
+ * SignalProbe register SIGNAL     tries onSignal(SIGNAL) in two loops and prints "registered ROUTE" or the refusal
+ * SignalProbe take SIGNAL         takes SIGNAL sent to itself, closes the source, says whether it is ignored then
  * SignalProbe term                takes SIGTERM in a loop, closes the source, then sends SIGTERM again
  * </pre>
  */
@@ -18,15 +20,34 @@ public final class SignalProbe {
 
     public static void main(String[] args) throws Exception {
         long pid = ProcessHandle.current().pid();
-        try (EventLoop loop = EventLoop.open()) {
+        String route = System.getProperty("fdloop.test.route");
+        EventLoop.Builder builder = EventLoop.builder();
+        if (route != null) {
+            builder.signalRoute(SignalRoute.valueOf(route));
+        }
+        try (EventLoop loop = builder.build()) {
             switch (args[0]) {
                 case "register" -> {
-                    try {
+                    try (EventLoop other = builder.build()) {
                         loop.onSignal(Signal.parse(args[1]), (s, signal, count) -> {});
-                        System.out.println("registered");
+                        other.onSignal(Signal.parse(args[1]), (s, signal, count) -> {});
+                        System.out.println("registered " + loop.signalRoute() + " " + other.signalRoute());
                     } catch (IllegalStateException | IllegalArgumentException e) {
                         System.out.println("refused: " + e.getClass().getSimpleName() + ": " + e.getMessage());
                     }
+                }
+                case "take" -> {
+                    Signal signal = Signal.parse(args[1]);
+                    AtomicInteger handled = new AtomicInteger();
+                    SignalSource source = loop.onSignal(signal, (s, sig, count) -> handled.addAndGet(count));
+                    signal.sendToProcess(pid);
+                    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                    while (handled.get() == 0 && System.nanoTime() - deadline < 0) {
+                        loop.runOnce(Duration.ofMillis(100));
+                    }
+                    source.close();
+                    System.out.println("handled " + signal.name() + " x" + handled.get() + " on " + source.route()
+                            + "; ignored after close: " + org.fdloop.fd.SignalSet.ignoredByProcess().contains(signal));
                 }
                 case "term" -> {
                     AtomicInteger handled = new AtomicInteger();

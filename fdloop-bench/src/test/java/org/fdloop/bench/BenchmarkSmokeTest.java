@@ -81,4 +81,23 @@ class BenchmarkSmokeTest {
             assertThat(table).contains("| task (first execute to last run) | " + impl + " |");
         }
     }
+
+    @Test
+    void signalLatencyRunsOnBothRoutesAndIsSummarizedBesideTheCLines() throws Exception {
+        String nat = SignalLatency.run(org.fdloop.SignalRoute.NATIVE, 20, 50, 1);
+        String jvm = SignalLatency.run(org.fdloop.SignalRoute.JVM, 20, 0, 1);
+        assertThat(nat).startsWith("signal_latency mode=native sig=SIGUSR1 samples=20 ").contains(" p50_us=");
+        assertThat(jvm).startsWith("signal_latency mode=jvm sig=SIGUSR1 samples=20 ").contains(" p99_us=");
+        String summary = SignalLatencySummary.summarize(java.util.List.of(
+                "# round=1 cmd=taskset -c 0 signal_latency -n 20",
+                "signal_latency mode=signalfd sig=SIGUSR1 samples=20 gap_ms=2 p50_us=10.0 p90_us=12.0 p99_us=20.0 max_us=30.0",
+                "# round=1 cmd=taskset -c 0 signal_handler_pipe -n 20",
+                "signal_latency mode=handler-pipe sig=SIGUSR1 samples=20 gap_ms=2 p50_us=16.0 p90_us=18.0 p99_us=25.0 max_us=30.0",
+                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m native",
+                nat.replaceAll("p50_us=[0-9.]+", "p50_us=20.0"),
+                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m jvm",
+                jvm.replaceAll("p50_us=[0-9.]+", "p50_us=150.0")));
+        assertThat(summary).contains("| pinned (taskset -c 0) | fdloop, native handler | 20.0 (20.0..20.0) |")
+                .contains("| pinned (taskset -c 0) | 2.00 | 1.25 | 7.50 |");
+    }
 }

@@ -241,6 +241,21 @@ public final class Signal implements Comparable<Signal> {
         LibC.kill((int) pid, number);
     }
 
+    /**
+     * Queues this signal to a process with a value (sigqueue(3); si_code SI_QUEUE, the value in
+     * {@link SignalInfo#value()}). A realtime signal queues once per call; a standard one sent
+     * again while pending is merged by the kernel.
+     *
+     * @return true, or false when the receiver's queue of realtime signals is full
+     *     (RLIMIT_SIGPENDING, counted per user): nothing was sent, try again later
+     */
+    public boolean queueToProcess(long pid, int value) throws IOException {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a process id is a positive number, not " + pid);
+        }
+        return LibC.sigqueue((int) pid, number, value) == 0;
+    }
+
     /** Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE). */
     public void queueToCurrentThread(long value) throws IOException {
         LibC.sigqueueSelf(number, value);

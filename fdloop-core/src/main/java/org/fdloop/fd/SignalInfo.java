@@ -105,4 +105,30 @@ public record SignalInfo(int signo, int errno, int code, int pid, int uid, int f
                 s.get(JAVA_LONG, Structs.SSI_STIME),
                 s.get(JAVA_LONG, Structs.SSI_ADDR));
     }
+
+    /**
+     * Reads a {@code siginfo_t} (128 bytes, as the kernel hands it to an SA_SIGINFO handler) of a
+     * signal sent by a process: {@code si_signo}, {@code si_errno}, {@code si_code},
+     * {@code si_pid}, {@code si_uid} and {@code si_value} (its int as {@link #value()}, the whole
+     * word as {@link #ptr()}). The members of other kinds of signal (fd, band, status, times,
+     * address) are 0. This is what the event loop's native signal handler delivers.
+     *
+     * @throws IllegalArgumentException if {@code s} is smaller than the struct
+     */
+    public static SignalInfo fromSiginfo(MemorySegment s) {
+        if (s.byteSize() < Structs.SIGINFO.byteSize()) {
+            throw new IllegalArgumentException("a siginfo_t is " + Structs.SIGINFO.byteSize() + " bytes; this segment has "
+                    + s.byteSize());
+        }
+        long value = s.get(JAVA_LONG, Structs.SI_VALUE);
+        return new SignalInfo(
+                s.get(JAVA_INT, Structs.SI_SIGNO),
+                s.get(JAVA_INT, Structs.SI_ERRNO),
+                s.get(JAVA_INT, Structs.SI_CODE),
+                s.get(JAVA_INT, Structs.SI_PID),
+                s.get(JAVA_INT, Structs.SI_UID),
+                0, 0, 0, 0, 0, 0,
+                (int) value, // sival_int is the low half of the word on little-endian x86_64 and aarch64
+                value, 0, 0, 0);
+    }
 }

@@ -221,6 +221,16 @@ public final class Constants {
     @C("NCCS")
     public static final int NCCS = 32;
 
+    // sigaction(2), mmap(2), mprotect(2): the native signal handler
+    public static final int SA_SIGINFO = 4;
+    public static final int SA_ONSTACK = 0x08000000;
+    public static final int SA_RESTART = 0x10000000;
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int PROT_EXEC = 0x4;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+
     // getrlimit(2)
     public static final int RLIMIT_NOFILE = 7;
     public static final int RLIMIT_SIGPENDING = 11;

@@ -125,6 +125,12 @@ public final class LibC {
     private static final MethodHandle RECV = bind("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SENDTO = bind("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle RECVFROM = bind("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+    // the native signal handler: a page of machine code, installed with sigaction
+    private static final MethodHandle MMAP = bind("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle MPROTECT = bind("mprotect", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SIGACTION = bind("sigaction", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    // union sigval is one 8-byte word, passed in a general register on x86_64 and aarch64
+    private static final MethodHandle SIGQUEUE = bind("sigqueue", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
 
     // ---- file descriptors -------------------------------------------------------------------
 
@@ -957,6 +963,67 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("__libc_current_sigrtmax", t);
         }
+    }
+
+    // ---- the native signal handler ------------------------------------------------------------
+
+    /** mmap(2) of anonymous private memory; {@code what} names it for the error. */
+    public static MemorySegment mmapAnonymous(long length, int protection, String what) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        MemorySegment r;
+        try {
+            r = (MemorySegment) MMAP.invokeExact(errno, MemorySegment.NULL, length, protection,
+                    Constants.MAP_PRIVATE | Constants.MAP_ANONYMOUS, -1, 0L);
+        } catch (Throwable t) {
+            throw unexpected("mmap", t);
+        }
+        if (r.address() == -1L) { // MAP_FAILED
+            throw Errno.exception(what, errno(errno));
+        }
+        return r.reinterpret(length);
+    }
+
+    /** mprotect(2); {@code what} names it for the error. */
+    public static void mprotect(MemorySegment address, long length, int protection, String what) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) MPROTECT.invokeExact(errno, address, length, protection);
+        } catch (Throwable t) {
+            throw unexpected("mprotect", t);
+        }
+        check(r, errno, what);
+    }
+
+    /** sigaction(2) through glibc (which adds its SA_RESTORER trampoline); {@code action} or {@code old} may be NULL. */
+    public static void sigaction(int signal, MemorySegment action, MemorySegment old) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) SIGACTION.invokeExact(errno, signal, action, old);
+        } catch (Throwable t) {
+            throw unexpected("sigaction", t);
+        }
+        check(r, errno, "sigaction(" + signal + ")");
+    }
+
+    /**
+     * sigqueue(3): {@code signal} to process {@code pid} with {@code value} (si_code SI_QUEUE).
+     * Returns 0, or -EAGAIN when the receiver's queue of realtime signals is full
+     * (RLIMIT_SIGPENDING); other failures throw.
+     */
+    public static int sigqueue(int pid, int signal, long value) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) SIGQUEUE.invokeExact(errno, pid, signal, value);
+        } catch (Throwable t) {
+            throw unexpected("sigqueue", t);
+        }
+        if (r < 0 && errno(errno) == Constants.EAGAIN) {
+            return -Constants.EAGAIN;
+        }
+        return check(r, errno, "sigqueue(" + pid + ", " + signal + ", " + value + ")");
     }
 
     // ---- binding and errno --------------------------------------------------------------------

@@ -82,6 +82,34 @@ public final class Structs {
     public static final long SSI_ADDR = offset(SIGNALFD_SIGINFO, "ssi_addr");
 
     /*
+     * siginfo_t as the kernel hands it to an SA_SIGINFO handler (128 bytes on every architecture):
+     *     int si_signo; int si_errno; int si_code; int __pad0;
+     *     union {                          // which member depends on the signal and si_code
+     *         struct { pid_t si_pid; uid_t si_uid; } _kill;                           // kill, tgkill
+     *         struct { pid_t si_pid; uid_t si_uid; union sigval si_sigval; } _rt;     // sigqueue
+     *         ...                          // _timer, _sigchld, _sigfault, _sigpoll, _sigsys
+     *     } _sifields;
+     * The native signal handler writes it into the loop's pipe as it is; fdloop reads the
+     * members a process-directed signal carries. (Not signalfd_siginfo: the offsets differ.)
+     */
+    public static final StructLayout SIGINFO = MemoryLayout.structLayout(
+                    JAVA_INT.withName("si_signo"),
+                    JAVA_INT.withName("si_errno"),
+                    JAVA_INT.withName("si_code"),
+                    MemoryLayout.paddingLayout(4),
+                    JAVA_INT.withName("si_pid"),
+                    JAVA_INT.withName("si_uid"),
+                    JAVA_LONG.withName("si_value"),
+                    MemoryLayout.paddingLayout(128 - 32))
+            .withName("siginfo_t");
+    public static final long SI_SIGNO = offset(SIGINFO, "si_signo");
+    public static final long SI_ERRNO = offset(SIGINFO, "si_errno");
+    public static final long SI_CODE = offset(SIGINFO, "si_code");
+    public static final long SI_PID = offset(SIGINFO, "si_pid");
+    public static final long SI_UID = offset(SIGINFO, "si_uid");
+    public static final long SI_VALUE = offset(SIGINFO, "si_value");
+
+    /*
      * struct inotify_event {
      *     int      wd;
      *     uint32_t mask;
@@ -136,6 +164,24 @@ public final class Structs {
     public static final StructLayout SIGSET = MemoryLayout.structLayout(
                     MemoryLayout.sequenceLayout(16, JAVA_LONG).withName("__val"))
             .withName("sigset_t");
+
+    /*
+     * glibc's struct sigaction (the same on x86_64 and aarch64):
+     *     union { __sighandler_t sa_handler; void (*sa_sigaction)(int, siginfo_t *, void *); };
+     *     sigset_t sa_mask;                // 1024 bits
+     *     int sa_flags;
+     *     void (*sa_restorer)(void);       // glibc fills it in
+     */
+    public static final StructLayout SIGACTION = MemoryLayout.structLayout(
+                    JAVA_LONG.withName("sa_handler"),
+                    SIGSET.withName("sa_mask"),
+                    JAVA_INT.withName("sa_flags"),
+                    MemoryLayout.paddingLayout(4),
+                    JAVA_LONG.withName("sa_restorer"))
+            .withName("struct sigaction");
+    public static final long SA_HANDLER = offset(SIGACTION, "sa_handler");
+    public static final long SA_MASK = offset(SIGACTION, "sa_mask");
+    public static final long SA_FLAGS = offset(SIGACTION, "sa_flags");
 
     /* struct f_owner_ex { int type; pid_t pid; }; */
     public static final StructLayout F_OWNER_EX = MemoryLayout.structLayout(
@@ -271,7 +317,7 @@ public final class Structs {
     public static StructLayout[] all(Arch arch) {
         return new StructLayout[] {
             epollEvent(arch), SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
-            F_OWNER_EX, TERMIOS, RLIMIT, STATX,
+            F_OWNER_EX, TERMIOS, RLIMIT, STATX, SIGINFO, SIGACTION,
             SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN, SOCKADDR_STORAGE,
         };
     }

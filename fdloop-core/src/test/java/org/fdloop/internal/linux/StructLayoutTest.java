@@ -47,6 +47,7 @@ class StructLayoutTest {
             #include <sys/epoll.h>
             #include <sys/eventfd.h>
             #include <sys/inotify.h>
+            #include <sys/mman.h>
             #include <sys/resource.h>
             #include <sys/select.h>
             #include <sys/signalfd.h>

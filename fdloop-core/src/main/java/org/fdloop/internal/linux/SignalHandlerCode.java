@@ -1,0 +1,148 @@
+package org.fdloop.internal.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The machine code of fdloop's native signal handler, per architecture: what
+ * {@code void handler(int signo, siginfo_t *info, void *ucontext)} does when the kernel runs it
+ * for a process-directed signal, on whatever thread the kernel picked.
+ *
+ * <pre>
+ * active += 1;                                  // atomic: a full barrier before the slots are read
+ * for (entry = &amp;table.slots[signo][0]; entry != &amp;table.slots[signo][SLOTS]; entry++) {
+ *     if (entry-&gt;fd &lt; 0) continue;              // a free slot, or one being emptied
+ *     entry-&gt;sent += 1;                         // atomic
+ *     write(entry-&gt;fd, info, 128);              // raw syscall; its result is dropped
+ * }
+ * active -= 1;                                  // atomic
+ * </pre>
+ *
+ * <p>No libc, no errno (nothing that sets it is called), no JVM code, no stack: it touches only
+ * the registers the C calling convention lets a function clobber (x86_64: rax, rcx, rdx, rsi,
+ * rdi, r8-r11; aarch64: x0-x2, x8-x15), and the kernel restores every register of the
+ * interrupted code at sigreturn anyway. A failed write (EAGAIN: the loop's pipe is full; EBADF
+ * cannot happen, see {@link NativeSignalHandler}) loses the record but not the count in
+ * {@code sent}, from which the loop learns how many were lost.
+ *
+ * <p>The table: {@code active} at offset 0; from {@link #SLOTS_OFFSET}, for each signal number
+ * 0..64, {@link #SLOTS} entries of 16 bytes: {@code int fd} at 0, {@code long sent} at 8.
+ */
+public final class SignalHandlerCode {
+    private SignalHandlerCode() {}
+
+    /** Loops (pipes) one signal can be written to. */
+    public static final int SLOTS = 8;
+    /** Bytes of one entry: {@code int fd; int pad; long sent}. */
+    public static final int ENTRY_BYTES = 16;
+    /** Where signal 0's entries start; {@code active} is the long at 0. */
+    public static final int SLOTS_OFFSET = 64;
+    /** The whole table: the header and the entries of signals 0 to 64. */
+    public static final int TABLE_BYTES = SLOTS_OFFSET + (Constants.NSIG * SLOTS * ENTRY_BYTES);
+    /** write(2)'s number on x86_64 (asm/unistd_64.h). */
+    static final int X86_64_SYS_WRITE = 1;
+    /** write(2)'s number on aarch64 (asm-generic/unistd.h). */
+    static final int AARCH64_SYS_WRITE = 64;
+
+    static {
+        if (SLOTS * ENTRY_BYTES != 128 || SLOTS_OFFSET != 64) {
+            throw new AssertionError("the machine code below computes slots[signo] as table + 64 + signo * 128");
+        }
+    }
+
+    /** The handler for {@code arch}, with the table at address {@code table}. */
+    public static byte[] forArch(Arch arch, long table) {
+        return switch (arch) {
+            case X86_64 -> x86_64(table);
+            case AARCH64 -> aarch64(table);
+        };
+    }
+
+    /**
+     * x86_64. {@code lock inc} is the atomic add (and, being locked, the full barrier); r8, r9 and
+     * r10 survive the syscall, which clobbers only rax, rcx and r11.
+     */
+    static byte[] x86_64(long table) {
+        ByteBuffer b = ByteBuffer.allocate(0x56).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(bytes(0x48, 0xb8)).putLong(table);               // movabs rax, table
+        b.put(bytes(0xf0, 0x48, 0xff, 0x00));                   // lock inc qword [rax]         ; active++
+        b.put(bytes(0x49, 0x89, 0xf2));                         // mov r10, rsi                 ; info
+        b.put(bytes(0x89, 0xf9));                               // mov ecx, edi                 ; signo
+        b.put(bytes(0x48, 0xc1, 0xe1, 0x07));                   // shl rcx, 7
+        b.put(bytes(0x4c, 0x8d, 0x44, 0x08, SLOTS_OFFSET));     // lea r8, [rax + rcx + 64]     ; first entry
+        b.put(bytes(0x4d, 0x8d, 0x88, 0x80, 0x00, 0x00, 0x00)); // lea r9, [r8 + 128]           ; past the last
+        b.put(bytes(0x41, 0x8b, 0x38));                         // 23: mov edi, dword [r8]      ; fd
+        b.put(bytes(0x85, 0xff));                               // test edi, edi
+        b.put(bytes(0x78, 0x14));                               // js 3e
+        b.put(bytes(0xf0, 0x49, 0xff, 0x40, 0x08));             // lock inc qword [r8 + 8]      ; sent++
+        b.put(bytes(0xb8)).putInt(X86_64_SYS_WRITE);            // mov eax, SYS_write
+        b.put(bytes(0x4c, 0x89, 0xd6));                         // mov rsi, r10
+        b.put(bytes(0xba, 0x80, 0x00, 0x00, 0x00));             // mov edx, 128
+        b.put(bytes(0x0f, 0x05));                               // syscall
+        b.put(bytes(0x49, 0x83, 0xc0, ENTRY_BYTES));            // 3e: add r8, 16
+        b.put(bytes(0x4d, 0x39, 0xc8));                         // cmp r8, r9
+        b.put(bytes(0x75, 0xdc));                               // jne 23
+        b.put(bytes(0x48, 0xb8)).putLong(table);               // movabs rax, table
+        b.put(bytes(0xf0, 0x48, 0xff, 0x08));                   // lock dec qword [rax]         ; active--
+        b.put(bytes(0xc3));                                     // ret
+        return finish(b);
+    }
+
+    /**
+     * aarch64. Exclusive load/store loops do the atomic adds (ARMv8.0 has no single-instruction
+     * add; LSE's ldadd is ARMv8.1), and {@code dmb ish} orders the store to {@code active} before
+     * the loads of the slots. {@code svc} changes only x0.
+     */
+    static byte[] aarch64(long table) {
+        ByteBuffer b = ByteBuffer.allocate(0x84).order(ByteOrder.LITTLE_ENDIAN);
+        for (int shift = 0; shift < 4; shift++) {               // movz/movk x9, table
+            int imm = (int) (table >>> (16 * shift)) & 0xffff;
+            b.putInt((shift == 0 ? 0xd2800000 : 0xf2800000) | shift << 21 | imm << 5 | 9);
+        }
+        b.putInt(0xc85ffd2a);   // 10: ldaxr x10, [x9]             ; active++
+        b.putInt(0x9100054a);   //     add x10, x10, #1
+        b.putInt(0xc80bfd2a);   //     stlxr w11, x10, [x9]
+        b.putInt(0x35ffffab);   //     cbnz w11, 10
+        b.putInt(0xd5033bbf);   //     dmb ish
+        b.putInt(0xaa0103ec);   //     mov x12, x1                 ; info
+        b.putInt(0x2a0003ed);   //     mov w13, w0                 ; signo, zero-extended
+        b.putInt(0x8b0d1d2d);   //     add x13, x9, x13, lsl #7
+        b.putInt(0x910101ad);   //     add x13, x13, #64           ; first entry
+        b.putInt(0x910201ae);   //     add x14, x13, #128          ; past the last
+        b.putInt(0xb94001a0);   // 38: ldr w0, [x13]               ; fd
+        b.putInt(0x37f80140);   //     tbnz w0, #31, 64
+        b.putInt(0x910021af);   //     add x15, x13, #8
+        b.putInt(0xc85f7dea);   // 44: ldxr x10, [x15]             ; sent++
+        b.putInt(0x9100054a);   //     add x10, x10, #1
+        b.putInt(0xc80b7dea);   //     stxr w11, x10, [x15]
+        b.putInt(0x35ffffab);   //     cbnz w11, 44
+        b.putInt(0xaa0c03e1);   //     mov x1, x12
+        b.putInt(0xd2801002);   //     mov x2, #128
+        b.putInt(0xd2800000 | AARCH64_SYS_WRITE << 5 | 8);     // mov x8, #SYS_write
+        b.putInt(0xd4000001);   //     svc #0
+        b.putInt(0x910041ad);   // 64: add x13, x13, #16
+        b.putInt(0xeb0e01bf);   //     cmp x13, x14
+        b.putInt(0x54fffe61);   //     b.ne 38
+        b.putInt(0xc85f7d2a);   // 70: ldxr x10, [x9]              ; active--
+        b.putInt(0xd100054a);   //     sub x10, x10, #1
+        b.putInt(0xc80bfd2a);   //     stlxr w11, x10, [x9]       ; release: after the writes
+        b.putInt(0x35ffffab);   //     cbnz w11, 70
+        b.putInt(0xd65f03c0);   //     ret
+        return finish(b);
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = (byte) values[i];
+        }
+        return b;
+    }
+
+    private static byte[] finish(ByteBuffer b) {
+        if (b.hasRemaining()) {
+            throw new AssertionError("the handler is " + b.position() + " bytes, not " + b.capacity());
+        }
+        return b.array();
+    }
+}

@@ -1,0 +1,180 @@
+package org.fdloop.internal.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.fdloop.testing.NoFdLeaks;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The native signal handler's machine code ({@link SignalHandlerCode}), checked by disassembling
+ * it with binutils for each architecture: the aarch64 code cannot run here, so this is where it
+ * is verified. Each check is skipped, saying so, where its disassembler is not installed
+ * ({@code .ci/run} installs binutils and binutils-aarch64-linux-gnu).
+ */
+@ExtendWith(NoFdLeaks.class)
+class SignalHandlerCodeTest {
+    /** A table address whose every byte differs, so that a misplaced byte shows. */
+    private static final long TABLE = 0x1122334455667788L;
+
+    /** What the x86_64 code must be, as {@code objdump -M intel} prints it. */
+    private static final List<String> X86_64 = List.of(
+            "movabs rax,0x1122334455667788",
+            "lock inc QWORD PTR [rax]",
+            "mov r10,rsi",
+            "mov ecx,edi",
+            "shl rcx,0x7",
+            "lea r8,[rax+rcx*1+0x40]",
+            "lea r9,[r8+0x80]",
+            "mov edi,DWORD PTR [r8]",            // 0x23: the loop over the signal's slots
+            "test edi,edi",
+            "js 0x3e",
+            "lock inc QWORD PTR [r8+0x8]",
+            "mov eax,0x1",                       // SYS_write
+            "mov rsi,r10",
+            "mov edx,0x80",                      // 128 bytes of siginfo_t
+            "syscall",
+            "add r8,0x10",                       // 0x3e
+            "cmp r8,r9",
+            "jne 0x23",
+            "movabs rax,0x1122334455667788",
+            "lock dec QWORD PTR [rax]",
+            "ret");
+
+    /** What the aarch64 code must be, as {@code aarch64-linux-gnu-objdump} prints it. */
+    private static final List<String> AARCH64 = List.of(
+            "mov x9, #0x7788",
+            "movk x9, #0x5566, lsl #16",
+            "movk x9, #0x3344, lsl #32",
+            "movk x9, #0x1122, lsl #48",
+            "ldaxr x10, [x9]",                   // 0x10: active++
+            "add x10, x10, #0x1",
+            "stlxr w11, x10, [x9]",
+            "cbnz w11, 0x10",
+            "dmb ish",
+            "mov x12, x1",
+            "mov w13, w0",
+            "add x13, x9, x13, lsl #7",
+            "add x13, x13, #0x40",
+            "add x14, x13, #0x80",
+            "ldr w0, [x13]",                     // 0x38: the loop over the signal's slots
+            "tbnz w0, #31, 0x64",
+            "add x15, x13, #0x8",
+            "ldxr x10, [x15]",                   // 0x44: sent++
+            "add x10, x10, #0x1",
+            "stxr w11, x10, [x15]",
+            "cbnz w11, 0x44",
+            "mov x1, x12",
+            "mov x2, #0x80",
+            "mov x8, #0x40",                     // SYS_write
+            "svc #0x0",
+            "add x13, x13, #0x10",               // 0x64
+            "cmp x13, x14",
+            "b.ne 0x38",
+            "ldxr x10, [x9]",                    // 0x70: active--
+            "sub x10, x10, #0x1",
+            "stlxr w11, x10, [x9]",
+            "cbnz w11, 0x70",
+            "ret");
+
+    @Test
+    void x86_64HandlerDisassemblesToTheExpectedInstructions(@TempDir Path dir) throws Exception {
+        Path objdump = tool("objdump", "binutils");
+        List<String> listing = disassemble(dir, List.of(objdump.toString(), "-M", "intel", "-m", "i386:x86-64"),
+                SignalHandlerCode.x86_64(TABLE));
+        assertThat(listing).containsExactlyElementsOf(X86_64);
+    }
+
+    @Test
+    void aarch64HandlerDisassemblesToTheExpectedInstructions(@TempDir Path dir) throws Exception {
+        Path objdump = tool("aarch64-linux-gnu-objdump", "binutils-aarch64-linux-gnu");
+        List<String> listing = disassemble(dir, List.of(objdump.toString(), "-m", "aarch64"), SignalHandlerCode.aarch64(TABLE));
+        assertThat(listing).containsExactlyElementsOf(AARCH64);
+    }
+
+    @Test
+    void aWrongByteIsCaughtByTheDisassembly(@TempDir Path dir) throws Exception {
+        Path objdump = tool("objdump", "binutils");
+        byte[] code = SignalHandlerCode.x86_64(TABLE);
+        code[0x37 + 1] = 0x40; // mov edx, 128 -> mov edx, 64: half a siginfo_t
+        List<String> listing = disassemble(dir, List.of(objdump.toString(), "-M", "intel", "-m", "i386:x86-64"), code);
+        assertThat(listing).isNotEqualTo(X86_64).contains("mov edx,0x40");
+    }
+
+    @Test
+    void writeHasTheSystemCallNumberTheCodeUsesOnEachArchitecture(@TempDir Path dir) throws Exception {
+        String probe = "#include <sys/syscall.h>\n_Static_assert(SYS_write == %d, \"SYS_write is not %d\");\n";
+        Path x86 = Files.writeString(dir.resolve("x86.c"), probe.formatted(SignalHandlerCode.X86_64_SYS_WRITE,
+                SignalHandlerCode.X86_64_SYS_WRITE));
+        Path a64 = Files.writeString(dir.resolve("a64.c"), probe.formatted(SignalHandlerCode.AARCH64_SYS_WRITE,
+                SignalHandlerCode.AARCH64_SYS_WRITE));
+        Path gcc = tool(Arch.CURRENT == Arch.X86_64 ? "gcc" : "x86_64-linux-gnu-gcc", "gcc");
+        assertThat(run(List.of(gcc.toString(), "-fsyntax-only", x86.toString()))).isEmpty();
+        Path cross = tool(Arch.CURRENT == Arch.AARCH64 ? "gcc" : "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+        assertThat(run(List.of(cross.toString(), "-fsyntax-only", a64.toString()))).isEmpty();
+    }
+
+    @Test
+    void theMappedHandlerIsTheCodeForThisArchitectureAndItsTable() {
+        Assumptions.assumeTrue(NativeSignalHandler.unavailableReason() == null,
+                "the native handler cannot be used in this JVM: " + NativeSignalHandler.unavailableReason());
+        assertThat(NativeSignalHandler.installedCode())
+                .isEqualTo(SignalHandlerCode.forArch(Arch.CURRENT, NativeSignalHandler.tableAddress()));
+    }
+
+    /** The instructions objdump finds in {@code code}, one per line, whitespace and comments normalized. */
+    private static List<String> disassemble(Path dir, List<String> objdump, byte[] code) throws Exception {
+        Path bin = Files.write(dir.resolve("handler.bin"), code);
+        List<String> command = new ArrayList<>(objdump);
+        command.addAll(List.of("-D", "-b", "binary", bin.toString()));
+        List<String> instructions = new ArrayList<>();
+        for (String line : run(command).split("\n")) {
+            String[] fields = line.split("\t");
+            // "  offset:<TAB>bytes<TAB>instruction"; a line of bytes alone continues a long instruction
+            if (fields.length < 3 || !fields[0].trim().matches("[0-9a-f]+:")) {
+                continue;
+            }
+            String text = String.join(" ", Arrays.copyOfRange(fields, 2, fields.length));
+            int comment = text.indexOf("//");
+            if (comment >= 0) {
+                text = text.substring(0, comment);
+            }
+            instructions.add(text.trim().replaceAll("\\s+", " "));
+        }
+        return instructions;
+    }
+
+    private static Path tool(String name, String debianPackage) {
+        Optional<Path> found = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                .map(d -> Path.of(d, name)).filter(Files::isExecutable).findFirst();
+        Assumptions.assumeTrue(found.isPresent(), name + " is not installed, so this machine code is NOT checked "
+                + "(Debian package " + debianPackage + "; .ci/run installs it)");
+        return found.get();
+    }
+
+    private static String run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String output;
+        try (var in = p.getInputStream()) {
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        assertThat(p.exitValue()).as("%s exit status; output:\n%s", command, output).isZero();
+        return output.strip();
+    }
+}
