@@ -27,6 +27,9 @@ import java.util.stream.Stream;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
 import org.fdloop.FileEvent;
+import org.fdloop.SignalHandler;
+import org.fdloop.SignalInfoHandler;
+import org.fdloop.SignalRoute;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.OsThread;
@@ -56,7 +59,7 @@ import picocli.CommandLine.Spec;
             "",
             "Sources: a repeating timer; an eventfd written by another thread; a pipe fed by a child process; that"
                 + " child's exit (pidfd); files created, renamed and deleted in a temporary directory (recursive"
-                + " inotify watch); SIGUSR1 sent to the process (through the JVM's handler) and SIGRTMIN+1 sent to"
+                + " inotify watch); SIGUSR1 sent to the process (through fdloop's native signal handler, or the JVM's) and SIGRTMIN+1 sent to"
                 + " the loop thread (signalfd); and the virtual button device (a pty-backed character device) read through signal-driven I/O (O_ASYNC)."
                 + " The tour removes its temporary directory and leaves no child process behind.",
             "",
@@ -71,7 +74,7 @@ final class TourCommand implements Callable<Integer> {
         PIPE("pipe", "pipe from a child's stdout, waited on by %s"),
         CHILD_EXIT("child-exit", "pidfd, waited on by %s (latency from the child's last line)"),
         FILES("files", "inotify, recursive watch, waited on by %s"),
-        SIGNAL("signal", "kill(2) to the process -> JVM handler -> eventfd"),
+        SIGNAL("signal", "kill(2) to the process -> %s"),
         THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd"),
         DEVICE("device", "button device (pty) -> kill_fasync -> F_SETSIG signal -> signalfd");
 
@@ -84,7 +87,11 @@ final class TourCommand implements Callable<Integer> {
             this.mechanism = mechanism;
         }
 
-        String mechanism(Backend backend) {
+        String mechanism(Backend backend, SignalRoute route) {
+            if (this == SIGNAL) {
+                return String.format(mechanism, route == SignalRoute.NATIVE ? "fdloop's native handler -> pipe"
+                        : "JVM handler -> eventfd");
+            }
             return mechanism.contains("%s") ? String.format(mechanism, backend.name().toLowerCase(Locale.ROOT)) : mechanism;
         }
     }
@@ -261,14 +268,23 @@ final class TourCommand implements Callable<Integer> {
             event(Kind.FILES, what, cause == null ? -1 : System.nanoTime() - cause);
         });
 
-        loop.onSignal(Signal.USR1, (source, signal, count) -> {
-            long now = System.nanoTime();
-            for (int i = 0; i < count; i++) {
+        route = loop.signalRoute();
+        if (route == SignalRoute.NATIVE) { // each signal with its sender
+            loop.onSignal(Signal.USR1, (SignalInfoHandler) (source, info) -> {
                 Long cause = causes.get(Kind.SIGNAL).poll();
-                event(Kind.SIGNAL, signal.name() + " sent to the process" + (count > 1 ? " (" + count + " at once)" : ""),
-                        cause == null ? -1 : now - cause);
-            }
-        });
+                event(Kind.SIGNAL, info.signal().name() + " from pid " + info.pid() + " uid " + info.uid() + ", " + info.codeName()
+                        + ", to the process", cause == null ? -1 : System.nanoTime() - cause);
+            });
+        } else {
+            loop.onSignal(Signal.USR1, (SignalHandler) (source, signal, count) -> {
+                long now = System.nanoTime();
+                for (int i = 0; i < count; i++) {
+                    Long cause = causes.get(Kind.SIGNAL).poll();
+                    event(Kind.SIGNAL, signal.name() + " sent to the process" + (count > 1 ? " (" + count + " at once)" : ""),
+                            cause == null ? -1 : now - cause);
+                }
+            });
+        }
 
         loop.onThreadSignal(Signal.realtime(1), (source, info) -> {
             Long cause = causes.get(Kind.THREAD_SIGNAL).poll();
@@ -284,6 +300,9 @@ final class TourCommand implements Callable<Integer> {
             }
         });
     }
+
+    /** How process-directed signals reach the loop. */
+    private SignalRoute route = SignalRoute.JVM;
 
     /** The last line's timestamp from the child (nanoseconds since the epoch), for its exit's latency. */
     private String lastLine;
@@ -327,7 +346,7 @@ final class TourCommand implements Callable<Integer> {
                     line.field("median_us", Latencies.micros(l.percentile(0.5)))
                             .field("p99_us", Latencies.micros(l.percentile(0.99)));
                 }
-                out.println(line.field("mechanism", kind.mechanism(backend.backend)));
+                out.println(line.field("mechanism", kind.mechanism(backend.backend, route)));
             }
             return;
         }
@@ -336,7 +355,7 @@ final class TourCommand implements Callable<Integer> {
             Latencies l = latencies.get(kind);
             out.printf("%-13s %7d %10s %10s   %s%n", kind.label, l.count(),
                     l.measured() > 0 ? Latencies.format(l.percentile(0.5)) : "-", l.measured() > 0 ? Latencies.format(l.percentile(0.99)) : "-",
-                    kind.mechanism(backend.backend));
+                    kind.mechanism(backend.backend, route));
         }
         out.println();
         out.println("Latency: from the cause (a write, a kill, a file operation, a timer's deadline) to the start of its handler.");
