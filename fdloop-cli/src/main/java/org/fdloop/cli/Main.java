@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Linux's fd-based events on the JVM: shows every mechanism working, watches files, devices and signals.",
-        subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class,
+        subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class, DeviceCommand.class, BenchCommand.class,
             AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** The command did its work, or was ended by Ctrl-C or SIGTERM. */

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -28,12 +27,18 @@ import java.util.stream.Stream;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
 import org.fdloop.FileEvent;
+import org.fdloop.SignalHandler;
+import org.fdloop.SignalInfoHandler;
+import org.fdloop.SignalRoute;
+import org.fdloop.backend.Backend;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Pipe;
-import org.fdloop.fd.Pty;
 import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Signal;
+import org.fdloop.device.ButtonEvent;
+import org.fdloop.device.ButtonEventReader;
+import org.fdloop.device.VirtualButtonDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,8 +59,8 @@ import picocli.CommandLine.Spec;
             "",
             "Sources: a repeating timer; an eventfd written by another thread; a pipe fed by a child process; that"
                 + " child's exit (pidfd); files created, renamed and deleted in a temporary directory (recursive"
-                + " inotify watch); SIGUSR1 sent to the process (through the JVM's handler) and SIGRTMIN+1 sent to"
-                + " the loop thread (signalfd); and a pseudoterminal read through signal-driven I/O (O_ASYNC)."
+                + " inotify watch); SIGUSR1 sent to the process (through fdloop's native signal handler, or the JVM's) and SIGRTMIN+1 sent to"
+                + " the loop thread (signalfd); and the virtual button device (a pty-backed character device) read through signal-driven I/O (O_ASYNC)."
                 + " The tour removes its temporary directory and leaves no child process behind.",
             "",
             "With --json, one object per event (t in seconds, source, detail, latency_us), then one per source"
@@ -64,23 +69,35 @@ final class TourCommand implements Callable<Integer> {
 
     /** The sources of the tour, in the order of the table, with the mechanism each one shows. */
     enum Kind {
-        TIMER("timer", "loop timer queue: the epoll_pwait2 timeout"),
-        EVENTFD("eventfd", "eventfd written by another thread, in epoll"),
-        PIPE("pipe", "pipe from a child's stdout, in epoll"),
-        CHILD_EXIT("child-exit", "pidfd in epoll (latency from the child's last line)"),
-        FILES("files", "inotify in epoll, recursive watch"),
-        SIGNAL("signal", "kill(2) to the process -> JVM handler -> eventfd"),
-        THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd in epoll"),
-        DEVICE("device", "pty, signal-driven I/O: F_SETSIG + O_ASYNC -> signalfd");
+        TIMER("timer", "the loop's timer queue: the timeout of its %s wait"),
+        EVENTFD("eventfd", "eventfd written by another thread, waited on by %s"),
+        PIPE("pipe", "pipe from a child's stdout, waited on by %s"),
+        CHILD_EXIT("child-exit", "pidfd, waited on by %s (latency from the child's last line)"),
+        FILES("files", "inotify, recursive watch, waited on by %s"),
+        SIGNAL("signal", "kill(2) to the process -> %s"),
+        THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd"),
+        DEVICE("device", "button device (pty) -> kill_fasync -> F_SETSIG signal -> signalfd");
 
         final String label;
-        final String mechanism;
+        /** The mechanism, with %s where the backend's name goes. */
+        private final String mechanism;
 
         Kind(String label, String mechanism) {
             this.label = label;
             this.mechanism = mechanism;
         }
+
+        String mechanism(Backend backend, SignalRoute route) {
+            if (this == SIGNAL) {
+                return String.format(mechanism, route == SignalRoute.NATIVE ? "fdloop's native handler -> pipe"
+                        : "JVM handler -> eventfd");
+            }
+            return mechanism.contains("%s") ? String.format(mechanism, backend.name().toLowerCase(Locale.ROOT)) : mechanism;
+        }
     }
+
+    /** The key the tour presses: KEY_ENTER in linux/input-event-codes.h. */
+    private static final int KEY_ENTER = 28;
 
     @Spec
     CommandSpec spec;
@@ -114,8 +131,7 @@ final class TourCommand implements Callable<Integer> {
         Process child = null;
         Thread driver = null;
         Driver script = null;
-        try (Pipe pipe = Pipe.open(); EventFd wakeups = EventFd.open(); Pty pty = Pty.open()) {
-            pty.setMode(Pty.Mode.RAW);
+        try (Pipe pipe = Pipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open()) {
             long step = Math.clamp(duration.toMillis() / 20, 50, 500);
             long lineEvery = Math.clamp(duration.toMillis() / 6, 100, 1000);
             long lines = Math.max(1, (duration.toMillis() - 2 * lineEvery) / lineEvery);
@@ -132,12 +148,12 @@ final class TourCommand implements Callable<Integer> {
             CountDownLatch go = new CountDownLatch(1);
             int loopTid = OsThread.currentId();
             // started before the loop blocks its signals, so the driver's mask stays the JVM's
-            script = new Driver(wakeups, pty, tree, loopTid, step, go);
+            script = new Driver(wakeups, buttons, tree, loopTid, step, go);
             driver = Thread.ofPlatform().name("tour-driver").start(script);
 
-            try (EventLoop loop = backend.open(); DeviceFile slave = pty.openSlave()) {
+            try (EventLoop loop = backend.open(); DeviceFile device = DeviceFile.open(buttons.path(), DeviceFile.Access.READ)) {
                 StopSignals stop = StopSignals.install(loop, List.of());
-                register(loop, pipe, wakeups, slave, tree, child, lineEvery);
+                register(loop, pipe, wakeups, device, tree, child);
                 loop.schedule(duration, t -> loop.stop());
                 header(child, scratch, lines);
                 start = System.nanoTime();
@@ -202,7 +218,7 @@ final class TourCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private void register(EventLoop loop, Pipe pipe, EventFd wakeups, DeviceFile slave, Path tree, Process child, long lineEvery)
+    private void register(EventLoop loop, Pipe pipe, EventFd wakeups, DeviceFile device, Path tree, Process child)
             throws IOException {
         Duration period = Duration.ofMillis(Math.clamp(duration.toMillis() / 10, 50, 1000));
         long[] ticks = {0};
@@ -252,14 +268,23 @@ final class TourCommand implements Callable<Integer> {
             event(Kind.FILES, what, cause == null ? -1 : System.nanoTime() - cause);
         });
 
-        loop.onSignal(Signal.USR1, (source, signal, count) -> {
-            long now = System.nanoTime();
-            for (int i = 0; i < count; i++) {
+        route = loop.signalRoute();
+        if (route == SignalRoute.NATIVE) { // each signal with its sender
+            loop.onSignal(Signal.USR1, (SignalInfoHandler) (source, info) -> {
                 Long cause = causes.get(Kind.SIGNAL).poll();
-                event(Kind.SIGNAL, signal.name() + " sent to the process" + (count > 1 ? " (" + count + " at once)" : ""),
-                        cause == null ? -1 : now - cause);
-            }
-        });
+                event(Kind.SIGNAL, info.signal().name() + " from pid " + info.pid() + " uid " + info.uid() + ", " + info.codeName()
+                        + ", to the process", cause == null ? -1 : System.nanoTime() - cause);
+            });
+        } else {
+            loop.onSignal(Signal.USR1, (SignalHandler) (source, signal, count) -> {
+                long now = System.nanoTime();
+                for (int i = 0; i < count; i++) {
+                    Long cause = causes.get(Kind.SIGNAL).poll();
+                    event(Kind.SIGNAL, signal.name() + " sent to the process" + (count > 1 ? " (" + count + " at once)" : ""),
+                            cause == null ? -1 : now - cause);
+                }
+            });
+        }
 
         loop.onThreadSignal(Signal.realtime(1), (source, info) -> {
             Long cause = causes.get(Kind.THREAD_SIGNAL).poll();
@@ -267,24 +292,17 @@ final class TourCommand implements Callable<Integer> {
                     + info.codeName(), cause == null ? -1 : System.nanoTime() - cause);
         });
 
-        ByteBuffer keys = ByteBuffer.allocate(256);
-        loop.onAsyncIo(slave, (source, band) -> {
-            while (true) { // a signal reports a change: read until nothing is left
-                keys.clear();
-                int n = slave.read(keys);
-                if (n <= 0) {
-                    break;
-                }
-                long now = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    Long cause = causes.get(Kind.DEVICE).poll();
-                    event(Kind.DEVICE, "pty " + slave.path() + ": key '" + (char) keys.get(i) + "', "
-                            + AsyncIoSource.describeBand(band) + " by " + AsyncIoSource.DEFAULT_SIGNAL.name(),
-                            cause == null ? -1 : now - cause);
-                }
+        ButtonEventReader reader = new ButtonEventReader(device);
+        loop.onAsyncIo(device, (source, band) -> {
+            for (ButtonEvent e : reader.readAvailable()) { // the records carry the driver's write time
+                event(Kind.DEVICE, "button " + device.path() + ": #" + e.sequence() + " key " + e.key() + " "
+                        + (e.pressed() ? "pressed" : "released") + ", " + AsyncIoSource.describeBand(band), System.nanoTime() - e.timeNanos());
             }
         });
     }
+
+    /** How process-directed signals reach the loop. */
+    private SignalRoute route = SignalRoute.JVM;
 
     /** The last line's timestamp from the child (nanoseconds since the epoch), for its exit's latency. */
     private String lastLine;
@@ -309,12 +327,12 @@ final class TourCommand implements Callable<Integer> {
         if (json) {
             Json line = Json.object().field("t", Math.round(t * 1e6) / 1e6).field("source", kind.label).field("detail", detail);
             if (latencyNanos >= 0) {
-                line.field("latency_us", Math.round(latencyNanos / 100.0) / 10.0);
+                line.field("latency_us", Latencies.micros(latencyNanos));
             }
             out.println(line);
         } else {
             out.printf("%7.3f s  %-13s  %-58s %s%n", t, kind.label, Json.printable(detail),
-                    latencyNanos >= 0 ? micros(latencyNanos) : "");
+                    latencyNanos >= 0 ? Latencies.format(latencyNanos) : "");
         }
         out.flush();
     }
@@ -325,10 +343,10 @@ final class TourCommand implements Callable<Integer> {
                 Latencies l = latencies.get(kind);
                 Json line = Json.object().field("summary", kind.label).field("events", l.count());
                 if (l.measured() > 0) {
-                    line.field("median_us", Math.round(l.percentile(0.5) / 100.0) / 10.0)
-                            .field("p99_us", Math.round(l.percentile(0.99) / 100.0) / 10.0);
+                    line.field("median_us", Latencies.micros(l.percentile(0.5)))
+                            .field("p99_us", Latencies.micros(l.percentile(0.99)));
                 }
-                out.println(line.field("mechanism", kind.mechanism));
+                out.println(line.field("mechanism", kind.mechanism(backend.backend, route)));
             }
             return;
         }
@@ -336,22 +354,17 @@ final class TourCommand implements Callable<Integer> {
         for (Kind kind : Kind.values()) {
             Latencies l = latencies.get(kind);
             out.printf("%-13s %7d %10s %10s   %s%n", kind.label, l.count(),
-                    l.measured() > 0 ? micros(l.percentile(0.5)) : "-", l.measured() > 0 ? micros(l.percentile(0.99)) : "-",
-                    kind.mechanism);
+                    l.measured() > 0 ? Latencies.format(l.percentile(0.5)) : "-", l.measured() > 0 ? Latencies.format(l.percentile(0.99)) : "-",
+                    kind.mechanism(backend.backend, route));
         }
         out.println();
         out.println("Latency: from the cause (a write, a kill, a file operation, a timer's deadline) to the start of its handler.");
     }
 
-    private static String micros(long nanos) {
-        return nanos >= 1_000_000 ? String.format(Locale.ROOT, "%.2f ms", nanos / 1e6)
-                : String.format(Locale.ROOT, "%.1f us", nanos / 1e3);
-    }
-
-    /** The other thread of the tour: every step it writes the eventfd, sends a signal, changes a file and presses a key. */
+    /** The other thread of the tour: every step it writes the eventfd, sends a signal, changes a file and presses or releases a button. */
     private final class Driver implements Runnable {
         private final EventFd wakeups;
-        private final Pty pty;
+        private final VirtualButtonDevice buttons;
         private final Path tree;
         private final int loopTid;
         private final long stepMillis;
@@ -359,9 +372,9 @@ final class TourCommand implements Callable<Integer> {
         private volatile boolean running = true;
         private volatile boolean early;
 
-        Driver(EventFd wakeups, Pty pty, Path tree, int loopTid, long stepMillis, CountDownLatch go) {
+        Driver(EventFd wakeups, VirtualButtonDevice buttons, Path tree, int loopTid, long stepMillis, CountDownLatch go) {
             this.wakeups = wakeups;
-            this.pty = pty;
+            this.buttons = buttons;
             this.tree = tree;
             this.loopTid = loopTid;
             this.stepMillis = stepMillis;
@@ -396,8 +409,7 @@ final class TourCommand implements Callable<Integer> {
                         Signal.realtime(1).sendToThread(loopTid);
                     }
                     fileStep(step);
-                    causes.get(Kind.DEVICE).add(System.nanoTime());
-                    pty.write(ByteBuffer.wrap(new byte[] {(byte) ('a' + step % 26)}));
+                    buttons.state(KEY_ENTER, step % 2 == 0);
                 }
                 early = System.nanoTime() - began < duration.toNanos() * 9 / 10;
             } catch (InterruptedException e) {
@@ -426,39 +438,6 @@ final class TourCommand implements Callable<Integer> {
                     Files.delete(moved);
                 }
             }
-        }
-    }
-
-    /** Latencies of one source, in nanoseconds, and how many events had none. */
-    private static final class Latencies {
-        private long[] values = new long[64];
-        private int size;
-        private int unmeasured;
-
-        void add(long nanos) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = nanos;
-        }
-
-        void countOnly() {
-            unmeasured++;
-        }
-
-        int count() {
-            return size + unmeasured;
-        }
-
-        int measured() {
-            return size;
-        }
-
-        /** The nearest-rank percentile. */
-        long percentile(double fraction) {
-            long[] sorted = Arrays.copyOf(values, size);
-            Arrays.sort(sorted);
-            return sorted[(int) Math.min(size - 1, Math.max(0, Math.ceil(fraction * size) - 1))];
         }
     }
 

@@ -59,7 +59,8 @@ final class WatchCommand implements Callable<Integer> {
 
     @Option(names = {"-e", "--event"}, split = ",", paramLabel = "EVENT", completionCandidates = EventNames.class,
             description = "Only these events (repeat or separate with commas): ${COMPLETION-CANDIDATES}."
-                    + " Default: all. Q_OVERFLOW, UNMOUNT and IGNORED are always printed.")
+                    + " Default: all, except a directory's OPEN, ACCESS and CLOSE_NOWRITE (the watch lists each directory it"
+                    + " adds, which causes those). Q_OVERFLOW, UNMOUNT and IGNORED are always printed.")
     List<String> events = new ArrayList<>();
 
     @Option(names = "--json", description = "One JSON object per event and line.")
@@ -204,6 +205,10 @@ final class WatchCommand implements Callable<Integer> {
 
     /** Whether the user asked for this event; overflow, unmount, ignored and the listing after an overflow always. */
     private boolean shown(FileEvent e) {
+        if (events.isEmpty() && e.directory() && (e.kind() == FileEvent.Kind.OPEN || e.kind() == FileEvent.Kind.ACCESS
+                || e.kind() == FileEvent.Kind.CLOSE_NOWRITE)) {
+            return false; // mostly the watch's own listing of each directory it adds; -e open,access,close_nowrite shows them
+        }
         return switch (e.kind()) {
             case OVERFLOW, UNMOUNT, IGNORED -> true;
             case MOVE -> wanted.contains("MOVED_FROM") || wanted.contains("MOVED_TO");

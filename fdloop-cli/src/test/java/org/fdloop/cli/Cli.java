@@ -85,14 +85,26 @@ final class Cli implements AutoCloseable {
         return err.await(Pattern.compile(regex), this);
     }
 
-    /** Sends {@code signal} (a kill(1) name: TERM, USR1) with kill, as a user would. */
-    void kill(String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+    /** Sends {@code signal} (a kill(1) name: TERM, USR1) with kill, as a user would; returns kill's pid. */
+    long kill(String signal) throws IOException, InterruptedException {
+        return runKill("-" + signal, Long.toString(process.pid()));
+    }
+
+    /** Queues {@code signal} with {@code value} (kill -q VALUE -s SIGNAL, sigqueue(3)); returns kill's pid. */
+    long killQueued(String signal, int value) throws IOException, InterruptedException {
+        return runKill("-q", Integer.toString(value), "-s", signal, Long.toString(process.pid()));
+    }
+
+    private long runKill(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill"));
+        command.addAll(List.of(args));
+        Process kill = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
-        assertThat(kill.waitFor()).as("kill -%s %d", signal, process.pid()).isZero();
+        assertThat(kill.waitFor()).as("%s", command).isZero();
+        return kill.pid();
     }
 
     /** Waits for the command to end and returns its exit code. */

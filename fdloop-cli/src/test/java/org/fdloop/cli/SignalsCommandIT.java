@@ -21,23 +21,25 @@ class SignalsCommandIT {
     }
 
     @Test
-    void aSignalSentWithKillArrivesWithItsName() throws Exception {
+    void aSignalSentWithKillArrivesWithItsNameAndSender() throws Exception {
         try (Cli cli = Cli.start("signals", "USR1", "sighup", "28")) {
             long pid = Long.parseLong(cli.awaitOut("^fdloop signals: pid (\\d+), waiting for SIGUSR1, SIGHUP, SIGWINCH$").group(1));
             assertThat(pid).isEqualTo(cli.pid());
-            cli.kill("USR1");
+            long usr1 = cli.kill("USR1");
             cli.awaitOut("SIGUSR1");
-            cli.kill("HUP");
+            long hup = cli.kill("HUP");
             cli.awaitOut("SIGHUP");
-            cli.kill("WINCH");
+            long winch = cli.kill("WINCH");
             cli.awaitOut("SIGWINCH");
             cli.kill("TERM");
             assertThat(cli.exitCode()).isZero();
+            String uid = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+                    .findFirst().orElseThrow().split("\\s+")[1]; // the real uid, which kill(1) sends as si_uid
             assertThat(cli.outLines()).satisfiesExactly(
                     l -> assertThat(l).startsWith("fdloop signals: pid"),
-                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} SIGUSR1 \\(10\\)"),
-                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} SIGHUP \\(1\\)"),
-                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} SIGWINCH \\(28\\)"));
+                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} SIGUSR1 \\(10\\) from pid " + usr1 + " uid " + uid + ", SI_USER"),
+                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} SIGHUP \\(1\\) from pid " + hup + " uid " + uid + ", SI_USER"),
+                    l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} SIGWINCH \\(28\\) from pid " + winch + " uid " + uid + ", SI_USER"));
             assertThat(cli.errLines()).last().isEqualTo("fdloop signals: 3 signals received (ended by SIGTERM)");
         }
     }
@@ -46,11 +48,28 @@ class SignalsCommandIT {
     void jsonGivesThePidFirstThenOneObjectPerSignal() throws Exception {
         try (Cli cli = Cli.start("signals", "--json", "--count", "1", "SIGUSR1")) {
             cli.awaitOut("^\\{\"pid\":" + cli.pid() + ",\"signals\":\\[\"SIGUSR1\"\\]\\}$");
-            cli.kill("USR1");
+            long sender = cli.kill("USR1");
             assertThat(cli.exitCode()).isZero();
-            assertThat(cli.outLines().get(1))
-                    .matches("\\{\"time\":\"[0-9T:.\\-]+Z\",\"signal\":\"SIGUSR1\",\"number\":10,\"count\":1\\}");
+            assertThat(cli.outLines().get(1)).matches("\\{\"time\":\"[0-9T:.\\-]+Z\",\"signal\":\"SIGUSR1\",\"number\":10,"
+                    + "\"count\":1,\"pid\":" + sender + ",\"uid\":\\d+,\"code\":\"SI_USER\"\\}");
             assertThat(cli.outLines()).hasSize(2);
+        }
+    }
+
+    @Test
+    void realtimeSignalsQueueEachWithItsValue() throws Exception {
+        try (Cli cli = Cli.start("signals", "--count", "3", "RTMIN+3")) {
+            cli.awaitOut("waiting for SIGRTMIN\\+3$");
+            long first = cli.killQueued("RTMIN+3", 42);
+            long second = cli.killQueued("RTMIN+3", 43);
+            long third = cli.kill("RTMIN+3");
+            assertThat(cli.exitCode()).isZero();
+            String number = "\\(" + org.fdloop.fd.Signal.realtime(3).number() + "\\)";
+            assertThat(cli.outLines()).satisfiesExactly(
+                    l -> assertThat(l).startsWith("fdloop signals: pid"),
+                    l -> assertThat(l).matches(".* SIGRTMIN\\+3 " + number + " from pid " + first + " uid \\d+, SI_QUEUE, value 42"),
+                    l -> assertThat(l).matches(".* SIGRTMIN\\+3 " + number + " from pid " + second + " uid \\d+, SI_QUEUE, value 43"),
+                    l -> assertThat(l).matches(".* SIGRTMIN\\+3 " + number + " from pid " + third + " uid \\d+, SI_USER"));
         }
     }
 

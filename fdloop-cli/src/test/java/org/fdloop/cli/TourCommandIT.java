@@ -58,6 +58,17 @@ class TourCommandIT {
     }
 
     @Test
+    void theSelectBackendRunsTheSameTour() throws Exception {
+        Cli cli = Cli.run("tour", "--duration", "2s", "--backend", "SELECT");
+        assertThat(cli.exitCode()).as("%s", cli).isZero();
+        assertThat(cli.outLines().getFirst()).startsWith("fdloop tour: one select loop on thread");
+        for (String source : SOURCES) {
+            assertThat(cli.outLines()).anyMatch(l -> l.matches("^" + source + " +[1-9]\\d* .*"));
+        }
+        assertThat(cli.outLines()).anyMatch(l -> l.matches(".* device +button /dev/pts/\\d+: #0 key 28 pressed, POLLIN\\|POLLRDNORM .*"));
+    }
+
+    @Test
     void interruptedTourPrintsItsTableAndLeavesNothingBehind() throws Exception {
         SignalsCommandIT.assumeInterruptNotIgnored();
         try (Cli cli = Cli.start("tour", "--duration", "120s")) {

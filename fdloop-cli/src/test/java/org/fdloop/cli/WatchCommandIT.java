@@ -76,6 +76,22 @@ class WatchCommandIT {
     }
 
     @Test
+    void byDefaultEveryEventButTheWatchsOwnDirectoryListingIsPrinted() throws Exception {
+        try (Cli cli = Cli.start("watch", "-r", dir.toString())) {
+            cli.awaitErr("watching 1 path");
+            Files.createDirectory(dir.resolve("d"));
+            cli.awaitOut("CREATE,ISDIR");
+            Files.writeString(dir.resolve("d/f"), "x");
+            cli.awaitOut("CLOSE_WRITE " + dir + "/d/f$");
+            cli.kill("TERM");
+            assertThat(cli.exitCode()).isZero();
+            assertThat(cli.outLines()).map(l -> l.substring(13)).containsExactly(
+                    "CREATE,ISDIR " + dir + "/d", "CREATE " + dir + "/d/f", "OPEN " + dir + "/d/f", "MODIFY " + dir + "/d/f",
+                    "CLOSE_WRITE " + dir + "/d/f");
+        }
+    }
+
+    @Test
     void strangeNamesAreEscapedAndNonUtf8BytesShownAsReplacementCharacters() throws Exception {
         try (Cli cli = Cli.start("watch", "--json", "-e", "create", dir.toString())) {
             cli.awaitErr("watching 1 path");
@@ -108,7 +124,8 @@ class WatchCommandIT {
         Cli cli = Cli.run("watch", "--backend", "kqueue", dir.toString());
         assertThat(cli.exitCode()).isEqualTo(2);
         assertThat(cli.errLines()).hasSize(2);
-        assertThat(cli.errLines().get(0)).startsWith("fdloop watch: ").contains("unknown backend 'kqueue': use one of epoll");
+        assertThat(cli.errLines().get(0)).startsWith("fdloop watch: ").endsWith("unknown backend 'kqueue': use one of " + java.util.Arrays.stream(org.fdloop.backend.Backend.values())
+                .map(b -> b.name().toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")));
         assertThat(cli.errLines().get(1)).isEqualTo("Try 'fdloop watch --help' for usage.");
     }
 
