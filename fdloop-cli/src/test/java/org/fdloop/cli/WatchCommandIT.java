@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.fdloop.testing.NoFdLeaks;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,6 +117,31 @@ class WatchCommandIT {
         Cli cli = Cli.run("watch", dir.resolve("nowhere").toString());
         assertThat(cli.exitCode()).isEqualTo(1);
         assertThat(cli.errLines()).containsExactly("fdloop watch: " + dir.resolve("nowhere") + ": no such file or directory");
+        assertThat(cli.outLines()).isEmpty();
+    }
+
+    @Test
+    void theWatchLimitIsOneLineNamingTheSysctlToRaise() throws Exception {
+        Path limit = Path.of("/proc/sys/fs/inotify/max_user_watches");
+        Assumptions.assumeTrue(Files.isWritable(limit), "lowering fs.inotify.max_user_watches needs root; skipped");
+        Path tree = Files.createDirectory(dir.resolve("tree"));
+        for (int i = 0; i < 40; i++) {
+            Files.createDirectories(tree.resolve("d" + i).resolve("e"));
+        }
+        String old = Files.readAllLines(limit).get(0).strip(); // not readString: it reads one byte of a /proc file (size 0)
+        Cli cli;
+        try {
+            Files.writeString(limit, "8"); // per user, machine-wide: restored below whatever happens
+            cli = Cli.run("watch", "-r", tree.toString());
+        } finally {
+            Files.writeString(limit, old);
+        }
+        assertThat(Files.readAllLines(limit).get(0).strip()).as("restored").isEqualTo(old);
+        assertThat(cli.exitCode()).as("%s", cli).isEqualTo(1);
+        assertThat(cli.errLines()).hasSize(1);
+        assertThat(cli.errLines().get(0)).startsWith("fdloop watch: inotify_add_watch(")
+                .endsWith("ENOSPC (No space left on device): the user's inotify watch limit is reached; "
+                        + "raise fs.inotify.max_user_watches (now 8)");
         assertThat(cli.outLines()).isEmpty();
     }
 
