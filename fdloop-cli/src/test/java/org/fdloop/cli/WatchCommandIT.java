@@ -6,6 +6,10 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.TreeSet;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -143,6 +147,54 @@ class WatchCommandIT {
                 .endsWith("ENOSPC (No space left on device): the user's inotify watch limit is reached; "
                         + "raise fs.inotify.max_user_watches (now 8)");
         assertThat(cli.outLines()).isEmpty();
+    }
+
+    private static final Pattern SCANNED_CREATE =
+            Pattern.compile("\"path\":\"([^\"]+)\",\"events\":\\[\"CREATE\"\\],\"cookie\":0,\"scanned\":true");
+
+    @Test
+    void aFullKernelQueueIsReportedAndFollowedByARescanThatFindsEveryFile() throws Exception {
+        Path limit = Path.of("/proc/sys/fs/inotify/max_queued_events");
+        Assumptions.assumeTrue(Files.isWritable(limit), "lowering fs.inotify.max_queued_events needs root; skipped");
+        Path tree = Files.createDirectory(dir.resolve("tree"));
+        String old = Files.readAllLines(limit).get(0).strip();
+        Cli cli;
+        try {
+            // the queue's size is taken when the inotify instance is made: restored as soon as the watch is up
+            Files.writeString(limit, "16");
+            cli = Cli.start("watch", "--json", "-e", "create", tree.toString());
+            cli.awaitErr("watching 1 path");
+        } finally {
+            Files.writeString(limit, old);
+        }
+        assertThat(Files.readAllLines(limit).get(0).strip()).as("restored").isEqualTo(old);
+        try (cli) {
+            cli.kill("STOP"); // the watcher reads nothing while stopped: the kernel's queue of 16 fills
+            for (int i = 0; i < 60; i++) {
+                Files.createFile(tree.resolve("f" + i));
+            }
+            cli.kill("CONT");
+            cli.awaitOut("\\[\"Q_OVERFLOW\"\\]");
+            Set<String> expected = new TreeSet<>();
+            for (int i = 0; i < 60; i++) {
+                expected.add(tree.resolve("f" + i).toString());
+            }
+            long deadline = System.nanoTime() + Cli.PATIENCE.toNanos();
+            Set<String> scanned = new TreeSet<>();
+            while (!scanned.containsAll(expected) && System.nanoTime() < deadline) {
+                Thread.sleep(50); // the listing's lines come in directory order, not by name
+                scanned.clear();
+                for (String line : cli.outLines()) {
+                    Matcher m = SCANNED_CREATE.matcher(line);
+                    if (m.find()) {
+                        scanned.add(m.group(1));
+                    }
+                }
+            }
+            assertThat(scanned).as("files the rescan found, %s", cli).containsAll(expected);
+            cli.kill("TERM");
+            assertThat(cli.exitCode()).as("%s", cli).isZero();
+        }
     }
 
     @Test
