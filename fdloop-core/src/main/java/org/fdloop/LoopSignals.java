@@ -25,7 +25,6 @@ import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.internal.linux.PollList;
-import org.fdloop.internal.linux.SiginfoRecords;
 import org.fdloop.internal.linux.SignalRecords;
 
 /**
@@ -93,7 +92,7 @@ final class LoopSignals {
     private Pipe nativePipe;
     private int nativeReadFd = -1;
     private int nativePipeRecords;
-    private SiginfoRecords siginfo;
+    private SignalRecords siginfo;
     private final Map<Signal, List<SignalSource>> nativeSources = new HashMap<>();
     /** This loop's slot in the handler's table, by signal number; -1 where it takes no signal. */
     private final int[] nativeSlot = new int[Signal.MAX_NUMBER + 1];
@@ -204,7 +203,7 @@ final class LoopSignals {
             } catch (LinuxException e) {
                 // over this user's pipe-user-pages-soft: the default 64 KiB holds 512 records, ignoring
             }
-            nativePipeRecords = pipe.capacity() / (int) SiginfoRecords.SIZE;
+            nativePipeRecords = pipe.capacity() / (int) SignalRecords.Format.SIGINFO.size;
             int readFd = FdAccess.get().pin(pipe.readEnd());
             try {
                 loop.poller().add(readFd, IoSource.READABLE, NATIVE_TOKEN);
@@ -213,7 +212,7 @@ final class LoopSignals {
                 throw e;
             }
             nativeReadFd = readFd;
-            siginfo = new SiginfoRecords(RECORDS_PER_READ);
+            siginfo = new SignalRecords(SignalRecords.Format.SIGINFO, RECORDS_PER_READ);
             nativePipe = pipe;
         } finally {
             if (nativePipe == null) {
@@ -274,7 +273,7 @@ final class LoopSignals {
             try {
                 signalFdNumber = FdAccess.get().pin(signalFd);
                 loop.poller().add(signalFdNumber, IoSource.READABLE, SIGNALFD_TOKEN);
-                records = new SignalRecords(RECORDS_PER_READ);
+                records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
             } catch (IOException | RuntimeException e) {
                 closeSignalFd();
                 throw e;

@@ -1,5 +1,8 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
+import static org.fdloop.testing.Loops.runIdle;
+import static org.fdloop.testing.Reads.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +18,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.fdloop.backend.Backend;
 import org.fdloop.backend.Pollers;
 import org.fdloop.fd.EventFd;
@@ -47,32 +49,6 @@ class BackendConformanceTest {
 
     private static EventLoop open(Backend backend) throws Exception {
         return EventLoop.builder().backend(backend).build();
-    }
-
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
-    }
-
-    /** Runs a few short iterations that should dispatch nothing; returns what they dispatched. */
-    private static int runIdle(EventLoop loop) throws Exception {
-        int dispatched = 0;
-        for (int i = 0; i < 3; i++) {
-            dispatched += loop.runOnce(Duration.ofMillis(20));
-        }
-        return dispatched;
-    }
-
-    private static int drain(StreamFd fd) throws Exception {
-        int total = 0;
-        ByteBuffer buffer = ByteBuffer.allocate(4096);
-        for (int n; (n = fd.read(buffer.clear())) > 0; ) {
-            total += n;
-        }
-        return total;
     }
 
     // ---- I/O readiness -------------------------------------------------------------------------

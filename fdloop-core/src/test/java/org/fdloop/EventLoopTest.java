@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,15 +23,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoFdLeaks.class)
 class EventLoopTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
-
-    /** Runs iterations until {@code done} holds or the patience runs out. */
-    private static void runUntil(EventLoop loop, java.util.function.BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
-    }
 
     @Test
     void readableFdIsDispatchedWithItsReadyMask() throws Exception {

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fdloop.FileEvent.Kind.*;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.fdloop.fd.Inotify;
@@ -603,15 +603,6 @@ class FileWatchTest {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
-
-    /** Runs iterations until {@code done} holds or the patience runs out. */
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
-    }
 
     private static boolean has(List<FileEvent> events, FileEvent.Kind kind, Path path) {
         return events.stream().anyMatch(e -> e.kind() == kind && e.path().equals(path));

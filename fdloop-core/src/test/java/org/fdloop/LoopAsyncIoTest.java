@@ -1,5 +1,8 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
+import static org.fdloop.testing.Loops.runIdle;
+import static org.fdloop.testing.Reads.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +15,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Pipe;
@@ -31,34 +33,8 @@ class LoopAsyncIoTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final int POLLIN_POLLRDNORM = 0x41;
 
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
-    }
-
-    /** Runs a few iterations that should dispatch nothing. */
-    private static int runIdle(EventLoop loop) throws Exception {
-        int dispatched = 0;
-        for (int i = 0; i < 3; i++) {
-            dispatched += loop.runOnce(Duration.ofMillis(20));
-        }
-        return dispatched;
-    }
-
     private static void write(Pipe pipe, int bytes) throws Exception {
         assertThat(pipe.writeEnd().write(ByteBuffer.allocate(bytes))).isEqualTo(bytes);
-    }
-
-    private static int drain(StreamFd fd) throws Exception {
-        int total = 0;
-        ByteBuffer buffer = ByteBuffer.allocate(4096);
-        for (int n; (n = fd.read(buffer.clear())) > 0; ) {
-            total += n;
-        }
-        return total;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,14 +22,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoFdLeaks.class)
 class LoopExitTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
-
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
-    }
 
     static Process start(String... command) throws Exception {
         return new ProcessBuilder(command)

@@ -1,16 +1,17 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
@@ -31,14 +32,6 @@ class LoopSignalTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final Signal RT = Signal.realtime(3);
     private static final long PID = ProcessHandle.current().pid();
-
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
-    }
 
     private static void await(BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + PATIENCE.toNanos();

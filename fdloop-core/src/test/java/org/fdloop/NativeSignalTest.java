@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
@@ -59,14 +59,6 @@ class NativeSignalTest {
         long total() {
             return infos.size() + lost;
         }
-    }
-
-    private static void runUntil(EventLoop loop, Duration patience, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + patience).isTrue();
     }
 
     private static int realUid() throws Exception {

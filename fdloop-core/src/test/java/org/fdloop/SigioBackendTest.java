@@ -1,5 +1,7 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
+import static org.fdloop.testing.Reads.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +13,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.EventFd;
@@ -32,28 +33,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(NoFdLeaks.class)
 class SigioBackendTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final Signal BACKEND_SIGNAL = Signal.realtime(9);
 
     private static EventLoop open() throws Exception {
         return EventLoop.builder().backend(Backend.SIGIO).build();
-    }
-
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited event happened within " + PATIENCE).isTrue();
-    }
-
-    private static int drain(StreamFd fd) throws Exception {
-        int total = 0;
-        ByteBuffer buffer = ByteBuffer.allocate(4096);
-        for (int n; (n = fd.read(buffer.clear())) > 0; ) {
-            total += n;
-        }
-        return total;
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Loops.runUntil;
+import static org.fdloop.testing.Reads.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -16,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 import org.fdloop.fd.DatagramSocket;
 import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Fifo;
@@ -51,29 +52,12 @@ import org.junit.jupiter.api.io.TempDir;
 class SignalQueueOverflowTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
 
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited dispatch happened within " + PATIENCE).isTrue();
-    }
-
     /** Runs the loop until an iteration of 200 ms dispatches nothing. */
     private static void runUntilQuiet(EventLoop loop) throws Exception {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (loop.runOnce(Duration.ofMillis(200)) > 0 && System.nanoTime() - deadline < 0) {
             // more came
         }
-    }
-
-    private static int drain(StreamFd fd) throws Exception {
-        int total = 0;
-        ByteBuffer buffer = ByteBuffer.allocate(4096);
-        for (int n; (n = fd.read(buffer.clear())) > 0; ) {
-            total += n;
-        }
-        return total;
     }
 
     private static void writeByte(StreamFd fd) throws Exception {

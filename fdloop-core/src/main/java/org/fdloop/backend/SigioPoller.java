@@ -99,7 +99,7 @@ final class SigioPoller extends PollSetPoller {
             this.blockedIn = current;
             opened = LibC.signalfd(-1, sigset, SFD_CLOEXEC | SFD_NONBLOCK, "signalfd(SIGRTMIN+" + SIGNAL_OFFSET + ")");
             this.signalFd = opened;
-            this.records = new SignalRecords(RECORDS_PER_READ);
+            this.records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
         } catch (IOException | RuntimeException e) {
             OWNERS.remove(current);
             if (opened >= 0) {

@@ -1,5 +1,6 @@
 package org.fdloop.device;
 
+import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
 import org.fdloop.fd.DeviceFile;
@@ -25,14 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoFdLeaks.class)
 class VirtualButtonDeviceTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
-
-    private static void runUntil(EventLoop loop, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
-            loop.runOnce(Duration.ofMillis(100));
-        }
-        assertThat(done.getAsBoolean()).as("the awaited events came within " + PATIENCE).isTrue();
-    }
 
     /** Key of the i-th press in the drive: a few keys in turn, so that order shows. */
     private static int keyOf(int press) {

@@ -23,6 +23,16 @@ public final class Reads {
         return new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
     }
 
+    /** Reads everything {@code fd} holds now, until "nothing ready" or its end; returns how many bytes. */
+    public static int drain(StreamFd fd) throws IOException {
+        int total = 0;
+        ByteBuffer buffer = ByteBuffer.allocate(4096);
+        for (int n; (n = fd.read(buffer.clear())) > 0; ) {
+            total += n;
+        }
+        return total;
+    }
+
     /** The bytes of {@code text} (ISO-8859-1), ready to write. */
     public static ByteBuffer bytes(String text) {
         return ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1));
