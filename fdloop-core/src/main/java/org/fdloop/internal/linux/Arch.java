@@ -11,8 +11,8 @@ import java.util.Locale;
  * the ABI layer, with a message that says so, instead of reading a struct at wrong offsets.
  */
 public enum Arch {
-    X86_64(0, 1, 281, 441),
-    AARCH64(63, 64, 22, 441);
+    X86_64(0, 1, 281, 441, 44, 45),
+    AARCH64(63, 64, 22, 441, 206, 207);
 
     /**
      * System call numbers ({@code SYS_read} and friends from {@code <sys/syscall.h>}) of the calls
@@ -24,12 +24,16 @@ public enum Arch {
     public final int sysWrite;
     public final int sysEpollPwait;
     public final int sysEpollPwait2;
+    public final int sysSendto;
+    public final int sysRecvfrom;
 
-    Arch(int sysRead, int sysWrite, int sysEpollPwait, int sysEpollPwait2) {
+    Arch(int sysRead, int sysWrite, int sysEpollPwait, int sysEpollPwait2, int sysSendto, int sysRecvfrom) {
         this.sysRead = sysRead;
         this.sysWrite = sysWrite;
         this.sysEpollPwait = sysEpollPwait;
         this.sysEpollPwait2 = sysEpollPwait2;
+        this.sysSendto = sysSendto;
+        this.sysRecvfrom = sysRecvfrom;
     }
 
     /** The architecture of this JVM. */

@@ -48,6 +48,12 @@ public final class LibC {
     private static final MethodHandle SYSCALL_RW_CRITICAL = LINKER.downcallHandle(symbol("syscall"),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
+    // send, recv, sendto and recvfrom are cancellation points too: sendto(2) and recvfrom(2) through
+    // syscall(2) serve all four (send is sendto without an address, recv recvfrom without one)
+    private static final MethodHandle SYSCALL_SENDTO = bindVariadic("syscall", 1, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SYSCALL_RECVFROM = bindVariadic("syscall", 1, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
     private static final MethodHandle FCNTL_INT = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL_PTR = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle OPEN = bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
@@ -84,6 +90,8 @@ public final class LibC {
             JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
     private static final long SYS_READ = Arch.CURRENT.sysRead;
     private static final long SYS_WRITE = Arch.CURRENT.sysWrite;
+    private static final long SYS_SENDTO = Arch.CURRENT.sysSendto;
+    private static final long SYS_RECVFROM = Arch.CURRENT.sysRecvfrom;
     private static final long SYS_EPOLL_PWAIT = Arch.CURRENT.sysEpollPwait;
     private static final long SYS_EPOLL_PWAIT2 = Arch.CURRENT.sysEpollPwait2;
     private static final long KERNEL_SIGSET_SIZE = 8;
@@ -121,10 +129,6 @@ public final class LibC {
     private static final MethodHandle SETSOCKOPT = bind("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle GETSOCKNAME = bind("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle GETPEERNAME = bind("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SEND = bind("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle RECV = bind("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle SENDTO = bind("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle RECVFROM = bind("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
     // the native signal handler: a page of machine code, installed with sigaction
     private static final MethodHandle MMAP = bind("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle MPROTECT = bind("mprotect", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
@@ -147,12 +151,12 @@ public final class LibC {
 
     /** read(2): bytes read (0 at end of file), or -errno (EAGAIN when nothing is ready). */
     public static long read(int fd, MemorySegment buffer, long count) {
-        return transfer(false, SYS_READ, fd, buffer, count);
+        return transfer(READ, fd, buffer, count, 0, MemorySegment.NULL, 0, MemorySegment.NULL);
     }
 
     /** write(2): bytes written, or -errno (EAGAIN when the fd cannot take more now). */
     public static long write(int fd, MemorySegment buffer, long count) {
-        return transfer(false, SYS_WRITE, fd, buffer, count);
+        return transfer(WRITE, fd, buffer, count, 0, MemorySegment.NULL, 0, MemorySegment.NULL);
     }
 
     /**
@@ -161,21 +165,56 @@ public final class LibC {
      * call that blocks stalls every garbage collection until it returns.
      */
     public static long readCritical(int fd, MemorySegment buffer, long count) {
-        return transfer(true, SYS_READ, fd, buffer, count);
+        return transfer(READ_CRITICAL, fd, buffer, count, 0, MemorySegment.NULL, 0, MemorySegment.NULL);
     }
 
     /** {@link #write} as a critical downcall: ONLY for a non-blocking eventfd (see {@link #readCritical}). */
     public static long writeCritical(int fd, MemorySegment buffer, long count) {
-        return transfer(true, SYS_WRITE, fd, buffer, count);
+        return transfer(WRITE_CRITICAL, fd, buffer, count, 0, MemorySegment.NULL, 0, MemorySegment.NULL);
     }
 
-    private static long transfer(boolean critical, long call, int fd, MemorySegment buffer, long count) {
+    /** send(2): bytes sent, or -errno (EAGAIN when the send buffer is full). */
+    public static long send(int fd, MemorySegment buffer, long count, int flags) {
+        return transfer(SENDTO, fd, buffer, count, flags, MemorySegment.NULL, 0, MemorySegment.NULL);
+    }
+
+    /** recv(2): bytes received (0 at end of stream, or an empty datagram), or -errno (EAGAIN when nothing is ready). */
+    public static long recv(int fd, MemorySegment buffer, long count, int flags) {
+        return transfer(RECVFROM, fd, buffer, count, flags, MemorySegment.NULL, 0, MemorySegment.NULL);
+    }
+
+    /** sendto(2): bytes sent, or -errno. */
+    public static long sendto(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, int length) {
+        return transfer(SENDTO, fd, buffer, count, flags, address, length, MemorySegment.NULL);
+    }
+
+    /** recvfrom(2): bytes received, or -errno; the sender's address goes to {@code address}, its length to {@code length}. */
+    public static long recvfrom(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, MemorySegment length) {
+        return transfer(RECVFROM, fd, buffer, count, flags, address, 0, length);
+    }
+
+    private static final int READ = 0, WRITE = 1, READ_CRITICAL = 2, WRITE_CRITICAL = 3, SENDTO = 4, RECVFROM = 5;
+    private static final String[] TRANSFER_NAMES = {"read", "write", "read", "write", "sendto", "recvfrom"};
+
+    /**
+     * The data path's one call: {@code call} is a constant at every caller, so the JIT keeps only
+     * its branch. Returns the bytes moved or -errno; EINTR is retried.
+     */
+    private static long transfer(int call, int fd, MemorySegment buffer, long count, int flags,
+            MemorySegment address, long addressLength, MemorySegment addressLengthOut) {
         MemorySegment errno = errnoSlot();
         try {
             while (true) {
-                long r = critical
-                        ? (long) SYSCALL_RW_CRITICAL.invokeExact(errno, call, (long) fd, buffer, count)
-                        : (long) SYSCALL_RW.invokeExact(errno, call, (long) fd, buffer, count);
+                long r = switch (call) {
+                    case READ -> (long) SYSCALL_RW.invokeExact(errno, SYS_READ, (long) fd, buffer, count);
+                    case WRITE -> (long) SYSCALL_RW.invokeExact(errno, SYS_WRITE, (long) fd, buffer, count);
+                    case READ_CRITICAL -> (long) SYSCALL_RW_CRITICAL.invokeExact(errno, SYS_READ, (long) fd, buffer, count);
+                    case WRITE_CRITICAL -> (long) SYSCALL_RW_CRITICAL.invokeExact(errno, SYS_WRITE, (long) fd, buffer, count);
+                    case SENDTO -> (long) SYSCALL_SENDTO.invokeExact(errno, SYS_SENDTO, (long) fd, buffer, count,
+                            (long) flags, address, addressLength);
+                    default -> (long) SYSCALL_RECVFROM.invokeExact(errno, SYS_RECVFROM, (long) fd, buffer, count,
+                            (long) flags, address, addressLengthOut);
+                };
                 if (r >= 0) {
                     return r;
                 }
@@ -185,7 +224,7 @@ public final class LibC {
                 }
             }
         } catch (Throwable t) {
-            throw unexpected(call == SYS_READ ? "read" : "write", t);
+            throw unexpected(TRANSFER_NAMES[call], t);
         }
     }
 
@@ -796,82 +835,6 @@ public final class LibC {
             return r < 0 ? -errno(errno) : r;
         } catch (Throwable t) {
             throw unexpected("getpeername", t);
-        }
-    }
-
-    /** send(2): bytes sent, or -errno (EAGAIN when the send buffer is full). */
-    public static long send(int fd, MemorySegment buffer, long count, int flags) {
-        MemorySegment errno = errnoSlot();
-        try {
-            while (true) {
-                long r = (long) SEND.invokeExact(errno, fd, buffer, count, flags);
-                if (r >= 0) {
-                    return r;
-                }
-                int e = errno(errno);
-                if (e != EINTR) {
-                    return -e;
-                }
-            }
-        } catch (Throwable t) {
-            throw unexpected("send", t);
-        }
-    }
-
-    /** recv(2): bytes received (0 at end of stream, or an empty datagram), or -errno (EAGAIN when nothing is ready). */
-    public static long recv(int fd, MemorySegment buffer, long count, int flags) {
-        MemorySegment errno = errnoSlot();
-        try {
-            while (true) {
-                long r = (long) RECV.invokeExact(errno, fd, buffer, count, flags);
-                if (r >= 0) {
-                    return r;
-                }
-                int e = errno(errno);
-                if (e != EINTR) {
-                    return -e;
-                }
-            }
-        } catch (Throwable t) {
-            throw unexpected("recv", t);
-        }
-    }
-
-    /** sendto(2): bytes sent, or -errno. */
-    public static long sendto(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, int length) {
-        MemorySegment errno = errnoSlot();
-        try {
-            while (true) {
-                long r = (long) SENDTO.invokeExact(errno, fd, buffer, count, flags, address, length);
-                if (r >= 0) {
-                    return r;
-                }
-                int e = errno(errno);
-                if (e != EINTR) {
-                    return -e;
-                }
-            }
-        } catch (Throwable t) {
-            throw unexpected("sendto", t);
-        }
-    }
-
-    /** recvfrom(2): bytes received, or -errno; the sender's address goes to {@code address}, its length to {@code length}. */
-    public static long recvfrom(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, MemorySegment length) {
-        MemorySegment errno = errnoSlot();
-        try {
-            while (true) {
-                long r = (long) RECVFROM.invokeExact(errno, fd, buffer, count, flags, address, length);
-                if (r >= 0) {
-                    return r;
-                }
-                int e = errno(errno);
-                if (e != EINTR) {
-                    return -e;
-                }
-            }
-        } catch (Throwable t) {
-            throw unexpected("recvfrom", t);
         }
     }
 

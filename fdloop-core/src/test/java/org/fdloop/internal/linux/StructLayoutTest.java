@@ -138,7 +138,9 @@ class StructLayoutTest {
                 new Check("SYS_read", "SYS_read", arch.sysRead),
                 new Check("SYS_write", "SYS_write", arch.sysWrite),
                 new Check("SYS_epoll_pwait", "SYS_epoll_pwait", arch.sysEpollPwait),
-                new Check("SYS_epoll_pwait2", "SYS_epoll_pwait2", arch.sysEpollPwait2));
+                new Check("SYS_epoll_pwait2", "SYS_epoll_pwait2", arch.sysEpollPwait2),
+                new Check("SYS_sendto", "SYS_sendto", arch.sysSendto),
+                new Check("SYS_recvfrom", "SYS_recvfrom", arch.sysRecvfrom));
     }
 
     /** The size of every layout and the offset and size of every named member. */
