@@ -158,14 +158,18 @@ final class TourCommand implements Callable<Integer> {
                 header(child, scratch, lines);
                 start = System.nanoTime();
                 go.countDown();
-                loop.run();
+                try {
+                    loop.run();
+                } finally {
+                    // before the loop closes: closing unblocks SIGRTMIN+1 in this thread, and one the
+                    // driver sent after that would end the JVM (a realtime signal's default action)
+                    stopDriver(script, driver);
+                }
                 if (stop.received() != null && !json) {
                     out.printf("%n(ended early by %s)%n", stop.received().name());
                 }
             } finally {
-                script.stop();
-                driver.interrupt();
-                driver.join();
+                stopDriver(script, driver);
             }
         } finally {
             if (child != null) {
@@ -184,6 +188,13 @@ final class TourCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         return Main.OK;
+    }
+
+    /** Stops the driver thread and waits until it has ended; again is harmless. */
+    private static void stopDriver(Driver script, Thread driver) throws InterruptedException {
+        script.stop();
+        driver.interrupt();
+        driver.join();
     }
 
     /**
