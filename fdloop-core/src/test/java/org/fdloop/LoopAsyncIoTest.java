@@ -21,9 +21,8 @@ import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.fd.StreamFd;
-import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
 import org.fdloop.testing.NoFdLeaks;
+import org.fdloop.testing.SignalQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -99,7 +98,6 @@ class LoopAsyncIoTest {
     @Test
     void fullSignalQueueMakesTheLoopPollEveryAsyncFd() throws Exception {
         int pipes = 40;
-        long[] limit = LibC.getrlimit(Constants.RLIMIT_SIGPENDING);
         List<Pipe> open = new ArrayList<>();
         try (EventLoop loop = EventLoop.open()) {
             Set<Integer> dispatched = new TreeSet<>();
@@ -116,14 +114,11 @@ class LoopAsyncIoTest {
             assertThat(runIdle(loop)).isZero();
             // The limit is this process's, but it counts every signal queued for the user (the SigQ
             // line of /proc/self/status), other processes' too: 8 is full before 40 writes, whatever they do.
-            LibC.setrlimit(Constants.RLIMIT_SIGPENDING, 8, limit[1]);
-            try {
+            SignalQueue.withLimit(8, () -> {
                 for (Pipe pipe : open) {
                     write(pipe, 1); // each queues a signal until the queue is full, then the kernel sends SIGIO
                 }
-            } finally {
-                LibC.setrlimit(Constants.RLIMIT_SIGPENDING, limit[0], limit[1]);
-            }
+            });
             runUntil(loop, () -> dispatched.size() == pipes);
             assertThat(dispatched).isEqualTo(expected);
             assertThat(loop.signalQueueOverflows()).as("the queue overflowed").isPositive();

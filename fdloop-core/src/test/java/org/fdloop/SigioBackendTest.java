@@ -21,9 +21,8 @@ import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.fd.StreamFd;
-import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
 import org.fdloop.testing.NoFdLeaks;
+import org.fdloop.testing.SignalQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -61,7 +60,6 @@ class SigioBackendTest {
     @Test
     void fullSignalQueueMakesTheLoopLookAtEveryFd() throws Exception {
         int pipes = 40;
-        long[] limit = LibC.getrlimit(Constants.RLIMIT_SIGPENDING);
         List<Pipe> open = new ArrayList<>();
         try (EventLoop loop = open()) {
             Set<Integer> dispatched = new TreeSet<>();
@@ -77,14 +75,11 @@ class SigioBackendTest {
             }
             loop.runOnce(Duration.ZERO); // the look at registration: nothing is ready
             // counted per user (SigQ in /proc/self/status), other processes' signals too: 8 is full before 40 writes
-            LibC.setrlimit(Constants.RLIMIT_SIGPENDING, 8, limit[1]);
-            try {
+            SignalQueue.withLimit(8, () -> {
                 for (Pipe pipe : open) {
                     pipe.writeEnd().write(ByteBuffer.allocate(1));
                 }
-            } finally {
-                LibC.setrlimit(Constants.RLIMIT_SIGPENDING, limit[0], limit[1]);
-            }
+            });
             runUntil(loop, () -> dispatched.size() == pipes);
             assertThat(dispatched).isEqualTo(expected);
             assertThat(loop.signalQueueOverflows()).as("the queue overflowed, and the loop read the plain SIGIO").isPositive();

@@ -30,9 +30,8 @@ import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.fd.StreamFd;
-import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
 import org.fdloop.testing.BlockedSignals;
+import org.fdloop.testing.SignalQueue;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -64,16 +63,6 @@ class SignalQueueOverflowTest {
         assertThat(fd.write(ByteBuffer.wrap(new byte[] {'x'}))).isEqualTo(1);
     }
 
-    /** Runs {@code burst} with RLIMIT_SIGPENDING at {@code limit}, then restores it. */
-    private static void withSignalQueueLimit(long limit, ThrowingRunnable burst) throws Exception {
-        long[] before = LibC.getrlimit(Constants.RLIMIT_SIGPENDING);
-        LibC.setrlimit(Constants.RLIMIT_SIGPENDING, limit, before[1]);
-        try {
-            burst.run();
-        } finally {
-            LibC.setrlimit(Constants.RLIMIT_SIGPENDING, before[0], before[1]);
-        }
-    }
 
     @FunctionalInterface
     private interface ThrowingRunnable {
@@ -134,7 +123,7 @@ class SignalQueueOverflowTest {
                 }
             }
             ready.add("inotify");
-            withSignalQueueLimit(2, () -> {
+            SignalQueue.withLimit(2, () -> {
                 for (String name : ready) {
                     makeReady.get(name).run();
                 }
@@ -186,7 +175,7 @@ class SignalQueueOverflowTest {
                 SignalFd signals = SignalFd.open(SignalSet.of(rt, Signal.IO));
                 Pipe pipe = Pipe.open()) {
             pipe.readEnd().enableAsync(rt, OsThread.currentId());
-            withSignalQueueLimit(4, () -> {
+            SignalQueue.withLimit(4, () -> {
                 for (int i = 0; i < writes; i++) {
                     writeByte(pipe.writeEnd()); // one realtime signal each while the queue has room
                 }
@@ -213,7 +202,7 @@ class SignalQueueOverflowTest {
             int[] read = {0};
             loop.onAsyncIo(pipe.readEnd(), (source, band) -> read[0] += drain(pipe.readEnd()));
             runUntilQuiet(loop);
-            withSignalQueueLimit(4, () -> {
+            SignalQueue.withLimit(4, () -> {
                 for (int i = 0; i < writes; i++) {
                     writeByte(pipe.writeEnd());
                 }
@@ -235,7 +224,7 @@ class SignalQueueOverflowTest {
                 DatagramSocket sender = DatagramSocket.open(StandardProtocolFamily.INET)) {
             receiver.enableAsync(rt, OsThread.currentId());
             SocketAddress to = receiver.localAddress();
-            withSignalQueueLimit(4, () -> {
+            SignalQueue.withLimit(4, () -> {
                 for (int i = 0; i < datagrams; i++) {
                     assertThat(sender.send(ByteBuffer.wrap(new byte[] {(byte) i}), to)).isEqualTo(1);
                 }
@@ -271,7 +260,7 @@ class SignalQueueOverflowTest {
             });
             runUntilQuiet(loop);
             SocketAddress to = receiver.localAddress();
-            withSignalQueueLimit(4, () -> {
+            SignalQueue.withLimit(4, () -> {
                 for (int i = 0; i < datagrams; i++) {
                     sender.send(ByteBuffer.wrap(new byte[] {(byte) i}), to);
                 }

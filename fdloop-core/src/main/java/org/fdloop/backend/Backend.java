@@ -15,44 +15,24 @@ public enum Backend {
      * The kernel keeps the interest list; a wait costs time in proportion to the fds that are
      * ready, not to those registered. The only backend with edge-triggered I/O (EDGE).
      */
-    EPOLL {
-        @Override
-        public Poller open(int maxEventsPerPoll) throws IOException {
-            return new EpollPoller(maxEventsPerPoll);
-        }
-    },
+    EPOLL(EpollPoller::new),
 
     /**
      * ppoll(2) over every registered fd: each wait hands the whole set to the kernel. No EDGE.
      */
-    POLL {
-        @Override
-        public Poller open(int maxEventsPerPoll) throws IOException {
-            return new PollPoller(maxEventsPerPoll);
-        }
-    },
+    POLL(PollPoller::new),
 
     /**
      * pselect(2) over three fd_set bitmaps: fds below FD_SETSIZE (1024) only, a hang-up reported
      * as READABLE, no READ_HANGUP, no EDGE.
      */
-    SELECT {
-        @Override
-        public Poller open(int maxEventsPerPoll) throws IOException {
-            return new SelectPoller(maxEventsPerPoll);
-        }
-    },
+    SELECT(SelectPoller::new),
 
     /**
      * The blocking model: one daemon platform thread per fd, blocked in poll(2) on it, handing
      * readiness to the loop through an eventfd. A thread and a context switch per event; no EDGE.
      */
-    THREADS {
-        @Override
-        public Poller open(int maxEventsPerPoll) throws IOException {
-            return new ThreadsPoller(maxEventsPerPoll);
-        }
-    },
+    THREADS(ThreadsPoller::new),
 
     /**
      * Signal-driven I/O: every fd that can signal is armed to send SIGRTMIN+9 to the loop thread
@@ -61,13 +41,21 @@ public enum Backend {
      * a full realtime signal queue it looks at every fd once. One SIGIO loop per thread; SIGRTMIN+9
      * is the backend's; no EDGE.
      */
-    SIGIO {
-        @Override
-        public Poller open(int maxEventsPerPoll) throws IOException {
-            return new SigioPoller(maxEventsPerPoll);
-        }
-    };
+    SIGIO(SigioPoller::new);
+
+    /** A poller constructor: its argument is the most fds one poll reports. */
+    private interface Opener {
+        Poller open(int maxEventsPerPoll) throws IOException;
+    }
+
+    private final Opener opener;
+
+    Backend(Opener opener) {
+        this.opener = opener;
+    }
 
     /** A new poller of this kind that reports at most {@code maxEventsPerPoll} fds per poll. */
-    public abstract Poller open(int maxEventsPerPoll) throws IOException;
+    public Poller open(int maxEventsPerPoll) throws IOException {
+        return opener.open(maxEventsPerPoll);
+    }
 }

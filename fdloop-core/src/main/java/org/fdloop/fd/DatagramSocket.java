@@ -62,14 +62,7 @@ public final class DatagramSocket extends Fd implements SocketFd {
      * @throws LinuxException EADDRINUSE, EADDRNOTAVAIL, EACCES: see {@link #bind}
      */
     public static DatagramSocket bindTo(SocketAddress local) throws IOException {
-        DatagramSocket socket = open(Sockets.familyOf(local));
-        try {
-            socket.bind(local);
-            return socket;
-        } catch (IOException | RuntimeException e) {
-            socket.close();
-            throw e;
-        }
+        return Sockets.setUp(open(Sockets.familyOf(local)), socket -> socket.bind(local));
     }
 
     @Override

@@ -67,18 +67,13 @@ public final class ListeningSocket extends Fd implements SocketFd {
      */
     public static ListeningSocket listenOn(SocketAddress local, int backlog) throws IOException {
         checkBacklog(backlog);
-        ListeningSocket socket = open(Sockets.familyOf(local));
-        try {
+        return Sockets.setUp(open(Sockets.familyOf(local)), socket -> {
             if (socket.family != StandardProtocolFamily.UNIX) {
                 socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             }
             socket.bind(local);
             socket.listen(backlog);
-            return socket;
-        } catch (IOException | RuntimeException e) {
-            socket.close();
-            throw e;
-        }
+        });
     }
 
     @Override

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.fdloop.internal.linux.Constants.*;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -28,6 +29,23 @@ import org.fdloop.internal.linux.ThreadScratch;
  */
 final class Sockets {
     private Sockets() {}
+
+    /** A step that sets a new socket up (bind, listen, connect). */
+    @FunctionalInterface
+    interface Setup<S> {
+        void run(S socket) throws IOException;
+    }
+
+    /** Runs {@code setup} on a new {@code socket} and returns it; closes it again if setup fails. */
+    static <S extends SocketFd> S setUp(S socket, Setup<S> setup) throws IOException {
+        try {
+            setup.run(socket);
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
 
     /** listen(2)'s backlog when the caller names none; the kernel caps it at net.core.somaxconn. */
     static final int DEFAULT_BACKLOG = 4096;

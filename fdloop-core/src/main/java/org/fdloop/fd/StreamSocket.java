@@ -74,14 +74,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      *     nobody listens on, EAGAIN for a Unix listener whose backlog is full
      */
     public static StreamSocket connectTo(SocketAddress remote) throws IOException {
-        StreamSocket socket = open(Sockets.familyOf(remote));
-        try {
-            socket.connect(remote);
-            return socket;
-        } catch (IOException | RuntimeException e) {
-            socket.close();
-            throw e;
-        }
+        return Sockets.setUp(open(Sockets.familyOf(remote)), socket -> socket.connect(remote));
     }
 
     @Override
