@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.Structs;
 
@@ -58,13 +59,19 @@ final class EpollPoller extends Poller {
 
     @Override
     public void remove(int fd) throws IOException {
-        LibC.epollCtl(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL, "epoll_ctl(DEL, fd " + fd + ")");
+        int r = LibC.epollCtl(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
+        if (r < 0) {
+            throw Errno.exception("epoll_ctl(DEL, fd " + fd + ")", -r);
+        }
     }
 
     private void ctl(int op, int fd, int interest, long token, String name) throws IOException {
         ctlEvent.set(JAVA_INT, Structs.EPOLL_EVENT_EVENTS, interest);
         ctlEvent.set(DATA, Structs.EPOLL_EVENT_DATA, token);
-        LibC.epollCtl(epfd, op, fd, ctlEvent, "epoll_ctl(" + name + ", fd " + fd + ", events 0x" + Integer.toHexString(interest) + ")");
+        int r = LibC.epollCtl(epfd, op, fd, ctlEvent);
+        if (r < 0) {
+            throw Errno.exception("epoll_ctl(" + name + ", fd " + fd + ", events 0x" + Integer.toHexString(interest) + ")", -r);
+        }
     }
 
     @Override

@@ -35,13 +35,17 @@ public class StreamFd extends Fd {
         int fd = acquire();
         try {
             long n;
-            if (dst.isDirect()) {
-                n = readSome(fd, MemorySegment.ofBuffer(dst), dst.remaining());
+            int room = dst.remaining();
+            if (room > ThreadScratch.MAX_BUFFER && dst.isDirect()) {
+                n = readSome(fd, MemorySegment.ofBuffer(dst), room);
             } else {
-                MemorySegment buffer = ThreadScratch.get().buffer(dst.remaining());
-                n = readSome(fd, buffer, Math.min(dst.remaining(), buffer.byteSize()));
+                // through this thread's native buffer, also into a direct buffer: a segment made of
+                // the caller's buffer is an allocation whenever the JIT does not inline this far
+                ThreadScratch scratch = ThreadScratch.get();
+                int count = Math.min(room, ThreadScratch.MAX_BUFFER);
+                n = readSome(fd, scratch.buffer(count), count);
                 if (n > 0) {
-                    MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
+                    dst.put(dst.position(), scratch.bufferView(count), 0, (int) n);
                 }
             }
             if (n == -EAGAIN) {
@@ -98,13 +102,15 @@ public class StreamFd extends Fd {
         int fd = acquire();
         try {
             long n;
-            if (src.isDirect()) {
-                n = writeSome(fd, MemorySegment.ofBuffer(src), src.remaining());
+            int remaining = src.remaining();
+            if (remaining > ThreadScratch.MAX_BUFFER && src.isDirect()) {
+                n = writeSome(fd, MemorySegment.ofBuffer(src), remaining);
             } else {
-                MemorySegment buffer = ThreadScratch.get().buffer(src.remaining());
-                long count = Math.min(src.remaining(), buffer.byteSize());
-                buffer.copyFrom(MemorySegment.ofBuffer(src).asSlice(0, count));
-                n = writeSome(fd, buffer, count);
+                // through this thread's native buffer (see read); a larger heap buffer goes in pieces
+                ThreadScratch scratch = ThreadScratch.get();
+                int count = Math.min(remaining, ThreadScratch.MAX_BUFFER);
+                scratch.bufferView(count).put(0, src, src.position(), count);
+                n = writeSome(fd, scratch.buffer(count), count);
             }
             if (n == -EAGAIN) {
                 return 0;

@@ -101,7 +101,7 @@ public final class TimerFd extends Fd {
             throw new IllegalArgumentException("an initial delay of zero disarms a timerfd (it_value 0): use disarm() to "
                     + "disarm it, or a positive delay such as Duration.ofNanos(1) to fire at once");
         }
-        set(0, initial.getSeconds(), initial.getNano(), interval, "relative " + initial + ", interval " + interval);
+        set(0, initial.getSeconds(), initial.getNano(), interval);
     }
 
     /**
@@ -142,8 +142,7 @@ public final class TimerFd extends Fd {
                     + " is before it. For a deadline that has passed use any time after 1970, which fires at once");
         }
         int flags = TFD_TIMER_ABSTIME | (cancelOnSet ? TFD_TIMER_CANCEL_ON_SET : 0);
-        set(flags, deadline.getEpochSecond(), deadline.getNano(), interval,
-                "at " + deadline + ", interval " + interval + (cancelOnSet ? ", TFD_TIMER_CANCEL_ON_SET" : ""));
+        set(flags, deadline.getEpochSecond(), deadline.getNano(), interval);
     }
 
     /**
@@ -160,8 +159,7 @@ public final class TimerFd extends Fd {
             throw new IllegalArgumentException(clock.kernelName() + " never reads below 0; " + clockNanos
                     + " ns is not a deadline. For a deadline that has passed use any value from 0 on, which fires at once");
         }
-        set(TFD_TIMER_ABSTIME, clockNanos / 1_000_000_000L, clockNanos % 1_000_000_000L, interval,
-                "at " + clockNanos + " ns, interval " + interval);
+        set(TFD_TIMER_ABSTIME, clockNanos / 1_000_000_000L, clockNanos % 1_000_000_000L, interval);
     }
 
     /** The current reading of this timer's clock in nanoseconds (clock_gettime(2)). */
@@ -176,7 +174,7 @@ public final class TimerFd extends Fd {
 
     /** Stops the timer (it_value 0) and clears the expiration count; the fd is no longer readable. */
     public void disarm() throws IOException {
-        set(0, 0, 0, Duration.ZERO, "disarm");
+        set(0, 0, 0, Duration.ZERO);
     }
 
     /** Whether the timer is armed: a one-shot timer that has fired, or a disarmed one, is not. */
@@ -228,7 +226,7 @@ public final class TimerFd extends Fd {
      * struct itimerspec { struct timespec it_interval; struct timespec it_value; };
      * The thread's 128-byte scratch record holds it, so re-arming allocates nothing.
      */
-    private void set(int flags, long valueSeconds, long valueNanos, Duration interval, String what) throws IOException {
+    private void set(int flags, long valueSeconds, long valueNanos, Duration interval) throws IOException {
         if (flags != 0 && valueSeconds == 0 && valueNanos == 0) {
             valueNanos = 1; // an absolute deadline of 0 is long past, but it_value 0 would disarm instead of firing
         }
@@ -239,10 +237,24 @@ public final class TimerFd extends Fd {
             spec.set(JAVA_LONG, Structs.ITIMERSPEC_INTERVAL + Structs.TIMESPEC_NSEC, interval.getNano());
             spec.set(JAVA_LONG, Structs.ITIMERSPEC_VALUE + Structs.TIMESPEC_SEC, valueSeconds);
             spec.set(JAVA_LONG, Structs.ITIMERSPEC_VALUE + Structs.TIMESPEC_NSEC, valueNanos);
-            LibC.timerfdSettime(fd, flags, spec, MemorySegment.NULL, "timerfd_settime(" + describe() + ", " + what + ")");
+            int r = LibC.timerfdSettime(fd, flags, spec, MemorySegment.NULL);
+            if (r < 0) {
+                throw Errno.exception("timerfd_settime(" + describe() + ", " + setting(flags, valueSeconds, valueNanos, interval) + ")", -r);
+            }
         } finally {
             release();
         }
+    }
+
+    /** A timerfd_settime call as the error message says it; made only when the call fails. */
+    private String setting(int flags, long valueSeconds, long valueNanos, Duration interval) {
+        if ((flags & TFD_TIMER_ABSTIME) == 0) {
+            return valueSeconds == 0 && valueNanos == 0 ? "disarm"
+                    : "relative " + Duration.ofSeconds(valueSeconds, valueNanos) + ", interval " + interval;
+        }
+        String deadline = clock == Clock.REALTIME ? Instant.ofEpochSecond(valueSeconds, valueNanos).toString()
+                : (valueSeconds * 1_000_000_000L + valueNanos) + " ns";
+        return "at " + deadline + ", interval " + interval + ((flags & TFD_TIMER_CANCEL_ON_SET) != 0 ? ", TFD_TIMER_CANCEL_ON_SET" : "");
     }
 
     private Duration current(long member) throws IOException {

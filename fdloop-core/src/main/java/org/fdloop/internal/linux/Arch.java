@@ -11,12 +11,12 @@ import java.util.Locale;
  * the ABI layer, with a message that says so, instead of reading a struct at wrong offsets.
  */
 public enum Arch {
-    X86_64(0, 1, 281, 441, 44, 45),
-    AARCH64(63, 64, 22, 441, 206, 207);
+    X86_64(0, 1, 281, 441, 44, 45, 233, 286),
+    AARCH64(63, 64, 22, 441, 206, 207, 21, 86);
 
     /**
      * System call numbers ({@code SYS_read} and friends from {@code <sys/syscall.h>}) of the calls
-     * fdloop makes through {@code syscall(2)}: they differ between architectures (aarch64 uses the
+     * fdloop makes as system calls ({@link Syscalls}): they differ between architectures (aarch64 uses the
      * generic table and has no epoll_wait at all). StructLayoutTest checks them against each
      * architecture's headers.
      */
@@ -26,14 +26,19 @@ public enum Arch {
     public final int sysEpollPwait2;
     public final int sysSendto;
     public final int sysRecvfrom;
+    public final int sysEpollCtl;
+    public final int sysTimerfdSettime;
 
-    Arch(int sysRead, int sysWrite, int sysEpollPwait, int sysEpollPwait2, int sysSendto, int sysRecvfrom) {
+    Arch(int sysRead, int sysWrite, int sysEpollPwait, int sysEpollPwait2, int sysSendto, int sysRecvfrom,
+            int sysEpollCtl, int sysTimerfdSettime) {
         this.sysRead = sysRead;
         this.sysWrite = sysWrite;
         this.sysEpollPwait = sysEpollPwait;
         this.sysEpollPwait2 = sysEpollPwait2;
         this.sysSendto = sysSendto;
         this.sysRecvfrom = sysRecvfrom;
+        this.sysEpollCtl = sysEpollCtl;
+        this.sysTimerfdSettime = sysTimerfdSettime;
     }
 
     /** The architecture of this JVM. */

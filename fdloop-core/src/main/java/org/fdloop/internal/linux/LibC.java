@@ -22,6 +22,10 @@ import org.fdloop.fd.LinuxException;
  * I/O path ({@link #read}, {@link #write}, {@link #close}) return {@code -errno} instead, as
  * libuv does, so that EAGAIN costs no exception; EINTR is retried and never returned.
  *
+ * <p>The data path and the loop's own calls (read, write, send, recv, sendto, recvfrom, the
+ * epoll waits, epoll_ctl, timerfd_settime) are not libc calls but system calls, made through
+ * {@link Syscalls}: no errno to capture, nothing allocated per call (see {@code Direct} below).
+ *
  * <p>Functions that return their error instead of setting errno ({@code pthread_sigmask},
  * {@code ptsname_r}, {@code pthread_sigqueue}) are bound without the errno capture.
  */
@@ -41,19 +45,6 @@ public final class LibC {
 
     // file descriptors
     private static final MethodHandle CLOSE = bind("close", JAVA_INT, JAVA_INT);
-    // read(2) and write(2) through syscall(2): glibc's wrappers are thread-cancellation points, and
-    // in a multithreaded process (every JVM) each call pays two atomic updates of the thread's
-    // cancel state, about as much again as the downcall itself. fdloop never cancels threads.
-    private static final MethodHandle SYSCALL_RW = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SYSCALL_RW_CRITICAL = LINKER.downcallHandle(symbol("syscall"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
-    // send, recv, sendto and recvfrom are cancellation points too: sendto(2) and recvfrom(2) through
-    // syscall(2) serve all four (send is sendto without an address, recv recvfrom without one)
-    private static final MethodHandle SYSCALL_SENDTO = bindVariadic("syscall", 1, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SYSCALL_RECVFROM = bindVariadic("syscall", 1, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
     private static final MethodHandle FCNTL_INT = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL_PTR = bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle OPEN = bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
@@ -71,7 +62,6 @@ public final class LibC {
     // event fds
     private static final MethodHandle EVENTFD = bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle TIMERFD_CREATE = bind("timerfd_create", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle TIMERFD_SETTIME = bind("timerfd_settime", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle TIMERFD_GETTIME = bind("timerfd_gettime", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle CLOCK_GETTIME = bind("clock_gettime", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle CLOCK_SETTIME = bind("clock_settime", JAVA_INT, JAVA_INT, ADDRESS);
@@ -80,23 +70,6 @@ public final class LibC {
     private static final MethodHandle INOTIFY_ADD_WATCH = bind("inotify_add_watch", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle INOTIFY_RM_WATCH = bind("inotify_rm_watch", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", JAVA_INT, JAVA_INT);
-    private static final MethodHandle EPOLL_CTL = bind("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    // epoll_pwait(2) and epoll_pwait2(2) through syscall(2), for the same reason as read and write
-    // (and so that epoll_pwait2 works with a glibc older than 2.35; a kernel before 5.11 says ENOSYS).
-    // Their sigmask is always NULL: the loop thread's mask stays as it is.
-    private static final MethodHandle SYSCALL_EPOLL_PWAIT = bindVariadic("syscall", 1, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SYSCALL_EPOLL_PWAIT2 = bindVariadic("syscall", 1, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
-    private static final long SYS_READ = Arch.CURRENT.sysRead;
-    private static final long SYS_WRITE = Arch.CURRENT.sysWrite;
-    private static final long SYS_SENDTO = Arch.CURRENT.sysSendto;
-    private static final long SYS_RECVFROM = Arch.CURRENT.sysRecvfrom;
-    private static final long SYS_EPOLL_PWAIT = Arch.CURRENT.sysEpollPwait;
-    private static final long SYS_EPOLL_PWAIT2 = Arch.CURRENT.sysEpollPwait2;
-    private static final long KERNEL_SIGSET_SIZE = 8;
-    private static final MethodHandle SYSCALL2 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle SYSCALL4 = bindVariadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
     // terminals
     private static final MethodHandle POSIX_OPENPT = bind("posix_openpt", JAVA_INT, JAVA_INT);
@@ -129,12 +102,46 @@ public final class LibC {
     private static final MethodHandle SETSOCKOPT = bind("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle GETSOCKNAME = bind("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle GETPEERNAME = bind("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    // the native signal handler: a page of machine code, installed with sigaction
+    // machine code (the native signal handler, the system call stub) and the handler's sigaction
     private static final MethodHandle MMAP = bind("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle MPROTECT = bind("mprotect", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SIGACTION = bind("sigaction", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     // union sigval is one 8-byte word, passed in a general register on x86_64 and aarch64
     private static final MethodHandle SIGQUEUE = bind("sigqueue", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+
+    /**
+     * The calls made as system calls, through {@link Syscalls} (result or -errno, no errno
+     * capture), in a class of their own so that LibC itself loads without the stub.
+     *
+     * <p>The data path: glibc's read, write, send, recv, sendto, recvfrom and epoll_pwait are
+     * thread-cancellation points, and in a multithreaded process (every JVM) each call pays two
+     * atomic updates of the thread's cancel state, about as much again as the downcall itself;
+     * fdloop never cancels threads. epoll_ctl and timerfd_settime re-arm one-shot fds and timers.
+     * epoll_pwait2 and the pidfd calls work this way with a glibc older than the kernel.
+     */
+    private static final class Direct {
+        static final MethodHandle RW = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG);
+        static final MethodHandle RW_CRITICAL = Syscalls.criticalHandle(JAVA_LONG, ADDRESS, JAVA_LONG);
+        // sendto(2) and recvfrom(2) serve all four: send is sendto without an address, recv recvfrom without one
+        static final MethodHandle SENDTO = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+        static final MethodHandle RECVFROM = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
+        // the sigmask is always NULL: the loop thread's mask stays as it is
+        static final MethodHandle EPOLL_PWAIT = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+        static final MethodHandle EPOLL_PWAIT2 = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
+        static final MethodHandle EPOLL_CTL = Syscalls.handle(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+        static final MethodHandle TIMERFD_SETTIME = Syscalls.handle(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
+        static final MethodHandle ARGS2 = Syscalls.handle(JAVA_LONG, JAVA_LONG);
+        static final MethodHandle ARGS4 = Syscalls.handle(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+        static final long SYS_READ = Arch.CURRENT.sysRead;
+        static final long SYS_WRITE = Arch.CURRENT.sysWrite;
+        static final long SYS_SENDTO = Arch.CURRENT.sysSendto;
+        static final long SYS_RECVFROM = Arch.CURRENT.sysRecvfrom;
+        static final long SYS_EPOLL_PWAIT = Arch.CURRENT.sysEpollPwait;
+        static final long SYS_EPOLL_PWAIT2 = Arch.CURRENT.sysEpollPwait2;
+        static final long SYS_EPOLL_CTL = Arch.CURRENT.sysEpollCtl;
+        static final long SYS_TIMERFD_SETTIME = Arch.CURRENT.sysTimerfdSettime;
+        static final long KERNEL_SIGSET_SIZE = 8;
+    }
 
     // ---- file descriptors -------------------------------------------------------------------
 
@@ -202,25 +209,20 @@ public final class LibC {
      */
     private static long transfer(int call, int fd, MemorySegment buffer, long count, int flags,
             MemorySegment address, long addressLength, MemorySegment addressLengthOut) {
-        MemorySegment errno = errnoSlot();
         try {
             while (true) {
                 long r = switch (call) {
-                    case READ -> (long) SYSCALL_RW.invokeExact(errno, SYS_READ, (long) fd, buffer, count);
-                    case WRITE -> (long) SYSCALL_RW.invokeExact(errno, SYS_WRITE, (long) fd, buffer, count);
-                    case READ_CRITICAL -> (long) SYSCALL_RW_CRITICAL.invokeExact(errno, SYS_READ, (long) fd, buffer, count);
-                    case WRITE_CRITICAL -> (long) SYSCALL_RW_CRITICAL.invokeExact(errno, SYS_WRITE, (long) fd, buffer, count);
-                    case SENDTO -> (long) SYSCALL_SENDTO.invokeExact(errno, SYS_SENDTO, (long) fd, buffer, count,
+                    case READ -> (long) Direct.RW.invokeExact(Direct.SYS_READ, (long) fd, buffer, count);
+                    case WRITE -> (long) Direct.RW.invokeExact(Direct.SYS_WRITE, (long) fd, buffer, count);
+                    case READ_CRITICAL -> (long) Direct.RW_CRITICAL.invokeExact(Direct.SYS_READ, (long) fd, buffer, count);
+                    case WRITE_CRITICAL -> (long) Direct.RW_CRITICAL.invokeExact(Direct.SYS_WRITE, (long) fd, buffer, count);
+                    case SENDTO -> (long) Direct.SENDTO.invokeExact(Direct.SYS_SENDTO, (long) fd, buffer, count,
                             (long) flags, address, addressLength);
-                    default -> (long) SYSCALL_RECVFROM.invokeExact(errno, SYS_RECVFROM, (long) fd, buffer, count,
+                    default -> (long) Direct.RECVFROM.invokeExact(Direct.SYS_RECVFROM, (long) fd, buffer, count,
                             (long) flags, address, addressLengthOut);
                 };
-                if (r >= 0) {
+                if (r != -EINTR) {
                     return r;
-                }
-                int e = errno(errno);
-                if (e != EINTR) {
-                    return -e;
                 }
             }
         } catch (Throwable t) {
@@ -432,16 +434,13 @@ public final class LibC {
         return check(r, errno, "timerfd_create(clock " + clock + ")");
     }
 
-    /** timerfd_settime(2) with an {@link Structs#ITIMERSPEC}; {@code old} may be NULL. */
-    public static void timerfdSettime(int fd, int flags, MemorySegment value, MemorySegment old, String what) throws LinuxException {
-        MemorySegment errno = errnoSlot();
-        int r;
+    /** timerfd_settime(2) with an {@link Structs#ITIMERSPEC}; {@code old} may be NULL. Returns 0 or -errno, as {@link #epollCtl}. */
+    public static int timerfdSettime(int fd, int flags, MemorySegment value, MemorySegment old) {
         try {
-            r = (int) TIMERFD_SETTIME.invokeExact(errno, fd, flags, value, old);
+            return (int) (long) Direct.TIMERFD_SETTIME.invokeExact(Direct.SYS_TIMERFD_SETTIME, (long) fd, (long) flags, value, old);
         } catch (Throwable t) {
             throw unexpected("timerfd_settime", t);
         }
-        check(r, errno, what);
     }
 
     /** timerfd_gettime(2) into an {@link Structs#ITIMERSPEC}. */
@@ -546,32 +545,35 @@ public final class LibC {
         return check(r, errno, "epoll_create1()");
     }
 
-    /** epoll_ctl(2) with an {@link Structs#EPOLL_EVENT} (NULL for EPOLL_CTL_DEL). */
-    public static void epollCtl(int epfd, int op, int fd, MemorySegment event, String what) throws LinuxException {
-        MemorySegment errno = errnoSlot();
-        int r;
+    /**
+     * epoll_ctl(2) with an {@link Structs#EPOLL_EVENT} (NULL for EPOLL_CTL_DEL): 0, or -errno for
+     * the caller to report with {@link Errno#exception(String, int)}, so that the message is made
+     * only when the call fails.
+     */
+    public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         try {
-            r = (int) EPOLL_CTL.invokeExact(errno, epfd, op, fd, event);
+            return (int) (long) Direct.EPOLL_CTL.invokeExact(Direct.SYS_EPOLL_CTL, (long) epfd, (long) op, (long) fd, event);
         } catch (Throwable t) {
             throw unexpected("epoll_ctl", t);
         }
-        check(r, errno, what);
     }
 
     /** epoll_wait(2) (as epoll_pwait with no mask, which every architecture has); returns the number of events, or 0 when a signal interrupted the wait. */
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) throws LinuxException {
-        MemorySegment errno = errnoSlot();
-        int r;
+        long r;
         try {
-            r = (int) (long) SYSCALL_EPOLL_PWAIT.invokeExact(errno, SYS_EPOLL_PWAIT, (long) epfd, events, (long) maxEvents,
-                    (long) timeoutMillis, MemorySegment.NULL, KERNEL_SIGSET_SIZE);
+            r = (long) Direct.EPOLL_PWAIT.invokeExact(Direct.SYS_EPOLL_PWAIT, (long) epfd, events, (long) maxEvents,
+                    (long) timeoutMillis, MemorySegment.NULL, Direct.KERNEL_SIGSET_SIZE);
         } catch (Throwable t) {
             throw unexpected("epoll_wait", t);
         }
-        if (r < 0 && errno(errno) == EINTR) {
+        if (r >= 0) {
+            return (int) r;
+        }
+        if (r == -EINTR) {
             return 0;
         }
-        return check(r, errno, "epoll_wait(" + epfd + ")");
+        throw Errno.exception("epoll_wait(" + epfd + ")", (int) -r);
     }
 
     /**
@@ -580,49 +582,50 @@ public final class LibC {
      * kernels before 5.11); other failures throw.
      */
     public static int epollPwait2(int epfd, MemorySegment events, int maxEvents, MemorySegment timeout) throws LinuxException {
-        MemorySegment errno = errnoSlot();
-        int r;
+        long r;
         try {
-            r = (int) (long) SYSCALL_EPOLL_PWAIT2.invokeExact(errno, SYS_EPOLL_PWAIT2, (long) epfd, events, (long) maxEvents,
-                    timeout, MemorySegment.NULL, KERNEL_SIGSET_SIZE);
+            r = (long) Direct.EPOLL_PWAIT2.invokeExact(Direct.SYS_EPOLL_PWAIT2, (long) epfd, events, (long) maxEvents,
+                    timeout, MemorySegment.NULL, Direct.KERNEL_SIGSET_SIZE);
         } catch (Throwable t) {
             throw unexpected("epoll_pwait2", t);
         }
         if (r >= 0) {
-            return r;
+            return (int) r;
         }
-        int e = errno(errno);
-        if (e == EINTR) {
+        if (r == -EINTR) {
             return 0;
         }
-        if (e == Constants.ENOSYS) {
-            return -e;
+        if (r == -Constants.ENOSYS) {
+            return (int) r;
         }
-        throw Errno.exception("epoll_pwait2(" + epfd + ")", e);
+        throw Errno.exception("epoll_pwait2(" + epfd + ")", (int) -r);
     }
 
-    /** pidfd_open(2), through syscall(2) so that it works with any glibc. */
+    /** pidfd_open(2), as a system call so that it works with any glibc. */
     public static int pidfdOpen(long pid, int flags) throws LinuxException {
-        MemorySegment errno = errnoSlot();
         long r;
         try {
-            r = (long) SYSCALL2.invokeExact(errno, (long) Constants.SYS_pidfd_open, pid, (long) flags);
+            r = (long) Direct.ARGS2.invokeExact((long) Constants.SYS_pidfd_open, pid, (long) flags);
         } catch (Throwable t) {
             throw unexpected("pidfd_open", t);
         }
-        return check((int) r, errno, "pidfd_open(pid " + pid + ")");
+        if (r < 0) {
+            throw Errno.exception("pidfd_open(pid " + pid + ")", (int) -r);
+        }
+        return (int) r;
     }
 
     /** pidfd_send_signal(2) without a siginfo (it arrives as from kill(2)); {@code what} names it for the error. */
     public static void pidfdSendSignal(int pidfd, int signal, String what) throws LinuxException {
-        MemorySegment errno = errnoSlot();
         long r;
         try {
-            r = (long) SYSCALL4.invokeExact(errno, (long) Constants.SYS_pidfd_send_signal, (long) pidfd, (long) signal, 0L, 0L);
+            r = (long) Direct.ARGS4.invokeExact((long) Constants.SYS_pidfd_send_signal, (long) pidfd, (long) signal, 0L, 0L);
         } catch (Throwable t) {
             throw unexpected("pidfd_send_signal", t);
         }
-        check((int) r, errno, what);
+        if (r < 0) {
+            throw Errno.exception(what, (int) -r);
+        }
     }
 
     // ---- terminals ----------------------------------------------------------------------------
@@ -928,34 +931,36 @@ public final class LibC {
         }
     }
 
-    // ---- the native signal handler ------------------------------------------------------------
+    // ---- machine code: the native signal handler, the system call stub -------------------------
 
-    /** mmap(2) of anonymous private memory; {@code what} names it for the error. */
-    public static MemorySegment mmapAnonymous(long length, int protection, String what) throws LinuxException {
+    /**
+     * Maps {@code code} into a page of its own that is executable and no longer writable: mmap(2)
+     * read-write, the copy, then mprotect(2) to read-execute, so the page is never writable and
+     * executable at once. The page stays mapped for the life of the process. {@code what} names
+     * the code for the error, which is what a W^X policy (SELinux's execmem, a seccomp filter)
+     * answers.
+     */
+    public static MemorySegment mapExecutable(byte[] code, String what) throws LinuxException {
+        long length = code.length;
         MemorySegment errno = errnoSlot();
-        MemorySegment r;
+        MemorySegment page;
+        int r;
         try {
-            r = (MemorySegment) MMAP.invokeExact(errno, MemorySegment.NULL, length, protection,
-                    Constants.MAP_PRIVATE | Constants.MAP_ANONYMOUS, -1, 0L);
+            page = (MemorySegment) MMAP.invokeExact(errno, MemorySegment.NULL, length,
+                    Constants.PROT_READ | Constants.PROT_WRITE, Constants.MAP_PRIVATE | Constants.MAP_ANONYMOUS, -1, 0L);
+            if (page.address() == -1L) { // MAP_FAILED
+                throw Errno.exception("mmap(" + length + ", PROT_READ|PROT_WRITE) for " + what, errno(errno));
+            }
+            page = page.reinterpret(length);
+            MemorySegment.copy(code, 0, page, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, code.length);
+            r = (int) MPROTECT.invokeExact(errno, page, length, Constants.PROT_READ | Constants.PROT_EXEC);
+        } catch (LinuxException e) {
+            throw e;
         } catch (Throwable t) {
             throw unexpected("mmap", t);
         }
-        if (r.address() == -1L) { // MAP_FAILED
-            throw Errno.exception(what, errno(errno));
-        }
-        return r.reinterpret(length);
-    }
-
-    /** mprotect(2); {@code what} names it for the error. */
-    public static void mprotect(MemorySegment address, long length, int protection, String what) throws LinuxException {
-        MemorySegment errno = errnoSlot();
-        int r;
-        try {
-            r = (int) MPROTECT.invokeExact(errno, address, length, protection);
-        } catch (Throwable t) {
-            throw unexpected("mprotect", t);
-        }
-        check(r, errno, what);
+        check(r, errno, "mprotect(" + what + ", PROT_READ|PROT_EXEC)");
+        return page;
     }
 
     /** sigaction(2) through glibc (which adds its SA_RESTORER trampoline); {@code action} or {@code old} may be NULL. */

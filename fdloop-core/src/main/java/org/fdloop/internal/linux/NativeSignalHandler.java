@@ -40,7 +40,6 @@ public final class NativeSignalHandler {
 
     /** Set to {@code false} to keep fdloop from installing machine code: the loops then use the JVM's handler. */
     public static final String PROPERTY = "fdloop.nativeSignalHandler";
-    private static final long PAGE = 4096;
     private static final long ACTIVE = 0;
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
@@ -80,14 +79,8 @@ public final class NativeSignalHandler {
                     t.set(JAVA_INT, entry(signo, slot), -1);
                 }
             }
-            byte[] bytes = SignalHandlerCode.forArch(Arch.CURRENT, t.address());
-            MemorySegment page = LibC.mmapAnonymous(PAGE, Constants.PROT_READ | Constants.PROT_WRITE,
-                    "mmap(" + PAGE + ", PROT_READ|PROT_WRITE) for the signal handler's code");
-            MemorySegment.copy(bytes, 0, page, JAVA_BYTE, 0, bytes.length);
-            LibC.mprotect(page, PAGE, Constants.PROT_READ | Constants.PROT_EXEC,
-                    "mprotect(signal handler code, PROT_READ|PROT_EXEC)");
+            code = LibC.mapExecutable(SignalHandlerCode.forArch(Arch.CURRENT, t.address()), "the signal handler's code");
             table = t;
-            code = page.asSlice(0, bytes.length);
             return null;
         } catch (LinuxException e) {
             return "this process may not map executable memory (" + e.getMessage() + ")";

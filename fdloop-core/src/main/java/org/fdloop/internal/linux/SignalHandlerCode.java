@@ -127,7 +127,8 @@ public final class SignalHandlerCode {
         return finish(b);
     }
 
-    private static byte[] bytes(int... values) {
+    /** The low byte of each value: machine code written as it is listed. */
+    static byte[] bytes(int... values) {
         byte[] b = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
             b[i] = (byte) values[i];

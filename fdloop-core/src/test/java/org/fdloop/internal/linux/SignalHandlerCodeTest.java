@@ -2,15 +2,9 @@ package org.fdloop.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import org.fdloop.testing.Disassembler;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -19,9 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The native signal handler's machine code ({@link SignalHandlerCode}), checked by disassembling
- * it with binutils for each architecture: the aarch64 code cannot run here, so this is where it
- * is verified. Each check is skipped, saying so, where its disassembler is not installed
- * ({@code .ci/run} installs binutils and binutils-aarch64-linux-gnu).
+ * it with binutils for each architecture ({@link Disassembler}): the aarch64 code cannot run
+ * here, so this is where it is verified.
  */
 @ExtendWith(NoFdLeaks.class)
 class SignalHandlerCodeTest {
@@ -90,25 +83,21 @@ class SignalHandlerCodeTest {
 
     @Test
     void x86_64HandlerDisassemblesToTheExpectedInstructions(@TempDir Path dir) throws Exception {
-        Path objdump = tool("objdump", "binutils");
-        List<String> listing = disassemble(dir, List.of(objdump.toString(), "-M", "intel", "-m", "i386:x86-64"),
-                SignalHandlerCode.x86_64(TABLE));
+        List<String> listing = Disassembler.X86_64.instructions(dir, SignalHandlerCode.x86_64(TABLE));
         assertThat(listing).containsExactlyElementsOf(X86_64);
     }
 
     @Test
     void aarch64HandlerDisassemblesToTheExpectedInstructions(@TempDir Path dir) throws Exception {
-        Path objdump = tool("aarch64-linux-gnu-objdump", "binutils-aarch64-linux-gnu");
-        List<String> listing = disassemble(dir, List.of(objdump.toString(), "-m", "aarch64"), SignalHandlerCode.aarch64(TABLE));
+        List<String> listing = Disassembler.AARCH64.instructions(dir, SignalHandlerCode.aarch64(TABLE));
         assertThat(listing).containsExactlyElementsOf(AARCH64);
     }
 
     @Test
     void aWrongByteIsCaughtByTheDisassembly(@TempDir Path dir) throws Exception {
-        Path objdump = tool("objdump", "binutils");
         byte[] code = SignalHandlerCode.x86_64(TABLE);
         code[0x37 + 1] = 0x40; // mov edx, 128 -> mov edx, 64: half a siginfo_t
-        List<String> listing = disassemble(dir, List.of(objdump.toString(), "-M", "intel", "-m", "i386:x86-64"), code);
+        List<String> listing = Disassembler.X86_64.instructions(dir, code);
         assertThat(listing).isNotEqualTo(X86_64).contains("mov edx,0x40");
     }
 
@@ -118,50 +107,5 @@ class SignalHandlerCodeTest {
                 "the native handler cannot be used in this JVM: " + NativeSignalHandler.unavailableReason());
         assertThat(NativeSignalHandler.installedCode())
                 .isEqualTo(SignalHandlerCode.forArch(Arch.CURRENT, NativeSignalHandler.tableAddress()));
-    }
-
-    /** The instructions objdump finds in {@code code}, one per line, whitespace and comments normalized. */
-    private static List<String> disassemble(Path dir, List<String> objdump, byte[] code) throws Exception {
-        Path bin = Files.write(dir.resolve("handler.bin"), code);
-        List<String> command = new ArrayList<>(objdump);
-        command.addAll(List.of("-D", "-b", "binary", bin.toString()));
-        List<String> instructions = new ArrayList<>();
-        for (String line : run(command).split("\n")) {
-            String[] fields = line.split("\t");
-            // "  offset:<TAB>bytes<TAB>instruction"; a line of bytes alone continues a long instruction
-            if (fields.length < 3 || !fields[0].trim().matches("[0-9a-f]+:")) {
-                continue;
-            }
-            String text = String.join(" ", Arrays.copyOfRange(fields, 2, fields.length));
-            int comment = text.indexOf("//");
-            if (comment >= 0) {
-                text = text.substring(0, comment);
-            }
-            instructions.add(text.trim().replaceAll("\\s+", " "));
-        }
-        return instructions;
-    }
-
-    private static Path tool(String name, String debianPackage) {
-        Optional<Path> found = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-                .map(d -> Path.of(d, name)).filter(Files::isExecutable).findFirst();
-        Assumptions.assumeTrue(found.isPresent(), name + " is not installed, so this machine code is NOT checked "
-                + "(Debian package " + debianPackage + "; .ci/run installs it)");
-        return found.get();
-    }
-
-    private static String run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        String output;
-        try (var in = p.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } finally {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        assertThat(p.exitValue()).as("%s exit status; output:\n%s", command, output).isZero();
-        return output.strip();
     }
 }

@@ -140,7 +140,9 @@ class StructLayoutTest {
                 new Check("SYS_epoll_pwait", "SYS_epoll_pwait", arch.sysEpollPwait),
                 new Check("SYS_epoll_pwait2", "SYS_epoll_pwait2", arch.sysEpollPwait2),
                 new Check("SYS_sendto", "SYS_sendto", arch.sysSendto),
-                new Check("SYS_recvfrom", "SYS_recvfrom", arch.sysRecvfrom));
+                new Check("SYS_recvfrom", "SYS_recvfrom", arch.sysRecvfrom),
+                new Check("SYS_epoll_ctl", "SYS_epoll_ctl", arch.sysEpollCtl),
+                new Check("SYS_timerfd_settime", "SYS_timerfd_settime", arch.sysTimerfdSettime));
     }
 
     /** The size of every layout and the offset and size of every named member. */
