@@ -573,17 +573,7 @@ public final class EventLoop implements AutoCloseable {
         IoSource.checkEvents(events);
         int number = FdAccess.get().pin(fd);
         IoSource source = new IoSource(this, fd, number, events, handler);
-        int slot = claimSlot(source);
-        source.slot = slot;
-        source.token = ((long) generations[slot] << 32) | slot;
-        try {
-            source.register();
-        } catch (IOException | RuntimeException e) {
-            freeSlot(slot);
-            FdAccess.get().unpin(fd);
-            throw e;
-        }
-        count(source);
+        register(source);
         return source;
     }
 
@@ -942,17 +932,7 @@ public final class EventLoop implements AutoCloseable {
         // the bridge eventfd reports a child that is gone already, or whose status the JDK collects late
         signals().openBridge();
         ExitSource source = ExitSource.open(this, process, handler);
-        int slot = claimSlot(source);
-        source.slot = slot;
-        source.token = ((long) generations[slot] << 32) | slot;
-        try {
-            source.register();
-        } catch (IOException | RuntimeException e) {
-            freeSlot(slot);
-            source.closePidFd();
-            throw e;
-        }
-        count(source);
+        register(source);
         source.reportIfGone();
         return source;
     }
@@ -981,6 +961,24 @@ public final class EventLoop implements AutoCloseable {
 
     TimerQueue timers() {
         return timers;
+    }
+
+    /**
+     * Gives {@code source} a slot and its token and puts its fd in the poller; if the poller
+     * refuses, undoes both and what opening the source did, and throws.
+     */
+    private void register(PolledSource source) throws IOException {
+        int slot = claimSlot(source);
+        source.slot = slot;
+        source.token = ((long) generations[slot] << 32) | slot;
+        try {
+            source.register();
+        } catch (IOException | RuntimeException e) {
+            freeSlot(slot);
+            source.registrationFailed();
+            throw e;
+        }
+        count(source);
     }
 
     private int claimSlot(Source source) {

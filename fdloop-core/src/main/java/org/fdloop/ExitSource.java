@@ -18,14 +18,11 @@ import org.fdloop.fd.PidFd;
  * <p>The source closes itself before its handler runs. Closing it earlier cancels the report;
  * the child goes on running.
  */
-public final class ExitSource extends Source {
+public final class ExitSource extends PolledSource {
     private final Process process;
     /** The pidfd, or null when the child was reaped before it could be opened. */
     private final PidFd pidFd;
     private final ExitHandler handler;
-    int slot;
-    long token;
-    private boolean registered;
     /** Whether the loop waits for the JDK to collect the status (the pidfd is out of the poller). */
     private boolean waitingForJdk;
 
@@ -55,22 +52,21 @@ public final class ExitSource extends Source {
         return process;
     }
 
+    @Override
+    int polledNumber() {
+        return pidFd.number();
+    }
+
+    @Override
     void register() throws IOException {
         if (pidFd != null && !waitingForJdk) {
-            loop.poller().add(pidFd.number(), IoSource.READABLE, token);
-            registered = true;
+            addToPoller(IoSource.READABLE);
         }
     }
 
-    private void unregister() {
-        if (registered) {
-            registered = false;
-            try {
-                loop.poller().remove(pidFd.number());
-            } catch (IOException e) {
-                // the pidfd is the source's own, so a failure means the poller is gone, ignoring
-            }
-        }
+    @Override
+    void registrationFailed() {
+        closePidFd();
     }
 
     /** Has the loop dispatch this source on its next iteration if the child is gone already. */
@@ -80,8 +76,7 @@ public final class ExitSource extends Source {
         }
     }
 
-    /** Closes the pidfd of a source that was never registered. */
-    void closePidFd() {
+    private void closePidFd() {
         if (pidFd != null) {
             pidFd.close();
         }
@@ -96,7 +91,7 @@ public final class ExitSource extends Source {
     void dispatch(int events) throws Exception {
         if (process.isAlive()) {
             // The pidfd says the child exited, but the JDK's reaper has not stored its status yet.
-            unregister();
+            removeFromPollerQuietly();
             if (!waitingForJdk) {
                 waitingForJdk = true;
                 LoopSignals signals = loop.signals();
@@ -116,12 +111,12 @@ public final class ExitSource extends Source {
 
     @Override
     void onDisable() {
-        unregister();
+        removeFromPollerQuietly();
     }
 
     @Override
     void onClose() {
-        unregister();
+        removeFromPollerQuietly();
         closePidFd();
         loop.release(this);
     }

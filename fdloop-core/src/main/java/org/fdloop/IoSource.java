@@ -5,6 +5,7 @@ import static org.fdloop.internal.linux.Constants.*;
 import java.io.IOException;
 import java.util.StringJoiner;
 import org.fdloop.fd.Fd;
+import org.fdloop.internal.FdAccess;
 
 /**
  * An fd registered with a loop for readiness: {@link EventLoop#onIo}.
@@ -19,7 +20,7 @@ import org.fdloop.fd.Fd;
  * unusable at once, but its number is released only when this source closes (which the loop
  * does by itself at the next readiness, or when the loop closes).
  */
-public final class IoSource extends Source {
+public final class IoSource extends PolledSource {
     /** Data to read (EPOLLIN). */
     public static final int READABLE = EPOLLIN;
     /** Room to write (EPOLLOUT). */
@@ -44,9 +45,6 @@ public final class IoSource extends Source {
     final int number;
     private final IoHandler handler;
     private int events;
-    int slot;
-    long token;
-    private boolean registered;
 
     IoSource(EventLoop loop, Fd fd, int number, int events, IoHandler handler) {
         super(loop, "io " + fd);
@@ -87,15 +85,25 @@ public final class IoSource extends Source {
         loop.checkThread("setEvents");
         checkOpen();
         checkEvents(events);
-        if (registered) {
-            loop.poller().modify(number, events, token); // first: a backend that refuses the interest changes nothing
+        if (registered()) {
+            modifyInPoller(events); // first: a backend that refuses the interest changes nothing
         }
         this.events = events;
     }
 
+    @Override
+    int polledNumber() {
+        return number;
+    }
+
+    @Override
     void register() throws IOException {
-        loop.poller().add(number, events, token);
-        registered = true;
+        addToPoller(events);
+    }
+
+    @Override
+    void registrationFailed() {
+        FdAccess.get().unpin(fd);
     }
 
     @Override
@@ -119,31 +127,23 @@ public final class IoSource extends Source {
 
     @Override
     void onEnable() throws IOException {
-        if ((events & ONESHOT) != 0 && registered) {
-            loop.poller().modify(number, events, token);
-        } else if (!registered) {
-            register();
+        if ((events & ONESHOT) != 0 && registered()) {
+            modifyInPoller(events);
+        } else if (!registered()) {
+            addToPoller(events);
         }
     }
 
     @Override
     void onDisable() throws IOException {
-        if ((events & ONESHOT) == 0 && registered) {
-            loop.poller().remove(number);
-            registered = false;
+        if ((events & ONESHOT) == 0) {
+            removeFromPoller();
         }
     }
 
     @Override
     void onClose() {
-        if (registered) {
-            registered = false;
-            try {
-                loop.poller().remove(number);
-            } catch (IOException e) {
-                // The number is still pinned, so it is ours; a failure here means the poller is gone. Ignoring.
-            }
-        }
+        removeFromPollerQuietly();
         loop.release(this);
     }
 
