@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks of the event loop; docs/BENCHMARKS.md shows results and how to read them.
 #
-#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch] [signals]    (none: all five)
+#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch] [signals] [lateness]    (none: all six)
 #
 #   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
 #             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): per round and
@@ -16,8 +16,11 @@
 #             handler writes the siginfo to a pipe), then SignalLatency -m native (fdloop's machine-code
 #             handler) and -m jvm (sun.misc.Signal), per round, pinned (the whole process under
 #             taskset -c 0) and unpinned
+#   lateness  how late a periodic timer wakes the loop: C timerfd_jitter -m pwait2 (the epoll_pwait2
+#             timeout) and -m epoll (a timerfd in epoll), then TimerLateness -m loop
+#             (scheduleAtFixedRate) and -m timerfd (a TimerFd in the loop), per round and period
 #
-# Environment: ROUNDS (5), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
+# Environment: ROUNDS (5), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
 # PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (../shared/bench-c beside the checkout),
 # OUTDIR (fdloop-bench/target/loop-bench/<time>), JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm),
 # BUILD=1 to rebuild the jars first (they are built anyway when missing).
@@ -31,6 +34,8 @@ PINGPONG_N=${PINGPONG_N:-300000}
 PINGPONG_T=${PINGPONG_T:-5}
 PINGPONG_W=${PINGPONG_W:-100000}
 SIGNAL_N=${SIGNAL_N:-2000}
+LATENESS_PERIODS=${LATENESS_PERIODS:-1000 20000}
+LATENESS_D=${LATENESS_D:-3}
 BENCH_C=${BENCH_C:-$ROOT/../shared/bench-c}
 OUTDIR=${OUTDIR:-$ROOT/fdloop-bench/target/loop-bench/$(date +%Y%m%d-%H%M%S)}
 
@@ -53,7 +58,7 @@ if [[ "${BUILD:-0}" == 1 || ! -f fdloop-bench/target/fdloop-bench.jar ]]; then
 fi
 
 what=("$@")
-[[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch signals)
+[[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch signals lateness)
 mkdir -p "$OUTDIR"
 RAW="$OUTDIR/raw.txt"
 SUMMARY="$OUTDIR/summary.md"
@@ -151,8 +156,30 @@ for w in "${what[@]}"; do
             echo
         } >>"$SUMMARY"
         ;;
+    lateness)
+        CBIN=fdloop-bench/target/bench-c/timerfd_jitter
+        mkdir -p "$(dirname "$CBIN")"
+        gcc -O2 -pthread -o "$CBIN" "$BENCH_C/timerfd_jitter.c"
+        start=$(wc -l <"$RAW")
+        for ((r = 1; r <= ROUNDS; r++)); do
+            for period in $LATENESS_PERIODS; do
+                run "$r" "$CBIN" -m pwait2 -p "$period" -d "$LATENESS_D"
+                run "$r" "$CBIN" -m epoll -p "$period" -d "$LATENESS_D"
+                for mode in loop timerfd; do
+                    run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.TimerLateness -m $mode -p "$period" -d "$LATENESS_D"
+                done
+            done
+        done
+        {
+            echo "### Timer lateness: C timerfd_jitter vs fdloop's timers ($ROUNDS rounds, alternating, unpinned)"
+            echo
+            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/lateness.txt"
+            "$JAVA" -cp "$CP" org.fdloop.bench.TimerLatenessSummary "$OUTDIR/lateness.txt"
+            echo
+        } >>"$SUMMARY"
+        ;;
     *)
-        echo "unknown benchmark '$w': pingpong, timers, execute, dispatch or signals" >&2
+        echo "unknown benchmark '$w': pingpong, timers, execute, dispatch, signals or lateness" >&2
         exit 2
         ;;
     esac

@@ -100,4 +100,23 @@ class BenchmarkSmokeTest {
         assertThat(summary).contains("| pinned (taskset -c 0) | fdloop, native handler | 20.0 (20.0..20.0) |")
                 .contains("| pinned (taskset -c 0) | 2.00 | 1.25 | 7.50 |");
     }
+
+    @Test
+    void timerLatenessRunsBothWaysAndIsSummarizedBesideItsCPeers() throws Exception {
+        long period = 2_000_000L;
+        long[] loop = TimerLateness.loopTimer(period, 10, 1000);
+        long[] timerFd = TimerLateness.timerFd(period, 10, 1000);
+        assertThat(loop).hasSize(10);
+        assertThat(java.util.Arrays.stream(loop).min().orElseThrow()).as("never before its deadline").isNotNegative();
+        assertThat(timerFd).isNotEmpty();
+        assertThat(java.util.Arrays.stream(timerFd).min().orElseThrow()).as("never before its expiry").isNotNegative();
+        String ours = TimerLateness.line("fdloop-loop", 2000, loop);
+        assertThat(ours).startsWith("timerfd_jitter mode=fdloop-loop period_us=2000 wakeups=10 late_p50_us=");
+        String summary = TimerLatenessSummary.summarize(java.util.List.of(
+                "timerfd_jitter mode=pwait2 period_us=2000 slack_ns=50000 wakeups=10 late_p50_us=100.0 late_p90_us=120.0 "
+                        + "late_p99_us=150.0 late_max_us=200.0 late_mean_us=110.0 overruns=0 missed=0 expiries=10 expected=10",
+                ours.replaceAll("late_p50_us=[0-9.]+", "late_p50_us=150.0")));
+        assertThat(summary).contains("| 2000 µs | fdloop: scheduleAtFixedRate | 150.0 (150.0..150.0) |")
+                .contains("| 2000 µs | fdloop: scheduleAtFixedRate | C: epoll_pwait2 timeout | +50.0 | 1.50 |");
+    }
 }
