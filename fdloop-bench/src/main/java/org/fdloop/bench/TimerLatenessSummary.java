@@ -22,7 +22,12 @@ public final class TimerLatenessSummary {
     private TimerLatenessSummary() {}
 
     /** Each fdloop mode and the C mode it is compared with. */
-    private static final Map<String, String> PEERS = Map.of("fdloop-loop", "pwait2", "fdloop-timerfd", "epoll");
+    private static final Map<String, String> PEERS = new LinkedHashMap<>();
+
+    static {
+        PEERS.put("fdloop-loop", "pwait2");
+        PEERS.put("fdloop-timerfd", "epoll");
+    }
 
     public static void main(String[] args) throws IOException {
         System.out.print(summarize(Files.readAllLines(Path.of(args[0]))));
