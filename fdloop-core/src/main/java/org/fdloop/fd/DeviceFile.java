@@ -128,7 +128,7 @@ public final class DeviceFile extends StreamFd {
     }
 
     @Override
-    LinuxException writeFailed(int errno, int count) {
+    LinuxException writeFailed(int errno, long count) {
         if (errno == EBADF && access == Access.READ) {
             return Errno.exception("write(" + describe() + ", " + count + " bytes)", errno,
                     "it was opened for reading only (Access.READ); open it with Access.WRITE or Access.READ_WRITE to write");

@@ -142,7 +142,7 @@ public final class Fifo extends StreamFd {
     }
 
     @Override
-    LinuxException writeFailed(int errno, int count) {
+    LinuxException writeFailed(int errno, long count) {
         if (errno == EBADF && readEnd) {
             return Errno.exception("write(" + describe() + ", " + count + " bytes)", errno,
                     "this is the FIFO's reading end; write to a Fifo opened with openForWriting");

@@ -48,20 +48,54 @@ public class StreamFd extends Fd {
                     dst.put(dst.position(), scratch.bufferView(count), 0, (int) n);
                 }
             }
-            if (n == -EAGAIN) {
-                return 0;
+            int result = (int) readResult(n);
+            if (result > 0) {
+                dst.position(dst.position() + result);
             }
-            if (n < 0) {
-                return readFailed((int) -n);
-            }
-            if (n == 0) {
-                return -1;
-            }
-            dst.position(dst.position() + (int) n);
-            return (int) n;
+            return result;
         } finally {
             release();
         }
+    }
+
+    /**
+     * Reads into {@code dst}, at most its size: the segment's bytes from 0 on. A native segment
+     * is read into directly; a heap segment through this thread's native buffer, at most 64 KiB
+     * per call.
+     *
+     * @return bytes read, 0 when nothing is ready now, -1 at end of stream
+     */
+    public long read(MemorySegment dst) throws IOException {
+        if (dst.byteSize() == 0) {
+            return 0;
+        }
+        int fd = acquire();
+        try {
+            long n;
+            if (dst.isNative()) {
+                n = readSome(fd, dst, dst.byteSize());
+            } else {
+                MemorySegment buffer = ThreadScratch.get().buffer(dst.byteSize());
+                n = readSome(fd, buffer, Math.min(dst.byteSize(), buffer.byteSize()));
+                if (n > 0) {
+                    MemorySegment.copy(buffer, 0, dst, 0, n);
+                }
+            }
+            return readResult(n);
+        } finally {
+            release();
+        }
+    }
+
+    /** What a read that returned {@code n} (bytes or -errno) tells the caller: bytes, 0 for EAGAIN, -1 at the end. */
+    private long readResult(long n) throws LinuxException {
+        if (n == -EAGAIN) {
+            return 0;
+        }
+        if (n < 0) {
+            return readFailed((int) -n);
+        }
+        return n == 0 ? -1 : n;
     }
 
     /** The call that reads: read(2) here; a socket uses recv(2). Returns bytes read or -errno. */
@@ -86,7 +120,7 @@ public class StreamFd extends Fd {
      * The exception for a write of {@code count} bytes that failed with {@code errno}; a subclass
      * gives a better hint where it knows more (a device opened read-only).
      */
-    LinuxException writeFailed(int errno, int count) {
+    LinuxException writeFailed(int errno, long count) {
         return Errno.exception("write(" + describe() + ", " + count + " bytes)", errno);
     }
 
@@ -112,16 +146,49 @@ public class StreamFd extends Fd {
                 scratch.bufferView(count).put(0, src, src.position(), count);
                 n = writeSome(fd, scratch.buffer(count), count);
             }
-            if (n == -EAGAIN) {
-                return 0;
-            }
-            if (n < 0) {
-                throw writeFailed((int) -n, src.remaining());
-            }
-            src.position(src.position() + (int) n);
-            return (int) n;
+            int written = (int) writeResult(n, remaining);
+            src.position(src.position() + written);
+            return written;
         } finally {
             release();
         }
+    }
+
+    /**
+     * Writes {@code src}, at most its size. A native segment is written directly; a heap segment
+     * through this thread's native buffer, at most 64 KiB per call.
+     *
+     * @return bytes written; 0 when the fd cannot take any now
+     */
+    public long write(MemorySegment src) throws IOException {
+        if (src.byteSize() == 0) {
+            return 0;
+        }
+        int fd = acquire();
+        try {
+            long n;
+            if (src.isNative()) {
+                n = writeSome(fd, src, src.byteSize());
+            } else {
+                long count = Math.min(src.byteSize(), ThreadScratch.MAX_BUFFER);
+                MemorySegment buffer = ThreadScratch.get().buffer(count);
+                MemorySegment.copy(src, 0, buffer, 0, count);
+                n = writeSome(fd, buffer, count);
+            }
+            return writeResult(n, src.byteSize());
+        } finally {
+            release();
+        }
+    }
+
+    /** What a write of {@code count} bytes that returned {@code n} (bytes or -errno) tells the caller. */
+    private long writeResult(long n, long count) throws LinuxException {
+        if (n == -EAGAIN) {
+            return 0;
+        }
+        if (n < 0) {
+            throw writeFailed((int) -n, count);
+        }
+        return n;
     }
 }

@@ -204,7 +204,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
     }
 
     @Override
-    LinuxException writeFailed(int errno, int count) {
+    LinuxException writeFailed(int errno, long count) {
         return Sockets.exception("send(" + describe() + ", " + count + " bytes)", errno,
                 Sockets.hint("send", errno, this, family, null));
     }

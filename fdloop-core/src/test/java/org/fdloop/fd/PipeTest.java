@@ -3,6 +3,9 @@ package org.fdloop.fd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.fdloop.testing.NoFdLeaks;
@@ -35,6 +38,50 @@ class PipeTest {
             ByteBuffer in = ByteBuffer.allocateDirect(8);
             assertThat(pipe.readEnd().read(in)).isEqualTo(3);
             assertThat(in.flip().get(2)).isEqualTo((byte) 3);
+        }
+    }
+
+    @Test
+    void memorySegmentsNativeAndHeapAreReadAndWrittenWhole() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            MemorySegment nativeOut = arena.allocateFrom("native, ");
+            assertThat(pipe.writeEnd().write(nativeOut.asSlice(0, 8))).isEqualTo(8);
+            MemorySegment heapOut = MemorySegment.ofArray("heap".getBytes(StandardCharsets.US_ASCII));
+            assertThat(pipe.writeEnd().write(heapOut)).isEqualTo(4);
+            MemorySegment nativeIn = arena.allocate(8);
+            assertThat(pipe.readEnd().read(nativeIn)).as("at most the segment's size").isEqualTo(8);
+            byte[] rest = new byte[16];
+            assertThat(pipe.readEnd().read(MemorySegment.ofArray(rest))).isEqualTo(4);
+            assertThat(new String(nativeIn.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII)
+                    + new String(rest, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("native, heap");
+            assertThat(pipe.readEnd().read(nativeIn)).as("nothing ready").isZero();
+            assertThat(pipe.readEnd().read(MemorySegment.ofArray(new byte[0]))).as("no room").isZero();
+            pipe.writeEnd().close();
+            assertThat(pipe.readEnd().read(MemorySegment.ofArray(rest))).as("end of stream").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aHeapSegmentLargerThan64KiBIsWrittenInPiecesANativeOneWhole() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            pipe.setCapacity(1 << 20);
+            byte[] big = new byte[100_000];
+            big[99_999] = 7;
+            assertThat(pipe.writeEnd().write(MemorySegment.ofArray(big))).as("one piece of the thread's 64 KiB buffer")
+                    .isEqualTo(65536);
+            assertThat(pipe.writeEnd().write(arena.allocate(100_000))).as("native: all at once").isEqualTo(100_000);
+            MemorySegment in = arena.allocate(200_000);
+            assertThat(pipe.readEnd().read(in)).isEqualTo(165_536);
+        }
+    }
+
+    @Test
+    void aSegmentWriteAfterTheReaderClosedFailsWithEpipe() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            pipe.readEnd().close();
+            assertThatThrownBy(() -> pipe.writeEnd().write(arena.allocate(10)))
+                    .isInstanceOfSatisfying(LinuxException.class, e -> assertThat(e.errnoName()).isEqualTo("EPIPE"))
+                    .hasMessageContaining("10 bytes");
         }
     }
 

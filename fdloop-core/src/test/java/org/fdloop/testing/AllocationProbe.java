@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -70,6 +72,16 @@ public final class AllocationProbe {
                     throw new AssertionError("16 bytes written, not read back");
                 }
             }));
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment segmentOut = arena.allocate(16);
+                MemorySegment segmentIn = MemorySegment.ofArray(new byte[16]);
+                results.put("pipe-segments", measure(i -> {
+                    pipe.writeEnd().write(segmentOut);
+                    if (pipe.readEnd().read(segmentIn) != 16) {
+                        throw new AssertionError("16 bytes written, not read back");
+                    }
+                }));
+            }
         }
     }
 
