@@ -17,8 +17,9 @@
 #             handler) and -m jvm (sun.misc.Signal), per round, pinned (the whole process under
 #             taskset -c 0) and unpinned
 #   lateness  how late a periodic timer wakes the loop: C timerfd_jitter -m pwait2 (the epoll_pwait2
-#             timeout) and -m epoll (a timerfd in epoll), then TimerLateness -m loop
-#             (scheduleAtFixedRate) and -m timerfd (a TimerFd in the loop), per round and period
+#             timeout; also with -s 1, a timer slack of 1 ns) and -m epoll (a timerfd in epoll), then
+#             TimerLateness -m loop (scheduleAtFixedRate; also with -s 1, Builder.timerSlack) and
+#             -m timerfd (a TimerFd in the loop), per round and period
 #
 # Environment: ROUNDS (5), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
 # PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (../shared/bench-c beside the checkout),
@@ -164,10 +165,12 @@ for w in "${what[@]}"; do
         for ((r = 1; r <= ROUNDS; r++)); do
             for period in $LATENESS_PERIODS; do
                 run "$r" "$CBIN" -m pwait2 -p "$period" -d "$LATENESS_D"
+                run "$r" "$CBIN" -m pwait2 -p "$period" -d "$LATENESS_D" -s 1
                 run "$r" "$CBIN" -m epoll -p "$period" -d "$LATENESS_D"
                 for mode in loop timerfd; do
                     run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.TimerLateness -m $mode -p "$period" -d "$LATENESS_D"
                 done
+                run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.TimerLateness -m loop -p "$period" -d "$LATENESS_D" -s 1
             done
         done
         {

@@ -17,6 +17,7 @@ import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.Signal;
 import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.linux.LibC;
 
 /**
  * One thread, one poller, every kind of source: fds, timers, tasks from other threads, hooks.
@@ -104,12 +105,18 @@ public final class EventLoop implements AutoCloseable {
      */
     private long clock;
 
+    /** The slack asked for ({@link Builder#timerSlack}), 0 for none; the thread it is set on, and that thread's own. */
+    private final long timerSlackNanos;
+    private Thread slackThread;
+    private long slackBefore;
+
     private EventLoop(Builder builder) throws IOException {
         this.errorHandler = builder.errorHandler;
         this.threadName = builder.threadName;
         this.timing = builder.timing;
         this.signalRoute = builder.signalRoute;
         this.signalPipeBytes = builder.signalPipeBytes;
+        this.timerSlackNanos = builder.timerSlackNanos;
         this.poller = builder.backend.open(builder.maxEventsPerPoll);
         EventFd wake = null;
         try {
@@ -151,6 +158,7 @@ public final class EventLoop implements AutoCloseable {
         private boolean timing = true;
         private SignalRoute signalRoute;
         private int signalPipeBytes = LoopSignals.NATIVE_PIPE_BYTES;
+        private long timerSlackNanos;
 
         private Builder() {}
 
@@ -202,6 +210,30 @@ public final class EventLoop implements AutoCloseable {
          */
         public Builder signalRoute(SignalRoute route) {
             this.signalRoute = Objects.requireNonNull(route, "route (SignalRoute.NATIVE or SignalRoute.JVM)");
+            return this;
+        }
+
+        /**
+         * The timer slack of the thread that runs the loop (prctl PR_SET_TIMERSLACK), from its
+         * first wait until the loop closes; unset (the default), the thread keeps its own, which
+         * is 50 µs unless someone changed it. The kernel may end a timed wait up to the slack later
+         * than asked, to wake the CPU once for several timers: the loop's own timers (which are the
+         * timeout of its wait) come that much later than their deadline, a {@code TimerFd} does
+         * not. {@code Duration.ofNanos(1)} makes the loop's timers as punctual as a timerfd;
+         * timers that may be coalesced say so with their own window
+         * ({@link TimerSource#setAccuracy}). {@link EventLoop#close()} on the thread gives it back
+         * its previous slack, and a thread from {@link EventLoop#start()} ends with the loop;
+         * between {@code run()} calls on a thread of the caller's, the slack stays set.
+         *
+         * @param slack from 1 ns to 1 s
+         */
+        public Builder timerSlack(Duration slack) {
+            Objects.requireNonNull(slack, "slack");
+            if (slack.isNegative() || slack.isZero() || slack.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("a timer slack is from 1 ns to 1 s, not " + slack
+                        + " (0 would give the thread its default slack back: leave timerSlack unset for that)");
+            }
+            this.timerSlackNanos = slack.toNanos();
             return this;
         }
 
@@ -301,6 +333,14 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /** Gives the loop thread the builder's timer slack, once per thread, keeping the one it had. */
+    private void setTimerSlack() throws IOException {
+        long before = LibC.timerSlack();
+        LibC.setTimerSlack(timerSlackNanos);
+        slackThread = owner;
+        slackBefore = before;
+    }
+
     private void checkRunnable(String method) {
         checkThread(method);
         if (running) {
@@ -353,6 +393,9 @@ public final class EventLoop implements AutoCloseable {
         }
         boolean mayBlock = wait != 0;
         if (mayBlock) {
+            if (timerSlackNanos != 0 && slackThread != owner) {
+                setTimerSlack();
+            }
             wakeState.set(SLEEPING); // a full fence: producers that come after it see SLEEPING
             if (!tasks.isEmpty()) {
                 wait = 0; // a task came after the check above: its producer may have seen AWAKE
@@ -1093,6 +1136,13 @@ public final class EventLoop implements AutoCloseable {
         }
         closed = true;
         tasks.clear();
+        if (slackThread == current) {
+            try {
+                LibC.setTimerSlack(slackBefore);
+            } catch (IOException e) {
+                // prctl(PR_SET_TIMERSLACK) fails only for a value it cannot take, and this one it gave. Ignoring.
+            }
+        }
         FdAccess.get().unpin(wakeFd);
         wakeFd.close();
         poller.close();

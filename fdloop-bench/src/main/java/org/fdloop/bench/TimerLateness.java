@@ -21,13 +21,16 @@ import org.fdloop.fd.TimerFd;
  *     its handler in the loop: the C program's {@code -m epoll} (a timerfd has no slack).</li>
  * </ul>
  *
+ * <p>{@code -s} sets the loop thread's timer slack ({@link EventLoop.Builder#timerSlack}), as the C
+ * program's {@code -s} does; without it the thread keeps its own (50 µs by default).
+ *
  * <p>Before measuring, the same path runs {@code -w} times back to back (a timer that is always
  * due), so that what is measured is compiled code: a loop that has not warmed up wakes 150-200 µs
  * later than C on this VM, a warm one 30-70 µs.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp 'fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*' \
- *     org.fdloop.bench.TimerLateness [-m loop|timerfd] [-p period_us] [-d duration_s] [-w warmup]
+ *     org.fdloop.bench.TimerLateness [-m loop|timerfd] [-p period_us] [-d duration_s] [-w warmup] [-s timer_slack_ns]
  * </pre>
  *
  * Prints one line in the C program's format, {@code mode} prefixed with {@code fdloop-}.
@@ -40,6 +43,7 @@ public final class TimerLateness {
         long periodMicros = 1000;
         double seconds = 5;
         int warm = 300_000;
+        long slack = 0;
         for (int i = 0; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -47,24 +51,25 @@ public final class TimerLateness {
                 case "-p" -> periodMicros = Long.parseLong(value);
                 case "-d" -> seconds = Double.parseDouble(value);
                 case "-w" -> warm = Integer.parseInt(value);
+                case "-s" -> slack = Long.parseLong(value);
                 default -> throw new IllegalArgumentException(
-                        "usage: TimerLateness [-m loop|timerfd] [-p period_us] [-d duration_s] [-w warmup]");
+                        "usage: TimerLateness [-m loop|timerfd] [-p period_us] [-d duration_s] [-w warmup] [-s timer_slack_ns]");
             }
         }
         long period = periodMicros * 1000;
         int expiries = (int) Math.max(1, Math.round(seconds * 1e9 / period));
         long[] lateness = switch (mode) {
-            case "loop" -> loopTimer(period, expiries, warm);
-            case "timerfd" -> timerFd(period, expiries, warm);
+            case "loop" -> loopTimer(period, expiries, warm, slack);
+            case "timerfd" -> timerFd(period, expiries, warm, slack);
             default -> throw new IllegalArgumentException("-m loop or -m timerfd, not " + mode);
         };
-        System.out.println(line("fdloop-" + mode, periodMicros, lateness));
+        System.out.println(line("fdloop-" + mode, periodMicros, slack, lateness));
     }
 
     /** The loop's own timer queue. */
-    static long[] loopTimer(long period, int expiries, int warm) throws Exception {
+    static long[] loopTimer(long period, int expiries, int warm, long slack) throws Exception {
         long[] lateness = new long[expiries];
-        try (EventLoop loop = EventLoop.open()) {
+        try (EventLoop loop = open(slack)) {
             long[] fired = {0};
             TimerSource warming = loop.scheduleAtFixedRate(Duration.ZERO, Duration.ofNanos(1), t -> fired[0]++);
             for (int i = 0; i < warm; i++) {
@@ -85,9 +90,9 @@ public final class TimerLateness {
     }
 
     /** A timerfd in the loop, as the C program's epoll mode. */
-    static long[] timerFd(long period, int expiries, int warm) throws Exception {
+    static long[] timerFd(long period, int expiries, int warm, long slack) throws Exception {
         long[] lateness = new long[expiries];
-        try (EventLoop loop = EventLoop.open(); TimerFd warming = TimerFd.open(TimerFd.Clock.MONOTONIC);
+        try (EventLoop loop = open(slack); TimerFd warming = TimerFd.open(TimerFd.Clock.MONOTONIC);
                 TimerFd timer = TimerFd.open(TimerFd.Clock.MONOTONIC)) {
             // warm-up: a timerfd that expires every microsecond, read by the same kind of handler
             warming.arm(Duration.ofNanos(1000), Duration.ofNanos(1000));
@@ -118,15 +123,24 @@ public final class TimerLateness {
         }
     }
 
-    /** timerfd_jitter's output line for these latenesses (ns). */
-    static String line(String mode, long periodMicros, long[] lateness) {
+    /** A loop, with {@link EventLoop.Builder#timerSlack} when {@code slack} is not 0. */
+    private static EventLoop open(long slack) throws java.io.IOException {
+        EventLoop.Builder builder = EventLoop.builder();
+        if (slack != 0) {
+            builder.timerSlack(Duration.ofNanos(slack));
+        }
+        return builder.build();
+    }
+
+    /** timerfd_jitter's output line for these latenesses (ns); slack 0 is the thread's own, printed as 50000. */
+    static String line(String mode, long periodMicros, long slack, long[] lateness) {
         long[] sorted = lateness.clone();
         Arrays.sort(sorted);
         double mean = Arrays.stream(sorted).average().orElse(0);
         return String.format(Locale.ROOT,
-                "timerfd_jitter mode=%s period_us=%d wakeups=%d late_p50_us=%.1f late_p90_us=%.1f late_p99_us=%.1f "
+                "timerfd_jitter mode=%s period_us=%d slack_ns=%d wakeups=%d late_p50_us=%.1f late_p90_us=%.1f late_p99_us=%.1f "
                         + "late_max_us=%.1f late_mean_us=%.1f",
-                mode, periodMicros, sorted.length, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99),
+                mode, periodMicros, slack == 0 ? 50_000 : slack, sorted.length, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99),
                 sorted[sorted.length - 1] / 1000.0, mean / 1000.0);
     }
 

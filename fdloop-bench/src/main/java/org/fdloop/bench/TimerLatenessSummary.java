@@ -48,8 +48,10 @@ public final class TimerLatenessSummary {
                     f.put(field.substring(0, eq), field.substring(eq + 1));
                 }
             }
+            String slack = f.getOrDefault("slack_ns", "50000");
+            String mode = f.get("mode") + (slack.equals("50000") ? "" : " slack=" + slack);
             Map<String, List<Double>> metrics = runs.computeIfAbsent(f.get("period_us"), p -> new LinkedHashMap<>())
-                    .computeIfAbsent(f.get("mode"), m -> new LinkedHashMap<>());
+                    .computeIfAbsent(mode, m -> new LinkedHashMap<>());
             for (String m : List.of("late_p50_us", "late_p90_us", "late_p99_us")) {
                 metrics.computeIfAbsent(m, k -> new ArrayList<>()).add(Double.parseDouble(f.get(m)));
             }
@@ -67,22 +69,30 @@ public final class TimerLatenessSummary {
         }
         out.append("\n| period | fdloop mode | its C peer | fdloop p50 − C p50, µs | fdloop p50 ÷ C p50 |\n|---:|---|---|---:|---:|\n");
         for (var p : runs.entrySet()) {
-            for (var peer : PEERS.entrySet()) {
-                Map<String, List<Double>> ours = p.getValue().get(peer.getKey());
-                Map<String, List<Double>> theirs = p.getValue().get(peer.getValue());
-                if (ours == null || theirs == null) {
+            for (String mode : p.getValue().keySet()) {
+                String[] parts = mode.split(" ", 2); // "fdloop-loop" or "fdloop-loop slack=1"
+                String peer = PEERS.get(parts[0]);
+                Map<String, List<Double>> theirs = peer == null ? null
+                        : p.getValue().get(peer + (parts.length > 1 ? " " + parts[1] : ""));
+                if (theirs == null) {
                     continue;
                 }
-                double a = SideBySide.median(ours.get("late_p50_us"));
+                double a = SideBySide.median(p.getValue().get(mode).get("late_p50_us"));
                 double c = SideBySide.median(theirs.get("late_p50_us"));
-                out.append(String.format(Locale.ROOT, "| %s µs | %s | %s | %+.1f | %.2f |%n", p.getKey(), program(peer.getKey()),
-                        program(peer.getValue()), a - c, a / c));
+                out.append(String.format(Locale.ROOT, "| %s µs | %s | %s | %+.1f | %.2f |%n", p.getKey(), program(mode),
+                        program(peer + (parts.length > 1 ? " " + parts[1] : "")), a - c, a / c));
             }
         }
         return out.toString();
     }
 
-    private static String program(String mode) {
+    private static String program(String modeAndSlack) {
+        String[] parts = modeAndSlack.split(" slack=", 2);
+        String slack = parts.length > 1 ? ", slack " + parts[1] + " ns" : "";
+        return name(parts[0]) + slack;
+    }
+
+    private static String name(String mode) {
         return switch (mode) {
             case "pwait2" -> "C: epoll_pwait2 timeout";
             case "epoll" -> "C: timerfd in epoll";

@@ -104,19 +104,24 @@ class BenchmarkSmokeTest {
     @Test
     void timerLatenessRunsBothWaysAndIsSummarizedBesideItsCPeers() throws Exception {
         long period = 2_000_000L;
-        long[] loop = TimerLateness.loopTimer(period, 10, 1000);
-        long[] timerFd = TimerLateness.timerFd(period, 10, 1000);
+        long[] loop = TimerLateness.loopTimer(period, 10, 1000, 1);
+        long[] timerFd = TimerLateness.timerFd(period, 10, 1000, 0);
         assertThat(loop).hasSize(10);
         assertThat(java.util.Arrays.stream(loop).min().orElseThrow()).as("never before its deadline").isNotNegative();
         assertThat(timerFd).isNotEmpty();
         assertThat(java.util.Arrays.stream(timerFd).min().orElseThrow()).as("never before its expiry").isNotNegative();
-        String ours = TimerLateness.line("fdloop-loop", 2000, loop);
-        assertThat(ours).startsWith("timerfd_jitter mode=fdloop-loop period_us=2000 wakeups=10 late_p50_us=");
+        String ours = TimerLateness.line("fdloop-loop", 2000, 0, loop);
+        assertThat(ours).startsWith("timerfd_jitter mode=fdloop-loop period_us=2000 slack_ns=50000 wakeups=10 late_p50_us=");
+        String tight = TimerLateness.line("fdloop-loop", 2000, 1, loop);
         String summary = TimerLatenessSummary.summarize(java.util.List.of(
                 "timerfd_jitter mode=pwait2 period_us=2000 slack_ns=50000 wakeups=10 late_p50_us=100.0 late_p90_us=120.0 "
                         + "late_p99_us=150.0 late_max_us=200.0 late_mean_us=110.0 overruns=0 missed=0 expiries=10 expected=10",
-                ours.replaceAll("late_p50_us=[0-9.]+", "late_p50_us=150.0")));
+                ours.replaceAll("late_p50_us=[0-9.]+", "late_p50_us=150.0"),
+                "timerfd_jitter mode=pwait2 period_us=2000 slack_ns=1 wakeups=10 late_p50_us=60.0 late_p90_us=70.0 "
+                        + "late_p99_us=80.0 late_max_us=90.0 late_mean_us=65.0 overruns=0 missed=0 expiries=10 expected=10",
+                tight.replaceAll("late_p50_us=[0-9.]+", "late_p50_us=66.0")));
         assertThat(summary).contains("| 2000 µs | fdloop: scheduleAtFixedRate | 150.0 (150.0..150.0) |")
-                .contains("| 2000 µs | fdloop: scheduleAtFixedRate | C: epoll_pwait2 timeout | +50.0 | 1.50 |");
+                .contains("| 2000 µs | fdloop: scheduleAtFixedRate | C: epoll_pwait2 timeout | +50.0 | 1.50 |")
+                .contains("| 2000 µs | fdloop: scheduleAtFixedRate, slack 1 ns | C: epoll_pwait2 timeout, slack 1 ns | +6.0 | 1.10 |");
     }
 }

@@ -221,6 +221,10 @@ public final class Constants {
     @C("NCCS")
     public static final int NCCS = 32;
 
+    // prctl(2): a loop thread's timer slack
+    public static final int PR_SET_TIMERSLACK = 29;
+    public static final int PR_GET_TIMERSLACK = 30;
+
     // sigaction(2), mmap(2), mprotect(2): the native signal handler
     public static final int SA_SIGINFO = 4;
     public static final int SA_ONSTACK = 0x08000000;

@@ -82,6 +82,8 @@ public final class LibC {
 
     // processes, threads, signals
     private static final MethodHandle GETPID = bindPlain("getpid", FunctionDescriptor.of(JAVA_INT));
+    // prctl(2) is variadic; both timer-slack options take one unsigned long (or nothing)
+    private static final MethodHandle PRCTL = bindVariadic("prctl", 1, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle GETTID = bindPlain("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle KILL = bind("kill", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle TGKILL = bind("tgkill", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
@@ -859,6 +861,34 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("gettid", t);
         }
+    }
+
+    /**
+     * The calling thread's timer slack in nanoseconds (prctl PR_GET_TIMERSLACK): how much later
+     * than asked the kernel may end its timed waits, to coalesce wake-ups (50,000 by default).
+     */
+    public static long timerSlack() throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) PRCTL.invokeExact(errno, Constants.PR_GET_TIMERSLACK, 0L);
+        } catch (Throwable t) {
+            throw unexpected("prctl", t);
+        }
+        // the return value is the slack; values above 2^31 come back truncated, so read them as unsigned
+        return Integer.toUnsignedLong(check(r, errno, "prctl(PR_GET_TIMERSLACK)"));
+    }
+
+    /** Sets the calling thread's timer slack (prctl PR_SET_TIMERSLACK); 0 means the thread's default. */
+    public static void setTimerSlack(long nanos) throws LinuxException {
+        MemorySegment errno = errnoSlot();
+        int r;
+        try {
+            r = (int) PRCTL.invokeExact(errno, Constants.PR_SET_TIMERSLACK, nanos);
+        } catch (Throwable t) {
+            throw unexpected("prctl", t);
+        }
+        check(r, errno, "prctl(PR_SET_TIMERSLACK, " + nanos + ")");
     }
 
     /** kill(2). */

@@ -48,6 +48,7 @@ class StructLayoutTest {
             #include <sys/eventfd.h>
             #include <sys/inotify.h>
             #include <sys/mman.h>
+            #include <sys/prctl.h>
             #include <sys/resource.h>
             #include <sys/select.h>
             #include <sys/signalfd.h>
