@@ -23,6 +23,7 @@ import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Pipe;
 import org.fdloop.testing.Disassembler;
 import org.fdloop.testing.NoFdLeaks;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,14 +72,24 @@ class SyscallsTest {
     }
 
     @Test
-    void theStubIsWhatThisJvmUses() {
-        assertThat(Syscalls.unavailableReason())
-                .as("this machine lets a process map executable memory, as the JVM's own JIT needs; nothing turned the stub off")
-                .isNull();
+    void theStubIsWhatThisJvmUsesUnlessTurnedOff() {
+        String setting = System.getProperty(Syscalls.PROPERTY, "true");
+        if (setting.equalsIgnoreCase("false")) {
+            assertThat(Syscalls.unavailableReason()).isEqualTo("it is turned off with -D" + Syscalls.PROPERTY + "=" + setting);
+        } else {
+            assertThat(Syscalls.unavailableReason())
+                    .as("this machine lets a process map executable memory, as the JVM's own JIT needs")
+                    .isNull();
+        }
     }
 
     /** The stub (true) or glibc's syscall(3) with errno captured (false). */
     private static MethodHandle handle(boolean direct, boolean critical, MemoryLayout... arguments) {
+        if (direct) {
+            // only where the suite runs with -Dfdloop.directSyscalls=false, to check the fallback everywhere else
+            Assumptions.assumeTrue(Syscalls.unavailableReason() == null,
+                    "the stub is NOT checked in this JVM: " + Syscalls.unavailableReason());
+        }
         return Syscalls.firstCalled(direct ? Syscalls.direct(critical, arguments) : Syscalls.viaLibc(critical, arguments));
     }
 
