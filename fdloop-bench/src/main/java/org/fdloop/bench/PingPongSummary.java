@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,15 +45,8 @@ public final class PingPongSummary {
             if (!line.startsWith(C + " ") && !line.startsWith(JAVA + " ")) {
                 continue;
             }
-            String[] words = line.split("\\s+");
-            Map<String, String> fields = new HashMap<>();
-            for (int i = 1; i < words.length; i++) {
-                int eq = words[i].indexOf('=');
-                if (eq > 0) {
-                    fields.put(words[i].substring(0, eq), words[i].substring(eq + 1));
-                }
-            }
-            String program = words[0].equals(C) ? C : "fdloop " + fields.get("mode");
+            Map<String, String> fields = SideBySide.fields(line);
+            String program = line.startsWith(C + " ") ? C : "fdloop " + fields.get("mode");
             runs.computeIfAbsent(fields.get("affinity"), a -> new LinkedHashMap<>())
                     .computeIfAbsent(program, p -> new TreeMap<>())
                     .put(round, fields);

@@ -30,6 +30,21 @@ final class SideBySide {
                 .add(value);
     }
 
+    /**
+     * The {@code name=value} words of a result line, as the C baselines and fdloop's own
+     * benchmark mains print them (the first word, the program's name, has no '=' and is skipped).
+     */
+    static Map<String, String> fields(String line) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String word : line.trim().split("\\s+")) {
+            int eq = word.indexOf('=');
+            if (eq > 0) {
+                fields.put(word.substring(0, eq), word.substring(eq + 1));
+            }
+        }
+        return fields;
+    }
+
     static double median(List<Double> values) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int n = v.length;

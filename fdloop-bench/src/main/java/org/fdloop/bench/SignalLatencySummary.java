@@ -37,13 +37,7 @@ public final class SignalLatencySummary {
             if (!line.startsWith("signal_latency ")) {
                 continue;
             }
-            Map<String, String> f = new LinkedHashMap<>();
-            for (String field : line.split(" ")) {
-                int eq = field.indexOf('=');
-                if (eq > 0) {
-                    f.put(field.substring(0, eq), field.substring(eq + 1));
-                }
-            }
+            Map<String, String> f = SideBySide.fields(line);
             String program = switch (f.get("mode")) {
                 case "signalfd" -> "C: signalfd in epoll";
                 case "handler-pipe" -> "C: handler writes a pipe (fdloop's design)";

@@ -41,13 +41,7 @@ public final class TimerLatenessSummary {
             if (!line.startsWith("timerfd_jitter ")) {
                 continue;
             }
-            Map<String, String> f = new LinkedHashMap<>();
-            for (String field : line.split(" ")) {
-                int eq = field.indexOf('=');
-                if (eq > 0) {
-                    f.put(field.substring(0, eq), field.substring(eq + 1));
-                }
-            }
+            Map<String, String> f = SideBySide.fields(line);
             String slack = f.getOrDefault("slack_ns", "50000");
             String mode = f.get("mode") + (slack.equals("50000") ? "" : " slack=" + slack);
             Map<String, List<Double>> metrics = runs.computeIfAbsent(f.get("period_us"), p -> new LinkedHashMap<>())
