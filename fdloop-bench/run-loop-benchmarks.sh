@@ -5,7 +5,7 @@
 #
 #   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
 #             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): per round and
-#             placement, C, then Java three ways (two loops; two loops with timing(false); no
+#             placement, C, then Java three ways (two loops as built by default; two loops with timing(true); no
 #             loop, the C program's loop through fdloop's downcalls); placements "same" (C: -a 0,0;
 #             Java: the whole JVM under taskset -c 0) and "none" (unpinned)
 #   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor, Netty HashedWheelTimer
@@ -97,12 +97,12 @@ for w in "${what[@]}"; do
         for ((r = 1; r <= ROUNDS; r++)); do
             # pinned: C with -a 0,0, the JVM (every thread of it) under taskset -c 0
             run "$r" "$CBIN" -m epoll -f eventfd -n "$PINGPONG_N" -T "$PINGPONG_T" -a 0,0
-            for mode in loop loop-untimed raw; do
+            for mode in loop loop-timed raw; do
                 run "$r" taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -m $mode -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
             done
             # unpinned
             run "$r" "$CBIN" -m epoll -f eventfd -n "$PINGPONG_N" -T "$PINGPONG_T"
-            for mode in loop loop-untimed raw; do
+            for mode in loop loop-timed raw; do
                 run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -m $mode -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
             done
         done

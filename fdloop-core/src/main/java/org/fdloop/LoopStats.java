@@ -10,7 +10,8 @@ import java.util.Arrays;
  * @param iterations loop iterations (each is one wait plus the dispatch that follows)
  * @param eventsDispatched handler calls (I/O readiness, timers, hooks, tasks)
  * @param wakeups times the loop was woken by another thread (execute, schedule, stop)
- * @param handlerNanos total time spent in handlers
+ * @param handlerNanos total time spent in handlers (0 unless the loop was built with
+ *     {@code EventLoop.builder().timing(true)}, as are the next four)
  * @param waitNanos total time spent waiting in the kernel
  * @param handlerHistogram handler durations: entry i counts those of 2^i to 2^(i+1)-1 nanoseconds
  * @param slowestHandlerNanos the longest single handler call

@@ -421,7 +421,7 @@ class EventLoopTest {
 
     @Test
     void statsCountWhatTheLoopDid() throws Exception {
-        try (EventLoop loop = EventLoop.open(); EventFd e = EventFd.open()) {
+        try (EventLoop loop = EventLoop.builder().timing(true).build(); EventFd e = EventFd.open()) {
             loop.onReadable(e, (s, ev) -> e.read()).named("counter");
             for (int i = 0; i < 3; i++) {
                 e.write(1);

@@ -11,14 +11,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The loop's clock readings: timing on (the default) and off (EventLoop.Builder.timing(false)). */
+/** The loop's clock readings: timing off (the default) and on (EventLoop.Builder.timing(true)). */
 @ExtendWith(NoFdLeaks.class)
 class LoopTimingTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     @Test
-    void withoutTimingStatsCountHandlersAndTasksButTimeNothing() throws Exception {
-        try (EventLoop loop = EventLoop.builder().timing(false).build(); EventFd e = EventFd.open()) {
+    void byDefaultStatsCountHandlersAndTasksButTimeNothing() throws Exception {
+        try (EventLoop loop = EventLoop.open(); EventFd e = EventFd.open()) {
             loop.onReadable(e, (s, ev) -> e.read()).named("counter");
             loop.execute(() -> { });
             for (int i = 0; i < 3; i++) {
@@ -37,7 +37,7 @@ class LoopTimingTest {
 
     @Test
     void withTimingEachHandlerAndTaskIsTimedOnce() throws Exception {
-        try (EventLoop loop = EventLoop.open(); EventFd e = EventFd.open()) {
+        try (EventLoop loop = EventLoop.builder().timing(true).build(); EventFd e = EventFd.open()) {
             loop.onReadable(e, (s, ev) -> e.read()).named("counter");
             loop.execute(() -> { });
             e.write(1);

@@ -22,8 +22,11 @@ import org.fdloop.fd.EventFd;
  * round trip and writes B's again. Per hop that is what the C program does (epoll_wait, read,
  * write), plus whatever the loop adds.
  *
- * <p>{@code -m loop-untimed} builds the loops with {@code timing(false)}: no clock reading per
- * wait and per handler, and no times in their stats. {@code -m raw} is the same without the loops, to tell the loop's cost from Java's: each
+ * <p>{@code -m loop} builds the loops with the defaults ({@code EventLoop.builder()}), which
+ * time nothing (timing is opt-in); {@code -m loop-timed} builds
+ * them with {@code timing(true)}: a clock reading after each wait and each handler, for the times
+ * in their stats; {@code -m loop-untimed} with {@code timing(false)} (what {@code loop} was
+ * before timing became opt-in). {@code -m raw} is the same without the loops, to tell the loop's cost from Java's: each
  * thread has a {@link Poller} with its eventfd and runs the C program's loop (A: write B, wait,
  * read A; B: wait, read B, write A) through fdloop's downcalls.
  *
@@ -34,7 +37,7 @@ import org.fdloop.fd.EventFd;
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp 'fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*' \
- *     org.fdloop.bench.LoopPingPong [-m loop|loop-untimed|raw] [-n round_trips] [-w warmup] [-T max_seconds]
+ *     org.fdloop.bench.LoopPingPong [-m loop|loop-timed|loop-untimed|raw] [-n round_trips] [-w warmup] [-T max_seconds]
  * </pre>
  *
  * Prints one line in the C program's format ({@code name=value}), so that one summary reads
@@ -105,11 +108,11 @@ public final class LoopPingPong {
                 case "-w" -> w = Long.parseLong(args[++i]);
                 case "-T" -> t = Double.parseDouble(args[++i]);
                 case "-m" -> mode = switch (args[++i]) {
-                    case "loop", "loop-untimed", "raw" -> args[i];
-                    default -> throw new IllegalArgumentException("-m is loop, loop-untimed or raw, not " + args[i]);
+                    case "loop", "loop-timed", "loop-untimed", "raw" -> args[i];
+                    default -> throw new IllegalArgumentException("-m is loop, loop-timed, loop-untimed or raw, not " + args[i]);
                 };
                 default -> {
-                    System.err.println("usage: LoopPingPong [-m loop|loop-untimed|raw] [-n round_trips] [-w warmup] [-T max_seconds]");
+                    System.err.println("usage: LoopPingPong [-m loop|loop-timed|loop-untimed|raw] [-n round_trips] [-w warmup] [-T max_seconds]");
                     System.exit(2);
                 }
             }
@@ -120,14 +123,24 @@ public final class LoopPingPong {
         }
         System.out.println(switch (mode) {
             case "raw" -> runRaw(n, w, t);
-            case "loop-untimed" -> run(n, w, t, false);
-            default -> run(n, w, t, true);
+            default -> run(n, w, t, mode);
         });
     }
 
-    /** Runs the ping-pong between two loops and returns its result line. */
-    static String run(long roundTrips, long warmup, double maxSeconds, boolean timing) throws Exception {
-        return new LoopPingPong(roundTrips, warmup, maxSeconds).run(timing);
+    /** Runs the ping-pong between two loops built as {@code mode} says and returns its result line. */
+    static String run(long roundTrips, long warmup, double maxSeconds, String mode) throws Exception {
+        return new LoopPingPong(roundTrips, warmup, maxSeconds).run(mode);
+    }
+
+    /** A loop as {@code mode} builds it: the defaults, or timing set explicitly. */
+    private EventLoop open(String mode) throws IOException {
+        EventLoop.Builder builder = EventLoop.builder().errorHandler(this::fail);
+        switch (mode) {
+            case "loop-timed" -> builder.timing(true);
+            case "loop-untimed" -> builder.timing(false);
+            default -> { } // "loop": the defaults
+        }
+        return builder.build();
     }
 
     /** Runs the ping-pong without loops (see the class comment) and returns its result line. */
@@ -135,10 +148,10 @@ public final class LoopPingPong {
         return new LoopPingPong(roundTrips, warmup, maxSeconds).runRaw();
     }
 
-    private String run(boolean timing) throws Exception {
+    private String run(String mode) throws Exception {
         CountDownLatch opened = new CountDownLatch(1);
         Thread threadB = Thread.ofPlatform().name("pingpong-B").start(() -> {
-            try (EventLoop loop = EventLoop.builder().timing(timing).errorHandler(this::fail).build()) {
+            try (EventLoop loop = open(mode)) {
                 loop.onReadable(fdB, this::onB);
                 loopB = loop;
                 opened.countDown();
@@ -163,7 +176,7 @@ public final class LoopPingPong {
             throw new IllegalStateException("loop B did not open", failure);
         }
 
-        loopA = EventLoop.builder().timing(timing).errorHandler(this::fail).build(); // this thread is A
+        loopA = open(mode); // this thread is A
         loopA.onReadable(fdA, this::onA);
         warmUp(() -> loopPass(warmup, Long.MAX_VALUE));
         startClock();
@@ -179,7 +192,7 @@ public final class LoopPingPong {
         if (failure != null) {
             throw new IllegalStateException("the ping-pong failed", failure);
         }
-        return result(timing ? "loop" : "loop-untimed");
+        return result(mode);
     }
 
     /** Bounces the token {@code count} times (fewer if the clock passes {@code until}); returns how many. */

@@ -50,10 +50,10 @@ class BenchmarkSmokeTest {
 
     @Test
     void pingPongRunsAndIsSummarizedBesideTheCLine() throws Exception {
-        String line = LoopPingPong.run(2_000, 0, 10, true);
+        String line = LoopPingPong.run(2_000, 0, 10, "loop");
 
         assertThat(line).startsWith("fdloop_pingpong mode=loop fd=eventfd affinity=").contains(" rt=2000 ");
-        assertThat(LoopPingPong.run(2_000, 0, 10, false)).startsWith("fdloop_pingpong mode=loop-untimed ").contains(" rt=2000 ");
+        assertThat(LoopPingPong.run(2_000, 0, 10, "loop-timed")).startsWith("fdloop_pingpong mode=loop-timed ").contains(" rt=2000 ");
         assertThat(LoopPingPong.runRaw(2_000, 0, 10)).startsWith("fdloop_pingpong mode=raw fd=eventfd affinity=").contains(" rt=2000 ");
         String summary = PingPongSummary.summarize(List.of(
                 "# round=1 cmd=eventfd_pingpong -a 0,0",
