@@ -55,11 +55,15 @@ public sealed interface SocketFd extends AutoCloseable permits StreamSocket, Lis
     /**
      * Sets a socket option: setsockopt(2). Supported: {@code StandardSocketOptions.SO_REUSEADDR},
      * {@code SO_REUSEPORT}, {@code SO_RCVBUF}, {@code SO_SNDBUF}, {@code SO_KEEPALIVE},
-     * {@code SO_BROADCAST}, and {@code TCP_NODELAY} on TCP sockets. SO_REUSEADDR and
+     * {@code SO_BROADCAST}; {@code SO_LINGER} on stream sockets (seconds; negative is off, and
+     * {@link #option} reads -1 then); {@code TCP_NODELAY} on TCP sockets; {@code IP_TOS} on IP
+     * sockets (an IPv6 socket's traffic class, IPV6_TCLASS); {@code IP_MULTICAST_TTL} and
+     * {@code IP_MULTICAST_LOOP} on UDP sockets (IPV6_MULTICAST_HOPS and _LOOP on IPv6). SO_REUSEADDR and
      * SO_REUSEPORT act at bind, so set them before. The kernel doubles a buffer size it is given
      * (the extra half is its bookkeeping) and {@link #option} reads the doubled value back.
      *
-     * @throws UnsupportedOperationException for another option, or TCP_NODELAY on a non-TCP socket
+     * @throws UnsupportedOperationException for another option, or one on a socket it is not for
+     *     (TCP_NODELAY on a non-TCP socket, SO_LINGER on UDP, IP_TOS on a Unix socket...)
      * @throws IllegalArgumentException for a buffer size of zero or less
      */
     default <T> void setOption(SocketOption<T> option, T value) throws IOException {

@@ -7,8 +7,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.fdloop.internal.linux.Constants;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Reads;
@@ -185,6 +187,26 @@ class DatagramSocketTest {
             ByteBuffer in = ByteBuffer.allocate(70000);
             awaitDatagram(server, in);
             assertThat(in.position()).as("the largest datagram arrives whole").isEqualTo(65507);
+        }
+    }
+
+    @Test
+    void multicastOptionsAreSetAndReadBackOnBothFamilies() throws Exception {
+        for (StandardProtocolFamily family : List.of(StandardProtocolFamily.INET, StandardProtocolFamily.INET6)) {
+            try (DatagramSocket socket = DatagramSocket.open(family)) {
+                assertThat(socket.option(StandardSocketOptions.IP_MULTICAST_TTL)).as("%s: the default hop limit", family).isEqualTo(1);
+                socket.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 8);
+                assertThat(socket.option(StandardSocketOptions.IP_MULTICAST_TTL)).isEqualTo(8);
+                assertThat(socket.option(StandardSocketOptions.IP_MULTICAST_LOOP)).isTrue();
+                socket.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, false);
+                assertThat(socket.option(StandardSocketOptions.IP_MULTICAST_LOOP)).isFalse();
+                socket.setOption(StandardSocketOptions.IP_TOS, 0x28);
+                assertThat(socket.option(StandardSocketOptions.IP_TOS)).isEqualTo(0x28);
+                assertThatThrownBy(() -> socket.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 256))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from 0 to 255");
+                assertThatThrownBy(() -> socket.setOption(StandardSocketOptions.SO_LINGER, 1))
+                        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("stream sockets");
+            }
         }
     }
 }

@@ -160,6 +160,34 @@ class StreamSocketTest {
     }
 
     @Test
+    void lingerAndTypeOfServiceAreSetAndReadBack() throws Exception {
+        try (StreamSocket v4 = StreamSocket.open(StandardProtocolFamily.INET);
+             StreamSocket v6 = StreamSocket.open(StandardProtocolFamily.INET6);
+             StreamSocket unix = StreamSocket.open(StandardProtocolFamily.UNIX)) {
+            assertThat(v4.option(StandardSocketOptions.SO_LINGER)).as("off").isEqualTo(-1);
+            v4.setOption(StandardSocketOptions.SO_LINGER, 5);
+            assertThat(v4.option(StandardSocketOptions.SO_LINGER)).isEqualTo(5);
+            v4.setOption(StandardSocketOptions.SO_LINGER, -1);
+            assertThat(v4.option(StandardSocketOptions.SO_LINGER)).isEqualTo(-1);
+            assertThatThrownBy(() -> v4.setOption(StandardSocketOptions.SO_LINGER, 70_000))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from 0 to 65535, or negative for off");
+            unix.setOption(StandardSocketOptions.SO_LINGER, 0);
+            assertThat(unix.option(StandardSocketOptions.SO_LINGER)).as("on, with no wait").isZero();
+
+            v4.setOption(StandardSocketOptions.IP_TOS, 0x10);
+            assertThat(v4.option(StandardSocketOptions.IP_TOS)).isEqualTo(0x10);
+            v6.setOption(StandardSocketOptions.IP_TOS, 0x20);
+            assertThat(v6.option(StandardSocketOptions.IP_TOS)).as("IPV6_TCLASS").isEqualTo(0x20);
+            assertThatThrownBy(() -> v4.setOption(StandardSocketOptions.IP_TOS, 256))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IP_TOS is from 0 to 255, not 256");
+            assertThatThrownBy(() -> unix.setOption(StandardSocketOptions.IP_TOS, 0))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("a Unix socket");
+            assertThatThrownBy(() -> v4.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 2))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("is for UDP sockets");
+        }
+    }
+
+    @Test
     void optionsAreSetAndReadBack() throws Exception {
         try (StreamSocket socket = StreamSocket.open(StandardProtocolFamily.INET)) {
             assertThat(socket.option(StandardSocketOptions.TCP_NODELAY)).isFalse();
@@ -170,8 +198,8 @@ class StreamSocketTest {
             socket.setOption(StandardSocketOptions.SO_RCVBUF, 32768);
             assertThat(socket.option(StandardSocketOptions.SO_RCVBUF)).as("the kernel doubles it").isEqualTo(65536);
             assertThat(socket.option(StandardSocketOptions.SO_REUSEADDR)).isFalse();
-            assertThatThrownBy(() -> socket.setOption(StandardSocketOptions.IP_TOS, 0))
-                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("IP_TOS");
+            assertThatThrownBy(() -> socket.setOption(StandardSocketOptions.IP_MULTICAST_IF, null))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("IP_MULTICAST_IF is not supported");
             assertThatThrownBy(() -> socket.setOption(StandardSocketOptions.SO_SNDBUF, 0))
                     .isInstanceOf(IllegalArgumentException.class);
         }

@@ -64,7 +64,7 @@ public final class SockAddr {
         in = arena.allocate(STORAGE, 8);
         inLength = arena.allocate(JAVA_INT);
         last = arena.allocate(STORAGE, 8);
-        option = arena.allocate(JAVA_INT);
+        option = arena.allocate(Structs.LINGER.byteSize(), 4); // the largest option value fdloop uses
         optionLength = arena.allocate(JAVA_INT);
     }
 
@@ -246,14 +246,19 @@ public final class SockAddr {
 
     // ---- socket option values ----------------------------------------------------------------
 
-    /** An int for getsockopt and setsockopt. */
+    /** An option value for getsockopt and setsockopt: an int, or a {@link Structs#LINGER}. */
     public MemorySegment option() {
         return option;
     }
 
-    /** The socklen_t for {@link #option()}, set to 4: call this right before the system call. */
+    /** The socklen_t for an int {@link #option()}, set to 4: call this right before the system call. */
     public MemorySegment optionLength() {
-        optionLength.set(JAVA_INT, 0, 4);
+        return optionLength(4);
+    }
+
+    /** The socklen_t for an {@link #option()} of {@code bytes}: call this right before the system call. */
+    public MemorySegment optionLength(int bytes) {
+        optionLength.set(JAVA_INT, 0, bytes);
         return optionLength;
     }
 

@@ -155,6 +155,14 @@ public final class Structs {
     public static final long POLLFD_EVENTS = offset(POLLFD, "events");
     public static final long POLLFD_REVENTS = offset(POLLFD, "revents");
 
+    /* struct linger { int l_onoff; int l_linger; };  SO_LINGER's value */
+    public static final StructLayout LINGER = MemoryLayout.structLayout(
+                    JAVA_INT.withName("l_onoff"),
+                    JAVA_INT.withName("l_linger"))
+            .withName("struct linger");
+    public static final long LINGER_ONOFF = offset(LINGER, "l_onoff");
+    public static final long LINGER_LINGER = offset(LINGER, "l_linger");
+
     /* typedef struct { long fds_bits[FD_SETSIZE / (8 * sizeof(long))]; } fd_set;  1024 bits */
     public static final StructLayout FD_SET = MemoryLayout.structLayout(
                     MemoryLayout.sequenceLayout(16, JAVA_LONG).withName("fds_bits"))
@@ -318,7 +326,7 @@ public final class Structs {
         return new StructLayout[] {
             epollEvent(arch), SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
             F_OWNER_EX, TERMIOS, RLIMIT, STATX, SIGINFO, SIGACTION,
-            SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN, SOCKADDR_STORAGE,
+            SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN, SOCKADDR_STORAGE, LINGER,
         };
     }
 
