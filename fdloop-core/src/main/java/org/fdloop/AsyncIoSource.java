@@ -34,8 +34,6 @@ public final class AsyncIoSource extends Source {
     private final AsyncIoHandler handler;
     /** The bands gathered for the coming dispatch. */
     int band;
-    /** Whether the source is among the loop's pending sources of this iteration. */
-    boolean inBatch;
 
     AsyncIoSource(EventLoop loop, Fd fd, int number, Signal signal, int events, AsyncIoHandler handler) {
         super(loop, "async io " + fd);
@@ -95,13 +93,14 @@ public final class AsyncIoSource extends Source {
     void dispatch(int unused) throws Exception {
         int ready = band;
         band = 0;
-        inBatch = false;
         if (!fd.isOpen()) {
             // The user closed the Fd while it was registered: release it now, as IoSource does.
             close();
             return;
         }
-        handler.ready(this, ready);
+        if (ready != 0) { // 0: disabled after its readiness was gathered, and enabled again in the same batch
+            handler.ready(this, ready);
+        }
     }
 
     @Override
@@ -112,7 +111,6 @@ public final class AsyncIoSource extends Source {
     @Override
     void onDisable() {
         band = 0;
-        inBatch = false;
     }
 
     @Override

@@ -476,11 +476,23 @@ public final class EventLoop implements AutoCloseable {
         pendingEvents[i] = events;
     }
 
+    /**
+     * {@link #addPending} unless {@code source} is in this batch already (a count or band that
+     * gathers several reports into one call); taking it from the list, run or skipped, clears the mark.
+     */
+    void addPendingOnce(Source source) {
+        if (!source.queued) {
+            source.queued = true;
+            addPending(source, 0);
+        }
+    }
+
     private int dispatchPending() {
         int dispatched = 0;
         for (int i = 0; i < pendingCount; i++) {
             Source source = pending[i];
             pending[i] = null;
+            source.queued = false;
             if (source.closed || !source.enabled) {
                 continue; // closed or disabled by an earlier handler of this batch
             }
@@ -531,7 +543,11 @@ public final class EventLoop implements AutoCloseable {
         } catch (Throwable t) {
             reportError(source, t);
         }
-        finished(source.name(), start);
+        if (!source.carrier) {
+            finished(source.name(), start);
+        } else if (timing) {
+            clock = System.nanoTime(); // the carrier's own reading and parsing is the loop's time, not the next handler's
+        }
     }
 
     private int runTasks() {

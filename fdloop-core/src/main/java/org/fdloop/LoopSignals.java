@@ -358,6 +358,7 @@ final class LoopSignals {
         if (list == null || !list.remove(source) || !list.isEmpty()) {
             return;
         }
+        nativeSources.remove(source.signal()); // so that collecting no longer reads a slot the signal gave back
         int n = source.signal().number();
         int slot = nativeSlot[n];
         nativeSlot[n] = -1;
@@ -514,10 +515,7 @@ final class LoopSignals {
 
     private void countNative(SignalSource source, long deliveries) {
         source.nativeCount += deliveries;
-        if (!source.inBatch) {
-            source.inBatch = true;
-            loop.addPending(source, 0);
-        }
+        loop.addPendingOnce(source);
     }
 
     /** Takes every record in the pipe now (before a slot is taken anew), without settling. */
@@ -590,10 +588,7 @@ final class LoopSignals {
             return;
         }
         source.band |= band;
-        if (!source.inBatch) {
-            source.inBatch = true;
-            loop.addPending(source, 0);
-        }
+        loop.addPendingOnce(source);
     }
 
     /** Polls the sources in {@link #polled} once and dispatches the ready ones. */

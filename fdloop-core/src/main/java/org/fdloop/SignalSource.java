@@ -38,7 +38,6 @@ public final class SignalSource extends Source {
     long lostPending;
     /** Native route, count handler: deliveries (read or lost) not yet reported, and whether a dispatch is due. */
     long nativeCount;
-    boolean inBatch;
     private final LoopSignals signals;
 
     private SignalSource(EventLoop loop, LoopSignals signals, Signal signal, SignalHandler handler,
@@ -105,7 +104,6 @@ public final class SignalSource extends Source {
     void dispatch(int events) throws Exception {
         if (infoHandler == null) {
             if (nativeRoute) {
-                inBatch = false;
                 long n = nativeCount;
                 nativeCount = 0;
                 if (n > 0) {

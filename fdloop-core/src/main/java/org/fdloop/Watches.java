@@ -118,6 +118,7 @@ final class Watches {
         }
         this.inotify = opened;
         io.named("inotify of the file watches");
+        io.carrier = true; // each watch handler is counted and timed by its own invoke
         loop.uncount(io); // the watches keep the loop going, not their shared fd
     }
 

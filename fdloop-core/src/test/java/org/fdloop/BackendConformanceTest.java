@@ -214,6 +214,27 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void fdsThatStayReadyAreServedInTurnWhenMoreAreReadyThanABatchHolds(Backend backend) throws Exception {
+        List<Pipe> pipes = new ArrayList<>();
+        try (EventLoop loop = EventLoop.builder().backend(backend).maxEventsPerPoll(4).build()) {
+            Set<Integer> expected = new TreeSet<>();
+            Set<Integer> dispatched = new TreeSet<>();
+            for (int i = 0; i < 8; i++) {
+                Pipe pipe = Pipe.open();
+                pipes.add(pipe);
+                expected.add(pipe.readEnd().number());
+                pipe.writeEnd().write(ByteBuffer.allocate(1)); // never read: ready in every wait
+                loop.onReadable(pipe.readEnd(), (s, ev) -> dispatched.add(s.fd().number()));
+            }
+            runUntil(loop, () -> dispatched.size() == 8); // a scan that always starts at the same fd never gets here
+            assertThat(dispatched).isEqualTo(expected);
+        } finally {
+            pipes.forEach(Pipe::close);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void manyReadyFdsAreEachDispatchedAcrossSmallBatches(Backend backend) throws Exception {
         List<Pipe> pipes = new ArrayList<>();
         try (EventLoop loop = EventLoop.builder().backend(backend).maxEventsPerPoll(4).build()) {

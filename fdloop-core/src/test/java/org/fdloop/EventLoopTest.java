@@ -104,44 +104,6 @@ class EventLoopTest {
     }
 
     @Test
-    void sourceClosedInACallbackGetsNoEventEvenWhenItsFdNumberIsReusedInTheBatch() throws Exception {
-        try (EventLoop loop = EventLoop.open(); EventFd first = EventFd.open(); EventFd third = EventFd.open()) {
-            EventFd second = EventFd.open();
-            int secondNumber = second.number();
-            List<String> calls = new ArrayList<>();
-            AtomicReference<EventFd> reused = new AtomicReference<>();
-            IoSource[] secondSource = new IoSource[1];
-            IoSource[] thirdSource = new IoSource[1];
-            IoSource firstSource = loop.onReadable(first, (s, ev) -> {
-                calls.add("first");
-                first.read();
-                thirdSource[0].close(); // its fd stays open and ready: only the source is gone
-                secondSource[0].close();
-                second.close(); // released now: the loop no longer pins it
-                EventFd again = EventFd.open();
-                reused.set(again);
-                again.write(1);
-                loop.onReadable(again, (s2, ev2) -> {
-                    calls.add("reused");
-                    again.read();
-                });
-            });
-            firstSource.setPriority(-1); // runs first in the batch
-            secondSource[0] = loop.onReadable(second, (s, ev) -> calls.add("second"));
-            thirdSource[0] = loop.onReadable(third, (s, ev) -> calls.add("third"));
-            first.write(1);
-            second.write(1);
-            third.write(1);
-            loop.runOnce(PATIENCE);
-            assertThat(reused.get().number()).as("the kernel gave the closed number to the new eventfd").isEqualTo(secondNumber);
-            assertThat(calls).containsExactly("first");
-            runUntil(loop, () -> calls.size() == 2);
-            assertThat(calls).containsExactly("first", "reused");
-            reused.get().close();
-        }
-    }
-
-    @Test
     void lowerPriorityRunsFirstAmongReadySources() throws Exception {
         try (EventLoop loop = EventLoop.open(); EventFd a = EventFd.open(); EventFd b = EventFd.open(); EventFd c = EventFd.open()) {
             List<String> order = new ArrayList<>();

@@ -61,6 +61,22 @@ class FileWatchTest {
     }
 
     @Test
+    void eachWatchHandlerIsCountedAndTimedOnceAndTheInotifyCarrierNot() throws Exception {
+        try (EventLoop loop = EventLoop.builder().timing(true).build()) {
+            List<FileEvent> seen = new ArrayList<>();
+            // before the carrier stopped recording, its time held the watch handler's and it was the slowest
+            loop.watch(dir, EnumSet.of(CREATE), false, (s, e) -> seen.add(e)).named("slow watch");
+            long before = loop.stats().eventsDispatched();
+            Files.writeString(dir.resolve("one"), "1");
+            runUntil(loop, () -> seen.size() == 1);
+            LoopStats stats = loop.stats();
+            assertThat(stats.eventsDispatched() - before).as("one handler ran: the watch's, not also its carrier").isEqualTo(1);
+            assertThat(java.util.Arrays.stream(stats.handlerHistogram()).sum()).as("one handler timed").isEqualTo(1);
+            assertThat(stats.slowestHandlerSource()).isEqualTo("slow watch");
+        }
+    }
+
+    @Test
     void watchOfAFileReportsChangesToTheFileItself() throws Exception {
         Path file = Files.writeString(dir.resolve("config"), "a=1");
         try (EventLoop loop = EventLoop.open()) {
@@ -568,10 +584,11 @@ class FileWatchTest {
             assertThatThrownBy(() -> loop.watch(file, EnumSet.of(CREATE), true, none))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("a recursive watch follows a directory tree, and " + file + " is not a directory: watch it with recursive = false");
+            assertThat(loop.watchInotify()).as("no refused watch opened the loop's inotify").isNull();
             WatchSource watch = loop.watch(dir, EnumSet.of(DELETE), false, none);
             assertThatThrownBy(() -> watch.setRescanOnOverflow(true))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("add FileEvent.Kind.CREATE");
-            assertThat(loop.watchInotify()).as("nothing refused opened anything but the one watch").isNotNull();
+            assertThat(watchDescriptors(loop)).as("nothing refused added a watch: the one accepted only").hasSize(1);
         }
     }
 

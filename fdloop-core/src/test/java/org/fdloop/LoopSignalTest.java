@@ -71,6 +71,30 @@ class LoopSignalTest {
 
     @ParameterizedTest
     @EnumSource(SignalRoute.class)
+    void aSourceDisabledByAnEarlierHandlerOfItsBatchRunsAgainOnceEnabled(SignalRoute route) throws Exception {
+        try (EventLoop loop = open(route)) {
+            List<String> seen = new ArrayList<>();
+            SignalSource[] second = new SignalSource[1];
+            SignalSource first = loop.onSignal(Signal.USR1, (s, signal, count) -> {
+                seen.add("a");
+                if (seen.size() == 1) {
+                    second[0].disable(); // in the same batch as second's own report of this signal
+                }
+            });
+            first.setPriority(-1);
+            second[0] = loop.onSignal(Signal.USR1, (s, signal, count) -> seen.add("b"));
+            Signal.USR1.sendToProcess(PID);
+            runUntil(loop, () -> seen.size() == 1);
+            assertThat(loop.runOnce(Duration.ZERO)).as("the disabled source's report was dropped").isZero();
+            second[0].enable();
+            Signal.USR1.sendToProcess(PID);
+            runUntil(loop, () -> seen.size() == 3);
+            assertThat(seen).containsExactly("a", "a", "b");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
     void deliveriesBeforeTheLoopLooksAreOneCallWithTheirCount(SignalRoute route) throws Exception {
         try (EventLoop loop = open(route)) {
             List<Integer> counts = new ArrayList<>();

@@ -1,6 +1,7 @@
 package org.fdloop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fdloop.testing.Loops.runUntil;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -81,6 +82,7 @@ class LoopSocketTest {
         private ByteBuffer expected;
         private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         long bytesEchoed;
+        long bytesSent;
 
         Client(StreamSocket socket, long seed, int messages, Runnable done) {
             this.socket = socket;
@@ -136,6 +138,7 @@ class LoopSocketTest {
             out = ByteBuffer.wrap(message);
             expected = ByteBuffer.wrap(message.clone());
             sent++;
+            bytesSent += message.length;
         }
     }
 
@@ -152,10 +155,7 @@ class LoopSocketTest {
         AtomicInteger finished = new AtomicInteger();
         List<Client> running = new ArrayList<>();
         List<StreamSocket> sockets = new ArrayList<>();
-        try (EventLoop loop = EventLoop.builder().errorHandler((source, error) -> {
-                    errors.add(error);
-                    throw new IllegalStateException("stop", error);
-                }).build();
+        try (EventLoop loop = EventLoop.builder().errorHandler((source, error) -> errors.add(error)).build();
              ListeningSocket server = ListeningSocket.listenOn(where)) {
             loop.onIo(server, IoSource.READABLE, (source, events) -> {
                 StreamSocket connection;
@@ -200,7 +200,7 @@ class LoopSocketTest {
             assertThat(finished.get()).isEqualTo(clients);
             for (Client client : running) {
                 assertThat(client.sent).isEqualTo(messagesEach);
-                assertThat(client.bytesEchoed).as("every byte came back").isGreaterThan(messagesEach);
+                assertThat(client.bytesEchoed).as("every byte came back").isEqualTo(client.bytesSent);
             }
         } finally {
             sockets.forEach(StreamSocket::close);
@@ -307,10 +307,7 @@ class LoopSocketTest {
             });
             sender.send(ByteBuffer.wrap("one".getBytes()), udp.localAddress());
             sockets.add(StreamSocket.connectTo(server.localAddress()));
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (seen.size() < 2 && System.nanoTime() - deadline < 0) {
-                loop.runOnce(Duration.ofMillis(100));
-            }
+            runUntil(loop, () -> seen.size() >= 2);
             assertThat(seen).containsExactlyInAnyOrder("datagram one POLLIN|POLLRDNORM", "connection POLLIN|POLLRDNORM");
         } finally {
             sockets.forEach(StreamSocket::close);

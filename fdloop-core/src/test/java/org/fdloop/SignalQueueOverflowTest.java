@@ -17,7 +17,9 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.fdloop.fd.DatagramSocket;
 import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Fifo;
@@ -54,8 +56,9 @@ class SignalQueueOverflowTest {
     /** Runs the loop until an iteration of 200 ms dispatches nothing. */
     private static void runUntilQuiet(EventLoop loop) throws Exception {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (loop.runOnce(Duration.ofMillis(200)) > 0 && System.nanoTime() - deadline < 0) {
-            // more came
+        while (loop.runOnce(Duration.ofMillis(200)) > 0) {
+            // more came: a loop that kept dispatching drained fds would never get quiet
+            assertThat(System.nanoTime() - deadline).as("the loop went quiet within " + PATIENCE).isNegative();
         }
     }
 
@@ -74,13 +77,14 @@ class SignalQueueOverflowTest {
         List<AutoCloseable> open = new ArrayList<>();
         try (EventLoop loop = EventLoop.open(); Inotify inotify = Inotify.open()) {
             Map<String, Runnable> makeReady = new LinkedHashMap<>();
-            Map<String, Integer> dispatched = new TreeMap<>();
+            Map<String, Integer> dispatched = new TreeMap<>(); // handler calls that found data
+            Set<String> called = new TreeSet<>(); // every handler call, data or not
             Path watched = Files.createDirectory(dir.resolve("watched"));
             for (int i = 0; i < 8; i++) {
                 String name = "pipe " + i;
                 Pipe pipe = Pipe.open();
                 open.add(pipe);
-                register(loop, pipe.readEnd(), name, dispatched);
+                register(loop, pipe.readEnd(), name, dispatched, called);
                 makeReady.put(name, () -> run(() -> writeByte(pipe.writeEnd())));
             }
             for (int i = 0; i < 4; i++) {
@@ -91,7 +95,7 @@ class SignalQueueOverflowTest {
                 open.add(reader);
                 Fifo writer = Fifo.openForWriting(path);
                 open.add(writer);
-                register(loop, reader, name, dispatched);
+                register(loop, reader, name, dispatched, called);
                 makeReady.put(name, () -> run(() -> writeByte(writer)));
             }
             for (int i = 0; i < 4; i++) {
@@ -101,7 +105,7 @@ class SignalQueueOverflowTest {
                 pty.setMode(Pty.Mode.RAW);
                 DeviceFile slave = pty.openSlave();
                 open.add(slave);
-                register(loop, slave, name, dispatched);
+                register(loop, slave, name, dispatched, called);
                 makeReady.put(name, () -> run(() -> writeByte(pty)));
             }
             inotify.addWatch(watched, EnumSet.of(Inotify.Event.CREATE));
@@ -131,6 +135,8 @@ class SignalQueueOverflowTest {
             runUntil(loop, () -> dispatched.keySet().containsAll(ready));
             runUntilQuiet(loop);
             assertThat(dispatched.keySet()).containsExactlyInAnyOrderElementsOf(ready);
+            assertThat(called).as("the poll after the overflow dispatches the ready fds, not the idle ones")
+                    .doesNotContainAnyElementsOf(idle);
             assertThat(loop.signalQueueOverflows()).as("the queue overflowed").isPositive();
 
             // with room again, the idle ones signal as usual, each by its own signal
@@ -150,9 +156,10 @@ class SignalQueueOverflowTest {
         }
     }
 
-    private static void register(EventLoop loop, StreamFd fd, String name, Map<String, Integer> dispatched)
-            throws Exception {
+    private static void register(EventLoop loop, StreamFd fd, String name, Map<String, Integer> dispatched,
+            Set<String> called) throws Exception {
         loop.onAsyncIo(fd, (source, band) -> {
+            called.add(name);
             if (drain((StreamFd) source.fd()) > 0) {
                 dispatched.merge(name, 1, Integer::sum);
             }

@@ -197,7 +197,9 @@ final class SigioPoller extends PollSetPoller {
         list.clear();
         list.add(signalFd, POLLIN);
         int n = 0;
-        for (int i = 0; i < size; i++) {
+        int first = firstIndex(); // as the other poll-set backends: a full ready list does not always favour the same fds
+        for (int k = 0; k < size; k++) {
+            int i = (first + k) % size;
             int interest = pollEvents(i);
             if (interest != 0 && (!signals[i] || recheck[i] || all)) {
                 if (n == listIndex.length) {

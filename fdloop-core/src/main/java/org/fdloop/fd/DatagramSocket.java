@@ -172,6 +172,7 @@ public final class DatagramSocket extends Fd implements SocketFd {
      */
     public SocketAddress receive(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
+        checkWritable(dst.isReadOnly());
         int room = dst.remaining();
         int fd = acquire();
         try {
@@ -253,6 +254,7 @@ public final class DatagramSocket extends Fd implements SocketFd {
      */
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
+        checkWritable(dst.isReadOnly());
         int room = dst.remaining();
         int fd = acquire();
         try {

@@ -127,6 +127,17 @@ public class Fd implements AutoCloseable {
      *
      * @throws IllegalStateException if this Fd is closed
      */
+    /**
+     * Refuses a read-only destination before the read: the kernel hands the bytes over once, so
+     * finding out after the system call would lose them.
+     */
+    static void checkWritable(boolean readOnly) {
+        if (readOnly) {
+            throw new IllegalArgumentException("the destination is read-only and cannot take the bytes read: "
+                    + "pass a writable ByteBuffer or MemorySegment");
+        }
+    }
+
     protected final int acquire() {
         while (true) {
             int s = (int) STATE.getVolatile(this);
@@ -303,7 +314,7 @@ public class Fd implements AutoCloseable {
     public final boolean isAsync() throws IOException {
         int fd = acquire();
         try {
-            return (LibC.fcntl(fd, F_GETFL, 0, "fcntl(" + describe() + ", F_GETFL)") & O_ASYNC) != 0;
+            return Fasync.isArmed(fd, describe());
         } finally {
             release();
         }

@@ -29,6 +29,7 @@ public class StreamFd extends Fd {
      * @return bytes read, 0 when nothing is ready now, -1 at end of stream
      */
     public int read(ByteBuffer dst) throws IOException {
+        checkWritable(dst.isReadOnly());
         if (!dst.hasRemaining()) {
             return 0;
         }
@@ -66,6 +67,7 @@ public class StreamFd extends Fd {
      * @return bytes read, 0 when nothing is ready now, -1 at end of stream
      */
     public long read(MemorySegment dst) throws IOException {
+        checkWritable(dst.isReadOnly());
         if (dst.byteSize() == 0) {
             return 0;
         }
@@ -75,8 +77,9 @@ public class StreamFd extends Fd {
             if (dst.isNative()) {
                 n = readSome(fd, dst, dst.byteSize());
             } else {
-                MemorySegment buffer = ThreadScratch.get().buffer(dst.byteSize());
-                n = readSome(fd, buffer, Math.min(dst.byteSize(), buffer.byteSize()));
+                long count = Math.min(dst.byteSize(), ThreadScratch.MAX_BUFFER);
+                MemorySegment buffer = ThreadScratch.get().buffer(count);
+                n = readSome(fd, buffer, count);
                 if (n > 0) {
                     MemorySegment.copy(buffer, 0, dst, 0, n);
                 }

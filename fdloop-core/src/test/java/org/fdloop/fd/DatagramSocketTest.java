@@ -209,4 +209,18 @@ class DatagramSocketTest {
             }
         }
     }
+
+    @Test
+    void aReadOnlyBufferIsRefusedAndTheDatagramStaysQueued() throws Exception {
+        try (DatagramSocket server = DatagramSocket.bindTo(ANY_LOOPBACK4);
+             DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+            client.send(ByteBuffer.wrap(new byte[] {9}), server.localAddress());
+            assertThat(Ready.awaitReadable(server)).isTrue();
+            assertThatThrownBy(() -> server.receive(ByteBuffer.allocate(8).asReadOnlyBuffer()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
+            ByteBuffer in = ByteBuffer.allocate(8);
+            assertThat(server.receive(in)).as("the datagram was not taken").isNotNull();
+            assertThat(in.get(0)).isEqualTo((byte) 9);
+        }
+    }
 }

@@ -66,12 +66,41 @@ class PipeTest {
         try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
             pipe.setCapacity(1 << 20);
             byte[] big = new byte[100_000];
-            big[99_999] = 7;
+            for (int i = 0; i < big.length; i++) {
+                big[i] = (byte) (i / 1000);
+            }
             assertThat(pipe.writeEnd().write(MemorySegment.ofArray(big))).as("one piece of the thread's 64 KiB buffer")
                     .isEqualTo(65536);
             assertThat(pipe.writeEnd().write(arena.allocate(100_000))).as("native: all at once").isEqualTo(100_000);
             MemorySegment in = arena.allocate(200_000);
             assertThat(pipe.readEnd().read(in)).isEqualTo(165_536);
+            assertThat(in.asSlice(0, 65536).toArray(ValueLayout.JAVA_BYTE)).as("the first 64 KiB of the heap segment, in order")
+                    .isEqualTo(java.util.Arrays.copyOf(big, 65536));
+            assertThat(in.get(ValueLayout.JAVA_BYTE, 65536)).as("then the native segment's zeros").isZero();
+        }
+    }
+
+    @Test
+    void aHeapSegmentReadTakesAtMost64KiBWhateverTheThreadReadBefore() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            pipe.setCapacity(1 << 20);
+            pipe.writeEnd().write(arena.allocate(300_000));
+            assertThat(pipe.readEnd().read(MemorySegment.ofArray(new byte[40_000]))).isEqualTo(40_000);
+            assertThat(pipe.readEnd().read(MemorySegment.ofArray(new byte[200_000])))
+                    .as("the thread's buffer, grown by the read before, is still at most 64 KiB").isEqualTo(65536);
+        }
+    }
+
+    @Test
+    void aReadOnlyDestinationIsRefusedBeforeAnyByteIsTaken() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            pipe.writeEnd().write(ByteBuffer.wrap("kept".getBytes(StandardCharsets.US_ASCII)));
+            assertThatThrownBy(() -> pipe.readEnd().read(ByteBuffer.allocate(8).asReadOnlyBuffer()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
+            assertThatThrownBy(() -> pipe.readEnd().read(MemorySegment.ofArray(new byte[8]).asReadOnly()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
+            ByteBuffer in = ByteBuffer.allocate(8);
+            assertThat(pipe.readEnd().read(in)).as("the bytes are still in the pipe").isEqualTo(4);
         }
     }
 

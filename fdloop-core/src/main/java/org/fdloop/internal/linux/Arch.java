@@ -11,8 +11,8 @@ import java.util.Locale;
  * the ABI layer, with a message that says so, instead of reading a struct at wrong offsets.
  */
 public enum Arch {
-    X86_64(0, 1, 281, 441, 44, 45, 233, 286),
-    AARCH64(63, 64, 22, 441, 206, 207, 21, 86);
+    X86_64(0, 1, 281, 441, 44, 45, 233, 286, 271, 270),
+    AARCH64(63, 64, 22, 441, 206, 207, 21, 86, 73, 72);
 
     /**
      * System call numbers ({@code SYS_read} and friends from {@code <sys/syscall.h>}) of the calls
@@ -28,9 +28,11 @@ public enum Arch {
     public final int sysRecvfrom;
     public final int sysEpollCtl;
     public final int sysTimerfdSettime;
+    public final int sysPpoll;
+    public final int sysPselect6;
 
     Arch(int sysRead, int sysWrite, int sysEpollPwait, int sysEpollPwait2, int sysSendto, int sysRecvfrom,
-            int sysEpollCtl, int sysTimerfdSettime) {
+            int sysEpollCtl, int sysTimerfdSettime, int sysPpoll, int sysPselect6) {
         this.sysRead = sysRead;
         this.sysWrite = sysWrite;
         this.sysEpollPwait = sysEpollPwait;
@@ -39,6 +41,8 @@ public enum Arch {
         this.sysRecvfrom = sysRecvfrom;
         this.sysEpollCtl = sysEpollCtl;
         this.sysTimerfdSettime = sysTimerfdSettime;
+        this.sysPpoll = sysPpoll;
+        this.sysPselect6 = sysPselect6;
     }
 
     /** The architecture of this JVM. */

@@ -55,9 +55,6 @@ public final class LibC {
     private static final MethodHandle GETRLIMIT = bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = bind("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
 
-    // the poll-set backends (org.fdloop.backend): waits with nanosecond timeouts and the caller's signal mask
-    private static final MethodHandle PPOLL = bind("ppoll", JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
-    private static final MethodHandle PSELECT = bind("pselect", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
 
     // event fds
     private static final MethodHandle EVENTFD = bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
@@ -132,6 +129,9 @@ public final class LibC {
         static final MethodHandle EPOLL_PWAIT2 = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
         static final MethodHandle EPOLL_CTL = Syscalls.handle(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
         static final MethodHandle TIMERFD_SETTIME = Syscalls.handle(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
+        // the poll-set backends' waits (org.fdloop.backend), with the thread's own signal mask (NULL)
+        static final MethodHandle PPOLL = Syscalls.handle(ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
+        static final MethodHandle PSELECT6 = Syscalls.handle(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
         static final MethodHandle ARGS2 = Syscalls.handle(JAVA_LONG, JAVA_LONG);
         static final MethodHandle ARGS4 = Syscalls.handle(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
         static final long SYS_READ = Arch.CURRENT.sysRead;
@@ -142,6 +142,8 @@ public final class LibC {
         static final long SYS_EPOLL_PWAIT2 = Arch.CURRENT.sysEpollPwait2;
         static final long SYS_EPOLL_CTL = Arch.CURRENT.sysEpollCtl;
         static final long SYS_TIMERFD_SETTIME = Arch.CURRENT.sysTimerfdSettime;
+        static final long SYS_PPOLL = Arch.CURRENT.sysPpoll;
+        static final long SYS_PSELECT6 = Arch.CURRENT.sysPselect6;
         static final long KERNEL_SIGSET_SIZE = 8;
     }
 
@@ -333,10 +335,14 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("poll", t);
         }
-        if (r < 0 && errno(errno) == EINTR) {
+        if (r >= 0) {
+            return r;
+        }
+        int e = errno(errno);
+        if (e == EINTR) {
             return 0;
         }
-        return check(r, errno, "poll(" + count + " fds, " + timeoutMillis + " ms)");
+        throw Errno.exception("poll(" + count + " fds, " + timeoutMillis + " ms)", e); // the message only on failure
     }
 
     /**
@@ -345,17 +351,13 @@ public final class LibC {
      * entries, or 0 when the timeout passed or a signal interrupted the wait.
      */
     public static int ppoll(MemorySegment fds, long count, MemorySegment timeout) throws LinuxException {
-        MemorySegment errno = errnoSlot();
-        int r;
+        long r;
         try {
-            r = (int) PPOLL.invokeExact(errno, fds, count, timeout, MemorySegment.NULL);
+            r = (long) Direct.PPOLL.invokeExact(Direct.SYS_PPOLL, fds, count, timeout, MemorySegment.NULL, Direct.KERNEL_SIGSET_SIZE);
         } catch (Throwable t) {
             throw unexpected("ppoll", t);
         }
-        if (r < 0 && errno(errno) == EINTR) {
-            return 0;
-        }
-        return check(r, errno, "ppoll(" + count + " fds)");
+        return waitResult(r, "ppoll", count, " fds");
     }
 
     /**
@@ -366,17 +368,25 @@ public final class LibC {
      */
     public static int pselect(int nfds, MemorySegment read, MemorySegment write, MemorySegment except, MemorySegment timeout)
             throws LinuxException {
-        MemorySegment errno = errnoSlot();
-        int r;
+        long r;
         try {
-            r = (int) PSELECT.invokeExact(errno, nfds, read, write, except, timeout, MemorySegment.NULL);
+            // pselect6's sixth argument is a {sigset pointer, size} pair; NULL keeps the thread's mask
+            r = (long) Direct.PSELECT6.invokeExact(Direct.SYS_PSELECT6, (long) nfds, read, write, except, timeout, MemorySegment.NULL);
         } catch (Throwable t) {
             throw unexpected("pselect", t);
         }
-        if (r < 0 && errno(errno) == EINTR) {
+        return waitResult(r, "pselect", nfds, "");
+    }
+
+    /** A wait's result or -errno as the waits return it: the count, 0 for EINTR, else the exception, made only then. */
+    private static int waitResult(long r, String call, long count, String unit) throws LinuxException {
+        if (r >= 0) {
+            return (int) r;
+        }
+        if (r == -EINTR) {
             return 0;
         }
-        return check(r, errno, "pselect(" + nfds + ")");
+        throw Errno.exception(call + "(" + count + unit + ")", (int) -r);
     }
 
     /** getrlimit(2): {soft, hard}; RLIM_INFINITY is -1. */
@@ -900,7 +910,9 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("kill", t);
         }
-        check(r, errno, "kill(" + pid + ", " + signal + ")");
+        if (r < 0) {
+            throw Errno.exception("kill(" + pid + ", " + signal + ")", errno(errno));
+        }
     }
 
     /** tgkill(2): a signal to one thread of a process. */
@@ -912,7 +924,9 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected("tgkill", t);
         }
-        check(r, errno, "tgkill(" + pid + ", " + tid + ", " + signal + ")");
+        if (r < 0) {
+            throw Errno.exception("tgkill(" + pid + ", " + tid + ", " + signal + ")", errno(errno));
+        }
     }
 
     /** pthread_sigqueue(3) to the calling thread, carrying {@code value} (si_code SI_QUEUE). */
@@ -1021,7 +1035,10 @@ public final class LibC {
         if (r < 0 && errno(errno) == Constants.EAGAIN) {
             return -Constants.EAGAIN;
         }
-        return check(r, errno, "sigqueue(" + pid + ", " + signal + ", " + value + ")");
+        if (r < 0) {
+            throw Errno.exception("sigqueue(" + pid + ", " + signal + ", " + value + ")", errno(errno));
+        }
+        return r;
     }
 
     // ---- binding and errno --------------------------------------------------------------------

@@ -37,11 +37,11 @@ public final class ThreadScratch {
         return CURRENT.get();
     }
 
-    /** A buffer of at least {@code min(size, MAX_BUFFER)} bytes; its contents are undefined. */
+    /** A buffer of at least {@code min(size, MAX_BUFFER)} bytes and at most MAX_BUFFER; its contents are undefined. */
     public MemorySegment buffer(long size) {
         long wanted = Math.min(Math.max(size, 1), MAX_BUFFER);
         if (buffer.byteSize() < wanted) {
-            buffer = arena.allocate(Math.max(wanted, buffer.byteSize() * 2), 16);
+            buffer = arena.allocate(Math.min(Math.max(wanted, buffer.byteSize() * 2), MAX_BUFFER), 16);
             bufferView = null;
         }
         return buffer;

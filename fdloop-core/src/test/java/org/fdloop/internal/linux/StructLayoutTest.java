@@ -143,7 +143,9 @@ class StructLayoutTest {
                 new Check("SYS_sendto", "SYS_sendto", arch.sysSendto),
                 new Check("SYS_recvfrom", "SYS_recvfrom", arch.sysRecvfrom),
                 new Check("SYS_epoll_ctl", "SYS_epoll_ctl", arch.sysEpollCtl),
-                new Check("SYS_timerfd_settime", "SYS_timerfd_settime", arch.sysTimerfdSettime));
+                new Check("SYS_timerfd_settime", "SYS_timerfd_settime", arch.sysTimerfdSettime),
+                new Check("SYS_ppoll", "SYS_ppoll", arch.sysPpoll),
+                new Check("SYS_pselect6", "SYS_pselect6", arch.sysPselect6));
     }
 
     /** The size of every layout and the offset and size of every named member. */
