@@ -56,6 +56,10 @@ final class DeviceCommand implements Callable<Integer> {
     private final Latencies latencies = new Latencies();
     private long lastSequence = -1;
     private long gaps;
+    /** The loop the driver stops when it fails; set before the driver starts pressing. */
+    private volatile EventLoop loop;
+    /** Why the driver stopped pressing before its time, or null. */
+    private volatile IOException driverFailure;
 
     @Override
     public Integer call() throws Exception {
@@ -70,6 +74,7 @@ final class DeviceCommand implements Callable<Integer> {
             // started before the loop blocks its signals in this thread, so the driver keeps the JVM's mask
             Thread driver = Thread.ofPlatform().name("button-driver").start(() -> press(buttons, go));
             try (EventLoop loop = backend.open(); DeviceFile device = DeviceFile.open(buttons.path(), DeviceFile.Access.READ)) {
+                this.loop = loop;
                 StopSignals stop = StopSignals.install(loop, List.of());
                 ButtonEventReader reader = new ButtonEventReader(device);
                 long start = System.nanoTime();
@@ -127,6 +132,9 @@ final class DeviceCommand implements Callable<Integer> {
                 driver.join();
             }
         }
+        if (driverFailure != null) {
+            throw driverFailure;
+        }
         if (gaps > 0) {
             err.println("fdloop device: " + gaps + " gaps in the event sequence");
             return Main.FAILED;
@@ -147,7 +155,11 @@ final class DeviceCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             // Ctrl-C, or the loop ended first: stop pressing, ignoring
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            driverFailure = e; // call() rethrows it once the driver is joined
+            EventLoop l = loop;
+            if (l != null) {
+                l.stop();
+            }
         }
     }
 }

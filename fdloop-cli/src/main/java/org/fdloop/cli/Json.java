@@ -1,6 +1,11 @@
 package org.fdloop.cli;
 
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.Collection;
+import java.util.Locale;
 
 /**
  * One JSON object, written field by field onto one line (RFC 8259): what {@code --json} prints,
@@ -14,6 +19,9 @@ import java.util.Collection;
  * holds: the name is shown, but cannot be used to open the file.
  */
 final class Json {
+    /** The time of day that begins a line of text output: 14:03:07.512. */
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT);
+
     private final StringBuilder text = new StringBuilder(128).append('{');
     private boolean empty = true;
 
@@ -123,6 +131,11 @@ final class Json {
         char c = s.charAt(i);
         return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
                 : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
+    /** {@code instant} as the local time of day that begins a line of text: {@code 14:03:07.512}. */
+    static String clock(Instant instant) {
+        return LocalTime.ofInstant(instant, ZoneId.systemDefault()).format(CLOCK);
     }
 
     /**

@@ -6,9 +6,13 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.fdloop.fd.LinuxException;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,11 +51,6 @@ public final class Main {
         System.exit(code);
     }
 
-    /** Runs the command line with these streams and returns its exit code (for tests). */
-    public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return commandLine(out, err).execute(args);
-    }
-
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
         cli.setParameterExceptionHandler(Main::usageError);
@@ -61,7 +60,6 @@ public final class Main {
         exitCodes.put("1", "failed: a path that does not exist, a file of the wrong kind, a kernel limit");
         exitCodes.put("2", "a command line it cannot use: unknown option, backend or signal");
         setExitCodes(cli, exitCodes);
-        AutoComplete.GenerateCompletion completion = null;
         CommandLine gen = cli.getSubcommands().get("generate-completion");
         if (gen != null) {
             gen.getCommandSpec().usageMessage().hidden(false)
@@ -94,8 +92,10 @@ public final class Main {
         if (e instanceof CommandLine.ParameterException usage) {
             return usageError(usage, parsed.originalArgs().toArray(String[]::new));
         }
-        if (e instanceof LinuxException || e instanceof Failure || e instanceof IllegalArgumentException
-                || e instanceof IllegalStateException || e instanceof IOException) {
+        if (e instanceof FileSystemException fs) {
+            err.println(name + ": " + describe(fs));
+        } else if (e instanceof Failure || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof IOException) {
             err.println(name + ": " + e.getMessage());
         } else {
             err.println(name + ": unexpected " + e);
@@ -103,6 +103,24 @@ public final class Main {
         }
         err.flush();
         return FAILED;
+    }
+
+    /**
+     * The file and why it failed: the JDK's message for a NoSuchFileException is only the path
+     * ("/proc/nope"), so the reason is named from the exception's type when it carries none.
+     */
+    private static String describe(FileSystemException e) {
+        String reason = e.getReason() != null ? e.getReason() : switch (e) {
+            case NoSuchFileException _ -> "no such file or directory";
+            case AccessDeniedException _ -> "permission denied";
+            case FileAlreadyExistsException _ -> "already exists";
+            case NotDirectoryException _ -> "not a directory";
+            default -> null;
+        };
+        if (e.getFile() == null || reason == null) {
+            return e.getMessage();
+        }
+        return e.getFile() + (e.getOtherFile() != null ? " -> " + e.getOtherFile() : "") + ": " + reason;
     }
 
     /** A command could not do its work, for a reason the message states in full. */

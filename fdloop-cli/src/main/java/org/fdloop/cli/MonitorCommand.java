@@ -6,13 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
@@ -47,7 +43,6 @@ import picocli.CommandLine.Spec;
 final class MonitorCommand implements Callable<Integer> {
     /** errno.h: epoll_ctl's answer for a file whose driver has no poll method. */
     private static final int EPERM = 1;
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT);
 
     @Spec
     CommandSpec spec;
@@ -176,7 +171,7 @@ final class MonitorCommand implements Callable<Integer> {
             err.println("fdloop monitor: " + file.path() + ": the last writer closed it; waiting for the next");
             open--;
             DeviceFile again = DeviceFile.open(file.path(), DeviceFile.Access.READ);
-            files.add(again);
+            files.set(files.indexOf(file), again); // in place: the list does not grow with each writer
             register(again);
             return;
         }
@@ -212,7 +207,7 @@ final class MonitorCommand implements Callable<Integer> {
             }
             out.println(line);
         } else {
-            out.println(LocalTime.ofInstant(now, ZoneId.systemDefault()).format(CLOCK) + " " + Json.printable(path.toString())
+            out.println(Json.clock(now) + " " + Json.printable(path.toString())
                     + ": " + (format.hex ? shown : Json.quote(shown)) + " (" + chunk.length + " byte" + (chunk.length == 1 ? "" : "s")
                     + (async ? ", " + AsyncIoSource.describeBand(lastBand) : "") + ")");
         }

@@ -2,12 +2,8 @@ package org.fdloop.cli;
 
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.time.LocalTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fdloop.EventLoop;
@@ -41,8 +37,6 @@ import picocli.CommandLine.Spec;
             "",
             "Ends with Ctrl-C or SIGTERM unless those are among the SIGNALs, or after --count signals."})
 final class SignalsCommand implements Callable<Integer> {
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT);
-
     @Spec
     CommandSpec spec;
 
@@ -134,7 +128,7 @@ final class SignalsCommand implements Callable<Integer> {
             }
             out.println(line);
         } else {
-            out.println(LocalTime.ofInstant(now, ZoneId.systemDefault()).format(CLOCK) + " " + s.name() + " (" + s.number() + ")"
+            out.println(Json.clock(now) + " " + s.name() + " (" + s.number() + ")"
                     + (info != null ? " from pid " + Integer.toUnsignedLong(info.pid()) + " uid " + Integer.toUnsignedLong(info.uid())
                             + ", " + info.codeName() + (queued ? ", value " + info.value() : "") : "")
                     + (deliveries > 1 ? " x" + deliveries + " (arrived before the loop got to them)" : ""));

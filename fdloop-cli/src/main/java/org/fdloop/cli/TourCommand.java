@@ -131,6 +131,7 @@ final class TourCommand implements Callable<Integer> {
         Process child = null;
         Thread driver = null;
         Driver script = null;
+        StopSignals stop = null;
         try (Pipe pipe = Pipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open()) {
             long step = Math.clamp(duration.toMillis() / 20, 50, 500);
             long lineEvery = Math.clamp(duration.toMillis() / 6, 100, 1000);
@@ -152,10 +153,11 @@ final class TourCommand implements Callable<Integer> {
             driver = Thread.ofPlatform().name("tour-driver").start(script);
 
             try (EventLoop loop = backend.open(); DeviceFile device = DeviceFile.open(buttons.path(), DeviceFile.Access.READ)) {
-                StopSignals stop = StopSignals.install(loop, List.of());
+                stop = StopSignals.install(loop, List.of());
                 register(loop, pipe, wakeups, device, tree, child);
                 loop.schedule(duration, t -> loop.stop());
                 header(child, scratch, lines);
+                script.loop = loop;
                 start = System.nanoTime();
                 go.countDown();
                 try {
@@ -178,12 +180,16 @@ final class TourCommand implements Callable<Integer> {
             deleteTree(scratch);
         }
         table();
+        if (script != null && script.failure != null) {
+            out.flush();
+            throw script.failure; // after the table: what the loop saw up to the failure
+        }
         EnumSet<Kind> silent = EnumSet.noneOf(Kind.class);
         latencies.forEach((kind, l) -> {
             if (l.count() == 0) silent.add(kind);
         });
         out.flush();
-        if (!silent.isEmpty() && script != null && !script.stoppedEarly()) {
+        if (!silent.isEmpty() && stop != null && stop.received() == null) { // Ctrl-C or SIGTERM may end it before every source fired
             spec.commandLine().getErr().println("fdloop tour: no event from " + silent.stream().map(k -> k.label).toList());
             return Main.FAILED;
         }
@@ -218,11 +224,11 @@ final class TourCommand implements Callable<Integer> {
     private void header(Process child, Path scratch, long lines) {
         if (json) {
             out.println(Json.object().field("pid", OsThread.processId()).field("thread", OsThread.currentId())
-                    .field("backend", backend.backend.name().toLowerCase(Locale.ROOT)).field("child", child.pid())
+                    .field("backend", loopBackend.name().toLowerCase(Locale.ROOT)).field("child", child.pid())
                     .field("directory", scratch.toString()).field("duration_s", duration.toMillis() / 1000.0));
         } else {
             out.printf("fdloop tour: one %s loop on thread %d of pid %d, for %.1f s; child %d feeds the pipe (%d line%s) and exits;"
-                    + " files change in %s%n%n", backend.backend.name().toLowerCase(Locale.ROOT), OsThread.currentId(),
+                    + " files change in %s%n%n", loopBackend.name().toLowerCase(Locale.ROOT), OsThread.currentId(),
                     OsThread.processId(), duration.toMillis() / 1000.0, child.pid(), lines, lines == 1 ? "" : "s", scratch);
             out.printf("%9s  %-13s  %-58s %s%n", "time", "source", "what happened", "latency");
         }
@@ -280,6 +286,7 @@ final class TourCommand implements Callable<Integer> {
         });
 
         route = loop.signalRoute();
+        loopBackend = loop.backend();
         if (route == SignalRoute.NATIVE) { // each signal with its sender
             loop.onSignal(Signal.USR1, (SignalInfoHandler) (source, info) -> {
                 Long cause = causes.get(Kind.SIGNAL).poll();
@@ -314,6 +321,9 @@ final class TourCommand implements Callable<Integer> {
 
     /** How process-directed signals reach the loop. */
     private SignalRoute route = SignalRoute.JVM;
+
+    /** The backend the loop waits with (the one --backend asked for, as the loop reports it). */
+    private Backend loopBackend;
 
     /** The last line's timestamp from the child (nanoseconds since the epoch), for its exit's latency. */
     private String lastLine;
@@ -357,7 +367,7 @@ final class TourCommand implements Callable<Integer> {
                     line.field("median_us", Latencies.micros(l.percentile(0.5)))
                             .field("p99_us", Latencies.micros(l.percentile(0.99)));
                 }
-                out.println(line.field("mechanism", kind.mechanism(backend.backend, route)));
+                out.println(line.field("mechanism", kind.mechanism(loopBackend, route)));
             }
             return;
         }
@@ -366,7 +376,7 @@ final class TourCommand implements Callable<Integer> {
             Latencies l = latencies.get(kind);
             out.printf("%-13s %7d %10s %10s   %s%n", kind.label, l.count(),
                     l.measured() > 0 ? Latencies.format(l.percentile(0.5)) : "-", l.measured() > 0 ? Latencies.format(l.percentile(0.99)) : "-",
-                    kind.mechanism(backend.backend, route));
+                    kind.mechanism(loopBackend, route));
         }
         out.println();
         out.println("Latency: from the cause (a write, a kill, a file operation, a timer's deadline) to the start of its handler.");
@@ -381,7 +391,10 @@ final class TourCommand implements Callable<Integer> {
         private final long stepMillis;
         private final CountDownLatch go;
         private volatile boolean running = true;
-        private volatile boolean early;
+        /** The loop to stop when the driver fails; set before {@code go} opens. */
+        private volatile EventLoop loop;
+        /** Why the driver ended before its time, or null. */
+        private volatile IOException failure;
 
         Driver(EventFd wakeups, VirtualButtonDevice buttons, Path tree, int loopTid, long stepMillis, CountDownLatch go) {
             this.wakeups = wakeups;
@@ -396,15 +409,10 @@ final class TourCommand implements Callable<Integer> {
             running = false;
         }
 
-        boolean stoppedEarly() {
-            return early;
-        }
-
         @Override
         public void run() {
             try {
                 go.await();
-                long began = System.nanoTime();
                 for (int step = 0; running; step++) {
                     Thread.sleep(stepMillis);
                     if (!running) {
@@ -422,11 +430,14 @@ final class TourCommand implements Callable<Integer> {
                     fileStep(step);
                     buttons.state(KEY_ENTER, step % 2 == 0);
                 }
-                early = System.nanoTime() - began < duration.toNanos() * 9 / 10;
             } catch (InterruptedException e) {
-                early = true; // stopped by Ctrl-C or the end of the loop
+                // stopped by Ctrl-C or the end of the loop, ignoring
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                failure = e; // the tour rethrows it once the driver is joined
+                EventLoop l = loop;
+                if (l != null) {
+                    l.stop();
+                }
             }
         }
 

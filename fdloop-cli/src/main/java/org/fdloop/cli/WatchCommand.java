@@ -5,9 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
@@ -49,7 +46,6 @@ final class WatchCommand implements Callable<Integer> {
     /** The event names -e takes, as inotifywait takes them, and the kinds each asks for. */
     private static final List<String> EVENT_NAMES = List.of("access", "modify", "attrib", "close_write", "close_nowrite",
             "close", "open", "moved_to", "moved_from", "move", "move_self", "create", "delete", "delete_self");
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT);
 
     @Spec
     CommandSpec spec;
@@ -196,7 +192,7 @@ final class WatchCommand implements Callable<Integer> {
             }
             out.println(line);
         } else {
-            out.println(LocalTime.ofInstant(now, ZoneId.systemDefault()).format(CLOCK) + " " + String.join(",", names) + " "
+            out.println(Json.clock(now) + " " + String.join(",", names) + " "
                     + Json.printable(path) + (from != null ? " (from " + Json.printable(from) + ")" : "")
                     + (e.scanned() ? " (found by listing)" : ""));
         }

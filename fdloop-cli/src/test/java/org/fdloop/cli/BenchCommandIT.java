@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.fdloop.backend.Backend;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,21 @@ class BenchCommandIT {
             assertThat(HexFormat.of().formatHex(png, 0, 8)).as(chart + ".png").isEqualTo("89504e470d0a1a0a");
             assertThat(Files.readString(out.resolve(chart + ".svg"))).as(chart + ".svg").contains("<svg");
         }
+    }
+
+    @Test
+    void anOutDirectoryThatCannotBeCreatedIsOneLineNamingThePathAndWhy() throws Exception {
+        // mkdir fails before the first measurement: ENOENT in /proc (EACCES when not root)
+        Cli cli = Cli.run("bench", "--quick", "--out", "/proc/nope");
+        assertThat(cli.exitCode()).as("%s", cli).isEqualTo(1);
+        assertThat(cli.errLines()).as("%s", cli).hasSize(1);
+        assertThat(cli.errLines().getFirst()).matches("fdloop bench: /proc/nope: (no such file or directory|permission denied)");
+
+        Path file = Files.writeString(dir.resolve("file"), "a regular file");
+        cli = Cli.run("bench", "--quick", "--out", file.resolve("report").toString());
+        assertThat(cli.exitCode()).as("%s", cli).isEqualTo(1);
+        assertThat(cli.errLines()).as("%s", cli).hasSize(1);
+        assertThat(cli.errLines().getFirst()).matches("(?i)fdloop bench: " + Pattern.quote(file.resolve("report").toString()) + ": not a directory");
     }
 
     @Test

@@ -69,6 +69,15 @@ class TourCommandIT {
     }
 
     @Test
+    void aTourTooShortForEverySourceFailsNamingTheSilentOnes() throws Exception {
+        // 100 ms: the driver's second step (the first SIGRTMIN+1 to the loop thread) comes after the end
+        Cli cli = Cli.run("tour", "--duration", "100ms");
+        assertThat(cli.exitCode()).as("%s", cli).isEqualTo(1);
+        assertThat(cli.outLines()).as("%s", cli).contains("source         events     median        p99   mechanism");
+        assertThat(cli.errLines()).as("%s", cli).anyMatch(l -> l.startsWith("fdloop tour: no event from [") && l.contains("thread-signal"));
+    }
+
+    @Test
     void interruptedTourPrintsItsTableAndLeavesNothingBehind() throws Exception {
         SignalsCommandIT.assumeInterruptNotIgnored();
         try (Cli cli = Cli.start("tour", "--duration", "120s")) {
