@@ -79,6 +79,25 @@ run() {
     "$@" 2>&1 | tee -a "$RAW"
 }
 
+# compile BIN SOURCE: SOURCE built with gcc -O2 -pthread into BIN (under fdloop-bench/target/bench-c)
+compile() {
+    mkdir -p "$(dirname "$1")"
+    gcc -O2 -pthread -o "$1" "$2"
+}
+
+# summarize START TITLE NAME CLASS: the lines of raw.txt after line START into OUTDIR/NAME.txt, and
+# into summary.md "### TITLE" and the table the summary main org.fdloop.bench.CLASS makes of them
+summarize() {
+    local start=$1 title=$2 file=$OUTDIR/$3.txt class=$4
+    {
+        echo "### $title"
+        echo
+        tail -n +"$((start + 1))" "$RAW" >"$file"
+        "$JAVA" -cp "$CP" "org.fdloop.bench.$class" "$file"
+        echo
+    } >>"$SUMMARY"
+}
+
 {
     echo "## Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): ${what[*]}"
     echo
@@ -91,8 +110,7 @@ for w in "${what[@]}"; do
     case "$w" in
     pingpong)
         CBIN=fdloop-bench/target/bench-c/eventfd_pingpong
-        mkdir -p "$(dirname "$CBIN")"
-        gcc -O2 -pthread -o "$CBIN" "$BENCH_C/eventfd_pingpong.c"
+        compile "$CBIN" "$BENCH_C/eventfd_pingpong.c"
         start=$(wc -l <"$RAW")
         for ((r = 1; r <= ROUNDS; r++)); do
             # pinned: C with -a 0,0, the JVM (every thread of it) under taskset -c 0
@@ -106,13 +124,8 @@ for w in "${what[@]}"; do
                 run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.LoopPingPong -m $mode -n "$PINGPONG_N" -w "$PINGPONG_W" -T "$PINGPONG_T"
             done
         done
-        {
-            echo "### eventfd ping-pong: C eventfd_pingpong -m epoll vs two fdloop EventLoops ($ROUNDS rounds, alternating)"
-            echo
-            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/pingpong.txt"
-            "$JAVA" -cp "$CP" org.fdloop.bench.PingPongSummary "$OUTDIR/pingpong.txt"
-            echo
-        } >>"$SUMMARY"
+        summarize "$start" "eventfd ping-pong: C eventfd_pingpong -m epoll vs two fdloop EventLoops ($ROUNDS rounds, alternating)" \
+            pingpong PingPongSummary
         ;;
     timers)
         run 1 "$JAVA" $JOPTS -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" >"$OUTDIR/timers.txt"
@@ -136,9 +149,8 @@ for w in "${what[@]}"; do
     signals)
         CBIN=fdloop-bench/target/bench-c/signal_latency
         PBIN=fdloop-bench/target/bench-c/signal_handler_pipe
-        mkdir -p "$(dirname "$CBIN")"
-        gcc -O2 -pthread -o "$CBIN" "$BENCH_C/signal_latency.c"
-        gcc -O2 -pthread -o "$PBIN" fdloop-bench/src/main/c/signal_handler_pipe.c
+        compile "$CBIN" "$BENCH_C/signal_latency.c"
+        compile "$PBIN" fdloop-bench/src/main/c/signal_handler_pipe.c
         start=$(wc -l <"$RAW")
         for ((r = 1; r <= ROUNDS; r++)); do
             for pin in "taskset -c 0" ""; do
@@ -149,18 +161,12 @@ for w in "${what[@]}"; do
                 done
             done
         done
-        {
-            echo "### kill() to handler: C signalfd vs fdloop onSignal, native handler and JVM handler ($ROUNDS rounds, alternating)"
-            echo
-            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/signals.txt"
-            "$JAVA" -cp "$CP" org.fdloop.bench.SignalLatencySummary "$OUTDIR/signals.txt"
-            echo
-        } >>"$SUMMARY"
+        summarize "$start" "kill() to handler: C signalfd vs fdloop onSignal, native handler and JVM handler ($ROUNDS rounds, alternating)" \
+            signals SignalLatencySummary
         ;;
     lateness)
         CBIN=fdloop-bench/target/bench-c/timerfd_jitter
-        mkdir -p "$(dirname "$CBIN")"
-        gcc -O2 -pthread -o "$CBIN" "$BENCH_C/timerfd_jitter.c"
+        compile "$CBIN" "$BENCH_C/timerfd_jitter.c"
         start=$(wc -l <"$RAW")
         for ((r = 1; r <= ROUNDS; r++)); do
             for period in $LATENESS_PERIODS; do
@@ -173,13 +179,8 @@ for w in "${what[@]}"; do
                 run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.TimerLateness -m loop -p "$period" -d "$LATENESS_D" -s 1
             done
         done
-        {
-            echo "### Timer lateness: C timerfd_jitter vs fdloop's timers ($ROUNDS rounds, alternating, unpinned)"
-            echo
-            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/lateness.txt"
-            "$JAVA" -cp "$CP" org.fdloop.bench.TimerLatenessSummary "$OUTDIR/lateness.txt"
-            echo
-        } >>"$SUMMARY"
+        summarize "$start" "Timer lateness: C timerfd_jitter vs fdloop's timers ($ROUNDS rounds, alternating, unpinned)" \
+            lateness TimerLatenessSummary
         ;;
     *)
         echo "unknown benchmark '$w': pingpong, timers, execute, dispatch, signals or lateness" >&2

@@ -23,12 +23,14 @@ import org.fdloop.fd.EventFd;
  * write), plus whatever the loop adds.
  *
  * <p>{@code -m loop} builds the loops with the defaults ({@code EventLoop.builder()}), which
- * time nothing (timing is opt-in); {@code -m loop-timed} builds
- * them with {@code timing(true)}: a clock reading after each wait and each handler, for the times
- * in their stats; {@code -m loop-untimed} with {@code timing(false)} (what {@code loop} was
- * before timing became opt-in). {@code -m raw} is the same without the loops, to tell the loop's cost from Java's: each
- * thread has a {@link Poller} with its eventfd and runs the C program's loop (A: write B, wait,
- * read A; B: wait, read B, write A) through fdloop's downcalls.
+ * time nothing (timing is opt-in); {@code -m loop-timed} builds them with {@code timing(true)}: a
+ * clock reading after each wait and each handler, for the times in their stats.
+ * {@code -m loop-untimed} builds them with {@code timing(false)}, today's default: an alias of
+ * {@code loop}, kept so that ab-pingpong.sh can name the same build against a base older than
+ * timing becoming opt-in (whose {@code loop} is today's {@code loop-timed}). {@code -m raw} is the
+ * same without the loops, to tell the loop's cost from Java's: each thread has a {@link Poller}
+ * with its eventfd and runs the C program's loop (A: write B, wait, read A; B: wait, read B,
+ * write A) through fdloop's downcalls.
  *
  * <p>The warm-up is two to five passes of {@code -w} round trips (default 100,000), each followed
  * by a pause until the JIT has been idle for 300 ms, until a pass compiles nothing; only then does
@@ -229,7 +231,7 @@ public final class LoopPingPong {
         return String.format(Locale.ROOT,
                 "fdloop_pingpong mode=%s fd=eventfd affinity=%s rt=%d elapsed_s=%.3f rt_per_s=%.0f ns_per_rt=%.1f"
                         + " vcsw_per_rt=%.2f ivcsw_per_rt=%.3f user_ns_per_rt=%.0f sys_ns_per_rt=%.0f p10_batch_ns_per_rt=%.0f",
-                mode, affinity(), measured, elapsed, measured / elapsed, elapsed * 1e9 / measured,
+                mode, SideBySide.affinity(), measured, elapsed, measured / elapsed, elapsed * 1e9 / measured,
                 (double) (switches1[0] - switches0[0]) / measured, (double) (switches1[1] - switches0[1]) / measured,
                 (switches1[2] - switches0[2]) * NANOS_PER_TICK / measured, (switches1[3] - switches0[3]) * NANOS_PER_TICK / measured,
                 p10BatchNanosPerRoundTrip());
@@ -399,17 +401,6 @@ public final class LoopPingPong {
         if (loopB != null) {
             loopB.stop();
         }
-    }
-
-    /** "same" when this process may run on one CPU only, else "none". */
-    private static String affinity() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("Cpus_allowed_list:")) {
-                String list = line.substring(line.indexOf(':') + 1).trim();
-                return list.matches("\\d+") ? "same" : "none";
-            }
-        }
-        return "none";
     }
 
     /**

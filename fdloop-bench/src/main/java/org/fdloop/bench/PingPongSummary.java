@@ -98,8 +98,6 @@ public final class PingPongSummary {
 
     private static String rateRange(Map<Integer, Map<String, String>> runs) {
         List<Double> v = values(runs, "rt_per_s");
-        return String.format(Locale.ROOT, "%.0f (%.0f..%.0f)", SideBySide.median(v),
-                v.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
-                v.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+        return String.format(Locale.ROOT, "%.0f (%s)", SideBySide.median(v), SideBySide.range(v, "%.0f"));
     }
 }

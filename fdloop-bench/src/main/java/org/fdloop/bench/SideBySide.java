@@ -1,5 +1,8 @@
 package org.fdloop.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -51,6 +54,41 @@ final class SideBySide {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
+    static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    static double max(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    }
+
+    /** {@code min..max} of {@code values}, each printed with {@code format} ("%.1f", say). */
+    static String range(List<Double> values, String format) {
+        return String.format(Locale.ROOT, format + ".." + format, min(values), max(values));
+    }
+
+    /**
+     * The {@code p} quantile (0.5 for the median) of nanosecond samples sorted ascending, in µs,
+     * picked as the C baselines' {@code PCT(p)} picks it: {@code lat[(long)(p * (n - 1) + 0.5)]}.
+     */
+    static double percentile(long[] sorted, double p) {
+        return sorted[(int) (p * (sorted.length - 1) + 0.5)] / 1000.0;
+    }
+
+    /**
+     * "same" when this process may run on one CPU only ({@code Cpus_allowed_list} is one CPU, as
+     * under {@code taskset -c 0}), else "none": the C baselines' {@code affinity} field.
+     */
+    static String affinity() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Cpus_allowed_list:")) {
+                String list = line.substring(line.indexOf(':') + 1).trim();
+                return list.matches("\\d+") ? "same" : "none";
+            }
+        }
+        return "none";
+    }
+
     /**
      * The table: one row per metric and implementation, with the median, the range and
      * {@code baseline / this} (above 1: the baseline takes longer; below 1: it is faster).
@@ -69,10 +107,8 @@ final class SideBySide {
             for (var impl : rows) {
                 List<Double> v = impl.getValue();
                 double med = median(v);
-                double min = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-                double max = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
                 out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s..%s | %d | %.2f |%n",
-                        metric.getKey(), impl.getKey(), format(med), format(min), format(max), v.size(), baseMedian / med));
+                        metric.getKey(), impl.getKey(), format(med), format(min(v)), format(max(v)), v.size(), baseMedian / med));
             }
         }
         return out.toString();

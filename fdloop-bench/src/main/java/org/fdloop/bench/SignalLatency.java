@@ -30,7 +30,7 @@ import org.fdloop.fd.Signal;
  * </pre>
  *
  * Prints one line in the C program's format ({@code name=value}). {@code affinity} is "same" when
- * the process may run on one CPU only ({@code taskset -c 0}), else "none".
+ * the process may run on one CPU only ({@code taskset -c 0}), else "none" ({@link SideBySide#affinity}).
  */
 public final class SignalLatency {
     private SignalLatency() {}
@@ -79,9 +79,11 @@ public final class SignalLatency {
                     }
                     long t0 = System.nanoTime();
                     Signal.USR1.sendToProcess(pid);
-                    while (!ack.awaitReadable(Duration.ofSeconds(10)) || ack.read() == 0) {
-                        // a spurious wake-up, or a read that found the count taken: wait again
-                    }
+                    do {
+                        if (!ack.awaitReadable(Duration.ofSeconds(10))) {
+                            throw new IllegalStateException("no handler ack for sample " + i + " within 10 s");
+                        }
+                    } while (ack.read() == 0); // a read that found the count taken: wait again
                     if (i >= warm) {
                         latency[i - warm] = handlerNanos - t0;
                     }
@@ -95,11 +97,7 @@ public final class SignalLatency {
         double mean = Arrays.stream(latency).average().orElse(0) / 1000.0;
         return String.format(Locale.ROOT, "signal_latency mode=%s sig=SIGUSR1 samples=%d gap_ms=%d affinity=%s p50_us=%.1f "
                         + "p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f",
-                mode, n, gap, Runtime.getRuntime().availableProcessors() == 1 ? "same" : "none",
-                pct(latency, 0.5), pct(latency, 0.9), pct(latency, 0.99), latency[n - 1] / 1000.0, mean);
-    }
-
-    private static double pct(long[] sorted, double p) {
-        return sorted[(int) (p * (sorted.length - 1) + 0.5)] / 1000.0;
+                mode, n, gap, SideBySide.affinity(), SideBySide.percentile(latency, 0.5), SideBySide.percentile(latency, 0.9),
+                SideBySide.percentile(latency, 0.99), latency[n - 1] / 1000.0, mean);
     }
 }

@@ -57,7 +57,7 @@ public final class SignalLatencySummary {
             for (var prog : p.getValue().entrySet()) {
                 Map<String, List<Double>> m = prog.getValue();
                 out.append(String.format(Locale.ROOT, "| %s | %s | %.1f (%s) | %.1f | %.1f | %d |%n", p.getKey(), prog.getKey(),
-                        SideBySide.median(m.get("p50_us")), range(m.get("p50_us")), SideBySide.median(m.get("p90_us")),
+                        SideBySide.median(m.get("p50_us")), SideBySide.range(m.get("p50_us"), "%.1f"), SideBySide.median(m.get("p90_us")),
                         SideBySide.median(m.get("p99_us")), m.get("p50_us").size()));
             }
         }
@@ -75,10 +75,5 @@ public final class SignalLatencySummary {
     private static double p50(Map<String, Map<String, List<Double>>> programs, String program) {
         Map<String, List<Double>> m = programs.get(program);
         return m == null ? Double.NaN : SideBySide.median(m.get("p50_us"));
-    }
-
-    private static String range(List<Double> v) {
-        return String.format(Locale.ROOT, "%.1f..%.1f", v.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
-                v.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
     }
 }

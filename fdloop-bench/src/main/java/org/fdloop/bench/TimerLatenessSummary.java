@@ -22,12 +22,7 @@ public final class TimerLatenessSummary {
     private TimerLatenessSummary() {}
 
     /** Each fdloop mode and the C mode it is compared with. */
-    private static final Map<String, String> PEERS = new LinkedHashMap<>();
-
-    static {
-        PEERS.put("fdloop-loop", "pwait2");
-        PEERS.put("fdloop-timerfd", "epoll");
-    }
+    private static final Map<String, String> PEERS = Map.of("fdloop-loop", "pwait2", "fdloop-timerfd", "epoll");
 
     public static void main(String[] args) throws IOException {
         System.out.print(summarize(Files.readAllLines(Path.of(args[0]))));
@@ -56,8 +51,8 @@ public final class TimerLatenessSummary {
             for (var mode : p.getValue().entrySet()) {
                 Map<String, List<Double>> m = mode.getValue();
                 List<Double> p50 = m.get("late_p50_us");
-                out.append(String.format(Locale.ROOT, "| %s µs | %s | %.1f (%.1f..%.1f) | %.1f | %.1f | %d |%n", p.getKey(),
-                        program(mode.getKey()), SideBySide.median(p50), min(p50), max(p50),
+                out.append(String.format(Locale.ROOT, "| %s µs | %s | %.1f (%s) | %.1f | %.1f | %d |%n", p.getKey(),
+                        program(mode.getKey()), SideBySide.median(p50), SideBySide.range(p50, "%.1f"),
                         SideBySide.median(m.get("late_p90_us")), SideBySide.median(m.get("late_p99_us")), p50.size()));
             }
         }
@@ -65,16 +60,19 @@ public final class TimerLatenessSummary {
         for (var p : runs.entrySet()) {
             for (String mode : p.getValue().keySet()) {
                 String[] parts = mode.split(" ", 2); // "fdloop-loop" or "fdloop-loop slack=1"
-                String peer = PEERS.get(parts[0]);
-                Map<String, List<Double>> theirs = peer == null ? null
-                        : p.getValue().get(peer + (parts.length > 1 ? " " + parts[1] : ""));
+                String peerMode = PEERS.get(parts[0]);
+                if (peerMode == null) {
+                    continue;
+                }
+                String peer = peerMode + (parts.length > 1 ? " " + parts[1] : "");
+                Map<String, List<Double>> theirs = p.getValue().get(peer);
                 if (theirs == null) {
                     continue;
                 }
                 double a = SideBySide.median(p.getValue().get(mode).get("late_p50_us"));
                 double c = SideBySide.median(theirs.get("late_p50_us"));
                 out.append(String.format(Locale.ROOT, "| %s µs | %s | %s | %+.1f | %.2f |%n", p.getKey(), program(mode),
-                        program(peer + (parts.length > 1 ? " " + parts[1] : "")), a - c, a / c));
+                        program(peer), a - c, a / c));
             }
         }
         return out.toString();
@@ -94,13 +92,5 @@ public final class TimerLatenessSummary {
             case "fdloop-timerfd" -> "fdloop: TimerFd in the loop";
             default -> mode;
         };
-    }
-
-    private static double min(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    }
-
-    private static double max(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 }

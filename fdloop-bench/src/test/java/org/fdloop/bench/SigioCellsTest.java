@@ -8,6 +8,7 @@ import java.lang.reflect.Modifier;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -76,7 +77,11 @@ class SigioCellsTest {
     @Test
     void ptySlaveSignalsOutputPossibleOnlyAfterAShortWriteMadeWithOAsyncOn() throws Exception {
         // n_tty asks for the wake-up (TTY_DO_WRITE_WAKEUP) only when a write falls short while fasync is set
-        assertThat(signals(PTY_OUTPUT_POSSIBLE_FILLED_BEFORE)).isEmpty();
+        Observation o = observe(PTY_OUTPUT_POSSIBLE_FILLED_BEFORE);
+        assertThat(o.signals()).isEmpty();
+        assertThat(o.notes()).as("the slave filled the pty and the master read all of it: output was possible again")
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .matches("the slave took ([1-9]\\d*) bytes; the master read \\1");
     }
 
     @Test
