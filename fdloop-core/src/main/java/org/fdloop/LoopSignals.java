@@ -665,10 +665,9 @@ final class LoopSignals {
         for (SignalSource source : bridged.toArray(SignalSource[]::new)) {
             source.close();
         }
-        for (List<SignalSource> sources : nativeSources.values()) {
-            for (SignalSource source : sources.toArray(SignalSource[]::new)) {
-                source.close();
-            }
+        // closing the last source of a signal takes its list out of the map: close from a copy
+        for (SignalSource source : nativeSources.values().stream().flatMap(List::stream).toArray(SignalSource[]::new)) {
+            source.close();
         }
         if (nativePipe != null) {
             // every slot is empty and no handler writes to the pipe any more (remove() waited)

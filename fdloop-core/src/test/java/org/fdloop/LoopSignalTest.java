@@ -71,6 +71,19 @@ class LoopSignalTest {
 
     @ParameterizedTest
     @EnumSource(SignalRoute.class)
+    void closingTheLoopClosesTheSourcesOfEverySignal(SignalRoute route) throws Exception {
+        SignalSource usr1;
+        SignalSource usr2;
+        try (EventLoop loop = open(route)) {
+            usr1 = loop.onSignal(Signal.USR1, (s, signal, count) -> { });
+            usr2 = loop.onSignal(Signal.HUP, (s, signal, count) -> { });
+        }
+        assertThat(usr1.isClosed()).isTrue();
+        assertThat(usr2.isClosed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(SignalRoute.class)
     void aSourceDisabledByAnEarlierHandlerOfItsBatchRunsAgainOnceEnabled(SignalRoute route) throws Exception {
         try (EventLoop loop = open(route)) {
             List<String> seen = new ArrayList<>();
