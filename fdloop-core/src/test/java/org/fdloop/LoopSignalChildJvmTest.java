@@ -2,12 +2,12 @@ package org.fdloop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.fdloop.testing.ChildProcess;
+import org.fdloop.testing.ChildProcess.Result;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,28 +26,10 @@ class LoopSignalChildJvmTest {
     @TempDir
     Path dir;
 
-    private record Result(int exitCode, String output) {}
-
     private Result probe(List<String> prefix, List<String> jvmOptions, String... args) throws Exception {
         List<String> command = new ArrayList<>(prefix);
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SignalProbe.class.getName()));
-        command.addAll(List.of(args));
-        Path output = dir.resolve("output.txt");
-        Process child = new ProcessBuilder(command)
-                .redirectInput(new File("/dev/null"))
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
-        try {
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("the probe JVM ended").isTrue();
-            return new Result(child.exitValue(), Files.readString(output));
-        } finally {
-            child.destroyForcibly();
-            child.waitFor(10, TimeUnit.SECONDS);
-        }
+        command.addAll(ChildProcess.java(jvmOptions, SignalProbe.class, args));
+        return ChildProcess.run(command, dir, Duration.ofSeconds(30));
     }
 
     private static List<String> route(SignalRoute route) {

@@ -4,7 +4,6 @@ import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.File;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +19,7 @@ import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.internal.linux.Constants;
 import org.fdloop.internal.linux.NativeSignalHandler;
+import org.fdloop.testing.ChildProcess;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -72,15 +72,8 @@ class NativeSignalTest {
 
     /** Starts a JVM running {@link SignalSender} with {@code args}; its output goes to a file. */
     private Process sender(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), SignalSender.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command)
-                .redirectInput(new File("/dev/null"))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("sender-" + System.nanoTime() + ".txt").toFile())
-                .start();
+        return ChildProcess.start(ChildProcess.java(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1"), SignalSender.class, args),
+                dir.resolve("sender-" + System.nanoTime() + ".txt"));
     }
 
     // ---- siginfo from another process ------------------------------------------------------------
@@ -97,8 +90,7 @@ class NativeSignalTest {
                 assertThat(sender.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(sender.exitValue()).isZero();
             } finally {
-                sender.destroyForcibly();
-                sender.waitFor(10, TimeUnit.SECONDS);
+                ChildProcess.stop(sender);
             }
             SignalInfo info = recorder.infos.getFirst();
             assertThat(info.signal()).isEqualTo(Signal.USR1);
@@ -120,8 +112,7 @@ class NativeSignalTest {
                 runUntil(loop, PATIENCE, () -> recorder.infos.size() == 3);
                 assertThat(sender.waitFor(60, TimeUnit.SECONDS)).isTrue();
             } finally {
-                sender.destroyForcibly();
-                sender.waitFor(10, TimeUnit.SECONDS);
+                ChildProcess.stop(sender);
             }
             assertThat(recorder.infos).extracting(SignalInfo::signo).containsOnly(RT.number());
             assertThat(recorder.infos).extracting(SignalInfo::codeName).containsOnly("SI_QUEUE");
@@ -166,8 +157,7 @@ class NativeSignalTest {
                 }
                 assertThat(loop.signals().nativeSent(RT)).isEqualTo(100);
             } finally {
-                sender.destroyForcibly();
-                sender.waitFor(10, TimeUnit.SECONDS);
+                ChildProcess.stop(sender);
             }
             runUntil(loop, PATIENCE, () -> recorder.total() == 100);
             assertThat(recorder.infos).as("what the pipe held").hasSize(32);
@@ -201,8 +191,7 @@ class NativeSignalTest {
                 for (Thread t : busy) {
                     t.join();
                 }
-                sender.destroyForcibly();
-                sender.waitFor(10, TimeUnit.SECONDS);
+                ChildProcess.stop(sender);
             }
             System.out.println("storm: " + recorder.infos.size() + " delivered, " + recorder.lost + " lost in "
                     + recorder.overflows.size() + " overflow events");

@@ -2,16 +2,14 @@ package org.fdloop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.fdloop.internal.linux.Syscalls;
 import org.fdloop.testing.AllocationProbe;
+import org.fdloop.testing.ChildProcess;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,22 +34,8 @@ class SteadyStateAllocationTest {
     private record Probe(Map<String, Long> bytes, String output) {}
 
     private Probe probe(String... jvmOptions) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AllocationProbe.class.getName()));
-        Path output = dir.resolve("probe.txt");
-        Process child = new ProcessBuilder(command).redirectInput(new File("/dev/null"))
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-        try {
-            assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the probe JVM ended").isTrue();
-        } finally {
-            child.destroyForcibly();
-            child.waitFor(10, TimeUnit.SECONDS);
-        }
-        String text = Files.readString(output);
-        assertThat(child.exitValue()).as("the probe's exit status; it printed:\n%s", text).isZero();
+        String text = ChildProcess.run(ChildProcess.java(List.of(jvmOptions), AllocationProbe.class), dir, Duration.ofSeconds(120))
+                .succeeded().output();
         Map<String, Long> bytes = new LinkedHashMap<>();
         for (String line : text.strip().split("\n")) {
             String[] fields = line.split(" ");

@@ -1,17 +1,13 @@
 package org.fdloop.testing;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -46,7 +42,8 @@ public enum Disassembler {
         command.addAll(options);
         command.addAll(List.of("-D", "-b", "binary", bin.toString()));
         List<String> instructions = new ArrayList<>();
-        for (String line : run(command).split("\n")) {
+        String output = ChildProcess.run(command, dir, Duration.ofSeconds(60)).succeeded().output().strip();
+        for (String line : output.split("\n")) {
             String[] fields = line.split("\t");
             // "  offset:<TAB>bytes<TAB>instruction"; a line of bytes alone continues a long instruction
             if (fields.length < 3 || !fields[0].trim().matches("[0-9a-f]+:")) {
@@ -63,25 +60,9 @@ public enum Disassembler {
     }
 
     private Path toolPath() {
-        Optional<Path> found = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-                .map(d -> Path.of(d, tool)).filter(Files::isExecutable).findFirst();
+        Optional<Path> found = ChildProcess.onPath(tool);
         Assumptions.assumeTrue(found.isPresent(), tool + " is not installed, so this machine code is NOT checked "
                 + "(Debian package " + debianPackage + "; .ci/run installs it)");
         return found.get();
-    }
-
-    private static String run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        String output;
-        try (var in = p.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } finally {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        assertThat(p.exitValue()).as("%s exit status; output:\n%s", command, output).isZero();
-        return output.strip();
     }
 }

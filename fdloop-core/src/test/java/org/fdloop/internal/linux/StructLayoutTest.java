@@ -9,16 +9,16 @@ import java.lang.foreign.PaddingLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import org.fdloop.testing.ChildProcess;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,12 +98,12 @@ class StructLayoutTest {
                     .append("LL, \"").append(c.name().replace("\"", "'")).append(": Java says ").append(c.java()).append("\");\n");
         }
         Path source = Files.writeString(dir.resolve("aarch64.c"), HEADERS + "\n" + asserts);
-        String output = run(List.of(cross.toString(), "-fsyntax-only", source.toString()), true);
+        String output = run(List.of(cross.toString(), "-fsyntax-only", source.toString()), dir, true);
         assertThat(output).as("every _Static_assert holds for aarch64").doesNotContain("error");
         // the checks must be able to fail: a wrong value is caught
         Path wrong = Files.writeString(dir.resolve("wrong.c"), HEADERS
                 + "\n_Static_assert(sizeof(struct epoll_event) == 12, \"epoll_event is 16 bytes on aarch64\");\n");
-        assertThat(run(List.of(cross.toString(), "-fsyntax-only", wrong.toString()), false)).contains("16 bytes on aarch64");
+        assertThat(run(List.of(cross.toString(), "-fsyntax-only", wrong.toString()), dir, false)).contains("16 bytes on aarch64");
     }
 
     @Test
@@ -169,8 +169,7 @@ class StructLayoutTest {
     }
 
     private static Path compiler(String name) {
-        Optional<Path> found = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-                .map(d -> Path.of(d, name)).filter(Files::isExecutable).findFirst();
+        Optional<Path> found = ChildProcess.onPath(name);
         Assumptions.assumeTrue(found.isPresent(), name + " is not installed, so these values are NOT checked against the "
                 + "C headers (install it to run the check; .ci/run installs it)");
         return found.get();
@@ -195,9 +194,9 @@ class StructLayoutTest {
         }
         Path source = Files.writeString(dir.resolve("probe.c"), HEADERS + "\nint main(void) {\n" + body + "    return 0;\n}\n");
         Path binary = dir.resolve("probe");
-        run(List.of(gcc.toString(), "-O0", "-o", binary.toString(), source.toString()), true);
+        run(List.of(gcc.toString(), "-O0", "-o", binary.toString(), source.toString()), dir, true);
         Map<String, Long> values = new LinkedHashMap<>();
-        for (String line : run(List.of(binary.toString()), true).split("\n")) {
+        for (String line : run(List.of(binary.toString()), dir, true).split("\n")) {
             if (!line.isBlank()) {
                 int space = line.lastIndexOf(' ');
                 values.put(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
@@ -206,17 +205,8 @@ class StructLayoutTest {
         return values;
     }
 
-    private static String run(List<String> command, boolean mustSucceed) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        String output;
-        try (var in = p.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
-        if (mustSucceed) {
-            assertThat(p.exitValue()).as("%s exit status; output:\n%s", command, output).isZero();
-        }
-        return output;
+    private static String run(List<String> command, Path dir, boolean mustSucceed) throws IOException, InterruptedException {
+        ChildProcess.Result result = ChildProcess.run(command, dir, Duration.ofSeconds(60));
+        return (mustSucceed ? result.succeeded() : result).output();
     }
 }
