@@ -204,8 +204,15 @@ final class SignalBridge {
         if (entry == null) {
             return; // the last subscriber closed while this delivery was on its way, ignoring
         }
-        for (SignalSource source : entry.subscribers) {
-            source.bridged();
+        // count it for every subscriber first, then wake: a loop woken by the first count would
+        // otherwise dispatch that source alone, and a handler there that disables another source
+        // of the same signal would not see that source's count, which comes after
+        SignalSource[] subscribers = entry.subscribers;
+        for (SignalSource source : subscribers) {
+            source.bridgedCount.incrementAndGet();
+        }
+        for (SignalSource source : subscribers) {
+            source.wakeLoop();
         }
     }
 

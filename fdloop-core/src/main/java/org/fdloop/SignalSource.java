@@ -89,9 +89,8 @@ public final class SignalSource extends Source {
         return infoHandler != null;
     }
 
-    /** Called on the JVM's signal handler thread for each delivery. Thread-safe. */
-    void bridged() {
-        bridgedCount.incrementAndGet();
+    /** Called on the JVM's signal handler thread after a delivery was counted in {@link #bridgedCount}. Thread-safe. */
+    void wakeLoop() {
         signals.wake();
     }
 
