@@ -7,12 +7,15 @@
  * launcher's primordial thread sleeps in pthread_join and blocks nothing), the signal is
  * unblocked only in the primordial thread, which the kernel picks first for a
  * process-directed signal: each signal wakes that thread, whose handler's write wakes the
- * loop. Same measurement as signal_latency: kill(getpid(), SIGUSR1) to the loop thread's
- * first line after reading the record, one sample at a time, gap_ms apart.
+ * loop (taker=main). With -d the primordial thread blocks SIGUSR1 too, as fdloop has it do when
+ * a loop runs on the thread that runs main (the first thread made, as the loop thread is here):
+ * the kernel then gives the signal to the loop thread, whose handler runs in its epoll_wait
+ * (taker=loop). Same measurement as signal_latency: kill(getpid(), SIGUSR1) to the loop
+ * thread's first line after reading the record, one sample at a time, gap_ms apart.
  *
  * Build: gcc -O2 -pthread -o signal_handler_pipe signal_handler_pipe.c
- * Usage: signal_handler_pipe [-n samples] [-w warmup] [-g gap_ms]
- * Output: signal_latency mode=handler-pipe sig=SIGUSR1 samples=.. p50_us .. p90_us .. p99_us .. max_us .. mean_us ..
+ * Usage: signal_handler_pipe [-d] [-n samples] [-w warmup] [-g gap_ms]
+ * Output: signal_latency mode=handler-pipe taker=main|loop sig=SIGUSR1 samples=.. p50_us .. p90_us .. p99_us .. max_us .. mean_us ..
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +46,7 @@ static int cmp_u64(const void *a, const void *b) {
 
 static int pfd[2], ack, ep;
 static long n = 2000, warm = 200, gap = 2;
+static int direct; /* -d: the loop thread takes the signal */
 static _Atomic uint64_t t_handler;
 
 static void handler(int sig, siginfo_t *si, void *uc) {
@@ -54,6 +58,12 @@ static void *loop(void *arg) {
     (void)arg;
     struct epoll_event ev;
     char buf[128 * 64];
+    if (direct) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    }
     for (;;) {
         int r = epoll_wait(ep, &ev, 1, -1);
         if (r < 0) { if (errno == EINTR) continue; die("epoll_wait"); }
@@ -81,21 +91,22 @@ static void *bench(void *arg) {
     }
     qsort(lat, n, sizeof *lat, cmp_u64);
 #define PCT(p) (lat[(long)((p) * (n - 1) + 0.5)] / 1000.0)
-    printf("signal_latency mode=handler-pipe sig=SIGUSR1 samples=%ld gap_ms=%ld p50_us=%.1f p90_us=%.1f p99_us=%.1f "
-           "max_us=%.1f mean_us=%.1f\n", n, gap, PCT(0.5), PCT(0.9), PCT(0.99), lat[n - 1] / 1000.0, sum / n / 1000.0);
+    printf("signal_latency mode=handler-pipe taker=%s sig=SIGUSR1 samples=%ld gap_ms=%ld p50_us=%.1f p90_us=%.1f p99_us=%.1f "
+           "max_us=%.1f mean_us=%.1f\n", direct ? "loop" : "main", n, gap, PCT(0.5), PCT(0.9), PCT(0.99), lat[n - 1] / 1000.0, sum / n / 1000.0);
     fflush(stdout);
     exit(0);
 }
 
 int main(int argc, char **argv) {
     int o;
-    while ((o = getopt(argc, argv, "n:w:g:h")) != -1) {
+    while ((o = getopt(argc, argv, "dn:w:g:h")) != -1) {
         switch (o) {
+        case 'd': direct = 1; break;
         case 'n': n = atol(optarg); break;
         case 'w': warm = atol(optarg); break;
         case 'g': gap = atol(optarg); break;
         default:
-            fprintf(stderr, "usage: signal_handler_pipe [-n samples] [-w warmup] [-g gap_ms]\n");
+            fprintf(stderr, "usage: signal_handler_pipe [-d] [-n samples] [-w warmup] [-g gap_ms]\n");
             return 2;
         }
     }
@@ -115,9 +126,11 @@ int main(int argc, char **argv) {
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);        /* inherited by the two threads below */
-    pthread_t a, b;
+    pthread_t a, b;                                /* the loop thread first: the kernel's next choice after this one */
     if (pthread_create(&a, NULL, loop, NULL) || pthread_create(&b, NULL, bench, NULL)) die("pthread_create");
-    pthread_sigmask(SIG_UNBLOCK, &set, NULL);      /* only the primordial thread takes it */
+    if (!direct) {
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);  /* only the primordial thread takes it */
+    }
     pthread_join(b, NULL);
     return 0;
 }

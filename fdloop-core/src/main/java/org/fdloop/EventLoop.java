@@ -397,6 +397,9 @@ public final class EventLoop implements AutoCloseable {
             if (timerSlackNanos != 0 && slackThread != owner) {
                 setTimerSlack();
             }
+            if (signals != null && signals.steerPending) {
+                signals.steer();
+            }
             wakeState.set(SLEEPING); // a full fence: producers that come after it see SLEEPING
             if (!tasks.isEmpty()) {
                 wait = 0; // a task came after the check above: its producer may have seen AWAKE

@@ -3,6 +3,10 @@ package org.fdloop;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -56,6 +60,10 @@ final class LoopSignals {
     /** Records one collection reads at most; epoll reports the rest in the next iteration. */
     private static final int NATIVE_RECORDS_PER_COLLECT = 4096;
     private static final System.Logger LOG = System.getLogger("org.fdloop");
+    /** Set to {@code false} to leave the main thread's signal mask alone ({@link #steer}). */
+    static final String STEER_PROPERTY = "fdloop.steerSignals";
+    private static final boolean STEER = !"false".equalsIgnoreCase(System.getProperty(STEER_PROPERTY, "true"));
+    private static final Duration STEER_PATIENCE = Duration.ofMillis(200);
     /** Whether the fallback to the JVM's handler was reported: once per process. */
     private static final java.util.concurrent.atomic.AtomicBoolean fallbackReported = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -101,6 +109,8 @@ final class LoopSignals {
     private final long[] nativeLost = new long[Signal.MAX_NUMBER + 1];
     private final long[] sentSnapshot = new long[Signal.MAX_NUMBER + 1];
     /** Set when a collection ended before it could account: look again in the next iteration. */
+    /** Set when a native signal was added or the loop changed threads: {@link #steer} looks at the thread again. */
+    boolean steerPending;
     private boolean nativeRecheck;
     /** Whether the pipe may have been full since the last accounting, so that records may be lost. */
     private boolean nativeMayHaveLost;
@@ -188,8 +198,47 @@ final class LoopSignals {
             nativeRead[n] = 0;
             nativeLost[n] = 0;
             nativeSlot[n] = NativeSignalHandler.add(n, FdAccess.get().pin(nativePipe.writeEnd()));
+            steerPending = true;
         }
         nativeSources.computeIfAbsent(source.signal(), s -> new ArrayList<>()).add(source);
+    }
+
+    /**
+     * Called at a blocking wait when {@link #steerPending}: where this loop's thread is the one the
+     * kernel tries after the process's main thread (in a JVM the java launcher started, the thread
+     * that runs {@code main}), has the main thread block this loop's native signals, so that they
+     * wake this thread in its wait instead of waking the main thread first
+     * ({@link NativeSignalHandler#blockInMainThread}). Turned off with -D{@value #STEER_PROPERTY}=false.
+     */
+    void steer() {
+        steerPending = false;
+        if (!STEER || nativeSources.isEmpty() || OsThread.currentId() != threadAfterMain()) {
+            return;
+        }
+        for (Signal signal : nativeSources.keySet()) {
+            try {
+                boolean blocked = NativeSignalHandler.blockInMainThread(signal.number(), STEER_PATIENCE);
+                LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + (blocked ? " now wakes" : " could not be made to wake")
+                        + " the loop thread directly: the process's main thread " + (blocked ? "blocks it" : "did not answer"));
+            } catch (LinuxException e) {
+                LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + " still goes through the process's main thread: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The thread the kernel tries after the main thread for a process-directed signal: the second in /proc/self/task. */
+    private static int threadAfterMain() {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            int index = 0;
+            for (Path task : tasks) { // in the kernel's order of the threads, which is the order they were made in
+                if (index++ == 1) {
+                    return Integer.parseInt(task.getFileName().toString());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no /proc: keep the kernel's choice
+        }
+        return -1;
     }
 
     private void openNativePipe() throws IOException {
@@ -648,6 +697,7 @@ final class LoopSignals {
      * the old one meanwhile. (The blocked signals are inherited.)
      */
     void movedToCurrentThread() throws IOException {
+        steerPending = !nativeSources.isEmpty();
         int tid = OsThread.currentId();
         for (AsyncIoSource source : async.toArray(AsyncIoSource[]::new)) {
             Fd fd = source.fd();

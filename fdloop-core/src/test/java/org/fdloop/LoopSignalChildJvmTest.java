@@ -88,4 +88,23 @@ class LoopSignalChildJvmTest {
         assertThat(forced.output()).contains("refused: IllegalStateException: this loop was built with SignalRoute.NATIVE")
                 .contains("turned off");
     }
+
+    @Test
+    void aLoopOnTheMainJavaThreadHasTheProcesssMainThreadBlockItsSignalsSoThatTheyWakeTheLoopDirectly() throws Exception {
+        assertThat(probe(List.of(), List.of(), "steer", "USR1", "main").output())
+                .as("the launcher's thread blocks it from the loop's first wait, for the rest of the process's life")
+                .contains("handled SIGUSR1 x3; main thread blocks it: true; after close: true");
+        assertThat(probe(List.of(), List.of(), "steer", "RTMIN+5", "main").output()).as("a realtime signal too")
+                .contains("handled SIGRTMIN+5 x3; main thread blocks it: true");
+    }
+
+    @Test
+    void aLoopOnAnotherThreadLeavesTheMainThreadsMaskAloneAsDoesTurningItOff() throws Exception {
+        assertThat(probe(List.of(), List.of(), "steer", "USR1", "own").output()).as("the kernel would not pick that thread next")
+                .contains("handled SIGUSR1 x3; main thread blocks it: false; after close: false");
+        assertThat(probe(List.of(), List.of("-Dfdloop.steerSignals=false"), "steer", "USR1", "main").output())
+                .contains("handled SIGUSR1 x3; main thread blocks it: false; after close: false");
+        assertThat(probe(List.of(), route(SignalRoute.JVM), "steer", "USR1", "main").output()).as("the JVM's route")
+                .contains("handled SIGUSR1 x3; main thread blocks it: false; after close: false");
+    }
 }

@@ -13,10 +13,28 @@ import org.fdloop.fd.Signal;
  * SignalProbe register SIGNAL     tries onSignal(SIGNAL) in two loops and prints "registered ROUTE" or the refusal
  * SignalProbe take SIGNAL         takes SIGNAL sent to itself, closes the source, says whether it is ignored then
  * SignalProbe term                takes SIGTERM in a loop, closes the source, then sends SIGTERM again
+ * SignalProbe steer SIGNAL main|own  takes SIGNAL in a loop on main or on a thread of its own, and says
+ *                                 whether the process's main thread blocks SIGNAL then and after close
  * </pre>
  */
 public final class SignalProbe {
     private SignalProbe() {}
+
+    /** Whether the process's main thread (id = pid) blocks {@code signal}, from its /proc status. */
+    private static String blockedInMain(Signal signal) {
+        long pid = ProcessHandle.current().pid();
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/task/" + pid + "/status"))) {
+                if (line.startsWith("SigBlk:")) {
+                    long mask = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                    return Boolean.toString((mask & (1L << (signal.number() - 1))) != 0);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+        return "no SigBlk line";
+    }
 
     public static void main(String[] args) throws Exception {
         long pid = ProcessHandle.current().pid();
@@ -66,6 +84,37 @@ public final class SignalProbe {
                     Signal.TERM.sendToProcess(pid); // the JVM's own handler again: it exits with 143
                     Thread.sleep(10_000);
                     System.out.println("still alive");
+                }
+                case "steer" -> {
+                    Signal signal = Signal.parse(args[1]);
+                    AtomicInteger handled = new AtomicInteger();
+                    String[] during = {"not measured"};
+                    loop.onSignal(signal, (s, sig, count) -> {
+                        if (handled.addAndGet(count) >= 3) {
+                            during[0] = blockedInMain(signal);
+                            s.close();
+                            loop.stop();
+                        }
+                    });
+                    Thread sender = Thread.ofPlatform().start(() -> {
+                        for (int i = 0; i < 3; i++) {
+                            try {
+                                Thread.sleep(20);
+                                signal.sendToProcess(pid);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    });
+                    loop.schedule(Duration.ofSeconds(10), t -> loop.stop());
+                    if (args[2].equals("main")) {
+                        loop.run();
+                    } else {
+                        loop.start().join();
+                    }
+                    sender.join();
+                    System.out.println("handled " + signal.name() + " x" + handled.get() + "; main thread blocks it: " + during[0]
+                            + "; after close: " + blockedInMain(signal));
                 }
                 default -> throw new IllegalArgumentException("unknown mode " + args[0]);
             }

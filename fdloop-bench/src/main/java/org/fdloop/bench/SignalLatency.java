@@ -3,10 +3,13 @@ package org.fdloop.bench;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.FutureTask;
 import org.fdloop.EventLoop;
 import org.fdloop.SignalRoute;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Signal;
+import org.fdloop.fd.SignalSet;
 
 /**
  * The Java side of ../shared/bench-c/signal_latency.c: a process-directed SIGUSR1
@@ -24,9 +27,14 @@ import org.fdloop.fd.Signal;
  *     which wakes the loop through an eventfd.</li>
  * </ul>
  *
+ * <p>{@code -t own} (the default) runs the loop on a thread of its own, and main sends; {@code -t
+ * main} runs the loop on the thread that runs {@code main}, and a thread of its own sends. The
+ * native route's signals wake a loop on main in one step (the process's main thread blocks
+ * them, see {@code NativeSignalHandler.blockInMainThread}), a loop elsewhere in two.
+ *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp 'fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*' \
- *     org.fdloop.bench.SignalLatency [-m native|jvm] [-n samples] [-w warmup] [-g gap_ms]
+ *     org.fdloop.bench.SignalLatency [-m native|jvm] [-t own|main] [-n samples] [-w warmup] [-g gap_ms]
  * </pre>
  *
  * Prints one line in the C program's format ({@code name=value}). {@code affinity} is "same" when
@@ -42,6 +50,7 @@ public final class SignalLatency {
         int n = 2000;
         int warm = 20_000;
         long gap = 2;
+        String thread = "own";
         for (int i = 0; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -49,7 +58,9 @@ public final class SignalLatency {
                 case "-n" -> n = Integer.parseInt(value);
                 case "-w" -> warm = Integer.parseInt(value);
                 case "-g" -> gap = Long.parseLong(value);
-                default -> throw new IllegalArgumentException("usage: SignalLatency [-m native|jvm] [-n samples] [-w warmup] [-g gap_ms]");
+                case "-t" -> thread = value;
+                default -> throw new IllegalArgumentException(
+                        "usage: SignalLatency [-m native|jvm] [-t own|main] [-n samples] [-w warmup] [-g gap_ms]");
             }
         }
         SignalRoute route = switch (mode) {
@@ -57,11 +68,37 @@ public final class SignalLatency {
             case "jvm" -> SignalRoute.JVM;
             default -> throw new IllegalArgumentException("-m native or -m jvm, not " + mode);
         };
-        System.out.println(run(route, n, warm, gap));
+        if (!thread.equals("own") && !thread.equals("main")) {
+            throw new IllegalArgumentException("-t own (the loop on a thread of its own) or -t main (on the thread that runs main), not " + thread);
+        }
+        System.out.println(run(route, n, warm, gap, thread.equals("main")));
     }
 
-    /** Measures {@code n} signals after {@code warm} back-to-back ones; the result line. */
-    static String run(SignalRoute route, int n, int warm, long gap) throws Exception {
+    /** Sends {@code warm + n} signals one at a time, each after the handler's ack of the last; records the last n. */
+    private static void send(long pid, EventFd ack, int warm, int n, long gap, long[] latency) throws Exception {
+        for (int i = 0; i < warm + n; i++) {
+            if (i >= warm) {
+                Thread.sleep(gap); // the warm-up runs back to back: it is there for the JIT
+            }
+            long t0 = System.nanoTime();
+            Signal.USR1.sendToProcess(pid);
+            do {
+                if (!ack.awaitReadable(Duration.ofSeconds(10))) {
+                    throw new IllegalStateException("no handler ack for sample " + i + " within 10 s");
+                }
+            } while (ack.read() == 0); // a read that found the count taken: wait again
+            if (i >= warm) {
+                latency[i - warm] = handlerNanos - t0;
+            }
+        }
+    }
+
+    /**
+     * Measures {@code n} signals after {@code warm} back-to-back ones; the result line. With
+     * {@code loopOnMain} the loop runs on the thread that runs {@code main} and a thread of its own
+     * sends; else the loop has a thread of its own and main sends.
+     */
+    static String run(SignalRoute route, int n, int warm, long gap, boolean loopOnMain) throws Exception {
         String mode = route == SignalRoute.NATIVE ? "native" : "jvm";
         long pid = ProcessHandle.current().pid();
         long[] latency = new long[n];
@@ -71,33 +108,40 @@ public final class SignalLatency {
                 handlerNanos = System.nanoTime();
                 ack.write(1);
             });
-            Thread thread = loop.start();
-            try {
-                for (int i = 0; i < warm + n; i++) {
-                    if (i >= warm) {
-                        Thread.sleep(gap); // the warm-up runs back to back: it is there for the JIT
-                    }
-                    long t0 = System.nanoTime();
-                    Signal.USR1.sendToProcess(pid);
-                    do {
-                        if (!ack.awaitReadable(Duration.ofSeconds(10))) {
-                            throw new IllegalStateException("no handler ack for sample " + i + " within 10 s");
-                        }
-                    } while (ack.read() == 0); // a read that found the count taken: wait again
-                    if (i >= warm) {
-                        latency[i - warm] = handlerNanos - t0;
-                    }
+            Callable<Void> sender = () -> {
+                // as in the C programs, the sending thread never takes the signal itself
+                SignalSet before = SignalSet.of(Signal.USR1).block();
+                try {
+                    send(pid, ack, warm, n, gap, latency);
+                } finally {
+                    before.setAsThreadMask();
                 }
-            } finally {
-                loop.stop();
+                return null;
+            };
+            if (loopOnMain) {
+                FutureTask<Void> sending = new FutureTask<>(sender);
+                Thread thread = Thread.ofPlatform().name("signal-sender").start(() -> {
+                    sending.run();
+                    loop.stop();
+                });
+                loop.run();
                 thread.join();
+                sending.get(); // its failure, if it failed
+            } else {
+                Thread thread = loop.start();
+                try {
+                    sender.call();
+                } finally {
+                    loop.stop();
+                    thread.join();
+                }
             }
         }
         Arrays.sort(latency);
         double mean = Arrays.stream(latency).average().orElse(0) / 1000.0;
-        return String.format(Locale.ROOT, "signal_latency mode=%s sig=SIGUSR1 samples=%d gap_ms=%d affinity=%s p50_us=%.1f "
-                        + "p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f",
-                mode, n, gap, SideBySide.affinity(), SideBySide.percentile(latency, 0.5), SideBySide.percentile(latency, 0.9),
+        return String.format(Locale.ROOT, "signal_latency mode=%s loop_thread=%s sig=SIGUSR1 samples=%d gap_ms=%d affinity=%s "
+                        + "p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f",
+                mode, loopOnMain ? "main" : "own", n, gap, SideBySide.affinity(), SideBySide.percentile(latency, 0.5), SideBySide.percentile(latency, 0.9),
                 SideBySide.percentile(latency, 0.99), latency[n - 1] / 1000.0, mean);
     }
 }

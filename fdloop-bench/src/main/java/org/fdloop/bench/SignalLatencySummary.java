@@ -13,12 +13,20 @@ import java.util.Map;
  * Summarizes the signal latency runs of run-loop-benchmarks.sh (C signal_latency and
  * {@link SignalLatency}, in alternating rounds) as a Markdown table: per placement and program,
  * the median over the rounds of each run's p50, p90 and p99, and the ratios the targets are
- * stated in (fdloop native ÷ C, and JVM route ÷ fdloop native, at p50).
+ * stated in (fdloop native ÷ C, and JVM route ÷ fdloop native, at p50), the native route both
+ * with its loop on main (the signal wakes the loop directly) and on a thread of its own.
  *
  * <pre>java -cp ... org.fdloop.bench.SignalLatencySummary raw-lines.txt</pre>
  */
 public final class SignalLatencySummary {
     private SignalLatencySummary() {}
+
+    static final String C_SIGNALFD = "C: signalfd in epoll";
+    static final String C_DESIGN_MAIN = "C: handler writes a pipe, main thread takes the signal";
+    static final String C_DESIGN_LOOP = "C: handler writes a pipe, loop thread takes the signal (-d)";
+    static final String NATIVE_OWN = "fdloop, native handler, loop on its own thread";
+    static final String NATIVE_MAIN = "fdloop, native handler, loop on main";
+    static final String JVM = "fdloop, JVM handler (sun.misc.Signal), loop on its own thread";
 
     public static void main(String[] args) throws IOException {
         System.out.print(summarize(Files.readAllLines(Path.of(args[0]))));
@@ -39,10 +47,10 @@ public final class SignalLatencySummary {
             }
             Map<String, String> f = SideBySide.fields(line);
             String program = switch (f.get("mode")) {
-                case "signalfd" -> "C: signalfd in epoll";
-                case "handler-pipe" -> "C: handler writes a pipe (fdloop's design)";
-                case "native" -> "fdloop, native handler";
-                case "jvm" -> "fdloop, JVM handler (sun.misc.Signal)";
+                case "signalfd" -> C_SIGNALFD;
+                case "handler-pipe" -> "loop".equals(f.get("taker")) ? C_DESIGN_LOOP : C_DESIGN_MAIN;
+                case "native" -> "main".equals(f.get("loop_thread")) ? NATIVE_MAIN : NATIVE_OWN;
+                case "jvm" -> "main".equals(f.get("loop_thread")) ? "fdloop, JVM handler, loop on main" : JVM;
                 default -> f.get("mode");
             };
             Map<String, List<Double>> metrics = runs.computeIfAbsent(placement, p -> new LinkedHashMap<>())
@@ -61,13 +69,16 @@ public final class SignalLatencySummary {
                         SideBySide.median(m.get("p99_us")), m.get("p50_us").size()));
             }
         }
-        out.append("\n| placement | native p50 ÷ C signalfd p50 (target ≤ 2) | native p50 ÷ C handler-pipe p50 | JVM p50 ÷ native p50 (target ≥ 5) |\n|---|---:|---:|---:|\n");
+        out.append("\n| placement | native p50 ÷ C signalfd p50 (target ≤ 2): loop on main | loop on its own thread "
+                + "| native p50 ÷ C, same design: loop on main | loop on its own thread | JVM p50 ÷ native p50 (target ≥ 5) |\n"
+                + "|---|---:|---:|---:|---:|---:|\n");
         for (var p : runs.entrySet()) {
-            double c = p50(p.getValue(), "C: signalfd in epoll");
-            double nat = p50(p.getValue(), "fdloop, native handler");
-            double jvm = p50(p.getValue(), "fdloop, JVM handler (sun.misc.Signal)");
-            double design = p50(p.getValue(), "C: handler writes a pipe (fdloop's design)");
-            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", p.getKey(), nat / c, nat / design, jvm / nat));
+            Map<String, Map<String, List<Double>>> programs = p.getValue();
+            double c = p50(programs, C_SIGNALFD);
+            double main = p50(programs, NATIVE_MAIN);
+            double own = p50(programs, NATIVE_OWN);
+            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", p.getKey(), main / c, own / c,
+                    main / p50(programs, C_DESIGN_LOOP), own / p50(programs, C_DESIGN_MAIN), p50(programs, JVM) / own));
         }
         return out.toString();
     }

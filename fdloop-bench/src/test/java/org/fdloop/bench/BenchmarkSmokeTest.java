@@ -83,22 +83,30 @@ class BenchmarkSmokeTest {
     }
 
     @Test
-    void signalLatencyRunsOnBothRoutesAndIsSummarizedBesideTheCLines() throws Exception {
-        String nat = SignalLatency.run(org.fdloop.SignalRoute.NATIVE, 20, 50, 1);
-        String jvm = SignalLatency.run(org.fdloop.SignalRoute.JVM, 20, 0, 1);
-        assertThat(nat).startsWith("signal_latency mode=native sig=SIGUSR1 samples=20 ").contains(" p50_us=");
-        assertThat(jvm).startsWith("signal_latency mode=jvm sig=SIGUSR1 samples=20 ").contains(" p99_us=");
+    void signalLatencyRunsOnBothRoutesAndBothLoopThreadsAndIsSummarizedBesideTheCLines() throws Exception {
+        String own = SignalLatency.run(org.fdloop.SignalRoute.NATIVE, 20, 50, 1, false);
+        String main = SignalLatency.run(org.fdloop.SignalRoute.NATIVE, 20, 50, 1, true);
+        String jvm = SignalLatency.run(org.fdloop.SignalRoute.JVM, 20, 0, 1, false);
+        assertThat(own).startsWith("signal_latency mode=native loop_thread=own sig=SIGUSR1 samples=20 ").contains(" p50_us=");
+        assertThat(main).startsWith("signal_latency mode=native loop_thread=main sig=SIGUSR1 samples=20 ").contains(" p50_us=");
+        assertThat(jvm).startsWith("signal_latency mode=jvm loop_thread=own sig=SIGUSR1 samples=20 ").contains(" p99_us=");
         String summary = SignalLatencySummary.summarize(java.util.List.of(
                 "# round=1 cmd=taskset -c 0 signal_latency -n 20",
                 "signal_latency mode=signalfd sig=SIGUSR1 samples=20 gap_ms=2 p50_us=10.0 p90_us=12.0 p99_us=20.0 max_us=30.0",
                 "# round=1 cmd=taskset -c 0 signal_handler_pipe -n 20",
-                "signal_latency mode=handler-pipe sig=SIGUSR1 samples=20 gap_ms=2 p50_us=16.0 p90_us=18.0 p99_us=25.0 max_us=30.0",
-                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m native",
-                nat.replaceAll("p50_us=[0-9.]+", "p50_us=20.0"),
-                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m jvm",
+                "signal_latency mode=handler-pipe taker=main sig=SIGUSR1 samples=20 gap_ms=2 p50_us=16.0 p90_us=18.0 p99_us=25.0 max_us=30.0",
+                "# round=1 cmd=taskset -c 0 signal_handler_pipe -d -n 20",
+                "signal_latency mode=handler-pipe taker=loop sig=SIGUSR1 samples=20 gap_ms=2 p50_us=12.5 p90_us=18.0 p99_us=25.0 max_us=30.0",
+                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m native -t own",
+                own.replaceAll("p50_us=[0-9.]+", "p50_us=20.0"),
+                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m native -t main",
+                main.replaceAll("p50_us=[0-9.]+", "p50_us=15.0"),
+                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m jvm -t own",
                 jvm.replaceAll("p50_us=[0-9.]+", "p50_us=150.0")));
-        assertThat(summary).contains("| pinned (taskset -c 0) | fdloop, native handler | 20.0 (20.0..20.0) |")
-                .contains("| pinned (taskset -c 0) | 2.00 | 1.25 | 7.50 |");
+        assertThat(summary).contains("| pinned (taskset -c 0) | fdloop, native handler, loop on its own thread | 20.0 (20.0..20.0) |")
+                .contains("| pinned (taskset -c 0) | fdloop, native handler, loop on main | 15.0 (15.0..15.0) |")
+                .contains("| pinned (taskset -c 0) | C: handler writes a pipe, loop thread takes the signal (-d) | 12.5 (12.5..12.5) |")
+                .contains("| pinned (taskset -c 0) | 1.50 | 2.00 | 1.20 | 1.25 | 7.50 |");
     }
 
     @Test

@@ -127,7 +127,8 @@ public final class LibC {
         // the sigmask is always NULL: the loop thread's mask stays as it is
         static final MethodHandle EPOLL_PWAIT = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
         static final MethodHandle EPOLL_PWAIT2 = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
-        static final MethodHandle EPOLL_CTL = Syscalls.handle(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+        // epoll_ctl(2) and rt_tgsigqueueinfo(2): three numbers and a struct
+        static final MethodHandle ARGS3_STRUCT = Syscalls.handle(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
         static final MethodHandle TIMERFD_SETTIME = Syscalls.handle(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
         // the poll-set backends' waits (org.fdloop.backend), with the thread's own signal mask (NULL)
         static final MethodHandle PPOLL = Syscalls.handle(ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
@@ -144,6 +145,7 @@ public final class LibC {
         static final long SYS_TIMERFD_SETTIME = Arch.CURRENT.sysTimerfdSettime;
         static final long SYS_PPOLL = Arch.CURRENT.sysPpoll;
         static final long SYS_PSELECT6 = Arch.CURRENT.sysPselect6;
+        static final long SYS_RT_TGSIGQUEUEINFO = Arch.CURRENT.sysRtTgsigqueueinfo;
         static final long KERNEL_SIGSET_SIZE = 8;
     }
 
@@ -564,7 +566,7 @@ public final class LibC {
      */
     public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         try {
-            return (int) (long) Direct.EPOLL_CTL.invokeExact(Direct.SYS_EPOLL_CTL, (long) epfd, (long) op, (long) fd, event);
+            return (int) (long) Direct.ARGS3_STRUCT.invokeExact(Direct.SYS_EPOLL_CTL, (long) epfd, (long) op, (long) fd, event);
         } catch (Throwable t) {
             throw unexpected("epoll_ctl", t);
         }
@@ -1017,6 +1019,25 @@ public final class LibC {
             throw unexpected("sigaction", t);
         }
         check(r, errno, "sigaction(" + signal + ")");
+    }
+
+    /**
+     * rt_tgsigqueueinfo(2): {@code signal} with the siginfo {@code info} (whose si_code must be
+     * negative) to thread {@code tid} of this process. Returns 0, or -EAGAIN when the queue of
+     * realtime signals is full; other failures throw.
+     */
+    public static int tgsigqueueinfo(int tid, int signal, MemorySegment info) throws LinuxException {
+        long r;
+        try {
+            r = (long) Direct.ARGS3_STRUCT.invokeExact(Direct.SYS_RT_TGSIGQUEUEINFO, ProcessHandle.current().pid(), (long) tid,
+                    (long) signal, info);
+        } catch (Throwable t) {
+            throw unexpected("rt_tgsigqueueinfo", t);
+        }
+        if (r < 0 && r != -Constants.EAGAIN) {
+            throw Errno.exception("rt_tgsigqueueinfo(" + tid + ", " + signal + ")", (int) -r);
+        }
+        return (int) r;
     }
 
     /**

@@ -4,9 +4,14 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.SplittableRandom;
 import org.fdloop.fd.LinuxException;
 
 /**
@@ -79,6 +84,9 @@ public final class NativeSignalHandler {
                     t.set(JAVA_INT, entry(signo, slot), -1);
                 }
             }
+            // tells fdloop's requests from another program's signal that happens to use the same si_code;
+            // no secret: a process allowed to signal this one may kill it too
+            t.set(JAVA_LONG, SignalHandlerCode.KEY_OFFSET, new SplittableRandom().nextLong() | 1);
             code = LibC.mapExecutable(SignalHandlerCode.forArch(Arch.CURRENT, t.address()), "the signal handler's code");
             table = t;
             return null;
@@ -157,6 +165,81 @@ public final class NativeSignalHandler {
                 LibC.sigaction(signo, old, MemorySegment.NULL);
             }
         }
+    }
+
+    /**
+     * Has the process's main thread (the one whose id is the pid) block {@code signo} from now on,
+     * for the rest of the process's life; the handler must be installed for it. Returns whether
+     * the main thread blocks it now (also when it did already).
+     *
+     * <p>Why: for a process-directed signal the kernel tries the main thread first, and in a JVM
+     * started by the java launcher that thread only waits for the JVM to end. Taking the signal
+     * there costs a second wake-up, the loop's, after the handler's write. Once the main thread
+     * blocks it, the kernel picks the first thread after it that does not (in creation order:
+     * the thread that runs {@code main}), and a loop running there takes the signal in its own
+     * wait, in one wake-up. Nothing but the choice of thread changes: the signal is still one
+     * per process, and an action put back later still applies (the kernel acts for the whole
+     * process, and a JVM's handler runs on any thread).
+     *
+     * <p>How: only a thread can change its own mask, and a handler changes its thread's mask
+     * through the ucontext it returns to. So this sends the main thread {@code signo} itself with
+     * rt_tgsigqueueinfo, carrying {@link SignalHandlerCode#CONTROL_CODE} and the table's key; the
+     * handler sets the bit and returns ({@link SignalHandlerCode}). This waits until
+     * /proc shows the bit set, up to {@code patience}.
+     */
+    public static boolean blockInMainThread(int signo, Duration patience) throws LinuxException {
+        int pid = (int) ProcessHandle.current().pid();
+        synchronized (installs) {
+            if (previous[signo] == null) {
+                throw new IllegalStateException("the native handler is not installed for signal " + signo);
+            }
+            if (isBlocked(pid, signo)) {
+                return true;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment info = arena.allocate(Structs.SIGINFO);
+                info.set(JAVA_INT, Structs.SI_SIGNO, signo);
+                info.set(JAVA_INT, Structs.SI_CODE, SignalHandlerCode.CONTROL_CODE);
+                info.set(JAVA_INT, Structs.SI_PID, pid);
+                info.set(JAVA_LONG, Structs.SI_VALUE, table.get(JAVA_LONG, SignalHandlerCode.KEY_OFFSET));
+                if (LibC.tgsigqueueinfo(pid, signo, info) != 0) {
+                    return false; // the queue of realtime signals is full: try again another time
+                }
+            }
+        }
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!isBlocked(pid, signo)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false; // the request may still be carried out later, which changes nothing but the thread
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return isBlocked(pid, signo);
+            }
+        }
+        return true;
+    }
+
+    /** How many of {@link #blockInMainThread}'s requests the handler carried out. */
+    public static long controls() {
+        return table == null ? 0 : (long) LONG.getVolatile(table, SignalHandlerCode.CONTROLS_OFFSET);
+    }
+
+    /** Whether thread {@code tid} of this process blocks {@code signo}, from the SigBlk line of its /proc status. */
+    public static boolean isBlocked(int tid, int signo) {
+        Path status = Path.of("/proc/self/task/" + tid + "/status");
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("SigBlk:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << (signo - 1))) != 0;
+                }
+            }
+        } catch (IOException e) {
+            return false; // the thread has ended
+        }
+        throw new IllegalStateException(status + " has no SigBlk line");
     }
 
     private static void awaitNoHandlerRunning() {

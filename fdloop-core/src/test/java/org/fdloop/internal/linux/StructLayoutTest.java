@@ -41,6 +41,7 @@ class StructLayoutTest {
             #include <poll.h>
             #include <termios.h>
             #include <time.h>
+            #include <ucontext.h>
             #include <unistd.h>
             #include <netinet/in.h>
             #include <netinet/tcp.h>
@@ -133,7 +134,7 @@ class StructLayoutTest {
         return checks;
     }
 
-    /** The system call numbers {@link Arch} holds for {@code arch}. */
+    /** The system call numbers {@link Arch} holds for {@code arch}, and where a signal handler finds the mask it returns to. */
     private static List<Check> syscalls(Arch arch) {
         return List.of(
                 new Check("SYS_read", "SYS_read", arch.sysRead),
@@ -145,7 +146,9 @@ class StructLayoutTest {
                 new Check("SYS_epoll_ctl", "SYS_epoll_ctl", arch.sysEpollCtl),
                 new Check("SYS_timerfd_settime", "SYS_timerfd_settime", arch.sysTimerfdSettime),
                 new Check("SYS_ppoll", "SYS_ppoll", arch.sysPpoll),
-                new Check("SYS_pselect6", "SYS_pselect6", arch.sysPselect6));
+                new Check("SYS_pselect6", "SYS_pselect6", arch.sysPselect6),
+                new Check("SYS_rt_tgsigqueueinfo", "SYS_rt_tgsigqueueinfo", arch.sysRtTgsigqueueinfo),
+                new Check("offsetof(ucontext_t, uc_sigmask)", "offsetof(ucontext_t, uc_sigmask)", arch.ucSigmask));
     }
 
     /** The size of every layout and the offset and size of every named member. */
