@@ -216,7 +216,7 @@ public final class EventLoop implements AutoCloseable {
 
         /**
          * The timer slack of the thread that runs the loop (prctl PR_SET_TIMERSLACK), from its
-         * first wait until the loop closes; unset (the default), the thread keeps its own, which
+         * first iteration until the loop closes; unset (the default), the thread keeps its own, which
          * is 50 µs unless someone changed it. The kernel may end a timed wait up to the slack later
          * than asked, to wake the CPU once for several timers: the loop's own timers (which are the
          * timeout of its wait) come that much later than their deadline, a {@code TimerFd} does
@@ -379,6 +379,9 @@ public final class EventLoop implements AutoCloseable {
 
     private int iterate(long timeoutNanos) throws IOException {
         iterations++;
+        if (timerSlackNanos != 0 && slackThread != owner) {
+            setTimerSlack(); // before anything runs, so that handlers see it too
+        }
         runDeferHooks();
 
         long wait = timeoutNanos;
@@ -394,9 +397,6 @@ public final class EventLoop implements AutoCloseable {
         }
         boolean mayBlock = wait != 0;
         if (mayBlock) {
-            if (timerSlackNanos != 0 && slackThread != owner) {
-                setTimerSlack();
-            }
             if (signals != null && signals.steerPending) {
                 signals.steer();
             }

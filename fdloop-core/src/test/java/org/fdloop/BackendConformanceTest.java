@@ -28,6 +28,7 @@ import org.fdloop.fd.Signal;
 import org.fdloop.fd.StreamFd;
 import org.fdloop.internal.linux.Constants;
 import org.fdloop.internal.linux.LibC;
+import org.fdloop.testing.Loops;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -331,9 +332,9 @@ class BackendConformanceTest {
             int loopTid = OsThread.currentId();
             Thread late = Thread.ofPlatform().start(() -> {
                 try {
-                    EventLoopTest.awaitSleeping(loopTid);
+                    Loops.awaitBlockedInWait(loopTid);
                 } catch (Exception e) {
-                    return;
+                    return; // the loop then times out with ran at 0, which fails the test
                 }
                 loop.execute(ran::incrementAndGet);
             });

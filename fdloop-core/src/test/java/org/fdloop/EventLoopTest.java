@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Pipe;
+import org.fdloop.testing.Loops;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -264,9 +265,9 @@ class EventLoopTest {
             int loopTid = org.fdloop.fd.OsThread.currentId();
             Thread late = Thread.ofPlatform().start(() -> {
                 try {
-                    awaitSleeping(loopTid);
+                    Loops.awaitBlockedInWait(loopTid);
                 } catch (Exception e) {
-                    return;
+                    return; // the loop then times out with ran at 100, which fails the test
                 }
                 loop.execute(ran::incrementAndGet);
             });
@@ -274,19 +275,6 @@ class EventLoopTest {
             late.join();
             assertThat(ran).hasValue(101);
             assertThat(loop.stats().wakeups()).isEqualTo(1);
-        }
-    }
-
-    /** Waits until thread {@code tid} of this process is asleep in the kernel (state S in /proc). */
-    static void awaitSleeping(int tid) throws Exception {
-        java.nio.file.Path stat = java.nio.file.Path.of("/proc/self/task/" + tid + "/stat");
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            String s = java.nio.file.Files.readString(stat);
-            if (s.charAt(s.lastIndexOf(')') + 2) == 'S') {
-                return;
-            }
-            Thread.sleep(1);
         }
     }
 

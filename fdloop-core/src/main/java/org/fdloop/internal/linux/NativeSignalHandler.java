@@ -208,9 +208,13 @@ public final class NativeSignalHandler {
             }
         }
         long deadline = System.nanoTime() + patience.toNanos();
-        while (!isBlocked(pid, signo)) {
+        for (int i = 0; !isBlocked(pid, signo); i++) {
             if (System.nanoTime() - deadline > 0) {
                 return false; // the request may still be carried out later, which changes nothing but the thread
+            }
+            if (i < 100) {
+                Thread.yield(); // the main thread only has to be scheduled: usually microseconds
+                continue;
             }
             try {
                 Thread.sleep(1);
