@@ -134,6 +134,7 @@ class NativeSignalTest {
             while (loop.signals().nativeSent(RT) < 5 && System.nanoTime() - deadline < 0) {
                 Thread.sleep(1);
             }
+            assertThat(loop.signals().nativeSent(RT)).as("the handler wrote all 5 before the loop looked").isEqualTo(5);
             runUntil(loop, PATIENCE, () -> counts.stream().mapToInt(Integer::intValue).sum() == 5);
             assertThat(counts).containsExactly(5);
             assertThat(source.isThreadDirected()).isFalse();
@@ -156,6 +157,7 @@ class NativeSignalTest {
                     Thread.sleep(1); // every handler has run before the loop reads anything
                 }
                 assertThat(loop.signals().nativeSent(RT)).isEqualTo(100);
+                assertThat(NativeSignalHandler.active()).as("no handler still running").isZero();
             } finally {
                 ChildProcess.stop(sender);
             }

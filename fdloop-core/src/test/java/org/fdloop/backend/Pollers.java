@@ -1,5 +1,7 @@
 package org.fdloop.backend;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 
 /** What tests may look at inside a poller. */
@@ -7,8 +9,8 @@ public final class Pollers {
     private Pollers() {}
 
     /**
-     * Waits (up to {@code patience}) until a THREADS poller's workers have queued {@code count}
-     * reports, so that the loop's next wait takes them in one batch; returns at once for the other
+     * Waits until a THREADS poller's workers have queued {@code count} reports, failing the test
+     * after {@code patience}, so that the loop's next wait takes them in one batch; returns at once for the other
      * backends, where the kernel reports every ready fd in one wait.
      */
     public static void awaitQueuedReports(Poller poller, int count, Duration patience) throws InterruptedException {
@@ -17,6 +19,7 @@ public final class Pollers {
             while (threads.queuedReports() < count && System.nanoTime() - deadline < 0) {
                 Thread.sleep(1);
             }
+            assertThat(threads.queuedReports()).as("reports the workers queued within " + patience).isGreaterThanOrEqualTo(count);
         }
     }
 }
