@@ -96,8 +96,14 @@ public final class ListeningSocket extends Fd implements SocketFd {
         try {
             int r = LibC.listen(fd, backlog);
             if (r < 0) {
+                SocketAddress local = null;
+                try {
+                    local = localAddress(); // the port the hint names
+                } catch (IOException e) {
+                    // the hint then names none
+                }
                 throw Sockets.exception("listen(" + describe() + ", " + backlog + ")", -r,
-                        Sockets.hint("listen", -r, this, family, null));
+                        Sockets.hint("listen", -r, this, family, local));
             }
         } finally {
             release();

@@ -447,6 +447,12 @@ final class Sockets {
         return switch (errno) {
             case EADDRINUSE -> unix
                     ? where + " exists already (a socket file left by an earlier run?): delete it before bind(), or choose another path"
+                    : function.equals("listen")
+                    ? (port > 0 ? "another socket listens on port " + port + " already (ss -tlnp 'sport = :" + port
+                            + "' shows which process): SO_REUSEADDR lets two sockets bind a port, but only one of them "
+                            + "listen; sockets that share a port on purpose each set SO_REUSEPORT before bind()"
+                            : "no local port is free to bind this socket to before it listens (net.ipv4.ip_local_port_range): "
+                                    + "bind it to a port first")
                     : "another socket is bound to " + where + " (ss -" + (datagram ? "u" : "t") + "anp 'sport = :" + port
                             + "' shows which process). A server restarted while its old connections wait in TIME_WAIT "
                             + "binds anyway with SO_REUSEADDR (ListeningSocket.listenOn sets it); sockets that share "

@@ -50,6 +50,21 @@ class SocketErrorsTest {
     }
 
     @Test
+    void aSecondListenOnAPortBothSocketsBoundWithReuseAddrFailsWithEaddrinuseNamingThePort() throws Exception {
+        try (ListeningSocket first = ListeningSocket.open(StandardProtocolFamily.INET);
+             ListeningSocket second = ListeningSocket.open(StandardProtocolFamily.INET)) {
+            first.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            second.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            first.bind(anyPort(LOOPBACK4));
+            int port = ((InetSocketAddress) first.localAddress()).getPort();
+            second.bind(first.localAddress()); // allowed while neither listens
+            first.listen(16);
+            assertErrno(() -> second.listen(16), "EADDRINUSE", "listen(tcp listening socket",
+                    "listens on port " + port + " already", "ss -tlnp 'sport = :" + port + "'", "only one of them listen");
+        }
+    }
+
+    @Test
     void aSecondUdpSocketOnAPortFailsWithEaddrinuseUnlessBothSetReusePort() throws Exception {
         try (DatagramSocket first = DatagramSocket.bindTo(anyPort(LOOPBACK4))) {
             SocketAddress taken = first.localAddress();
