@@ -57,6 +57,8 @@ public final class NativeSignalHandler {
     private static MemorySegment code;
     /** The action each signal had before the handler was installed for it; null where it is not. */
     private static final MemorySegment[] previous = new MemorySegment[Constants.NSIG];
+    /** Where each signal's previous action is kept, made at its first install and reused by every later one. */
+    private static final MemorySegment[] saved = new MemorySegment[Constants.NSIG];
 
     /**
      * Why the native handler cannot be used in this process, or null when it can. The first call
@@ -134,7 +136,10 @@ public final class NativeSignalHandler {
     }
 
     private static void install(int signo) throws LinuxException {
-        MemorySegment old = Arena.global().allocate(Structs.SIGACTION);
+        if (saved[signo] == null) {
+            saved[signo] = Arena.global().allocate(Structs.SIGACTION); // global: one per signal number, ever
+        }
+        MemorySegment old = saved[signo];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment action = arena.allocate(Structs.SIGACTION); // zeroed: an empty sa_mask
             action.set(JAVA_LONG, Structs.SA_HANDLER, code.address());
