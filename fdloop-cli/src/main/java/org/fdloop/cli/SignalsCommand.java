@@ -45,7 +45,7 @@ final class SignalsCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = {"-n", "--count"}, paramLabel = "N", description = "End after N signals.")
-    long count;
+    Long count; // null: no limit
 
     @Mixin
     BackendOption backend;
@@ -60,7 +60,7 @@ final class SignalsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (count < 0) {
+        if (count != null && count < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--count is a number of signals, 1 or more; not " + count);
         }
         Set<Signal> wanted = new LinkedHashSet<>(signals);
@@ -99,7 +99,7 @@ final class SignalsCommand implements Callable<Integer> {
                 out.println("fdloop signals: pid " + pid + ", waiting for " + String.join(", ", names));
             }
             out.flush();
-            boolean endless = wanted.contains(Signal.INT) && wanted.contains(Signal.TERM) && count == 0;
+            boolean endless = wanted.contains(Signal.INT) && wanted.contains(Signal.TERM) && count == null;
             err.println("fdloop signals: try kill -" + wanted.iterator().next().name().substring(3) + " " + pid + "; "
                     + (endless ? "SIGINT and SIGTERM are taken: end it with kill -KILL " + pid : "Ctrl-C ends"));
             err.flush();
@@ -134,7 +134,7 @@ final class SignalsCommand implements Callable<Integer> {
                     + (deliveries > 1 ? " x" + deliveries + " (arrived before the loop got to them)" : ""));
         }
         out.flush();
-        if (count > 0 && received >= count) {
+        if (count != null && received >= count) {
             loop.stop();
         }
     }

@@ -101,4 +101,14 @@ class SignalsCommandIT {
         assertThat(cli.errLines().get(0)).startsWith("fdloop signals: cannot take SIGSEGV: SIGSEGV is HotSpot's own");
         assertThat(cli.outLines()).isEmpty();
     }
+
+    @Test
+    void aCountBelowOneIsRefusedNotTakenAsNoLimit() throws Exception {
+        for (String n : java.util.List.of("0", "-1")) {
+            Cli cli = Cli.run("signals", "--count", n, "USR1");
+            assertThat(cli.exitCode()).as("%s", cli).isEqualTo(2);
+            assertThat(cli.errLines().get(0)).isEqualTo("fdloop signals: --count is a number of signals, 1 or more; not " + n);
+            assertThat(cli.outLines()).isEmpty();
+        }
+    }
 }
