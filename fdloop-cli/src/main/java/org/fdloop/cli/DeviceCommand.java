@@ -54,8 +54,7 @@ final class DeviceCommand implements Callable<Integer> {
     BackendOption backend;
 
     private final Latencies latencies = new Latencies();
-    private long lastSequence = -1;
-    private long gaps;
+    private final SequenceGaps sequence = new SequenceGaps();
     /** The loop the driver stops when it fails; set before the driver starts pressing. */
     private volatile EventLoop loop;
     /** Why the driver stopped pressing before its time, or null. */
@@ -83,10 +82,7 @@ final class DeviceCommand implements Callable<Integer> {
                     for (ButtonEvent e : reader.readAvailable()) {
                         long latency = System.nanoTime() - e.timeNanos();
                         latencies.add(latency);
-                        if (lastSequence >= 0 && e.sequence() != lastSequence + 1) {
-                            gaps++;
-                        }
-                        lastSequence = e.sequence();
+                        sequence.add(e.sequence());
                         if (json) {
                             out.println(Json.object().field("t", Math.round((System.nanoTime() - start) / 1e3) / 1e6)
                                     .field("sequence", e.sequence()).field("key", e.key())
@@ -116,12 +112,13 @@ final class DeviceCommand implements Callable<Integer> {
                 go.countDown();
                 loop.run();
                 if (json) {
-                    out.println(Json.object().field("events", latencies.count()).field("lost", gaps)
+                    out.println(Json.object().field("events", latencies.count()).field("lost", sequence.lost()).field("gaps", sequence.gaps())
                             .field("median_us", Latencies.micros(latencies.percentile(0.5)))
                             .field("p99_us", Latencies.micros(latencies.percentile(0.99))));
                 } else {
                     out.printf("%n%d key event%s, %s; latency from the driver's write to the handler: median %s, p99 %s%s%n",
-                            latencies.count(), latencies.count() == 1 ? "" : "s", gaps == 0 ? "none lost" : gaps + " gaps in the sequence",
+                            latencies.count(), latencies.count() == 1 ? "" : "s", sequence.gaps() == 0 ? "none lost"
+                                    : sequence.lost() + " lost in " + sequence.gaps() + " gap" + (sequence.gaps() == 1 ? "" : "s"),
                             Latencies.format(latencies.percentile(0.5)), Latencies.format(latencies.percentile(0.99)),
                             stop.received() != null ? " (ended by " + stop.received().name() + ")" : "");
                 }
@@ -135,8 +132,8 @@ final class DeviceCommand implements Callable<Integer> {
         if (driverFailure != null) {
             throw driverFailure;
         }
-        if (gaps > 0) {
-            err.println("fdloop device: " + gaps + " gaps in the event sequence");
+        if (sequence.gaps() > 0) {
+            err.println("fdloop device: " + sequence.lost() + " events lost in " + sequence.gaps() + " gaps of the event sequence");
             return Main.FAILED;
         }
         return Main.OK;

@@ -37,7 +37,7 @@ class DeviceCommandIT {
                 l -> assertThat(l).matches("\\{\"t\":[\\d.]+,\"sequence\":0,\"key\":30,\"state\":\"pressed\","
                         + "\"band\":\"POLLIN\\|POLLRDNORM\",\"latency_us\":[\\d.]+\\}"),
                 l -> assertThat(l).matches("\\{\"t\":[\\d.]+,\"sequence\":1,\"key\":30,\"state\":\"released\",.*\\}"),
-                l -> assertThat(l).matches("\\{\"events\":2,\"lost\":0,\"median_us\":[\\d.]+,\"p99_us\":[\\d.]+\\}"));
+                l -> assertThat(l).matches("\\{\"events\":2,\"lost\":0,\"gaps\":0,\"median_us\":[\\d.]+,\"p99_us\":[\\d.]+\\}"));
     }
 
     @Test
