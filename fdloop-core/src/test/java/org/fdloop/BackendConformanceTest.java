@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.fdloop.testing.Loops.runIdle;
 import static org.fdloop.testing.Reads.drain;
@@ -42,7 +43,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @ExtendWith(NoFdLeaks.class)
 class BackendConformanceTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final long PID = ProcessHandle.current().pid();
 
     @TempDir

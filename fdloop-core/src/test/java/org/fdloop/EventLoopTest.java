@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoFdLeaks.class)
 class EventLoopTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     @Test
     void readableFdIsDispatchedWithItsReadyMask() throws Exception {

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(NoFdLeaks.class)
 class FileWatchTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final String MAX_USER_WATCHES = "fs.inotify.max_user_watches";
     private static final String MAX_QUEUED_EVENTS = "fs.inotify.max_queued_events";
     private static final Set<FileEvent.Kind> TREE = EnumSet.of(CREATE, DELETE, MOVE);

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.fdloop.testing.Loops.runIdle;
 import static org.fdloop.testing.Reads.drain;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** {@link EventLoop#onAsyncIo}: signal-driven I/O read from the loop's signalfd. */
 @ExtendWith(NoFdLeaks.class)
 class LoopAsyncIoTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final int POLLIN_POLLRDNORM = 0x41;
 
     private static void write(Pipe pipe, int bytes) throws Exception {

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** {@link EventLoop#onExit}: a child's exit through a pidfd, its status from the JDK. */
 @ExtendWith(NoFdLeaks.class)
 class LoopExitTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     static Process start(String... command) throws Exception {
         return new ProcessBuilder(command)

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,7 +30,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @ExtendWith(NoFdLeaks.class)
 class LoopSignalTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final Signal RT = Signal.realtime(3);
     private static final long PID = ProcessHandle.current().pid();
 

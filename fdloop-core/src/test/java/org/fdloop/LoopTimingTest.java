@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -14,7 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The loop's clock readings: timing off (the default) and on (EventLoop.Builder.timing(true)). */
 @ExtendWith(NoFdLeaks.class)
 class LoopTimingTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     @Test
     void byDefaultStatsCountHandlersAndTasksButTimeNothing() throws Exception {

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.fdloop.testing.Reads.drain;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,7 +52,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(NoFdLeaks.class)
 class SignalQueueOverflowTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     /** Runs the loop until an iteration of 200 ms dispatches nothing. */
     private static void runUntilQuiet(EventLoop loop) throws Exception {

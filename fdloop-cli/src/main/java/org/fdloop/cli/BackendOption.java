@@ -20,8 +20,13 @@ final class BackendOption {
         return EventLoop.builder().backend(backend).build();
     }
 
+    /** A backend as the command line and the output name it: lower case. */
+    static String name(Backend backend) {
+        return backend.name().toLowerCase(Locale.ROOT);
+    }
+
     static String names() {
-        return Arrays.stream(Backend.values()).map(b -> b.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
+        return Arrays.stream(Backend.values()).map(BackendOption::name).collect(Collectors.joining(", "));
     }
 
     static final class Converter implements CommandLine.ITypeConverter<Backend> {
@@ -39,7 +44,7 @@ final class BackendOption {
     static final class Names implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return Arrays.stream(Backend.values()).map(b -> b.name().toLowerCase(Locale.ROOT)).iterator();
+            return Arrays.stream(Backend.values()).map(BackendOption::name).iterator();
         }
     }
 }

@@ -92,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, String> skipped = new TreeMap<>();
         for (int round = 1; round <= plan.rounds; round++) {
             for (Backend backend : backends) {
-                String name = name(backend);
+                String name = BackendOption.name(backend);
                 progress.step("round " + round + ": " + name + ", wake-up round trip");
                 try {
                     wakeups.computeIfAbsent(name, k -> new ArrayList<>()).add(pingPong(backend, plan));
@@ -130,10 +130,6 @@ final class BenchCommand implements Callable<Integer> {
         err.println("fdloop bench: report in " + out.resolve("report.md") + ", charts wakeup.png/.svg and idle-fds.png/.svg beside it");
         err.flush();
         return Main.OK;
-    }
-
-    private static String name(Backend backend) {
-        return backend.name().toLowerCase(Locale.ROOT);
     }
 
     /**

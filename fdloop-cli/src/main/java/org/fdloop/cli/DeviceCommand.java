@@ -112,14 +112,14 @@ final class DeviceCommand implements Callable<Integer> {
                 go.countDown();
                 loop.run();
                 if (json) {
-                    out.println(Json.object().field("events", latencies.count()).field("lost", sequence.lost()).field("gaps", sequence.gaps())
-                            .field("median_us", Latencies.micros(latencies.percentile(0.5)))
-                            .field("p99_us", Latencies.micros(latencies.percentile(0.99))));
+                    out.println(latencies.addTo(Json.object().field("events", latencies.count()).field("lost", sequence.lost())
+                            .field("gaps", sequence.gaps())));
                 } else {
+                    String[] median99 = latencies.formatted();
                     out.printf("%n%d key event%s, %s; latency from the driver's write to the handler: median %s, p99 %s%s%n",
                             latencies.count(), latencies.count() == 1 ? "" : "s", sequence.gaps() == 0 ? "none lost"
                                     : sequence.lost() + " lost in " + sequence.gaps() + " gap" + (sequence.gaps() == 1 ? "" : "s"),
-                            Latencies.format(latencies.percentile(0.5)), Latencies.format(latencies.percentile(0.99)),
+                            median99[0], median99[1],
                             stop.received() != null ? " (ended by " + stop.received().name() + ")" : "");
                 }
                 out.flush();

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -92,7 +91,7 @@ final class TourCommand implements Callable<Integer> {
                 return String.format(mechanism, route == SignalRoute.NATIVE ? "fdloop's native handler -> pipe"
                         : "JVM handler -> eventfd");
             }
-            return mechanism.contains("%s") ? String.format(mechanism, backend.name().toLowerCase(Locale.ROOT)) : mechanism;
+            return mechanism.contains("%s") ? String.format(mechanism, BackendOption.name(backend)) : mechanism;
         }
     }
 
@@ -224,11 +223,11 @@ final class TourCommand implements Callable<Integer> {
     private void header(Process child, Path scratch, long lines) {
         if (json) {
             out.println(Json.object().field("pid", OsThread.processId()).field("thread", OsThread.currentId())
-                    .field("backend", loopBackend.name().toLowerCase(Locale.ROOT)).field("child", child.pid())
+                    .field("backend", BackendOption.name(loopBackend)).field("child", child.pid())
                     .field("directory", scratch.toString()).field("duration_s", duration.toMillis() / 1000.0));
         } else {
             out.printf("fdloop tour: one %s loop on thread %d of pid %d, for %.1f s; child %d feeds the pipe (%d line%s) and exits;"
-                    + " files change in %s%n%n", loopBackend.name().toLowerCase(Locale.ROOT), OsThread.currentId(),
+                    + " files change in %s%n%n", BackendOption.name(loopBackend), OsThread.currentId(),
                     OsThread.processId(), duration.toMillis() / 1000.0, child.pid(), lines, lines == 1 ? "" : "s", scratch);
             out.printf("%9s  %-13s  %-58s %s%n", "time", "source", "what happened", "latency");
         }
@@ -364,8 +363,7 @@ final class TourCommand implements Callable<Integer> {
                 Latencies l = latencies.get(kind);
                 Json line = Json.object().field("summary", kind.label).field("events", l.count());
                 if (l.measured() > 0) {
-                    line.field("median_us", Latencies.micros(l.percentile(0.5)))
-                            .field("p99_us", Latencies.micros(l.percentile(0.99)));
+                    l.addTo(line);
                 }
                 out.println(line.field("mechanism", kind.mechanism(loopBackend, route)));
             }
@@ -374,8 +372,8 @@ final class TourCommand implements Callable<Integer> {
         out.printf("%n%-13s %7s %10s %10s   %s%n", "source", "events", "median", "p99", "mechanism");
         for (Kind kind : Kind.values()) {
             Latencies l = latencies.get(kind);
-            out.printf("%-13s %7d %10s %10s   %s%n", kind.label, l.count(),
-                    l.measured() > 0 ? Latencies.format(l.percentile(0.5)) : "-", l.measured() > 0 ? Latencies.format(l.percentile(0.99)) : "-",
+            String[] median99 = l.formatted();
+            out.printf("%-13s %7d %10s %10s   %s%n", kind.label, l.count(), median99[0], median99[1],
                     kind.mechanism(loopBackend, route));
         }
         out.println();

@@ -1,5 +1,6 @@
 package org.fdloop.device;
 
+import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** {@link VirtualButtonDevice}: seed 001's button driver and its SIGIO consumer, end to end. */
 @ExtendWith(NoFdLeaks.class)
 class VirtualButtonDeviceTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     /** Key of the i-th press in the drive: a few keys in turn, so that order shows. */
     private static int keyOf(int press) {
