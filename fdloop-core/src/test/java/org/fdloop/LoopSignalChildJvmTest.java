@@ -96,6 +96,9 @@ class LoopSignalChildJvmTest {
                 .contains("handled SIGUSR1 x3; main thread blocks it: true; after close: true");
         assertThat(probe(List.of(), List.of(), "steer", "RTMIN+5", "main").output()).as("a realtime signal too")
                 .contains("handled SIGRTMIN+5 x3; main thread blocks it: true");
+        assertThat(probe(List.of(), List.of("-Dfdloop.directSyscalls=false"), "steer", "USR1", "main").output())
+                .as("the request sent through glibc's syscall(3)")
+                .contains("handled SIGUSR1 x3; main thread blocks it: true");
     }
 
     @Test
