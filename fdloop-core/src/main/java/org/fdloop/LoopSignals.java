@@ -108,9 +108,9 @@ final class LoopSignals {
     private final long[] nativeRead = new long[Signal.MAX_NUMBER + 1];
     private final long[] nativeLost = new long[Signal.MAX_NUMBER + 1];
     private final long[] sentSnapshot = new long[Signal.MAX_NUMBER + 1];
-    /** Set when a collection ended before it could account: look again in the next iteration. */
     /** Set when a native signal was added or the loop changed threads: {@link #steer} looks at the thread again. */
     boolean steerPending;
+    /** Set when a collection ended before it could account: look again in the next iteration. */
     private boolean nativeRecheck;
     /** Whether the pipe may have been full since the last accounting, so that records may be lost. */
     private boolean nativeMayHaveLost;
@@ -208,22 +208,58 @@ final class LoopSignals {
      * kernel tries after the process's main thread (in a JVM the java launcher started, the thread
      * that runs {@code main}), has the main thread block this loop's native signals, so that they
      * wake this thread in its wait instead of waking the main thread first
-     * ({@link NativeSignalHandler#blockInMainThread}). Turned off with -D{@value #STEER_PROPERTY}=false.
+     * ({@link NativeSignalHandler#requestBlockInMainThread}), and waits until /proc shows it, up
+     * to {@link #STEER_PATIENCE}. Turned off with -D{@value #STEER_PROPERTY}=false.
      */
     void steer() {
         steerPending = false;
         if (!STEER || nativeSources.isEmpty() || OsThread.currentId() != threadAfterMain()) {
             return;
         }
+        int main = OsThread.processId();
         for (Signal signal : nativeSources.keySet()) {
+            String why = null; // why the signal still goes through the main thread, or null
             try {
-                boolean blocked = NativeSignalHandler.blockInMainThread(signal.number(), STEER_PATIENCE);
-                LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + (blocked ? " now wakes" : " could not be made to wake")
-                        + " the loop thread directly: the process's main thread " + (blocked ? "blocks it" : "did not answer"));
-            } catch (LinuxException e) {
-                LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + " still goes through the process's main thread: " + e.getMessage());
+                if (mainBlocks(main, signal)) {
+                    // an earlier loop's request, or the main thread's own mask
+                } else if (!NativeSignalHandler.requestBlockInMainThread(signal.number())) {
+                    why = "the kernel's queue of realtime signals is full";
+                } else if (!awaitMainBlocks(main, signal)) {
+                    why = "it did not answer within " + STEER_PATIENCE;
+                }
+            } catch (IOException e) {
+                why = e.getMessage();
+            }
+            String reason = why;
+            LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + (reason == null
+                    ? " now wakes the loop thread directly: the process's main thread blocks it"
+                    : " still goes through the process's main thread: " + reason));
+        }
+    }
+
+    private static boolean mainBlocks(int main, Signal signal) throws IOException {
+        return SignalSet.blockedInThread(main).contains(signal);
+    }
+
+    /** Waits until the main thread blocks {@code signal}; whether it did within {@link #STEER_PATIENCE}. */
+    private static boolean awaitMainBlocks(int main, Signal signal) throws IOException {
+        long deadline = System.nanoTime() + STEER_PATIENCE.toNanos();
+        for (int i = 0; !mainBlocks(main, signal); i++) {
+            if (System.nanoTime() - deadline > 0) {
+                return false; // the request may still be carried out later, which changes nothing but the thread
+            }
+            if (i < 100) {
+                Thread.yield(); // the main thread only has to be scheduled: usually microseconds
+                continue;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return mainBlocks(main, signal);
             }
         }
+        return true;
     }
 
     /** The thread the kernel tries after the main thread for a process-directed signal: the second in /proc/self/task. */

@@ -73,13 +73,13 @@ class LoopSignalTest {
     @EnumSource(SignalRoute.class)
     void closingTheLoopClosesTheSourcesOfEverySignal(SignalRoute route) throws Exception {
         SignalSource usr1;
-        SignalSource usr2;
+        SignalSource hup;
         try (EventLoop loop = open(route)) {
             usr1 = loop.onSignal(Signal.USR1, (s, signal, count) -> { });
-            usr2 = loop.onSignal(Signal.HUP, (s, signal, count) -> { });
+            hup = loop.onSignal(Signal.HUP, (s, signal, count) -> { });
         }
         assertThat(usr1.isClosed()).isTrue();
-        assertThat(usr2.isClosed()).isTrue();
+        assertThat(hup.isClosed()).isTrue();
     }
 
     @ParameterizedTest

@@ -3,6 +3,7 @@ package org.fdloop;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fdloop.fd.Signal;
+import org.fdloop.fd.SignalSet;
 
 /**
  * A program that {@link LoopSignalChildJvmTest} runs in a JVM of its own, for what a test JVM
@@ -22,18 +23,11 @@ public final class SignalProbe {
 
     /** Whether the process's main thread (id = pid) blocks {@code signal}, from its /proc status. */
     private static String blockedInMain(Signal signal) {
-        long pid = ProcessHandle.current().pid();
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/task/" + pid + "/status"))) {
-                if (line.startsWith("SigBlk:")) {
-                    long mask = Long.parseUnsignedLong(line.substring(7).strip(), 16);
-                    return Boolean.toString((mask & (1L << (signal.number() - 1))) != 0);
-                }
-            }
+            return Boolean.toString(SignalSet.blockedInThread((int) ProcessHandle.current().pid()).contains(signal));
         } catch (java.io.IOException e) {
             return e.toString();
         }
-        return "no SigBlk line";
     }
 
     public static void main(String[] args) throws Exception {

@@ -39,7 +39,6 @@ final class Latencies {
         return sorted[(int) Math.min(size - 1, Math.max(0, Math.ceil(fraction * size) - 1))];
     }
 
-    /** {@code nanos} for people: {@code 45.1 us}, {@code 2.61 ms}. */
     /** {@code json} with this summary's median_us and p99_us (microseconds) added. */
     Json addTo(Json json) {
         return json.field("median_us", micros(percentile(0.5))).field("p99_us", micros(percentile(0.99)));
@@ -50,6 +49,7 @@ final class Latencies {
         return measured() == 0 ? new String[] {"-", "-"} : new String[] {format(percentile(0.5)), format(percentile(0.99))};
     }
 
+    /** {@code nanos} for people: {@code 45.1 us}, {@code 2.61 ms}. */
     static String format(long nanos) {
         return nanos >= 1_000_000 ? String.format(Locale.ROOT, "%.2f ms", nanos / 1e6)
                 : String.format(Locale.ROOT, "%.1f us", nanos / 1e3);

@@ -122,12 +122,6 @@ public class Fd implements AutoCloseable {
     }
 
     /**
-     * Marks the start of a system call on the descriptor and returns its number; pair with
-     * {@link #release()} in a finally block.
-     *
-     * @throws IllegalStateException if this Fd is closed
-     */
-    /**
      * Refuses a read-only destination before the read: the kernel hands the bytes over once, so
      * finding out after the system call would lose them.
      */
@@ -138,6 +132,12 @@ public class Fd implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks the start of a system call on the descriptor and returns its number; pair with
+     * {@link #release()} in a finally block.
+     *
+     * @throws IllegalStateException if this Fd is closed
+     */
     protected final int acquire() {
         while (true) {
             int s = (int) STATE.getVolatile(this);

@@ -381,22 +381,18 @@ final class Sockets {
     @SuppressWarnings("unchecked")
     static <T> T option(Fd socket, StandardProtocolFamily family, SocketOption<T> option) throws LinuxException {
         Option o = lookup(option, socket, family);
-        if (o.kind() == Kind.LINGER) {
-            int fd = socket.acquire();
-            try {
-                SockAddr scratch = SockAddr.get();
-                int r = LibC.getsockopt(fd, o.level(), o.name(), scratch.option(), scratch.optionLength((int) Structs.LINGER.byteSize()));
-                if (r < 0) {
-                    throw Errno.exception("getsockopt(" + socket.describe() + ", SO_LINGER)", -r);
-                }
-                boolean on = scratch.option().get(JAVA_INT, Structs.LINGER_ONOFF) != 0;
-                return (T) Integer.valueOf(on ? scratch.option().get(JAVA_INT, Structs.LINGER_LINGER) : -1);
-            } finally {
-                socket.release();
+        int fd = socket.acquire();
+        try {
+            if (o.kind() == Kind.LINGER) {
+                MemorySegment linger = getsockopt(fd, o.level(), o.name(), (int) Structs.LINGER.byteSize(), socket, option.name());
+                boolean on = linger.get(JAVA_INT, Structs.LINGER_ONOFF) != 0;
+                return (T) Integer.valueOf(on ? linger.get(JAVA_INT, Structs.LINGER_LINGER) : -1);
             }
+            int raw = getInt(fd, o.level(), o.name(), socket, option.name());
+            return (T) (o.kind() == Kind.BOOL ? Boolean.valueOf(raw != 0) : Integer.valueOf(raw));
+        } finally {
+            socket.release();
         }
-        int raw = getInt(socket, o.level(), o.name(), option.name());
-        return (T) (o.kind() == Kind.BOOL ? Boolean.valueOf(raw != 0) : Integer.valueOf(raw));
     }
 
     private static int getInt(Fd socket, int level, int name, String what) throws LinuxException {
@@ -410,12 +406,17 @@ final class Sockets {
 
     /** getsockopt(2) of an int option on an fd the caller has acquired. */
     static int getInt(int fd, int level, int name, Fd socket, String what) throws LinuxException {
+        return getsockopt(fd, level, name, 4, socket, what).get(JAVA_INT, 0);
+    }
+
+    /** getsockopt(2) of a value of {@code bytes} on an fd the caller has acquired: this thread's segment that holds it. */
+    private static MemorySegment getsockopt(int fd, int level, int name, int bytes, Fd socket, String what) throws LinuxException {
         SockAddr scratch = SockAddr.get();
-        int r = LibC.getsockopt(fd, level, name, scratch.option(), scratch.optionLength());
+        int r = LibC.getsockopt(fd, level, name, scratch.option(), scratch.optionLength(bytes));
         if (r < 0) {
             throw Errno.exception("getsockopt(" + socket.describe() + ", " + what + ")", -r);
         }
-        return scratch.option().get(JAVA_INT, 0);
+        return scratch.option();
     }
 
     /** getsockopt(SO_ERROR): takes the pending error; the exception for it, or null. */

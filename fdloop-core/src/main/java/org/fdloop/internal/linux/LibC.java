@@ -55,7 +55,6 @@ public final class LibC {
     private static final MethodHandle GETRLIMIT = bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = bind("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
 
-
     // event fds
     private static final MethodHandle EVENTFD = bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle TIMERFD_CREATE = bind("timerfd_create", JAVA_INT, JAVA_INT, JAVA_INT);

@@ -4,13 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.SplittableRandom;
 import org.fdloop.fd.LinuxException;
 
@@ -173,9 +169,10 @@ public final class NativeSignalHandler {
     }
 
     /**
-     * Has the process's main thread (the one whose id is the pid) block {@code signo} from now on,
-     * for the rest of the process's life; the handler must be installed for it. Returns whether
-     * the main thread blocks it now (also when it did already).
+     * Asks the process's main thread (the one whose id is the pid) to block {@code signo} from
+     * then on, for the rest of the process's life; the handler must be installed for it. The
+     * main thread does it when it next runs, which /proc shows (its SigBlk line). Returns false
+     * when the kernel could not queue the request (its queue of realtime signals is full).
      *
      * <p>Why: for a process-directed signal the kernel tries the main thread first, and in a JVM
      * started by the java launcher that thread only waits for the JVM to end. Taking the signal
@@ -189,17 +186,13 @@ public final class NativeSignalHandler {
      * <p>How: only a thread can change its own mask, and a handler changes its thread's mask
      * through the ucontext it returns to. So this sends the main thread {@code signo} itself with
      * rt_tgsigqueueinfo, carrying {@link SignalHandlerCode#CONTROL_CODE} and the table's key; the
-     * handler sets the bit and returns ({@link SignalHandlerCode}). This waits until
-     * /proc shows the bit set, up to {@code patience}.
+     * handler sets the bit and returns ({@link SignalHandlerCode}).
      */
-    public static boolean blockInMainThread(int signo, Duration patience) throws LinuxException {
+    public static boolean requestBlockInMainThread(int signo) throws LinuxException {
         int pid = (int) ProcessHandle.current().pid();
         synchronized (installs) {
             if (previous[signo] == null) {
                 throw new IllegalStateException("the native handler is not installed for signal " + signo);
-            }
-            if (isBlocked(pid, signo)) {
-                return true;
             }
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment info = arena.allocate(Structs.SIGINFO);
@@ -207,48 +200,9 @@ public final class NativeSignalHandler {
                 info.set(JAVA_INT, Structs.SI_CODE, SignalHandlerCode.CONTROL_CODE);
                 info.set(JAVA_INT, Structs.SI_PID, pid);
                 info.set(JAVA_LONG, Structs.SI_VALUE, table.get(JAVA_LONG, SignalHandlerCode.KEY_OFFSET));
-                if (LibC.tgsigqueueinfo(pid, signo, info) != 0) {
-                    return false; // the queue of realtime signals is full: try again another time
-                }
+                return LibC.tgsigqueueinfo(pid, signo, info) == 0;
             }
         }
-        long deadline = System.nanoTime() + patience.toNanos();
-        for (int i = 0; !isBlocked(pid, signo); i++) {
-            if (System.nanoTime() - deadline > 0) {
-                return false; // the request may still be carried out later, which changes nothing but the thread
-            }
-            if (i < 100) {
-                Thread.yield(); // the main thread only has to be scheduled: usually microseconds
-                continue;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return isBlocked(pid, signo);
-            }
-        }
-        return true;
-    }
-
-    /** How many of {@link #blockInMainThread}'s requests the handler carried out. */
-    public static long controls() {
-        return table == null ? 0 : (long) LONG.getVolatile(table, SignalHandlerCode.CONTROLS_OFFSET);
-    }
-
-    /** Whether thread {@code tid} of this process blocks {@code signo}, from the SigBlk line of its /proc status. */
-    public static boolean isBlocked(int tid, int signo) {
-        Path status = Path.of("/proc/self/task/" + tid + "/status");
-        try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("SigBlk:")) {
-                    return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << (signo - 1))) != 0;
-                }
-            }
-        } catch (IOException e) {
-            return false; // the thread has ended
-        }
-        throw new IllegalStateException(status + " has no SigBlk line");
     }
 
     private static void awaitNoHandlerRunning() {

@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
  * <pre>
  * if (info-&gt;si_code == CONTROL_CODE &amp;&amp; info-&gt;si_value == table.key) {   // fdloop's own request
  *     ucontext-&gt;uc_sigmask |= 1 &lt;&lt; (signo - 1);  // this thread blocks signo once the handler returns
- *     table.controls += 1;                      // atomic
  *     return;
  * }
  * active += 1;                                  // atomic: a full barrier before the slots are read
@@ -24,7 +23,7 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * <p>The request is how fdloop makes the process's main thread block a signal (see
- * {@link NativeSignalHandler#blockInMainThread}): a signal mask can only be changed by its own
+ * {@link NativeSignalHandler#requestBlockInMainThread}): a signal mask can only be changed by its own
  * thread, and the mask a handler returns to is the one in its ucontext. Only fdloop can make a
  * request: {@code key} is a random number in this process's memory, and another process's
  * siginfo with the same code but another value is an ordinary signal.
@@ -36,8 +35,8 @@ import java.nio.ByteOrder;
  * cannot happen, see {@link NativeSignalHandler}) loses the record but not the count in
  * {@code sent}, from which the loop learns how many were lost.
  *
- * <p>The table: {@code active} at offset 0, {@code key} at {@link #KEY_OFFSET}, {@code controls}
- * at {@link #CONTROLS_OFFSET}; from {@link #SLOTS_OFFSET}, for each signal number 0..64,
+ * <p>The table: {@code active} at offset 0, {@code key} at {@link #KEY_OFFSET}; from
+ * {@link #SLOTS_OFFSET}, for each signal number 0..64,
  * {@link #SLOTS} entries of 16 bytes: {@code int fd} at 0, {@code long sent} at 8.
  */
 public final class SignalHandlerCode {
@@ -54,8 +53,6 @@ public final class SignalHandlerCode {
     public static final int CONTROL_CODE = -100;
     /** Where the long that a request's si_value must equal is. */
     public static final int KEY_OFFSET = 8;
-    /** Where the count of requests carried out is. */
-    public static final int CONTROLS_OFFSET = 16;
     /** Where signal 0's entries start; {@code active} is the long at 0. */
     public static final int SLOTS_OFFSET = 64;
     /** The whole table: the header and the entries of signals 0 to 64. */
@@ -83,35 +80,34 @@ public final class SignalHandlerCode {
      * r10 survive the syscall, which clobbers only rax, rcx and r11.
      */
     static byte[] x86_64(long table) {
-        ByteBuffer b = ByteBuffer.allocate(0x81).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(0x7c).order(ByteOrder.LITTLE_ENDIAN);
         b.put(bytes(0x83, 0x7e, 0x08, CONTROL_CODE));           // cmp dword [rsi + 8], CONTROL_CODE ; si_code
-        b.put(bytes(0x75, 0x25));                               // jne 2b
+        b.put(bytes(0x75, 0x20));                               // jne 26
         b.put(bytes(0x48, 0xb8)).putLong(table);               // movabs rax, table
         b.put(bytes(0x48, 0x8b, 0x48, KEY_OFFSET));             // mov rcx, [rax + 8]           ; key
         b.put(bytes(0x48, 0x3b, 0x4e, 0x18));                   // cmp rcx, [rsi + 24]          ; si_value
-        b.put(bytes(0x75, 0x11));                               // jne 2b
+        b.put(bytes(0x75, 0x0c));                               // jne 26
         b.put(bytes(0x8d, 0x4f, 0xff));                         // lea ecx, [rdi - 1]
         b.put(bytes(0x48, 0x0f, 0xab, 0x8a)).putInt(Arch.X86_64.ucSigmask); // bts [rdx + uc_sigmask], rcx
-        b.put(bytes(0xf0, 0x48, 0xff, 0x40, CONTROLS_OFFSET));  // lock inc qword [rax + 16]    ; controls++
         b.put(bytes(0xc3));                                     // ret
-        b.put(bytes(0x48, 0xb8)).putLong(table);               // 2b: movabs rax, table
+        b.put(bytes(0x48, 0xb8)).putLong(table);               // 26: movabs rax, table
         b.put(bytes(0xf0, 0x48, 0xff, 0x00));                   // lock inc qword [rax]         ; active++
         b.put(bytes(0x49, 0x89, 0xf2));                         // mov r10, rsi                 ; info
         b.put(bytes(0x89, 0xf9));                               // mov ecx, edi                 ; signo
         b.put(bytes(0x48, 0xc1, 0xe1, 0x07));                   // shl rcx, 7
         b.put(bytes(0x4c, 0x8d, 0x44, 0x08, SLOTS_OFFSET));     // lea r8, [rax + rcx + 64]     ; first entry
         b.put(bytes(0x4d, 0x8d, 0x88, 0x80, 0x00, 0x00, 0x00)); // lea r9, [r8 + 128]           ; past the last
-        b.put(bytes(0x41, 0x8b, 0x38));                         // 4e: mov edi, dword [r8]      ; fd
+        b.put(bytes(0x41, 0x8b, 0x38));                         // 49: mov edi, dword [r8]      ; fd
         b.put(bytes(0x85, 0xff));                               // test edi, edi
-        b.put(bytes(0x78, 0x14));                               // js 69
+        b.put(bytes(0x78, 0x14));                               // js 64
         b.put(bytes(0xf0, 0x49, 0xff, 0x40, 0x08));             // lock inc qword [r8 + 8]      ; sent++
         b.put(bytes(0xb8)).putInt(Arch.X86_64.sysWrite);            // mov eax, SYS_write
         b.put(bytes(0x4c, 0x89, 0xd6));                         // mov rsi, r10
         b.put(bytes(0xba, 0x80, 0x00, 0x00, 0x00));             // mov edx, 128
         b.put(bytes(0x0f, 0x05));                               // syscall
-        b.put(bytes(0x49, 0x83, 0xc0, ENTRY_BYTES));            // 69: add r8, 16
+        b.put(bytes(0x49, 0x83, 0xc0, ENTRY_BYTES));            // 64: add r8, 16
         b.put(bytes(0x4d, 0x39, 0xc8));                         // cmp r8, r9
-        b.put(bytes(0x75, 0xdc));                               // jne 4e
+        b.put(bytes(0x75, 0xdc));                               // jne 49
         b.put(bytes(0x48, 0xb8)).putLong(table);               // movabs rax, table
         b.put(bytes(0xf0, 0x48, 0xff, 0x08));                   // lock dec qword [rax]         ; active--
         b.put(bytes(0xc3));                                     // ret
@@ -124,57 +120,52 @@ public final class SignalHandlerCode {
      * the loads of the slots. {@code svc} changes only x0.
      */
     static byte[] aarch64(long table) {
-        ByteBuffer b = ByteBuffer.allocate(0xe0).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(0xcc).order(ByteOrder.LITTLE_ENDIAN);
         int sigmask = Arch.AARCH64.ucSigmask / 8 << 10;         // ldr/str's scaled offset
         b.putInt(0xb9400828);   //     ldr w8, [x1, #8]            ; si_code
         b.putInt(0x3100001f | -CONTROL_CODE << 10 | 8 << 5);       // cmn w8, #-CONTROL_CODE
-        b.putInt(0x540002a1);   //     b.ne 5c
+        b.putInt(0x54000201);   //     b.ne 48
         movTable(b, table);     //     movz/movk x9, table
         b.putInt(0xf9400528);   //     ldr x8, [x9, #8]            ; key
         b.putInt(0xf9400c2a);   //     ldr x10, [x1, #24]          ; si_value
         b.putInt(0xeb0a011f);   //     cmp x8, x10
-        b.putInt(0x540001a1);   //     b.ne 5c
+        b.putInt(0x54000101);   //     b.ne 48
         b.putInt(0x5100040a);   //     sub w10, w0, #1
         b.putInt(0xd280002b);   //     mov x11, #1
         b.putInt(0x9aca216b);   //     lsl x11, x11, x10
         b.putInt(0xf940004c | sigmask);   // ldr x12, [x2, #uc_sigmask]
         b.putInt(0xaa0b018c);   //     orr x12, x12, x11
         b.putInt(0xf900004c | sigmask);   // str x12, [x2, #uc_sigmask]
-        b.putInt(0x9100412f);   //     add x15, x9, #16
-        b.putInt(0xc85f7dea);   // 48: ldxr x10, [x15]             ; controls++
-        b.putInt(0x9100054a);   //     add x10, x10, #1
-        b.putInt(0xc80b7dea);   //     stxr w11, x10, [x15]
-        b.putInt(0x35ffffab);   //     cbnz w11, 48
         b.putInt(0xd65f03c0);   //     ret
-        movTable(b, table);     // 5c: movz/movk x9, table
-        b.putInt(0xc85ffd2a);   // 6c: ldaxr x10, [x9]             ; active++
+        movTable(b, table);     // 48: movz/movk x9, table
+        b.putInt(0xc85ffd2a);   // 58: ldaxr x10, [x9]             ; active++
         b.putInt(0x9100054a);   //     add x10, x10, #1
         b.putInt(0xc80bfd2a);   //     stlxr w11, x10, [x9]
-        b.putInt(0x35ffffab);   //     cbnz w11, 6c
+        b.putInt(0x35ffffab);   //     cbnz w11, 58
         b.putInt(0xd5033bbf);   //     dmb ish
         b.putInt(0xaa0103ec);   //     mov x12, x1                 ; info
         b.putInt(0x2a0003ed);   //     mov w13, w0                 ; signo, zero-extended
         b.putInt(0x8b0d1d2d);   //     add x13, x9, x13, lsl #7
         b.putInt(0x910101ad);   //     add x13, x13, #64           ; first entry
         b.putInt(0x910201ae);   //     add x14, x13, #128          ; past the last
-        b.putInt(0xb94001a0);   // 94: ldr w0, [x13]               ; fd
-        b.putInt(0x37f80140);   //     tbnz w0, #31, c0
+        b.putInt(0xb94001a0);   // 80: ldr w0, [x13]               ; fd
+        b.putInt(0x37f80140);   //     tbnz w0, #31, ac
         b.putInt(0x910021af);   //     add x15, x13, #8
-        b.putInt(0xc85f7dea);   // a0: ldxr x10, [x15]             ; sent++
+        b.putInt(0xc85f7dea);   // 8c: ldxr x10, [x15]             ; sent++
         b.putInt(0x9100054a);   //     add x10, x10, #1
         b.putInt(0xc80b7dea);   //     stxr w11, x10, [x15]
-        b.putInt(0x35ffffab);   //     cbnz w11, a0
+        b.putInt(0x35ffffab);   //     cbnz w11, 8c
         b.putInt(0xaa0c03e1);   //     mov x1, x12
         b.putInt(0xd2801002);   //     mov x2, #128
         b.putInt(0xd2800000 | Arch.AARCH64.sysWrite << 5 | 8);     // mov x8, #SYS_write
         b.putInt(0xd4000001);   //     svc #0
-        b.putInt(0x910041ad);   // c0: add x13, x13, #16
+        b.putInt(0x910041ad);   // ac: add x13, x13, #16
         b.putInt(0xeb0e01bf);   //     cmp x13, x14
-        b.putInt(0x54fffe61);   //     b.ne 94
-        b.putInt(0xc85f7d2a);   // cc: ldxr x10, [x9]              ; active--
+        b.putInt(0x54fffe61);   //     b.ne 80
+        b.putInt(0xc85f7d2a);   // b8: ldxr x10, [x9]              ; active--
         b.putInt(0xd100054a);   //     sub x10, x10, #1
         b.putInt(0xc80bfd2a);   //     stlxr w11, x10, [x9]       ; release: after the writes
-        b.putInt(0x35ffffab);   //     cbnz w11, cc
+        b.putInt(0x35ffffab);   //     cbnz w11, b8
         b.putInt(0xd65f03c0);   //     ret
         return finish(b);
     }

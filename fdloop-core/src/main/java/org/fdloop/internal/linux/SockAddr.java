@@ -251,11 +251,6 @@ public final class SockAddr {
         return option;
     }
 
-    /** The socklen_t for an int {@link #option()}, set to 4: call this right before the system call. */
-    public MemorySegment optionLength() {
-        return optionLength(4);
-    }
-
     /** The socklen_t for an {@link #option()} of {@code bytes}: call this right before the system call. */
     public MemorySegment optionLength(int bytes) {
         optionLength.set(JAVA_INT, 0, bytes);
