@@ -418,7 +418,11 @@ public final class EventLoop implements AutoCloseable {
             waitNanos += now - before;
         }
 
-        collectIo(ready);
+        if (ready > 0) {
+            collectIo(ready);
+        } else if (signals != null) {
+            signals.collectAfterEmptyWait(); // a signal's handler may have ended the wait
+        }
         int due = 0;
         for (TimerSource t; (t = timers.pollDue(now)) != null; due++) {
             addPending(t, 0);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,7 +102,10 @@ final class LoopSignals {
     private int nativeReadFd = -1;
     private int nativePipeRecords;
     private SignalRecords siginfo;
-    private final Map<Signal, List<SignalSource>> nativeSources = new HashMap<>();
+    /** The sources that take each signal through the native handler, by signal number; null where none. */
+    private final List<List<SignalSource>> nativeSources = new ArrayList<>(Collections.nCopies(Signal.MAX_NUMBER + 1, null));
+    /** The numbers of the signals in {@link #nativeSources}, for the loops over them. */
+    private int[] nativeNumbers = new int[0];
     /** This loop's slot in the handler's table, by signal number; -1 where it takes no signal. */
     private final int[] nativeSlot = new int[Signal.MAX_NUMBER + 1];
     /** Records read, and signals counted as lost, since the slot was taken; by signal number. */
@@ -200,7 +204,12 @@ final class LoopSignals {
             nativeSlot[n] = NativeSignalHandler.add(n, FdAccess.get().pin(nativePipe.writeEnd()));
             steerPending = true;
         }
-        nativeSources.computeIfAbsent(source.signal(), s -> new ArrayList<>()).add(source);
+        if (nativeSources.get(n) == null) {
+            nativeSources.set(n, new ArrayList<>());
+            nativeNumbers = Arrays.copyOf(nativeNumbers, nativeNumbers.length + 1);
+            nativeNumbers[nativeNumbers.length - 1] = n;
+        }
+        nativeSources.get(n).add(source);
     }
 
     /**
@@ -213,11 +222,12 @@ final class LoopSignals {
      */
     void steer() {
         steerPending = false;
-        if (!STEER || nativeSources.isEmpty() || OsThread.currentId() != threadAfterMain()) {
+        if (!STEER || nativeNumbers.length == 0 || OsThread.currentId() != threadAfterMain()) {
             return;
         }
         int main = OsThread.processId();
-        for (Signal signal : nativeSources.keySet()) {
+        for (int n : nativeNumbers) {
+            Signal signal = Signal.of(n);
             String why = null; // why the signal still goes through the main thread, or null
             try {
                 if (mainBlocks(main, signal)) {
@@ -439,12 +449,14 @@ final class LoopSignals {
     }
 
     private void releaseNative(SignalSource source) {
-        List<SignalSource> list = nativeSources.get(source.signal());
+        int n = source.signal().number();
+        List<SignalSource> list = nativeSources.get(n);
         if (list == null || !list.remove(source) || !list.isEmpty()) {
             return;
         }
-        nativeSources.remove(source.signal()); // so that collecting no longer reads a slot the signal gave back
-        int n = source.signal().number();
+        // so that collecting no longer reads a slot the signal gave back
+        nativeSources.set(n, null);
+        nativeNumbers = Arrays.stream(nativeNumbers).filter(number -> number != n).toArray();
         int slot = nativeSlot[n];
         nativeSlot[n] = -1;
         try {
@@ -494,6 +506,22 @@ final class LoopSignals {
     }
 
     /**
+     * Called after a wait that reported nothing ready. When the native handler ran on the loop's
+     * own thread during the wait, the wait ended with EINTR and the handler's record is already in
+     * the pipe: taking it now hands the signal to its sources in this iteration, where waiting for
+     * epoll to report the pipe would take one more wait and one more pass of the loop. Costs a
+     * read of the handler's counters where this loop takes native signals.
+     */
+    void collectAfterEmptyWait() throws IOException {
+        for (int n : nativeNumbers) {
+            if (NativeSignalHandler.sent(n, nativeSlot[n]) != nativeRead[n] + nativeLost[n]) {
+                collectNative();
+                return;
+            }
+        }
+    }
+
+    /**
      * Reads the records the native handler wrote and hands each to the sources of its signal.
      * A record is lost only when the pipe is full; reading a full pipe takes more than one read
      * (or one read of a whole pipe's worth), and only then does this also account: per signal,
@@ -507,8 +535,7 @@ final class LoopSignals {
         nativeRecheck = false;
         int taken = 0;
         for (int round = 0; round < 8; round++) {
-            for (Signal signal : nativeSources.keySet()) {
-                int n = signal.number();
+            for (int n : nativeNumbers) {
                 sentSnapshot[n] = NativeSignalHandler.sent(n, nativeSlot[n]);
             }
             long active = NativeSignalHandler.active();
@@ -553,7 +580,7 @@ final class LoopSignals {
                 continue; // not a record the handler wrote, ignoring
             }
             nativeRead[signo]++;
-            List<SignalSource> sources = nativeSources.get(Signal.of(signo));
+            List<SignalSource> sources = nativeSources.get(signo);
             if (sources == null) {
                 continue; // no source takes this signal any more, ignoring
             }
@@ -577,14 +604,13 @@ final class LoopSignals {
 
     /** Reports what the handler counted and the pipe did not hold, per signal, as lost. */
     private void settleNative() {
-        for (Map.Entry<Signal, List<SignalSource>> e : nativeSources.entrySet()) {
-            int n = e.getKey().number();
+        for (int n : nativeNumbers) {
             long lost = sentSnapshot[n] - nativeRead[n] - nativeLost[n];
             if (lost <= 0) {
                 continue;
             }
             nativeLost[n] += lost;
-            for (SignalSource source : e.getValue()) {
+            for (SignalSource source : nativeSources.get(n)) {
                 if (!source.isEnabled()) {
                     continue;
                 }
@@ -733,7 +759,7 @@ final class LoopSignals {
      * the old one meanwhile. (The blocked signals are inherited.)
      */
     void movedToCurrentThread() throws IOException {
-        steerPending = !nativeSources.isEmpty();
+        steerPending = nativeNumbers.length > 0;
         int tid = OsThread.currentId();
         for (AsyncIoSource source : async.toArray(AsyncIoSource[]::new)) {
             Fd fd = source.fd();
@@ -752,7 +778,8 @@ final class LoopSignals {
             source.close();
         }
         // closing the last source of a signal takes its list out of the map: close from a copy
-        for (SignalSource source : nativeSources.values().stream().flatMap(List::stream).toArray(SignalSource[]::new)) {
+        for (SignalSource source : Arrays.stream(nativeNumbers).mapToObj(nativeSources::get).flatMap(List::stream)
+                .toArray(SignalSource[]::new)) {
             source.close();
         }
         if (nativePipe != null) {

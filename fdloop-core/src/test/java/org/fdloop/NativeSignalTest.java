@@ -16,15 +16,20 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
+import org.fdloop.backend.Backend;
+import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.internal.linux.Constants;
 import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.testing.ChildProcess;
+import org.fdloop.testing.Loops;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link EventLoop#onSignal} on the {@link SignalRoute#NATIVE} route: signals sent by another
@@ -307,6 +312,33 @@ class NativeSignalTest {
             Signal.USR1.sendToProcess(PID);
             runUntil(loop, PATIENCE, () -> !counts.isEmpty());
             assertThat(counts).containsExactly(1);
+        }
+    }
+
+    /**
+     * A signal whose handler runs on the loop's own thread ends the loop's wait (EINTR) with its
+     * record already in the pipe: that same iteration hands it over, not the next one.
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aSignalThatEndsTheLoopsWaitIsHandledInThatIteration(Backend backend) throws Exception {
+        try (EventLoop loop = EventLoop.builder().backend(backend).build()) {
+            Recorder recorder = new Recorder();
+            loop.onSignal(RT, recorder);
+            int loopTid = OsThread.currentId();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    Loops.awaitBlockedInWait(loopTid);
+                    RT.sendToThread(loopTid); // so that the handler runs on the loop's thread, in its wait
+                } catch (Exception e) {
+                    throw new IllegalStateException(e); // the loop then dispatches nothing, which fails the test
+                }
+            });
+            int dispatched = loop.runOnce(PATIENCE);
+            sender.join();
+            assertThat(dispatched).isEqualTo(1);
+            assertThat(recorder.infos).hasSize(1);
+            assertThat(recorder.infos.getFirst().signal()).isEqualTo(RT);
         }
     }
 
