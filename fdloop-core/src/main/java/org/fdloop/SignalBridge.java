@@ -61,15 +61,7 @@ final class SignalBridge {
      *     HUP, INT or TERM
      */
     static void check(String method, Signal signal) throws IOException {
-        String call = method + "(" + signal.name() + "): ";
-        String reserved = reservedReason(signal);
-        if (reserved != null) {
-            throw new IllegalArgumentException(call + reserved);
-        }
-        if (signal == Signal.IO) {
-            throw new IllegalArgumentException(call + "SIGIO reports signal-driven I/O to the thread that owns the fd: "
-                    + "use onAsyncIo, or onThreadSignal for fds you made signal the loop thread yourself");
-        }
+        String call = refuseOnBothRoutes(method, signal);
         if (signal.isRealtime()) {
             throw new IllegalArgumentException(call + signal.name() + " is a realtime signal, and the JVM's signal API "
                     + "knows only the standard ones: use the native route (SignalRoute.NATIVE), or send it to the loop "
@@ -101,6 +93,19 @@ final class SignalBridge {
      * the last source closes.
      */
     static void checkNative(String method, Signal signal) {
+        String call = refuseOnBothRoutes(method, signal);
+        if (!signal.isRealtime() && !ALLOWED.contains(signal)) {
+            throw new IllegalArgumentException(call + signal.name() + " is not a signal a program receives from others; "
+                    + method + " takes " + ALLOWED.stream().map(Signal::name).toList() + " and the realtime signals");
+        }
+    }
+
+    /**
+     * Refuses what neither route takes: the reserved signals and SIGIO.
+     *
+     * @return the start of a refusal's message for the checks that follow, {@code method(NAME): }
+     */
+    private static String refuseOnBothRoutes(String method, Signal signal) {
         String call = method + "(" + signal.name() + "): ";
         String reserved = reservedReason(signal);
         if (reserved != null) {
@@ -110,10 +115,7 @@ final class SignalBridge {
             throw new IllegalArgumentException(call + "SIGIO reports signal-driven I/O to the thread that owns the fd: "
                     + "use onAsyncIo, or onThreadSignal for fds you made signal the loop thread yourself");
         }
-        if (!signal.isRealtime() && !ALLOWED.contains(signal)) {
-            throw new IllegalArgumentException(call + signal.name() + " is not a signal a program receives from others; "
-                    + method + " takes " + ALLOWED.stream().map(Signal::name).toList() + " and the realtime signals");
-        }
+        return call;
     }
 
     /** Whether the JVM's handler is installed for {@code signal} by this bridge now. */

@@ -3,8 +3,6 @@ package org.fdloop.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,8 +32,7 @@ public final class SignalLatencySummary {
 
     /** The tables for the raw lines of a run. */
     static String summarize(List<String> lines) {
-        // placement -> program -> metric -> values
-        Map<String, Map<String, Map<String, List<Double>>>> runs = new LinkedHashMap<>();
+        PercentileRuns runs = new PercentileRuns("p50_us", "p90_us", "p99_us");
         String placement = "none";
         for (String line : lines) {
             if (line.startsWith("# round=")) {
@@ -53,38 +50,19 @@ public final class SignalLatencySummary {
                 case "jvm" -> "main".equals(f.get("loop_thread")) ? "fdloop, JVM handler, loop on main" : JVM;
                 default -> f.get("mode");
             };
-            Map<String, List<Double>> metrics = runs.computeIfAbsent(placement, p -> new LinkedHashMap<>())
-                    .computeIfAbsent(program, p -> new LinkedHashMap<>());
-            for (String m : List.of("p50_us", "p90_us", "p99_us")) {
-                metrics.computeIfAbsent(m, k -> new ArrayList<>()).add(Double.parseDouble(f.get(m)));
-            }
+            runs.add(placement, program, f);
         }
-        StringBuilder out = new StringBuilder();
-        out.append("| placement | program | p50 µs | p90 µs | p99 µs | runs |\n|---|---|---:|---:|---:|---:|\n");
-        for (var p : runs.entrySet()) {
-            for (var prog : p.getValue().entrySet()) {
-                Map<String, List<Double>> m = prog.getValue();
-                out.append(String.format(Locale.ROOT, "| %s | %s | %.1f (%s) | %.1f | %.1f | %d |%n", p.getKey(), prog.getKey(),
-                        SideBySide.median(m.get("p50_us")), SideBySide.range(m.get("p50_us"), "%.1f"), SideBySide.median(m.get("p90_us")),
-                        SideBySide.median(m.get("p99_us")), m.get("p50_us").size()));
-            }
-        }
+        StringBuilder out = new StringBuilder(runs.table("placement", "---", g -> g, p -> p));
         out.append("\n| placement | native p50 ÷ C signalfd p50 (target ≤ 2): loop on main | loop on its own thread "
                 + "| native p50 ÷ C, same design: loop on main | loop on its own thread | JVM p50 ÷ native p50 (target ≥ 5) |\n"
                 + "|---|---:|---:|---:|---:|---:|\n");
-        for (var p : runs.entrySet()) {
-            Map<String, Map<String, List<Double>>> programs = p.getValue();
-            double c = p50(programs, C_SIGNALFD);
-            double main = p50(programs, NATIVE_MAIN);
-            double own = p50(programs, NATIVE_OWN);
-            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", p.getKey(), main / c, own / c,
-                    main / p50(programs, C_DESIGN_LOOP), own / p50(programs, C_DESIGN_MAIN), p50(programs, JVM) / own));
+        for (String p : runs.groups()) {
+            double c = runs.p50(p, C_SIGNALFD);
+            double main = runs.p50(p, NATIVE_MAIN);
+            double own = runs.p50(p, NATIVE_OWN);
+            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", p, main / c, own / c,
+                    main / runs.p50(p, C_DESIGN_LOOP), own / runs.p50(p, C_DESIGN_MAIN), runs.p50(p, JVM) / own));
         }
         return out.toString();
-    }
-
-    private static double p50(Map<String, Map<String, List<Double>>> programs, String program) {
-        Map<String, List<Double>> m = programs.get(program);
-        return m == null ? Double.NaN : SideBySide.median(m.get("p50_us"));
     }
 }

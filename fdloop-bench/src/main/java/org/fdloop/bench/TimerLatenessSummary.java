@@ -3,8 +3,6 @@ package org.fdloop.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,49 +28,31 @@ public final class TimerLatenessSummary {
 
     /** The tables for the raw lines of a run. */
     static String summarize(List<String> lines) {
-        // period -> mode -> metric -> values
-        Map<String, Map<String, Map<String, List<Double>>>> runs = new LinkedHashMap<>();
+        PercentileRuns runs = new PercentileRuns("late_p50_us", "late_p90_us", "late_p99_us"); // by period, then mode
         for (String line : lines) {
             if (!line.startsWith("timerfd_jitter ")) {
                 continue;
             }
             Map<String, String> f = SideBySide.fields(line);
             String slack = f.getOrDefault("slack_ns", "50000");
-            String mode = f.get("mode") + (slack.equals("50000") ? "" : " slack=" + slack);
-            Map<String, List<Double>> metrics = runs.computeIfAbsent(f.get("period_us"), p -> new LinkedHashMap<>())
-                    .computeIfAbsent(mode, m -> new LinkedHashMap<>());
-            for (String m : List.of("late_p50_us", "late_p90_us", "late_p99_us")) {
-                metrics.computeIfAbsent(m, k -> new ArrayList<>()).add(Double.parseDouble(f.get(m)));
-            }
+            runs.add(f.get("period_us"), f.get("mode") + (slack.equals("50000") ? "" : " slack=" + slack), f);
         }
-        StringBuilder out = new StringBuilder();
-        out.append("| period | program | p50 µs (min..max of runs) | p90 µs | p99 µs | runs |\n|---:|---|---:|---:|---:|---:|\n");
-        for (var p : runs.entrySet()) {
-            for (var mode : p.getValue().entrySet()) {
-                Map<String, List<Double>> m = mode.getValue();
-                List<Double> p50 = m.get("late_p50_us");
-                out.append(String.format(Locale.ROOT, "| %s µs | %s | %.1f (%s) | %.1f | %.1f | %d |%n", p.getKey(),
-                        program(mode.getKey()), SideBySide.median(p50), SideBySide.range(p50, "%.1f"),
-                        SideBySide.median(m.get("late_p90_us")), SideBySide.median(m.get("late_p99_us")), p50.size()));
-            }
-        }
+        StringBuilder out = new StringBuilder(runs.table("period", "---:", p -> p + " µs", TimerLatenessSummary::program));
         out.append("\n| period | fdloop mode | its C peer | fdloop p50 − C p50, µs | fdloop p50 ÷ C p50 |\n|---:|---|---|---:|---:|\n");
-        for (var p : runs.entrySet()) {
-            for (String mode : p.getValue().keySet()) {
+        for (String p : runs.groups()) {
+            for (String mode : runs.programs(p)) {
                 String[] parts = mode.split(" ", 2); // "fdloop-loop" or "fdloop-loop slack=1"
                 String peerMode = PEERS.get(parts[0]);
                 if (peerMode == null) {
                     continue;
                 }
                 String peer = peerMode + (parts.length > 1 ? " " + parts[1] : "");
-                Map<String, List<Double>> theirs = p.getValue().get(peer);
-                if (theirs == null) {
+                if (!runs.programs(p).contains(peer)) {
                     continue;
                 }
-                double a = SideBySide.median(p.getValue().get(mode).get("late_p50_us"));
-                double c = SideBySide.median(theirs.get("late_p50_us"));
-                out.append(String.format(Locale.ROOT, "| %s µs | %s | %s | %+.1f | %.2f |%n", p.getKey(), program(mode),
-                        program(peer), a - c, a / c));
+                double a = runs.p50(p, mode);
+                double c = runs.p50(p, peer);
+                out.append(String.format(Locale.ROOT, "| %s µs | %s | %s | %+.1f | %.2f |%n", p, program(mode), program(peer), a - c, a / c));
             }
         }
         return out.toString();

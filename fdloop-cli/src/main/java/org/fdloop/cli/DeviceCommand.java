@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
 import org.fdloop.device.ButtonEvent;
@@ -55,10 +54,6 @@ final class DeviceCommand implements Callable<Integer> {
 
     private final Latencies latencies = new Latencies();
     private final SequenceGaps sequence = new SequenceGaps();
-    /** The loop the driver stops when it fails; set before the driver starts pressing. */
-    private volatile EventLoop loop;
-    /** Why the driver stopped pressing before its time, or null. */
-    private volatile IOException driverFailure;
 
     @Override
     public Integer call() throws Exception {
@@ -68,12 +63,11 @@ final class DeviceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int expected = 2 * presses;
-        CountDownLatch go = new CountDownLatch(1);
+        LoopDriver driver;
         try (VirtualButtonDevice buttons = VirtualButtonDevice.open()) {
             // started before the loop blocks its signals in this thread, so the driver keeps the JVM's mask
-            Thread driver = Thread.ofPlatform().name("button-driver").start(() -> press(buttons, go));
+            driver = LoopDriver.start("button-driver", running -> press(buttons));
             try (EventLoop loop = backend.open(); DeviceFile device = DeviceFile.open(buttons.path(), DeviceFile.Access.READ)) {
-                this.loop = loop;
                 StopSignals stop = StopSignals.install(loop, List.of());
                 ButtonEventReader reader = new ButtonEventReader(device);
                 long start = System.nanoTime();
@@ -109,7 +103,7 @@ final class DeviceCommand implements Callable<Integer> {
                             OsThread.processId(), source.signal().name());
                     out.flush();
                 }
-                go.countDown();
+                driver.go(loop);
                 loop.run();
                 if (json) {
                     out.println(latencies.addTo(Json.object().field("events", latencies.count()).field("lost", sequence.lost())
@@ -124,14 +118,10 @@ final class DeviceCommand implements Callable<Integer> {
                 }
                 out.flush();
             } finally {
-                go.countDown();
-                driver.interrupt();
-                driver.join();
+                driver.stop();
             }
         }
-        if (driverFailure != null) {
-            throw driverFailure;
-        }
+        driver.rethrowFailure();
         if (sequence.gaps() > 0) {
             err.println("fdloop device: " + sequence.lost() + " events lost in " + sequence.gaps() + " gaps of the event sequence");
             return Main.FAILED;
@@ -140,23 +130,12 @@ final class DeviceCommand implements Callable<Integer> {
     }
 
     /** The driver side: press and release keys, one event per interval. */
-    private void press(VirtualButtonDevice buttons, CountDownLatch go) {
-        try {
-            go.await();
-            for (int i = 0; i < presses; i++) {
-                Thread.sleep(interval);
-                buttons.press(KEY_A + i % 26);
-                Thread.sleep(interval);
-                buttons.release(KEY_A + i % 26);
-            }
-        } catch (InterruptedException e) {
-            // Ctrl-C, or the loop ended first: stop pressing, ignoring
-        } catch (IOException e) {
-            driverFailure = e; // call() rethrows it once the driver is joined
-            EventLoop l = loop;
-            if (l != null) {
-                l.stop();
-            }
+    private void press(VirtualButtonDevice buttons) throws IOException, InterruptedException {
+        for (int i = 0; i < presses; i++) {
+            Thread.sleep(interval);
+            buttons.press(KEY_A + i % 26);
+            Thread.sleep(interval);
+            buttons.release(KEY_A + i % 26);
         }
     }
 }

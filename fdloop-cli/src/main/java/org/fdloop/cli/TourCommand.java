@@ -18,10 +18,10 @@ import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
@@ -128,8 +128,7 @@ final class TourCommand implements Callable<Integer> {
         }
         Path scratch = Files.createTempDirectory("fdloop-tour-");
         Process child = null;
-        Thread driver = null;
-        Driver script = null;
+        LoopDriver driver = null;
         StopSignals stop = null;
         try (Pipe pipe = Pipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open()) {
             long step = Math.clamp(duration.toMillis() / 20, 50, 500);
@@ -145,32 +144,29 @@ final class TourCommand implements Callable<Integer> {
             pipe.writeEnd().close(); // the child holds the only write end now: its exit is the pipe's end of file
             Path tree = Files.createDirectory(scratch.resolve("tree"));
             Files.createDirectory(tree.resolve("sub"));
-            CountDownLatch go = new CountDownLatch(1);
             int loopTid = OsThread.currentId();
             // started before the loop blocks its signals, so the driver's mask stays the JVM's
-            script = new Driver(wakeups, buttons, tree, loopTid, step, go);
-            driver = Thread.ofPlatform().name("tour-driver").start(script);
+            driver = LoopDriver.start("tour-driver", new Script(wakeups, buttons, tree, loopTid, step));
 
             try (EventLoop loop = backend.open(); DeviceFile device = DeviceFile.open(buttons.path(), DeviceFile.Access.READ)) {
                 stop = StopSignals.install(loop, List.of());
                 register(loop, pipe, wakeups, device, tree, child);
                 loop.schedule(duration, t -> loop.stop());
                 header(child, scratch, lines);
-                script.loop = loop;
                 start = System.nanoTime();
-                go.countDown();
+                driver.go(loop);
                 try {
                     loop.run();
                 } finally {
                     // before the loop closes: closing unblocks SIGRTMIN+1 in this thread, and one the
                     // driver sent after that would end the JVM (a realtime signal's default action)
-                    stopDriver(script, driver);
+                    driver.stop();
                 }
                 if (stop.received() != null && !json) {
                     out.printf("%n(ended early by %s)%n", stop.received().name());
                 }
             } finally {
-                stopDriver(script, driver);
+                driver.stop();
             }
         } finally {
             if (child != null) {
@@ -179,27 +175,17 @@ final class TourCommand implements Callable<Integer> {
             deleteTree(scratch);
         }
         table();
-        if (script != null && script.failure != null) {
-            out.flush();
-            throw script.failure; // after the table: what the loop saw up to the failure
-        }
+        out.flush();
+        driver.rethrowFailure(); // after the table: what the loop saw up to the failure
         EnumSet<Kind> silent = EnumSet.noneOf(Kind.class);
         latencies.forEach((kind, l) -> {
             if (l.count() == 0) silent.add(kind);
         });
-        out.flush();
         if (!silent.isEmpty() && stop != null && stop.received() == null) { // Ctrl-C or SIGTERM may end it before every source fired
             spec.commandLine().getErr().println("fdloop tour: no event from " + silent.stream().map(k -> k.label).toList());
             return Main.FAILED;
         }
         return Main.OK;
-    }
-
-    /** Stops the driver thread and waits until it has ended; again is harmless. */
-    private static void stopDriver(Driver script, Thread driver) throws InterruptedException {
-        script.stop();
-        driver.interrupt();
-        driver.join();
     }
 
     /**
@@ -380,62 +366,40 @@ final class TourCommand implements Callable<Integer> {
         out.println("Latency: from the cause (a write, a kill, a file operation, a timer's deadline) to the start of its handler.");
     }
 
-    /** The other thread of the tour: every step it writes the eventfd, sends a signal, changes a file and presses or releases a button. */
-    private final class Driver implements Runnable {
+    /** The tour's driver: every step it writes the eventfd, sends a signal, changes a file and presses or releases a button. */
+    private final class Script implements LoopDriver.Work {
         private final EventFd wakeups;
         private final VirtualButtonDevice buttons;
         private final Path tree;
         private final int loopTid;
         private final long stepMillis;
-        private final CountDownLatch go;
-        private volatile boolean running = true;
-        /** The loop to stop when the driver fails; set before {@code go} opens. */
-        private volatile EventLoop loop;
-        /** Why the driver ended before its time, or null. */
-        private volatile IOException failure;
 
-        Driver(EventFd wakeups, VirtualButtonDevice buttons, Path tree, int loopTid, long stepMillis, CountDownLatch go) {
+        Script(EventFd wakeups, VirtualButtonDevice buttons, Path tree, int loopTid, long stepMillis) {
             this.wakeups = wakeups;
             this.buttons = buttons;
             this.tree = tree;
             this.loopTid = loopTid;
             this.stepMillis = stepMillis;
-            this.go = go;
-        }
-
-        void stop() {
-            running = false;
         }
 
         @Override
-        public void run() {
-            try {
-                go.await();
-                for (int step = 0; running; step++) {
-                    Thread.sleep(stepMillis);
-                    if (!running) {
-                        break;
-                    }
-                    causes.get(Kind.EVENTFD).add(System.nanoTime());
-                    wakeups.write(1);
-                    if (step % 2 == 0) {
-                        causes.get(Kind.SIGNAL).add(System.nanoTime());
-                        Signal.USR1.sendToProcess(OsThread.processId());
-                    } else {
-                        causes.get(Kind.THREAD_SIGNAL).add(System.nanoTime());
-                        Signal.realtime(1).sendToThread(loopTid);
-                    }
-                    fileStep(step);
-                    buttons.state(KEY_ENTER, step % 2 == 0);
+        public void run(BooleanSupplier running) throws IOException, InterruptedException {
+            for (int step = 0; running.getAsBoolean(); step++) {
+                Thread.sleep(stepMillis);
+                if (!running.getAsBoolean()) {
+                    break;
                 }
-            } catch (InterruptedException e) {
-                // stopped by Ctrl-C or the end of the loop, ignoring
-            } catch (IOException e) {
-                failure = e; // the tour rethrows it once the driver is joined
-                EventLoop l = loop;
-                if (l != null) {
-                    l.stop();
+                causes.get(Kind.EVENTFD).add(System.nanoTime());
+                wakeups.write(1);
+                if (step % 2 == 0) {
+                    causes.get(Kind.SIGNAL).add(System.nanoTime());
+                    Signal.USR1.sendToProcess(OsThread.processId());
+                } else {
+                    causes.get(Kind.THREAD_SIGNAL).add(System.nanoTime());
+                    Signal.realtime(1).sendToThread(loopTid);
                 }
+                fileStep(step);
+                buttons.state(KEY_ENTER, step % 2 == 0);
             }
         }
 
