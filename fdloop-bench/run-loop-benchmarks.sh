@@ -15,8 +15,8 @@
 #             an epoll loop on a signalfd), C with fdloop's design (src/main/c/signal_handler_pipe.c: a
 #             handler writes the siginfo to a pipe; taken by the main thread, then with -d by the loop
 #             thread), then SignalLatency -m native (fdloop's machine-code handler) with the loop on a
-#             thread of its own (-t own) and on main (-t main), and -m jvm (sun.misc.Signal), per
-#             round, pinned (the whole process under taskset -c 0) and unpinned
+#             thread of its own (-t own) and on main (-t main), and -m jvm (sun.misc.Signal) the
+#             same two ways, per round, pinned (the whole process under taskset -c 0) and unpinned
 #   lateness  how late a periodic timer wakes the loop: C timerfd_jitter -m pwait2 (the epoll_pwait2
 #             timeout; also with -s 1, a timer slack of 1 ns) and -m epoll (a timerfd in epoll), then
 #             TimerLateness -m loop (scheduleAtFixedRate; also with -s 1, Builder.timerSlack) and
@@ -158,7 +158,7 @@ for w in "${what[@]}"; do
                 run "$r" $pin "$CBIN" -n "$SIGNAL_N" -w 200 -b 1
                 run "$r" $pin "$PBIN" -n "$SIGNAL_N" -w 200
                 run "$r" $pin "$PBIN" -d -n "$SIGNAL_N" -w 200
-                for args in "-m native -t own" "-m native -t main" "-m jvm -t own"; do
+                for args in "-m native -t own" "-m native -t main" "-m jvm -t own" "-m jvm -t main"; do
                     run "$r" $pin "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SignalLatency $args -n "$SIGNAL_N" -w 20000
                 done
             done

@@ -51,6 +51,24 @@ final class PercentileRuns {
     }
 
     /**
+     * The median over the rounds of {@code program}'s p50 divided by {@code base}'s p50 in the
+     * same round (the n-th run of each, which ran minutes apart), with the range of those ratios:
+     * {@code 1.85 (1.41..2.30)}; "n/a" when either has no runs or their numbers of runs differ.
+     */
+    String ratio(String group, String program, String base) {
+        List<Double> a = column(group, program, 0);
+        List<Double> b = column(group, base, 0);
+        if (a.isEmpty() || a.size() != b.size()) {
+            return "n/a";
+        }
+        List<Double> ratios = new ArrayList<>(a.size());
+        for (int i = 0; i < a.size(); i++) {
+            ratios.add(a.get(i) / b.get(i));
+        }
+        return String.format(Locale.ROOT, "%.2f (%s)", SideBySide.median(ratios), SideBySide.range(ratios, "%.2f"));
+    }
+
+    /**
      * The table: a row per group and program, with the medians of p50 (and the range of the
      * runs' p50), p90 and p99, and the number of runs.
      *

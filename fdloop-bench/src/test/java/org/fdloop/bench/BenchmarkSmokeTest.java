@@ -90,23 +90,36 @@ class BenchmarkSmokeTest {
         assertThat(own).startsWith("signal_latency mode=native loop_thread=own sig=SIGUSR1 samples=20 ").contains(" p50_us=");
         assertThat(main).startsWith("signal_latency mode=native loop_thread=main sig=SIGUSR1 samples=20 ").contains(" p50_us=");
         assertThat(jvm).startsWith("signal_latency mode=jvm loop_thread=own sig=SIGUSR1 samples=20 ").contains(" p99_us=");
-        String summary = SignalLatencySummary.summarize(java.util.List.of(
-                "# round=1 cmd=taskset -c 0 signal_latency -n 20",
-                "signal_latency mode=signalfd sig=SIGUSR1 samples=20 gap_ms=2 p50_us=10.0 p90_us=12.0 p99_us=20.0 max_us=30.0",
-                "# round=1 cmd=taskset -c 0 signal_handler_pipe -n 20",
-                "signal_latency mode=handler-pipe taker=main sig=SIGUSR1 samples=20 gap_ms=2 p50_us=16.0 p90_us=18.0 p99_us=25.0 max_us=30.0",
-                "# round=1 cmd=taskset -c 0 signal_handler_pipe -d -n 20",
-                "signal_latency mode=handler-pipe taker=loop sig=SIGUSR1 samples=20 gap_ms=2 p50_us=12.5 p90_us=18.0 p99_us=25.0 max_us=30.0",
-                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m native -t own",
-                own.replaceAll("p50_us=[0-9.]+", "p50_us=20.0"),
-                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m native -t main",
-                main.replaceAll("p50_us=[0-9.]+", "p50_us=15.0"),
-                "# round=1 cmd=taskset -c 0 java ... SignalLatency -m jvm -t own",
-                jvm.replaceAll("p50_us=[0-9.]+", "p50_us=150.0")));
-        assertThat(summary).contains("| pinned (taskset -c 0) | fdloop, native handler, loop on its own thread | 20.0 (20.0..20.0) |")
+        String jvmMain = SignalLatency.run(org.fdloop.SignalRoute.JVM, 20, 0, 1, true);
+        assertThat(jvmMain).startsWith("signal_latency mode=jvm loop_thread=main sig=SIGUSR1 samples=20 ");
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        // two rounds: the ratios are taken within each round, then the median and range over the rounds
+        for (int round = 1; round <= 2; round++) {
+            double k = round; // the second round's numbers are twice the first's, except fdloop on main's
+            lines.addAll(java.util.List.of(
+                    "# round=" + round + " cmd=taskset -c 0 signal_latency -n 20",
+                    "signal_latency mode=signalfd sig=SIGUSR1 samples=20 gap_ms=2 p50_us=" + 10.0 * k + " p90_us=12.0 p99_us=20.0 max_us=30.0",
+                    "# round=" + round + " cmd=taskset -c 0 signal_handler_pipe -n 20",
+                    "signal_latency mode=handler-pipe taker=main sig=SIGUSR1 samples=20 gap_ms=2 p50_us=" + 16.0 * k + " p90_us=18.0 p99_us=25.0 max_us=30.0",
+                    "# round=" + round + " cmd=taskset -c 0 signal_handler_pipe -d -n 20",
+                    "signal_latency mode=handler-pipe taker=loop sig=SIGUSR1 samples=20 gap_ms=2 p50_us=" + 12.5 * k + " p90_us=18.0 p99_us=25.0 max_us=30.0",
+                    "# round=" + round + " cmd=taskset -c 0 java ... SignalLatency -m native -t own",
+                    own.replaceAll("p50_us=[0-9.]+", "p50_us=" + 20.0 * k),
+                    "# round=" + round + " cmd=taskset -c 0 java ... SignalLatency -m native -t main",
+                    main.replaceAll("p50_us=[0-9.]+", "p50_us=15.0"),
+                    "# round=" + round + " cmd=taskset -c 0 java ... SignalLatency -m jvm -t own",
+                    jvm.replaceAll("p50_us=[0-9.]+", "p50_us=" + 150.0 * k),
+                    "# round=" + round + " cmd=taskset -c 0 java ... SignalLatency -m jvm -t main",
+                    jvmMain.replaceAll("p50_us=[0-9.]+", "p50_us=" + 90.0 * k)));
+        }
+        String summary = SignalLatencySummary.summarize(lines);
+        assertThat(summary).contains("| pinned (taskset -c 0) | fdloop, native handler, loop on its own thread | 30.0 (20.0..40.0) |")
                 .contains("| pinned (taskset -c 0) | fdloop, native handler, loop on main | 15.0 (15.0..15.0) |")
-                .contains("| pinned (taskset -c 0) | C: handler writes a pipe, loop thread takes the signal (-d) | 12.5 (12.5..12.5) |")
-                .contains("| pinned (taskset -c 0) | 1.50 | 2.00 | 1.20 | 1.25 | 7.50 |");
+                .contains("| pinned (taskset -c 0) | fdloop, JVM handler (sun.misc.Signal), loop on main | 135.0 (90.0..180.0) |")
+                .contains("| pinned (taskset -c 0) | C: handler writes a pipe, loop thread takes the signal (-d) | 18.8 (12.5..25.0) |")
+                // main ÷ signalfd: 1.5 and 0.75; the others the same in both rounds; JVM main ÷ native main: 6 and 12
+                .contains("| pinned (taskset -c 0) | 1.13 (0.75..1.50) | 2.00 (2.00..2.00) | 0.90 (0.60..1.20) | 1.25 (1.25..1.25) "
+                        + "| 9.00 (6.00..12.00) | 7.50 (7.50..7.50) |");
     }
 
     @Test
