@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks of the event loop; docs/BENCHMARKS.md shows results and how to read them.
 #
-#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch] [signals] [lateness]    (none: all six)
+#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch] [signals] [signal-path] [lateness]
+#   (none: all but signal-path)
 #
 #   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
 #             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): per round and
@@ -17,6 +18,10 @@
 #             thread), then SignalLatency -m native (fdloop's machine-code handler) with the loop on a
 #             thread of its own (-t own) and on main (-t main), and -m jvm (sun.misc.Signal) the
 #             same two ways, per round, pinned (the whole process under taskset -c 0) and unpinned
+#   signal-path  where the time of kill() to handler goes (needs perf): signal_handler_pipe -d and
+#             SignalLatency -m native -t main, pinned, each under perf record (kill and write entries,
+#             signal deliveries), split per sample by SignalPathTrace into kill -> delivery (the
+#             kernel's part), delivery -> the handler's write, and that write -> the user's handler
 #   lateness  how late a periodic timer wakes the loop: C timerfd_jitter -m pwait2 (the epoll_pwait2
 #             timeout; also with -s 1, a timer slack of 1 ns) and -m epoll (a timerfd in epoll), then
 #             TimerLateness -m loop (scheduleAtFixedRate; also with -s 1, Builder.timerSlack) and
@@ -84,6 +89,18 @@ run() {
 compile() {
     mkdir -p "$(dirname "$1")"
     gcc -O2 -pthread -o "$1" "$2"
+}
+
+# traced ROUND LABEL SKIP CMD...: (LABEL without spaces) CMD under perf record (the entries of kill and write, and signal
+# deliveries); its result line, then SignalPathTrace's split of its samples after the first SKIP,
+# into raw.txt
+traced() {
+    local round=$1 label=$2 skip=$3 data="$OUTDIR/trace-$1-$(wc -l <"$RAW").perf"
+    shift 3
+    run "$round" perf record -q -o "$data" -e raw_syscalls:sys_enter --filter 'id == 62 || id == 1' -e signal:signal_deliver "$@"
+    perf script --ns -i "$data" -F tid,cpu,time,event,trace >"$data.txt" 2>/dev/null
+    "$JAVA" -cp "$CP" org.fdloop.bench.SignalPathTrace "$label" "$data.txt" "$skip" | tee -a "$RAW"
+    rm -f "$data" "$data.txt"
 }
 
 # summarize START TITLE NAME CLASS: the lines of raw.txt after line START into OUTDIR/NAME.txt, and
@@ -166,6 +183,25 @@ for w in "${what[@]}"; do
         summarize "$start" "kill() to handler: C signalfd vs fdloop onSignal, native handler and JVM handler ($ROUNDS rounds, alternating)" \
             signals SignalLatencySummary
         ;;
+    signal-path)
+        command -v perf >/dev/null || { echo "signal-path traces with perf: install it (Debian: apt-get install linux-perf)" >&2; exit 2; }
+        PBIN=fdloop-bench/target/bench-c/signal_handler_pipe
+        compile "$PBIN" fdloop-bench/src/main/c/signal_handler_pipe.c
+        start=$(wc -l <"$RAW")
+        for ((r = 1; r <= ROUNDS; r++)); do
+            traced "$r" c-handler-pipe-d 200 \
+                taskset -c 0 "$PBIN" -d -n "$SIGNAL_N" -w 200
+            traced "$r" fdloop-native-main 20000 \
+                taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SignalLatency -m native -t main -n "$SIGNAL_N" -w 20000
+        done
+        {
+            echo "### Where kill() to handler goes, traced with perf: C of fdloop's design and fdloop, loop on main, pinned ($ROUNDS rounds, alternating)"
+            echo
+            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/signal-path.txt"
+            "$JAVA" -cp "$CP" org.fdloop.bench.SignalPathTrace --table "$OUTDIR/signal-path.txt"
+            echo
+        } >>"$SUMMARY"
+        ;;
     lateness)
         CBIN=fdloop-bench/target/bench-c/timerfd_jitter
         compile "$CBIN" "$BENCH_C/timerfd_jitter.c"
@@ -185,7 +221,7 @@ for w in "${what[@]}"; do
             lateness TimerLatenessSummary
         ;;
     *)
-        echo "unknown benchmark '$w': pingpong, timers, execute, dispatch, signals or lateness" >&2
+        echo "unknown benchmark '$w': pingpong, timers, execute, dispatch, signals, signal-path or lateness" >&2
         exit 2
         ;;
     esac
