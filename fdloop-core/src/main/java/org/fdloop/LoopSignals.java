@@ -777,7 +777,7 @@ final class LoopSignals {
         for (SignalSource source : bridged.toArray(SignalSource[]::new)) {
             source.close();
         }
-        // closing the last source of a signal takes its list out of the map: close from a copy
+        // closing the last source of a signal takes its list out of nativeSources: close from a copy
         for (SignalSource source : Arrays.stream(nativeNumbers).mapToObj(nativeSources::get).flatMap(List::stream)
                 .toArray(SignalSource[]::new)) {
             source.close();
