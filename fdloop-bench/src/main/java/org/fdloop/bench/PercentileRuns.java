@@ -9,18 +9,22 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * Repeated runs of several programs, in groups (a placement, a timer period): each run's p50, p90
- * and p99, and the Markdown table of their medians over the runs, in the order the lines came.
- * The summaries of run-loop-benchmarks.sh build their tables with it.
+ * Repeated runs of several programs, in groups (a placement, a timer period): the numbers each
+ * run's result line names (its p50, p90 and p99, or a trace's segments), in the order the lines
+ * came, and the Markdown table of the percentiles' medians over the runs. The summaries of
+ * run-loop-benchmarks.sh build their tables with it.
  */
 final class PercentileRuns {
     private final String[] fields;
     // group -> program -> the runs' p50, p90 and p99
     private final Map<String, Map<String, List<double[]>>> runs = new LinkedHashMap<>();
 
-    /** Runs whose result lines name their p50, p90 and p99 with these fields. */
-    PercentileRuns(String p50, String p90, String p99) {
-        this.fields = new String[] {p50, p90, p99};
+    /**
+     * Runs whose result lines name their numbers with these fields; for {@link #table} and
+     * {@link #p50}, the first three are the p50, p90 and p99.
+     */
+    PercentileRuns(String... fields) {
+        this.fields = fields.clone();
     }
 
     /** Adds one run of {@code program} in {@code group}, read from its result line's fields. */
@@ -92,7 +96,8 @@ final class PercentileRuns {
         return out.toString();
     }
 
-    private List<Double> column(String group, String program, int index) {
+    /** The {@code index}-th field's value of each run of {@code program} in {@code group}, in order. */
+    List<Double> column(String group, String program, int index) {
         List<double[]> of = runs.getOrDefault(group, Map.of()).getOrDefault(program, List.of());
         List<Double> column = new ArrayList<>(of.size());
         for (double[] values : of) {

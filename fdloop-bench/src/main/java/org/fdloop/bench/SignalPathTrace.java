@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -120,27 +119,24 @@ public final class SignalPathTrace {
 
     /** Per label, the median over the rounds of each segment's median, from the signal_path lines among {@code lines}. */
     static String table(List<String> lines) {
-        Map<String, Map<String, List<Double>>> byLabel = new LinkedHashMap<>();
+        PercentileRuns runs = new PercentileRuns(SEGMENTS.toArray(String[]::new));
+        String group = "traced"; // one group: the programs of the traced runs
         for (String line : lines) {
-            if (!line.startsWith("signal_path ")) {
-                continue;
-            }
-            Map<String, String> f = SideBySide.fields(line);
-            Map<String, List<Double>> segments = byLabel.computeIfAbsent(f.get("label"), l -> new LinkedHashMap<>());
-            for (String segment : SEGMENTS) {
-                segments.computeIfAbsent(segment, k -> new ArrayList<>()).add(Double.parseDouble(f.get(segment)));
+            if (line.startsWith("signal_path ")) {
+                Map<String, String> f = SideBySide.fields(line);
+                runs.add(group, f.get("label"), f);
             }
         }
         StringBuilder out = new StringBuilder("| program | kill → delivery µs | delivery → handler's write µs "
                 + "| handler's write → user's handler µs | kill → user's handler µs | rounds |\n|---|---:|---:|---:|---:|---:|\n");
-        byLabel.forEach((label, segments) -> {
+        for (String label : runs.programs(group)) {
             out.append("| ").append(PROGRAMS.getOrDefault(label, label));
-            for (String segment : SEGMENTS) {
-                List<Double> values = segments.get(segment);
+            for (int i = 0; i < SEGMENTS.size(); i++) {
+                List<Double> values = runs.column(group, label, i);
                 out.append(String.format(Locale.ROOT, " | %.2f (%s)", SideBySide.median(values), SideBySide.range(values, "%.2f")));
             }
-            out.append(" | ").append(segments.get(SEGMENTS.get(0)).size()).append(" |\n");
-        });
+            out.append(" | ").append(runs.column(group, label, 0).size()).append(" |\n");
+        }
         return out.toString();
     }
 
