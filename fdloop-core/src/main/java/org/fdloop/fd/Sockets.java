@@ -113,19 +113,10 @@ final class Sockets {
      * Costs no allocation for a good address: this runs before every sendto.
      */
     static void checkAddress(Fd socket, StandardProtocolFamily family, SocketAddress address, String action) {
-        Objects.requireNonNull(address, "address");
-        boolean fits = switch (address) {
-            case InetSocketAddress inet when inet.isUnresolved() -> throw unresolved(inet);
-            case InetSocketAddress inet -> family == StandardProtocolFamily.INET6
-                    || (family == StandardProtocolFamily.INET && inet.getAddress() instanceof Inet4Address);
-            case UnixDomainSocketAddress unix -> family == StandardProtocolFamily.UNIX;
-            case UnixAbstractAddress name -> family == StandardProtocolFamily.UNIX;
-            default -> throw new IllegalArgumentException("fdloop's sockets take an InetSocketAddress, a "
-                    + "UnixDomainSocketAddress or a UnixAbstractAddress, not a " + address.getClass().getName());
-        };
-        if (!fits) {
+        StandardProtocolFamily of = familyOf(address); // refuses null, unresolved and foreign addresses, saying why
+        if (of != family && !(family == StandardProtocolFamily.INET6 && of == StandardProtocolFamily.INET)) {
             throw new IllegalArgumentException(socket.describe() + " is of family " + family + " and cannot " + action + " "
-                    + format(address) + " (" + familyOf(address) + "): " + switch (familyOf(address)) {
+                    + format(address) + " (" + of + "): " + switch (of) {
                         case INET6 -> "open the socket with StandardProtocolFamily.INET6, which takes IPv4 addresses too";
                         case INET -> "open the socket with StandardProtocolFamily.INET or INET6";
                         case UNIX -> "open the socket with StandardProtocolFamily.UNIX";
