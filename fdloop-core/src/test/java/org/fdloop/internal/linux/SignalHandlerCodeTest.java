@@ -13,8 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The native signal handler's machine code ({@link SignalHandlerCode}), checked by disassembling
- * it with binutils for each architecture ({@link Disassembler}): the aarch64 code cannot run
- * here, so this is where it is verified.
+ * it with binutils for each architecture ({@link Disassembler}) and comparing it with its listing,
+ * instruction by instruction. {@link MachineCodeRunTest} runs the same code (the aarch64 code
+ * under qemu); this test says which instruction is wrong.
  */
 @ExtendWith(NoFdLeaks.class)
 class SignalHandlerCodeTest {
