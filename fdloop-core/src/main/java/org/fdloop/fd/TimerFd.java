@@ -177,9 +177,14 @@ public final class TimerFd extends Fd {
         set(0, 0, 0, Duration.ZERO);
     }
 
-    /** Whether the timer is armed: a one-shot timer that has fired, or a disarmed one, is not. */
+    /**
+     * Whether the timer is armed: a one-shot timer that has fired, or a disarmed one, is not; an
+     * interval timer is until it is disarmed or armed anew.
+     */
     public boolean isArmed() throws IOException {
-        return !remaining().isZero();
+        // the interval too: timerfd_gettime reports it_value 0 for an interval timer whose next
+        // expiration is due that moment and not yet moved on (TimerFdTest saw it under load)
+        return !remaining().isZero() || !interval().isZero();
     }
 
     /** The time until the next expiration (it_value of timerfd_gettime), {@link Duration#ZERO} when disarmed. */
