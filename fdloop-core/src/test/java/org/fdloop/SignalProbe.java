@@ -21,11 +21,24 @@ import org.fdloop.fd.SignalSet;
 public final class SignalProbe {
     private SignalProbe() {}
 
-    /** Whether the process's main thread (id = pid) blocks {@code signal}, from its /proc status. */
+    /**
+     * Whether the process's main thread (id = pid) blocks {@code signal} for good, from its /proc
+     * status. While a handler for the signal runs there, the kernel blocks it for the handler's
+     * few instructions too: so one look that finds it unblocked within 200 ms says no, and only
+     * a mask that stays blocked that long says yes.
+     */
     private static String blockedInMain(Signal signal) {
+        int main = (int) ProcessHandle.current().pid();
+        long deadline = System.nanoTime() + Duration.ofMillis(200).toNanos();
         try {
-            return Boolean.toString(SignalSet.blockedInThread((int) ProcessHandle.current().pid()).contains(signal));
-        } catch (java.io.IOException e) {
+            do {
+                if (!SignalSet.blockedInThread(main).contains(signal)) {
+                    return "false";
+                }
+                Thread.sleep(1);
+            } while (System.nanoTime() - deadline < 0);
+            return "true";
+        } catch (java.io.IOException | InterruptedException e) {
             return e.toString();
         }
     }
