@@ -91,9 +91,9 @@ compile() {
     gcc -O2 -pthread -o "$1" "$2"
 }
 
-# traced ROUND LABEL SKIP CMD...: (LABEL without spaces) CMD under perf record (the entries of kill and write, and signal
+# traced ROUND LABEL SKIP CMD...: CMD under perf record (the entries of kill and write, and signal
 # deliveries); its result line, then SignalPathTrace's split of its samples after the first SKIP,
-# into raw.txt
+# into raw.txt. LABEL has no spaces.
 traced() {
     local round=$1 label=$2 skip=$3 data="$OUTDIR/trace-$1-$(wc -l <"$RAW").perf"
     shift 3
@@ -103,15 +103,17 @@ traced() {
     rm -f "$data" "$data.txt"
 }
 
-# summarize START TITLE NAME CLASS: the lines of raw.txt after line START into OUTDIR/NAME.txt, and
-# into summary.md "### TITLE" and the table the summary main org.fdloop.bench.CLASS makes of them
+# summarize START TITLE NAME CLASS [ARG...]: the lines of raw.txt after line START into OUTDIR/NAME.txt,
+# and into summary.md "### TITLE" and the table the summary main org.fdloop.bench.CLASS makes of
+# them (given ARG... before the file)
 summarize() {
     local start=$1 title=$2 file=$OUTDIR/$3.txt class=$4
+    shift 4
     {
         echo "### $title"
         echo
         tail -n +"$((start + 1))" "$RAW" >"$file"
-        "$JAVA" -cp "$CP" "org.fdloop.bench.$class" "$file"
+        "$JAVA" -cp "$CP" "org.fdloop.bench.$class" "$@" "$file"
         echo
     } >>"$SUMMARY"
 }
@@ -194,13 +196,8 @@ for w in "${what[@]}"; do
             traced "$r" fdloop-native-main 20000 \
                 taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SignalLatency -m native -t main -n "$SIGNAL_N" -w 20000
         done
-        {
-            echo "### Where kill() to handler goes, traced with perf: C of fdloop's design and fdloop, loop on main, pinned ($ROUNDS rounds, alternating)"
-            echo
-            tail -n +"$((start + 1))" "$RAW" >"$OUTDIR/signal-path.txt"
-            "$JAVA" -cp "$CP" org.fdloop.bench.SignalPathTrace --table "$OUTDIR/signal-path.txt"
-            echo
-        } >>"$SUMMARY"
+        summarize "$start" "Where kill() to handler goes, traced with perf: C of fdloop's design and fdloop, loop on main, pinned ($ROUNDS rounds, alternating)" \
+            signal-path SignalPathTrace --table
         ;;
     lateness)
         CBIN=fdloop-bench/target/bench-c/timerfd_jitter

@@ -203,8 +203,7 @@ final class LoopSignals {
             nativeLost[n] = 0;
             nativeSlot[n] = NativeSignalHandler.add(n, FdAccess.get().pin(nativePipe.writeEnd()));
             steerPending = true;
-        }
-        if (nativeSources.get(n) == null) {
+            // a signal has a slot exactly while it has a list of sources: releaseNative clears both
             nativeSources.set(n, new ArrayList<>());
             nativeNumbers = Arrays.copyOf(nativeNumbers, nativeNumbers.length + 1);
             nativeNumbers[nativeNumbers.length - 1] = n;

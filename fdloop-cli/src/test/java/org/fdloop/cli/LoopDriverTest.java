@@ -14,14 +14,17 @@ class LoopDriverTest {
     @Test
     void aFailingDriverStopsTheLoopAndItsFailureIsRethrownAfterwards() throws Exception {
         try (EventLoop loop = EventLoop.open()) {
-            loop.schedule(Duration.ofSeconds(30), t -> {}); // something to wait for, so that only stop() ends run()
+            AtomicBoolean patienceRanOut = new AtomicBoolean();
+            // something to wait for, so that run() ends early only by the driver's stop()
+            loop.schedule(Duration.ofSeconds(30), t -> patienceRanOut.set(true));
             IOException boom = new IOException("the device went away");
             LoopDriver driver = LoopDriver.start("failing-driver", running -> {
                 throw boom;
             });
             driver.go(loop);
-            loop.run(); // returns because the driver stopped it
+            loop.run();
             driver.stop();
+            assertThat(patienceRanOut).as("run() ended by the driver's stop, not by the timer").isFalse();
             assertThatThrownBy(driver::rethrowFailure).isSameAs(boom);
         }
     }
