@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.fdloop.fd.DatagramSocket;
+import org.fdloop.fd.DatagramFd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.StreamSocket;
 import org.fdloop.testing.NoFdLeaks;
@@ -98,8 +98,8 @@ class ReadmeSocketsTest {
         String output = printed(() -> {
             // README: datagrams
             InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-            try (DatagramSocket server = DatagramSocket.bindTo(loopback);
-                 DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+            try (DatagramFd server = DatagramFd.bindTo(loopback);
+                 DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET)) {
                 client.send(ByteBuffer.wrap("ping".getBytes()), server.localAddress());   // one datagram
                 server.awaitReadable(Duration.ofSeconds(10));                              // or: loop.onIo(server, READABLE, ...)
                 ByteBuffer in = ByteBuffer.allocate(1500);

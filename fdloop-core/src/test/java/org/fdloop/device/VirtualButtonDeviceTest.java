@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
 import org.fdloop.fd.DeviceFile;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
 import org.junit.jupiter.api.Test;
@@ -222,7 +222,7 @@ class VirtualButtonDeviceTest {
 
     @Test
     void readerCompletesARecordSplitAcrossReads() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             ByteBuffer two = ByteBuffer.allocate(2 * ButtonEvent.SIZE);
             new ButtonEvent(7, true, 0, 0).encode(two);
             new ButtonEvent(7, false, 1, 0).encode(two);
