@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The examples of docs/SOCKETS.md, compiled and run. Each block between the
- * {@code // README} markers is the code of docs/SOCKETS.md, unchanged: keep them the same.
+ * {@code // README} markers is the code of docs/SOCKETS.md, unchanged but for its indentation (there it
+ * is inside {@code main}): keep them the same.
  */
 @ExtendWith(NoFdLeaks.class)
 class ReadmeSocketsTest {
@@ -134,7 +135,7 @@ class ReadmeSocketsTest {
             int start = source.indexOf("// README: " + name + "\n");
             int end = source.indexOf("// README: end", start);
             String block = source.substring(source.indexOf('\n', start) + 1, end);
-            String unindented = block.lines().map(line -> line.length() >= 12 ? line.substring(12) : line.strip())
+            String unindented = block.lines().map(line -> line.length() >= 8 ? line.substring(8) : line.strip())
                     .reduce("", (a, b) -> a + b + "\n");
             assertThat(text).as("docs/SOCKETS.md holds the %s example as this test runs it", name).contains(unindented.strip());
         }
