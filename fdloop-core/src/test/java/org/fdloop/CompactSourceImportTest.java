@@ -31,16 +31,23 @@ class CompactSourceImportTest {
     void everyExportedTypeCanBeNamedBesideJavaBase() throws Exception {
         List<String> types = exportedTypes();
         assertThat(types).as("the exported types").contains("org.fdloop.EventLoop", "org.fdloop.fd.EventFd");
-        StringBuilder source = new StringBuilder("import module org.fdloop;\n\nvoid main() {\n    Class<?>[] all = {\n");
+        StringBuilder names = new StringBuilder("void main() {\n    Class<?>[] all = {\n");
         for (String type : types) {
-            source.append("        ").append(type.substring(type.lastIndexOf('.') + 1)).append(".class,\n");
+            names.append("        ").append(type.substring(type.lastIndexOf('.') + 1)).append(".class,\n");
         }
-        source.append("    };\n    IO.println(all.length);\n}\n");
+        names.append("    };\n    IO.println(all.length);\n}\n");
+        // the module import, and an on-demand import of each exported package
+        String source = "import module org.fdloop;\n\n" + names;
+        StringBuilder onDemand = new StringBuilder();
+        types.stream().map(type -> type.substring(0, type.lastIndexOf('.'))).distinct()
+                .forEach(pkg -> onDemand.append("import ").append(pkg).append(".*;\n"));
         Path file = dir.resolve("AllTypes.java");
         Files.writeString(file, source);
+        Path perPackage = dir.resolve("AllTypesPerPackage.java");
+        Files.writeString(perPackage, onDemand + "\n" + names);
 
         ChildProcess.Result javac = ChildProcess.run(List.of(javac(), "-p", CLASSES.toString(), "--add-modules", "org.fdloop",
-                "-d", dir.resolve("out").toString(), file.toString()), dir, Duration.ofMinutes(3));
+                "-d", dir.resolve("out").toString(), file.toString(), perPackage.toString()), dir, Duration.ofMinutes(3));
         assertThat(javac.exitCode()).as("javac on a compact source file that imports module org.fdloop and names each of "
                 + "its exported types; an 'ambiguous' error names a type to rename:\n%s\n%s", javac.output(), source).isZero();
     }
