@@ -6,7 +6,6 @@ import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
@@ -17,8 +16,9 @@ import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.util.Objects;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.SockAddr;
+import org.fdloop.internal.linux.SocketCalls;
 import org.fdloop.internal.linux.Structs;
 import org.fdloop.internal.linux.ThreadScratch;
 
@@ -96,7 +96,7 @@ final class Sockets {
 
     /** socket(2), always SOCK_NONBLOCK|SOCK_CLOEXEC. */
     static int open(StandardProtocolFamily family, int type) throws LinuxException {
-        int fd = LibC.socket(domain(family), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int fd = SocketCalls.socket(domain(family), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             String call = "socket(AF_" + family + ", " + (type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM") + ")";
             throw -fd == EAFNOSUPPORT
@@ -182,7 +182,7 @@ final class Sockets {
         int fd = socket.acquire();
         try {
             SockAddr sockaddr = SockAddr.get();
-            int r = LibC.bind(fd, sockaddr.out(), sockaddr.encode(local, domain(family)));
+            int r = SocketCalls.bind(fd, sockaddr.out(), sockaddr.encode(local, domain(family)));
             if (r < 0) {
                 throw error("bind", -r, socket, family, local);
             }
@@ -196,7 +196,7 @@ final class Sockets {
         int fd = socket.acquire();
         try {
             SockAddr sockaddr = SockAddr.get();
-            return LibC.connect(fd, sockaddr.out(), sockaddr.encode(remote, domain(family)));
+            return SocketCalls.connect(fd, sockaddr.out(), sockaddr.encode(remote, domain(family)));
         } finally {
             socket.release();
         }
@@ -208,7 +208,7 @@ final class Sockets {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment unspecified = arena.allocate(Structs.SOCKADDR_STORAGE);
             unspecified.set(JAVA_SHORT, Structs.SS_FAMILY, (short) AF_UNSPEC);
-            int r = LibC.connect(fd, unspecified, (int) Structs.SOCKADDR_IN.byteSize());
+            int r = SocketCalls.connect(fd, unspecified, (int) Structs.SOCKADDR_IN.byteSize());
             if (r < 0) {
                 throw Errno.exception("connect(" + socket.describe() + ", AF_UNSPEC)", -r);
             }
@@ -222,7 +222,7 @@ final class Sockets {
         int fd = socket.acquire();
         try {
             SockAddr sockaddr = SockAddr.get();
-            int r = LibC.getsockname(fd, sockaddr.in(), sockaddr.inLength());
+            int r = SocketCalls.getsockname(fd, sockaddr.in(), sockaddr.inLength());
             if (r < 0) {
                 throw error("getsockname", -r, socket, family, null);
             }
@@ -237,7 +237,7 @@ final class Sockets {
         int fd = socket.acquire();
         try {
             SockAddr sockaddr = SockAddr.get();
-            int r = LibC.getpeername(fd, sockaddr.in(), sockaddr.inLength());
+            int r = SocketCalls.getpeername(fd, sockaddr.in(), sockaddr.inLength());
             if (r < 0) {
                 throw error("getpeername", -r, socket, family, null);
             }
@@ -251,7 +251,7 @@ final class Sockets {
     static void shutdown(Fd socket, StandardProtocolFamily family, int how) throws LinuxException {
         int fd = socket.acquire();
         try {
-            int r = LibC.shutdown(fd, how);
+            int r = SocketCalls.shutdown(fd, how);
             if (r < 0) {
                 String name = how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR";
                 throw exception("shutdown(" + socket.describe() + ", " + name + ")", -r, hint("shutdown", -r, socket, family, null));
@@ -267,7 +267,11 @@ final class Sockets {
         pollfd.set(JAVA_INT, Structs.POLLFD_FD, fd);
         pollfd.set(JAVA_SHORT, Structs.POLLFD_EVENTS, (short) events);
         pollfd.set(JAVA_SHORT, Structs.POLLFD_REVENTS, (short) 0);
-        return LibC.poll(pollfd, 1, 0) > 0;
+        int ready = IoCalls.poll(pollfd, 1, 0);
+        if (ready < 0) {
+            throw Errno.exception("poll(fd " + fd + ")", -ready);
+        }
+        return ready > 0;
     }
 
     // ---- options -----------------------------------------------------------------------------
@@ -359,7 +363,7 @@ final class Sockets {
             } else {
                 scratch.option().set(JAVA_INT, 0, raw);
             }
-            int r = LibC.setsockopt(fd, o.level(), o.name(), scratch.option(), length);
+            int r = SocketCalls.setsockopt(fd, o.level(), o.name(), scratch.option(), length);
             if (r < 0) {
                 throw Errno.exception("setsockopt(" + socket.describe() + ", " + option.name() + ", " + value + ")", -r);
             }
@@ -403,7 +407,7 @@ final class Sockets {
     /** getsockopt(2) of a value of {@code bytes} on an fd the caller has acquired: this thread's segment that holds it. */
     private static MemorySegment getsockopt(int fd, int level, int name, int bytes, Fd socket, String what) throws LinuxException {
         SockAddr scratch = SockAddr.get();
-        int r = LibC.getsockopt(fd, level, name, scratch.option(), scratch.optionLength(bytes));
+        int r = SocketCalls.getsockopt(fd, level, name, scratch.option(), scratch.optionLength(bytes));
         if (r < 0) {
             throw Errno.exception("getsockopt(" + socket.describe() + ", " + what + ")", -r);
         }

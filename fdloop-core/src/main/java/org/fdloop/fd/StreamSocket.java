@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
 
 /**
  * A stream socket: one TCP connection (INET, INET6) or Unix stream connection (UNIX), made by
@@ -189,13 +189,13 @@ public final class StreamSocket extends StreamFd implements SocketFd {
 
     @Override
     long readSome(int fd, MemorySegment buffer, long count) {
-        return LibC.recv(fd, buffer, count, 0);
+        return IoCalls.recv(fd, buffer, count, 0);
     }
 
     @Override
     long writeSome(int fd, MemorySegment buffer, long count) {
         // MSG_NOSIGNAL: a broken connection is EPIPE, not SIGPIPE
-        return LibC.send(fd, buffer, count, MSG_NOSIGNAL);
+        return IoCalls.send(fd, buffer, count, MSG_NOSIGNAL);
     }
 
     @Override

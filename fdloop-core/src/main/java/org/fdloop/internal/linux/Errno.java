@@ -1,7 +1,9 @@
 package org.fdloop.internal.linux;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.fdloop.internal.linux.Constants.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
@@ -29,6 +31,19 @@ public final class Errno {
     public static String meaning(int errno) {
         String meaning = libcString(STRERRORDESC_NP, errno);
         return meaning == null ? "unknown error" : meaning;
+    }
+
+    /**
+     * A wrapper's answer (see {@link LibC}) checked: the result when it is not negative, else the
+     * exception for {@code call}, which names the call with its key arguments. For calls whose
+     * description costs nothing to make, or that run once; elsewhere test the answer and call
+     * {@link #exception(String, int)} only when it is negative.
+     */
+    public static int check(int answer, String call) throws LinuxException {
+        if (answer < 0) {
+            throw exception(call, -answer);
+        }
+        return answer;
     }
 
     /** The exception for {@code call} (with its key arguments, {@code "open(/dev/x, O_RDWR)"}) failing with errno. */
@@ -72,11 +87,11 @@ public final class Errno {
     }
 
     private static String openFileLimit() {
-        try {
-            long[] limit = LibC.getrlimit(RLIMIT_NOFILE);
-            return "RLIMIT_NOFILE is " + limit[0] + ", hard limit " + limit[1];
-        } catch (LinuxException e) {
-            return "RLIMIT_NOFILE unknown";
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limit = arena.allocate(Structs.RLIMIT);
+            return FileCalls.getrlimit(RLIMIT_NOFILE, limit) < 0 ? "RLIMIT_NOFILE unknown"
+                    : "RLIMIT_NOFILE is " + limit.get(JAVA_LONG, Structs.RLIMIT_CUR) + ", hard limit "
+                            + limit.get(JAVA_LONG, Structs.RLIMIT_MAX);
         }
     }
 
