@@ -157,7 +157,7 @@ public final class DatagramSocket extends Fd implements SocketFd {
     }
 
     private LinuxException sendtoFailed(int errno, long count, SocketAddress target) {
-        return Sockets.exception("sendto(" + describe() + ", " + count + " bytes, " + Sockets.format(target) + ")", errno,
+        return Sockets.exception("sendto(" + describe() + ", " + count + " bytes, " + SockAddr.format(target) + ")", errno,
                 Sockets.hint("sendto", errno, this, family, target));
     }
 
