@@ -6,8 +6,6 @@ import static org.fdloop.internal.linux.Constants.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.fdloop.fd.LinuxException;
 
 /**
@@ -20,6 +18,12 @@ public final class Errno {
     // glibc 2.32+; absent on older or other libcs, where the message falls back to the number
     private static final MethodHandle STRERRORNAME_NP = LibC.optional("strerrorname_np");
     private static final MethodHandle STRERRORDESC_NP = LibC.optional("strerrordesc_np");
+
+    static {
+        // the limits a message names are read from /proc/sys, which takes a descriptor: hold one in reserve
+        // from the first call on, for the messages of EMFILE and ENFILE
+        Sysctl.holdReserve();
+    }
 
     /** The symbolic name of an errno value, {@code "EAGAIN"}, or {@code "errno 11"} where libc cannot say. */
     public static String name(int errno) {
@@ -61,8 +65,9 @@ public final class Errno {
         return switch (errno) {
             case EMFILE -> function.equals("inotify_init1")
                     ? "the user's inotify instance limit is reached (fs.inotify.max_user_instances is now "
-                            + Sysctl.read("fs.inotify.max_user_instances") + ") or the process is out of descriptors ("
-                            + openFileLimit() + ")"
+                            + Sysctl.read("fs.inotify.max_user_instances") + "): close instances this user holds, or raise "
+                            + "the sysctl; or the process is out of descriptors (" + openFileLimit() + "): close some, or "
+                            + "raise the limit with ulimit -n"
                     : "the process is out of file descriptors (" + openFileLimit() + "); close some, or raise the limit with ulimit -n";
             case ENFILE -> "the system-wide file limit is reached; raise fs.file-max (now " + Sysctl.read("fs.file-max") + ")";
             case ENOSPC -> function.equals("inotify_add_watch")
@@ -96,11 +101,8 @@ public final class Errno {
     }
 
     private static String kernelRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
-        } catch (java.io.IOException e) {
-            return "unknown";
-        }
+        String release = Sysctl.text("kernel.osrelease");
+        return release == null ? "unknown" : release;
     }
 
     private static String libcString(MethodHandle function, int errno) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.fdloop.fd.EventFd;
+import org.fdloop.fd.Inotify;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Rlimits;
@@ -106,6 +107,44 @@ class ErrnoTest {
             opened.forEach(EventFd::close);
         }
         assertThat(Rlimits.get(Constants.RLIMIT_NOFILE)).as("the limit is restored").containsExactly(before);
+    }
+
+    @Test
+    void inotifyAtEmfileNamesTheRealLimitsThoughNoDescriptorIsLeftToReadThem() throws Exception {
+        long instances = Sysctl.read("fs.inotify.max_user_instances");
+        assertThat(instances).as("fs.inotify.max_user_instances is readable here").isPositive();
+        // load every class the failure needs while there are descriptors to read them with
+        Inotify.open().close();
+        assertThat(Errno.exception("inotify_init1()", Constants.EMFILE).getMessage()).contains("max_user_instances");
+        long[] before = Rlimits.get(Constants.RLIMIT_NOFILE);
+        List<EventFd> opened = new ArrayList<>();
+        LinuxException failure = null;
+        try (EventFd probe = EventFd.open()) {
+            long low = probe.number() + 4;
+            Rlimits.set(Constants.RLIMIT_NOFILE, low, before[1]);
+            try {
+                for (int i = 0; i < 10; i++) {
+                    opened.add(EventFd.open()); // until the process has no descriptor left
+                }
+            } catch (LinuxException e) {
+                assertThat(e.errnoName()).isEqualTo("EMFILE");
+            }
+            try {
+                Inotify.open().close();
+            } catch (LinuxException e) {
+                failure = e;
+            } finally {
+                Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
+            }
+        } finally {
+            Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
+            opened.forEach(EventFd::close);
+        }
+        assertThat(failure).as("inotify_init1 with no descriptor left fails").isNotNull();
+        assertThat(failure.getMessage())
+                .startsWith("inotify_init1(): EMFILE")
+                .contains("fs.inotify.max_user_instances is now " + instances + ")")
+                .contains("RLIMIT_NOFILE is ");
     }
 
     @Test
