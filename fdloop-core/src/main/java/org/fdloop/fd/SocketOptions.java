@@ -34,7 +34,7 @@ final class SocketOptions {
     private static Option lookup(SocketOption<?> option, Fd socket, StandardProtocolFamily family) {
         Objects.requireNonNull(option, "option");
         boolean ip = family != StandardProtocolFamily.UNIX;
-        boolean datagram = socket instanceof DatagramSocket;
+        boolean datagram = socket instanceof DatagramFd;
         boolean v6 = family == StandardProtocolFamily.INET6;
         if (option == StandardSocketOptions.SO_REUSEADDR) return new Option(SOL_SOCKET, SO_REUSEADDR, Kind.BOOL);
         if (option == StandardSocketOptions.SO_REUSEPORT) return new Option(SOL_SOCKET, SO_REUSEPORT, Kind.BOOL);

@@ -250,7 +250,7 @@ final class Sockets {
     /** What {@code errno} from {@code function} means for this socket, and what to do; null where Errno's general hint serves. */
     static String hint(String function, int errno, Fd socket, StandardProtocolFamily family, SocketAddress address) {
         boolean unix = family == StandardProtocolFamily.UNIX;
-        boolean datagram = socket instanceof DatagramSocket;
+        boolean datagram = socket instanceof DatagramFd;
         String where = SockAddr.format(address);
         int port = address instanceof InetSocketAddress inet ? inet.getPort() : -1;
         return switch (errno) {

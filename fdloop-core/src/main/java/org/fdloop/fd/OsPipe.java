@@ -18,20 +18,20 @@ import org.fdloop.internal.linux.ThreadScratch;
  * room, and writing after the read end is closed fails with EPIPE. {@link #close()} closes both
  * ends; each end can also be closed on its own.
  */
-public final class Pipe implements AutoCloseable {
+public final class OsPipe implements AutoCloseable {
     private final StreamFd readEnd;
     private final StreamFd writeEnd;
 
-    private Pipe(StreamFd readEnd, StreamFd writeEnd) {
+    private OsPipe(StreamFd readEnd, StreamFd writeEnd) {
         this.readEnd = readEnd;
         this.writeEnd = writeEnd;
     }
 
     /** A new pipe. */
-    public static Pipe open() throws IOException {
+    public static OsPipe open() throws IOException {
         MemorySegment fds = ThreadScratch.get().word; // two ints
         Errno.check(FileCalls.pipe2(fds, O_CLOEXEC | O_NONBLOCK), "pipe2()");
-        return new Pipe(new StreamFd(fds.getAtIndex(JAVA_INT, 0), "pipe read end"),
+        return new OsPipe(new StreamFd(fds.getAtIndex(JAVA_INT, 0), "pipe read end"),
                 new StreamFd(fds.getAtIndex(JAVA_INT, 1), "pipe write end"));
     }
 
