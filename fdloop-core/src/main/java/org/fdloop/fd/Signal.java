@@ -234,7 +234,7 @@ public final class Signal implements Comparable<Signal> {
         int pid = ProcessCalls.getpid();
         int r = ProcessCalls.tgkill(pid, tid, number);
         if (r < 0) {
-            throw Errno.exception("tgkill(" + pid + ", " + tid + ", " + number + ")", -r);
+            throw Errno.exception("tgkill(" + pid + ", " + tid + ", " + name + ")", -r);
         }
     }
 
@@ -245,7 +245,7 @@ public final class Signal implements Comparable<Signal> {
         }
         int r = ProcessCalls.kill((int) pid, number);
         if (r < 0) {
-            throw Errno.exception("kill(" + pid + ", " + number + ")", -r);
+            throw Errno.exception("kill(" + pid + ", " + name + ")", -r);
         }
     }
 
@@ -263,7 +263,7 @@ public final class Signal implements Comparable<Signal> {
         }
         int r = ProcessCalls.sigqueue((int) pid, number, value);
         if (r < 0 && r != -Constants.EAGAIN) {
-            throw Errno.exception("sigqueue(" + pid + ", " + number + ", " + value + ")", -r);
+            throw Errno.exception("sigqueue(" + pid + ", " + name + ", " + value + ")", -r);
         }
         return r == 0;
     }
@@ -272,7 +272,7 @@ public final class Signal implements Comparable<Signal> {
     public void queueToCurrentThread(long value) throws IOException {
         int r = ProcessCalls.sigqueueSelf(number, value);
         if (r < 0) {
-            throw Errno.exception("pthread_sigqueue(self, " + number + ")", -r);
+            throw Errno.exception("pthread_sigqueue(self, " + name + ")", -r);
         }
     }
 

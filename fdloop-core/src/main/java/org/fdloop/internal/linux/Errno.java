@@ -78,8 +78,13 @@ public final class Errno {
                     ? "epoll cannot wait on this file: regular files and directories are always ready (read them directly, "
                             + "or watch them with Inotify), and so are devices without a poll method such as /dev/null, "
                             + "/dev/zero, /dev/urandom and block devices"
-                    : null;
-            case ESRCH -> function.startsWith("pidfd") ? "the process has exited and been reaped" : "no such process";
+                    : signals(function)
+                            ? "no permission to signal that process: a process signals only those of its own user, unless "
+                                    + "it has CAP_KILL"
+                            : null;
+            case ESRCH -> function.startsWith("pidfd") ? "the process has exited and been reaped"
+                    : signals(function) ? "no process or thread has that id: it has exited, or the id is wrong"
+                    : "no such process";
             case ENXIO -> function.equals("open") ? "no process has this FIFO open for reading yet; open the reading end first" : null;
             case EBADF -> "the descriptor is not open: was it closed by other code?";
             case ENOENT -> "check the path";
@@ -88,6 +93,14 @@ public final class Errno {
             case EPIPE -> "the reading end is closed";
             case EISDIR -> "a directory cannot be opened for writing";
             default -> null;
+        };
+    }
+
+    /** Whether {@code function} sends a signal. */
+    private static boolean signals(String function) {
+        return switch (function) {
+            case "kill", "tgkill", "sigqueue", "pthread_sigqueue", "rt_tgsigqueueinfo", "pidfd_send_signal" -> true;
+            default -> false;
         };
     }
 

@@ -148,6 +148,16 @@ class ErrnoTest {
     }
 
     @Test
+    void aSignalThatMayNotBeSentSaysWhoMaySendIt() {
+        // as root the kernel never answers EPERM to kill: the hint is checked on its own
+        assertThat(Errno.exception("kill(1, SIGUSR1)", Constants.EPERM).getMessage())
+                .isEqualTo("kill(1, SIGUSR1): EPERM (Operation not permitted): no permission to signal that process: "
+                        + "a process signals only those of its own user, unless it has CAP_KILL");
+        assertThat(Errno.exception("epoll_ctl(ADD, fd 3)", Constants.EPERM).getMessage()).contains("always ready");
+        assertThat(Errno.exception("open(/x, O_RDONLY)", Constants.EPERM).getMessage()).endsWith("(Operation not permitted)");
+    }
+
+    @Test
     void unsupportedArchitectureFailsWithAClearMessage() {
         assertThatThrownBy(() -> Arch.detect("Linux", "riscv64"))
                 .isInstanceOf(UnsupportedOperationException.class)
