@@ -7,6 +7,7 @@ import static org.fdloop.internal.linux.Constants.O_RDONLY;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,28 +55,39 @@ public final class Sysctl {
             synchronized (RESERVE_LOCK) {
                 if (reserve >= 0) {
                     IoCalls.close(reserve);
+                    reserve = -1;
                     fd = FileCalls.open(path, O_RDONLY | O_CLOEXEC, 0);
-                    reserve = openReserve(); // taken again at once; another thread may have taken the slot, then -1
                 }
             }
         }
-        if (fd < 0) {
+        try {
+            return fd < 0 ? null : firstLine(fd);
+        } finally {
+            if (fd >= 0) {
+                IoCalls.close(fd);
+            }
+            synchronized (RESERVE_LOCK) {
+                if (reserve < 0) {
+                    // taken again once the read's own descriptor is closed; if another thread took the slot, at the next read
+                    reserve = openReserve();
+                }
+            }
+        }
+    }
+
+    /**
+     * One read(2) with room for the whole value: a /proc/sys file reads as empty from any offset
+     * but 0, and Files.readString of a file whose size is 0 reads 1 byte first (16384 became 1).
+     */
+    private static String firstLine(int fd) {
+        MemorySegment buffer = ThreadScratch.get().buffer(4096);
+        long n = IoCalls.read(fd, buffer, buffer.byteSize());
+        if (n <= 0) {
             return null;
         }
-        try {
-            // One read(2) with room for the whole value: a /proc/sys file reads as empty from any offset
-            // but 0, and Files.readString of a file whose size is 0 reads 1 byte first (16384 became 1).
-            MemorySegment buffer = ThreadScratch.get().buffer(4096);
-            long n = IoCalls.read(fd, buffer, buffer.byteSize());
-            if (n <= 0) {
-                return null;
-            }
-            String text = new String(buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
-            int end = text.indexOf('\n');
-            return (end < 0 ? text : text.substring(0, end)).trim();
-        } finally {
-            IoCalls.close(fd);
-        }
+        String text = new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
+        int end = text.indexOf('\n');
+        return (end < 0 ? text : text.substring(0, end)).trim();
     }
 
     /** Sets a numeric sysctl (needs root). */

@@ -119,6 +119,7 @@ class ErrnoTest {
         long[] before = Rlimits.get(Constants.RLIMIT_NOFILE);
         List<EventFd> opened = new ArrayList<>();
         LinuxException failure = null;
+        LinuxException again = null;
         try (EventFd probe = EventFd.open()) {
             long low = probe.number() + 4;
             Rlimits.set(Constants.RLIMIT_NOFILE, low, before[1]);
@@ -133,6 +134,11 @@ class ErrnoTest {
                 Inotify.open().close();
             } catch (LinuxException e) {
                 failure = e;
+            }
+            try {
+                Inotify.open().close();
+            } catch (LinuxException e) {
+                again = e;
             } finally {
                 Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
             }
@@ -145,6 +151,8 @@ class ErrnoTest {
                 .startsWith("inotify_init1(): EMFILE")
                 .contains("fs.inotify.max_user_instances is now " + instances + ")")
                 .contains("RLIMIT_NOFILE is ");
+        assertThat(again).as("a second failure, the reserve taken again").isNotNull();
+        assertThat(again.getMessage()).contains("fs.inotify.max_user_instances is now " + instances + ")");
     }
 
     @Test
