@@ -2,9 +2,8 @@
  * fdloop: Linux's fd-based event architecture for the JVM.
  *
  * <p>{@code org.fdloop.fd} holds the event sources (eventfd, timerfd, signalfd, inotify,
- * pipes, FIFOs, ptys, device files, pidfds, TCP, UDP and Unix sockets); {@code org.fdloop.device}
- * the virtual button device of the fasync seed. Only {@code org.fdloop.internal.linux} touches
- * {@code java.lang.foreign}; it is not exported. Run with
+ * pipes, FIFOs, ptys, device files, pidfds, TCP, UDP and Unix sockets). Only
+ * {@code org.fdloop.internal.linux} touches {@code java.lang.foreign}; it is not exported. Run with
  * {@code --enable-native-access=org.fdloop} (or {@code ALL-UNNAMED} on the class path).
  *
  * <p>{@code jdk.unsupported} gives {@code sun.misc.Signal}: the event loop's fallback route for
@@ -15,6 +14,5 @@ module org.fdloop {
 
     exports org.fdloop;
     exports org.fdloop.fd;
-    exports org.fdloop.device;
     exports org.fdloop.backend;
 }

@@ -32,7 +32,6 @@ class DocSnippetsTest {
     static final String SKELETON = """
             import org.fdloop.*;
             import org.fdloop.backend.*;
-            import org.fdloop.device.*;
             import org.fdloop.fd.*;
 
             EventLoop loop;

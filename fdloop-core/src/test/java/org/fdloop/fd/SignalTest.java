@@ -3,12 +3,12 @@ package org.fdloop.fd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.ProcessCalls;
 import org.junit.jupiter.api.Test;
 
 class SignalTest {
-    private static final int RTMIN = LibC.sigrtmin();
-    private static final int RTMAX = LibC.sigrtmax();
+    private static final int RTMIN = ProcessCalls.sigrtmin();
+    private static final int RTMAX = ProcessCalls.sigrtmax();
 
     @Test
     void parseAcceptsTheWaysPeopleWriteASignal() {
@@ -111,5 +111,15 @@ class SignalTest {
         assertThatThrownBy(() -> Signal.CONT.sendToProcess(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Signal.CONT.sendToThread(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("a thread id is a positive number").hasMessageContaining("OsThread.currentId()");
+    }
+
+    @Test
+    void sendingToAProcessThatIsNotThereNamesTheSignalAndSaysWhy() {
+        // above any pid_max (at most 2^22): no process has this id
+        assertThatThrownBy(() -> Signal.CONT.sendToProcess(Integer.MAX_VALUE)).isInstanceOf(LinuxException.class)
+                .hasMessageStartingWith("kill(2147483647, SIGCONT): ESRCH")
+                .hasMessageContaining("no process or thread has that id: it has exited, or the id is wrong");
+        assertThatThrownBy(() -> Signal.CONT.queueToProcess(Integer.MAX_VALUE, 7)).isInstanceOf(LinuxException.class)
+                .hasMessageStartingWith("sigqueue(2147483647, SIGCONT, 7): ESRCH");
     }
 }

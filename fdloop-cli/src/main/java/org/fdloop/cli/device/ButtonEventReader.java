@@ -1,4 +1,4 @@
-package org.fdloop.device;
+package org.fdloop.cli.device;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package org.fdloop.device;
+package org.fdloop.cli.device;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package org.fdloop.device;
+package org.fdloop.cli.device;
 
 import static org.fdloop.testing.Ready.PATIENCE;
 import static org.fdloop.testing.Loops.runUntil;

@@ -1,4 +1,4 @@
-package org.fdloop.device;
+package org.fdloop.cli.device;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +11,9 @@ import org.fdloop.fd.Pty;
 /**
  * A button device without hardware: a character device at {@link #path()} ({@code /dev/pts/N})
  * that delivers a {@link ButtonEvent} record each time a key changes state, the driver and
- * device of the fasync seed (001) end to end.
+ * device of the fasync seed (001) end to end. It is a demo of the library's public API
+ * ({@link Pty} in raw mode, {@link org.fdloop.fd.DeviceFile}, signal-driven I/O), run by
+ * {@code fdloop device} and the tour; it is part of the CLI, not of the library.
  *
  * <p>The device is a pseudoterminal in raw mode (no echo, no line editing, no translation: the
  * record bytes pass unchanged). This object is the <em>driver side</em>: {@link #press},
