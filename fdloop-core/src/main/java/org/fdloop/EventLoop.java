@@ -45,8 +45,6 @@ import org.fdloop.internal.linux.LibC;
  * handler. Timers never fire early. Steady-state dispatch allocates nothing.
  */
 public final class EventLoop implements AutoCloseable {
-    /** The token of the loop's own wake-up eventfd. */
-    private static final long WAKE_TOKEN = -1L;
     private static final int AWAKE = 0;
     private static final int SLEEPING = 1;
     private static final int WOKEN = 2;
@@ -118,10 +116,15 @@ public final class EventLoop implements AutoCloseable {
         this.signalPipeBytes = builder.signalPipeBytes;
         this.timerSlackNanos = builder.timerSlackNanos;
         this.poller = builder.backend.open(builder.maxEventsPerPoll);
+        this.owner = Thread.currentThread();
         EventFd wake = null;
         try {
             wake = EventFd.open();
-            poller.add(FdAccess.get().pin(wake), IoSource.READABLE, WAKE_TOKEN);
+            EventFd woken = wake;
+            addInternal("the loop's wake-up eventfd", wake, IoSource.READABLE, events -> {
+                wakeups++;
+                woken.read();
+            });
             if (poller.readinessSignal() != 0) {
                 signals().watchSignalQueueOverflow(); // the SIGIO backend: plain SIGIO says its signals were lost
             }
@@ -129,6 +132,7 @@ public final class EventLoop implements AutoCloseable {
             if (signals != null) {
                 signals.close();
             }
+            closeInternalSources();
             if (wake != null) {
                 wake.close();
             }
@@ -136,7 +140,6 @@ public final class EventLoop implements AutoCloseable {
             throw e;
         }
         this.wakeFd = wake;
-        this.owner = Thread.currentThread();
     }
 
     /** A loop with the defaults: epoll, errors printed to standard error. */
@@ -446,11 +449,6 @@ public final class EventLoop implements AutoCloseable {
     private void collectIo(int ready) throws IOException {
         for (int i = 0; i < ready; i++) {
             long token = poller.readyToken(i);
-            if (token == WAKE_TOKEN) {
-                wakeups++;
-                wakeFd.read();
-                continue;
-            }
             if (token < 0) {
                 signals.collect(token); // the signalfd, the signal bridge or the native handler's pipe
                 continue;
@@ -461,7 +459,9 @@ public final class EventLoop implements AutoCloseable {
                 continue; // a registration closed since the kernel reported it
             }
             Source source = slots[slot];
-            if (source != null) {
+            if (source instanceof InternalSource internal) {
+                internal.collect(poller.readyEvents(i)); // one of the loop's own fds: its handler collects now
+            } else if (source != null) {
                 addPending(source, poller.readyEvents(i));
             }
         }
@@ -1031,6 +1031,33 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
+     * Registers one of the loop's own fds ({@link InternalSource}): it gets a slot and a token like
+     * any source, and {@code handler} runs when the poller reports it ready, while the loop collects
+     * what its wait found. The registration pins {@code fd} and owns it: closing the source closes
+     * the fd. On the loop thread (or in the loop's constructor). If the poller refuses the fd,
+     * throws and leaves {@code fd} open and unpinned, as it was.
+     *
+     * @param name what the source is called in errors and tests ("the loop's wake-up eventfd")
+     * @param events what to wait for, usually {@link IoSource#READABLE}; level-triggered
+     */
+    InternalSource addInternal(String name, Fd fd, int events, InternalSource.Handler handler) throws IOException {
+        Objects.requireNonNull(handler, "handler");
+        int number = FdAccess.get().pin(fd);
+        InternalSource source = new InternalSource(this, name, fd, number, IoSource.checkEvents(events), handler);
+        register(source);
+        return source;
+    }
+
+    /** Closes the internal sources still registered: after every other source, as the loop closes. */
+    private void closeInternalSources() {
+        for (int slot = 0; slot < slotsUsed; slot++) {
+            if (slots[slot] instanceof InternalSource internal) {
+                internal.close();
+            }
+        }
+    }
+
+    /**
      * Gives {@code source} a slot and its token and puts its fd in the poller; if the poller
      * refuses, undoes both and what opening the source did, and throws.
      */
@@ -1099,6 +1126,10 @@ public final class EventLoop implements AutoCloseable {
             case SignalSource s -> signals.release(s);
             case AsyncIoSource a -> signals.release(a);
             case ExitSource e -> freeSlot(e.slot);
+            case InternalSource i -> {
+                freeSlot(i.slot);
+                FdAccess.get().unpin(i.fd());
+            }
             case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
                     : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
             case WatchSource w -> w.watches.remove(w);
@@ -1143,7 +1174,7 @@ public final class EventLoop implements AutoCloseable {
             watches.close(); // closes the file watches, then their inotify (whose I/O source is in the slots)
         }
         for (int slot = 0; slot < slotsUsed; slot++) {
-            if (slots[slot] != null) {
+            if (slots[slot] != null && !(slots[slot] instanceof InternalSource)) {
                 slots[slot].close();
             }
         }
@@ -1158,6 +1189,7 @@ public final class EventLoop implements AutoCloseable {
         if (signals != null) {
             signals.close();
         }
+        closeInternalSources(); // last, the wake-up eventfd among them
         closed = true;
         tasks.clear();
         if (slackThread == current) {
@@ -1167,8 +1199,6 @@ public final class EventLoop implements AutoCloseable {
                 // prctl(PR_SET_TIMERSLACK) fails only for a value it cannot take, and this one it gave. Ignoring.
             }
         }
-        FdAccess.get().unpin(wakeFd);
-        wakeFd.close();
         poller.close();
     }
 
