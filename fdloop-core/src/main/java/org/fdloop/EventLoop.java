@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fdloop.backend.Backend;
 import org.fdloop.backend.Poller;
@@ -70,6 +71,7 @@ public final class EventLoop implements AutoCloseable {
     private int slotsUsed;
 
     private final TimerQueue timers = new TimerQueue();
+    private final AcceptReserve acceptReserve = new AcceptReserve();
     private final List<HookSource> deferHooks = new ArrayList<>();
     private final List<HookSource> postHooks = new ArrayList<>();
     private final List<HookSource> exitHooks = new ArrayList<>();
@@ -80,6 +82,10 @@ public final class EventLoop implements AutoCloseable {
     private volatile boolean stopRequested;
     private volatile boolean running;
     private volatile boolean closed;
+    /** Set as close() begins: execute() refuses from then on. */
+    private volatile boolean closing;
+    /** Set when the thread of start() has ended: execute() refuses from then on. */
+    private volatile boolean ended;
     /** The thread start() created, if any. */
     private volatile Thread startedThread;
 
@@ -87,6 +93,8 @@ public final class EventLoop implements AutoCloseable {
     private Source[] pending = new Source[64];
     private int[] pendingEvents = new int[64];
     private int pendingCount;
+    /** The next entry dispatchPending takes; not 0 only after an error ended a dispatch. */
+    private int dispatchIndex;
 
     // statistics (written on the loop thread only)
     private long iterations;
@@ -273,8 +281,11 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Runs the loop in a new platform thread (named by the builder) until it stops; from now on
-     * that thread owns the loop. Returns the thread.
+     * Runs the loop in a new platform thread (named by the builder) until {@link #stop()} or
+     * {@link #close()}, with or without sources: a loop used only through {@link #execute} works.
+     * From now on that thread owns the loop. When the thread ends, the tasks already accepted
+     * run, and from then on {@link #execute} and the {@code schedule} methods throw
+     * {@link RejectedExecutionException}. Returns the thread.
      */
     public Thread start() {
         checkThread("start");
@@ -286,9 +297,12 @@ public final class EventLoop implements AutoCloseable {
                 if (signals != null) {
                     signals.movedToCurrentThread();
                 }
-                run();
+                runLoop(true);
             } catch (IOException e) {
                 errorHandler.handle(null, e);
+            } finally {
+                ended = true; // execute() refuses from here on; what it accepted before runs now
+                runAcceptedTasks();
             }
         });
         owner = thread;
@@ -304,11 +318,16 @@ public final class EventLoop implements AutoCloseable {
      * sources and timers, pending defer hooks; post and exit hooks do not). Then runs the exit hooks.
      */
     public void run() throws IOException {
+        runLoop(false);
+    }
+
+    /** run(), or with {@code untilStopped} the loop of start()'s thread, which sources do not end. */
+    private void runLoop(boolean untilStopped) throws IOException {
         checkRunnable("run");
         running = true;
         clock = System.nanoTime();
         try {
-            while (!stopRequested && (liveSources > 0 || !tasks.isEmpty())) {
+            while (!stopRequested && (untilStopped || liveSources > 0 || !tasks.isEmpty())) {
                 iterate(-1);
             }
         } finally {
@@ -362,11 +381,41 @@ public final class EventLoop implements AutoCloseable {
         wakeUp();
     }
 
-    /** Runs {@code task} on the loop thread, in the order given. Thread-safe. */
+    /**
+     * Runs {@code task} on the loop thread, in the order given. Thread-safe. A task accepted is
+     * never dropped: it runs in an iteration, or when the thread of {@link #start()} ends, or
+     * in {@link #close()}.
+     *
+     * @throws RejectedExecutionException when the loop is closed, or its {@link #start()} thread
+     *     has ended: nothing would run the task
+     */
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
+        rejectIfOver("execute");
         tasks.add(task);
+        if ((closing || ended) && tasks.remove(task)) {
+            // the loop ended meanwhile, and its last look at the queue came before this task
+            rejectIfOver("execute");
+        }
         wakeUp();
+    }
+
+    /** Throws RejectedExecutionException when nothing would run a task any more. Thread-safe. */
+    private void rejectIfOver(String method) {
+        if (closing) {
+            throw new RejectedExecutionException(method + "(): the loop is closed; nothing would run the task");
+        }
+        if (ended) {
+            throw new RejectedExecutionException(method + "(): the loop's thread '" + threadName
+                    + "' has ended (stop() ended it); nothing would run the task. Start a new loop");
+        }
+    }
+
+    /** Runs every task execute() accepted, until none is left; when the loop ends or closes. */
+    private void runAcceptedTasks() {
+        while (!tasks.isEmpty()) {
+            runTasks();
+        }
     }
 
     private void wakeUp() {
@@ -388,7 +437,9 @@ public final class EventLoop implements AutoCloseable {
         runDeferHooks();
 
         long wait = timeoutNanos;
-        if (!tasks.isEmpty() || !deferHooks.isEmpty() || stopRequested) {
+        if (pendingCount > 0 && compactPending()) {
+            wait = 0; // an error ended the last dispatch: what it left is still ready
+        } else if (!tasks.isEmpty() || !deferHooks.isEmpty() || stopRequested) {
             wait = 0;
         } else {
             long next = timers.nextWakeNanos();
@@ -461,7 +512,7 @@ public final class EventLoop implements AutoCloseable {
             Source source = slots[slot];
             if (source instanceof InternalSource internal) {
                 internal.collect(poller.readyEvents(i)); // one of the loop's own fds: its handler collects now
-            } else if (source != null) {
+            } else if (source != null && !source.queued) { // queued: left by an interrupted dispatch
                 addPending(source, poller.readyEvents(i));
             }
         }
@@ -494,9 +545,15 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Dispatches the pending list in order. An error that ends the iteration (a
+     * VirtualMachineError out of a handler) leaves the entries not yet taken where they are:
+     * {@link #compactPending()} keeps them for the next iteration, so no ready source is lost.
+     */
     private int dispatchPending() {
         int dispatched = 0;
-        for (int i = 0; i < pendingCount; i++) {
+        while (dispatchIndex < pendingCount) {
+            int i = dispatchIndex++;
             Source source = pending[i];
             pending[i] = null;
             source.queued = false;
@@ -508,21 +565,44 @@ public final class EventLoop implements AutoCloseable {
                     t.close();
                     continue;
                 }
+                if (t.inHeap) {
+                    continue; // restarted by an earlier handler of this batch: not due any more
+                }
                 dispatched++;
-                invoke(t, 0);
-                rescheduleOrFinish(t);
+                try {
+                    invoke(t, 0);
+                } finally {
+                    rescheduleOrFinish(t); // also after an error that ends the iteration: a repeating timer stays scheduled
+                }
             } else {
                 dispatched++;
                 invoke(source, pendingEvents[i]);
             }
         }
         pendingCount = 0;
+        dispatchIndex = 0;
         return dispatched;
     }
 
+    /** Moves what an interrupted dispatch left to the front of the pending list; true if anything is left. */
+    private boolean compactPending() {
+        int left = pendingCount - dispatchIndex;
+        if (dispatchIndex > 0) {
+            System.arraycopy(pending, dispatchIndex, pending, 0, left);
+            System.arraycopy(pendingEvents, dispatchIndex, pendingEvents, 0, left);
+            Arrays.fill(pending, left, pendingCount, null);
+        }
+        for (int i = 0; i < left; i++) {
+            pending[i].queued = true; // so that the poller's next report of it does not queue it twice
+        }
+        pendingCount = left;
+        dispatchIndex = 0;
+        return left > 0;
+    }
+
     private void rescheduleOrFinish(TimerSource t) {
-        if (t.closed) {
-            return;
+        if (t.closed || t.inHeap) {
+            return; // closed, or restarted by its handler
         }
         switch (t.mode) {
             case ONCE -> t.close();
@@ -548,7 +628,7 @@ public final class EventLoop implements AutoCloseable {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
-            reportError(source, t);
+            failed(source, t);
         }
         if (!source.carrier) {
             finished(source.name(), start);
@@ -595,7 +675,39 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void reportError(Source source, Throwable error) {
+    /**
+     * The policy for a handler that threw ({@link ErrorHandler}): its source is disabled, then the
+     * error handler is told, once for this failure.
+     */
+    private void failed(Source source, Throwable error) {
+        if (AcceptReserve.outOfDescriptors(source, error) && !source.closed) {
+            IoSource listener = (IoSource) source;
+            int dropped = acceptReserve.dropWaiting(listener.number);
+            if (dropped >= 0) { // the source stays enabled: it accepts again once descriptors are free
+                if (!listener.saidOutOfDescriptors) {
+                    listener.saidOutOfDescriptors = true;
+                    reportError(source, new IOException(source.name() + " is out of file descriptors (" + error.getMessage()
+                            + "): the loop closes each connection waiting on it (" + dropped + " now), with a descriptor it "
+                            + "keeps in reserve, until descriptors are free, and says so once. Raise the limit (ulimit -n) "
+                            + "or hold fewer connections", error));
+                }
+                return;
+            }
+        }
+        if (!source.closed && source.enabled) {
+            source.enabled = false;
+            uncount(source);
+            try {
+                source.onDisable();
+            } catch (IOException | RuntimeException e) {
+                error.addSuppressed(e); // taking the fd out of the poller failed: the source is disabled all the same
+            }
+        }
+        reportError(source, error);
+    }
+
+    /** Tells the error handler of {@code error}, leaving {@code source} as it is (null: a task). */
+    void reportError(Source source, Throwable error) {
         try {
             errorHandler.handle(source, error);
         } catch (VirtualMachineError e) {
@@ -638,6 +750,9 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(fd, "fd");
         Objects.requireNonNull(handler, "handler");
         IoSource.checkEvents(events);
+        if (fd instanceof org.fdloop.fd.ListeningSocket) {
+            acceptReserve.ensureOpen(); // for when accept runs out of descriptors: see AcceptReserve
+        }
         int number = FdAccess.get().pin(fd);
         IoSource source = new IoSource(this, fd, number, events, handler);
         register(source);
@@ -688,6 +803,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private TimerSource enqueueTimer(TimerSource timer) {
+        rejectIfOver("schedule");
         if (inLoopThread()) {
             checkThread("schedule");
             takeTimer(timer);
@@ -1044,7 +1160,17 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         int number = FdAccess.get().pin(fd);
         InternalSource source = new InternalSource(this, name, fd, number, IoSource.checkEvents(events), handler);
-        register(source);
+        try {
+            register(source);
+        } catch (UnsupportedOperationException e) {
+            if (poller.backend() == Backend.SELECT && number >= 1024) {
+                throw new UnsupportedOperationException("the SELECT backend cannot wait on " + name + ", fd " + number
+                        + ", the loop's own: select(2) takes fds below 1024 (FD_SETSIZE), and this process already holds "
+                        + "so many descriptors that the loop's own opened above that. Open the loop with Backend.EPOLL or "
+                        + "POLL, which have no such limit, or before the process holds a thousand descriptors", e);
+            }
+            throw e;
+        }
         return source;
     }
 
@@ -1070,9 +1196,24 @@ public final class EventLoop implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             freeSlot(slot);
             source.registrationFailed();
+            PolledSource holder = source instanceof IoSource io ? holderOf(io.number) : null;
+            if (holder != null) {
+                throw new IllegalStateException(((IoSource) source).fd() + " is registered with this loop already, by "
+                        + holder.name() + ": use that source (setEvents changes what it waits for), or close it first", e);
+            }
             throw e;
         }
         count(source);
+    }
+
+    /** The source whose fd {@code number} is in the poller now, or null; for the message of a failed registration. */
+    private PolledSource holderOf(int number) {
+        for (int slot = 0; slot < slotsUsed; slot++) {
+            if (slots[slot] instanceof PolledSource p && p.registered() && p.polledNumber() == number) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private int claimSlot(Source source) {
@@ -1101,7 +1242,7 @@ public final class EventLoop implements AutoCloseable {
 
     /** Counts {@code source} among those that keep run() going, if its kind does and it is not counted yet. */
     void count(Source source) {
-        if (!source.counted && source.keepsLoopAlive() && source.enabled && !source.closed) {
+        if (!source.counted && source.hasRef() && source.enabled && !source.closed) {
             source.counted = true;
             liveSources++;
         }
@@ -1141,7 +1282,7 @@ public final class EventLoop implements AutoCloseable {
 
     /** What the loop has done so far. Thread-safe (approximate from another thread). */
     public LoopStats stats() {
-        return new LoopStats(iterations, eventsDispatched, wakeups, handlerNanos, waitNanos, histogram, slowestNanos, slowestName);
+        return new LoopStats(iterations, eventsDispatched, wakeups, handlerNanos, waitNanos, histogram, slowestNanos, slowestName, timing);
     }
 
     /** The backend this loop waits with. */
@@ -1151,7 +1292,10 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Closes every source and every fd the loop created. From the loop thread, or from any thread
-     * once the loop is not running (after its {@link #start()} thread ended).
+     * once the loop is not running; a loop on the thread of {@link #start()} is stopped first, and
+     * close() waits for that thread to end. Tasks {@link #execute} accepted and not yet run run
+     * first; after it, {@code execute} and the {@code schedule} methods throw
+     * {@link RejectedExecutionException}, and closing a source or cancelling a timer does nothing.
      */
     @Override
     public void close() {
@@ -1159,16 +1303,19 @@ public final class EventLoop implements AutoCloseable {
             return;
         }
         Thread current = Thread.currentThread();
+        Thread started = startedThread;
+        if (started != null && started != current && started.isAlive()) {
+            stop(); // the thread of start() runs until stopped: stop it, and wait until it has ended
+            joinUninterruptibly(started);
+        }
         if (running) {
             throw new IllegalStateException(current == owner
                     ? "close() inside a handler: call stop(), and close the loop after run() returns"
                     : "close() while the loop runs on thread '" + owner.getName() + "': stop() it and let run() return first");
         }
-        Thread started = startedThread;
-        if (started != null && started.isAlive() && started != current) {
-            throw new IllegalStateException("close() while the loop's thread '" + started.getName()
-                    + "' is still alive: stop() the loop and join the thread first");
-        }
+        closing = true; // execute() refuses from here on
+        owner = current;
+        runAcceptedTasks(); // what execute() accepted before
         owner = current;
         if (watches != null) {
             watches.close(); // closes the file watches, then their inotify (whose I/O source is in the slots)
@@ -1189,6 +1336,7 @@ public final class EventLoop implements AutoCloseable {
         if (signals != null) {
             signals.close();
         }
+        acceptReserve.close();
         closeInternalSources(); // last, the wake-up eventfd among them
         closed = true;
         tasks.clear();
@@ -1200,6 +1348,20 @@ public final class EventLoop implements AutoCloseable {
             }
         }
         poller.close();
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // finish the join (the thread is ending), then restore the flag
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether {@link #close()} has been called. */

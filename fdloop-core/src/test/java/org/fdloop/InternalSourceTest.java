@@ -3,7 +3,6 @@ package org.fdloop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.fdloop.testing.Ready.PATIENCE;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.fdloop.backend.Backend;
@@ -22,15 +21,16 @@ class InternalSourceTest {
     void internalHandlerCollectsBeforeDispatchAndIsNotAnEvent(Backend backend) throws Exception {
         try (EventLoop loop = EventLoop.builder().backend(backend).build()) {
             EventFd fd = EventFd.open();
+            EventFd quiet = EventFd.open();
             List<String> order = new ArrayList<>();
-            TimerSource[] served = new TimerSource[1];
+            IoSource[] served = new IoSource[1];
             // the internal handler hands work to a source it serves, which runs in the same iteration
             HookSource target = loop.post(() -> order.add("post"));
             InternalSource internal = loop.addInternal("test eventfd", fd, IoSource.READABLE, events -> {
                 order.add("collect " + IoSource.describe(events) + " " + fd.read());
-                loop.addPending(served[0], 0);
+                loop.addPending(served[0], IoSource.READABLE);
             });
-            served[0] = loop.schedule(Duration.ofDays(1), t -> order.add("served"));
+            served[0] = loop.onReadable(quiet, (s, ev) -> order.add("served"));
             long before = loop.stats().eventsDispatched();
             fd.write(3);
             loop.runOnce(PATIENCE);
@@ -41,6 +41,7 @@ class InternalSourceTest {
             target.close();
             internal.close();
             assertThat(fd.isOpen()).as("the registration owns its fd").isFalse();
+            quiet.close();
         }
     }
 
