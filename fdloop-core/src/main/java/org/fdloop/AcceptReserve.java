@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.ListeningSocket;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
+import org.fdloop.internal.linux.SocketCalls;
 
 /**
  * What a loop does when a {@link ListeningSocket}'s handler runs out of file descriptors: libuv's
@@ -54,9 +55,9 @@ final class AcceptReserve implements AutoCloseable {
         try {
             int connection;
             // stops at EAGAIN (the queue is empty), or at EMFILE when another thread took the number
-            while ((connection = LibC.accept4(listening, MemorySegment.NULL, MemorySegment.NULL,
+            while ((connection = SocketCalls.accept4(listening, MemorySegment.NULL, MemorySegment.NULL,
                     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-                LibC.close(connection);
+                IoCalls.close(connection);
                 dropped++;
             }
         } finally {

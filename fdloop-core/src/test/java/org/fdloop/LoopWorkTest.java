@@ -27,13 +27,13 @@ import org.fdloop.backend.Backend;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.ListeningSocket;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.StreamSocket;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
 import org.fdloop.testing.Allocations;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
+import org.fdloop.testing.Rlimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -245,7 +245,7 @@ class LoopWorkTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void closingARegisteredFdReleasesItByTheNextIteration(Backend backend) throws Exception {
-        try (EventLoop loop = open(backend); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(backend); OsPipe pipe = OsPipe.open()) {
             IoSource source = loop.onReadable(pipe.readEnd(), (s, ev) -> {}); // never ready: nothing is written
             Thread closer = Thread.ofPlatform().start(() -> pipe.readEnd().close());
             closer.join();
@@ -323,12 +323,12 @@ class LoopWorkTest {
             });
             assertThat(Ready.poll(server, Constants.POLLIN, PATIENCE)).as("both connections wait").isNotZero();
             ByteBuffer buffer = ByteBuffer.allocate(8);
-            long[] limit = LibC.getrlimit(Constants.RLIMIT_NOFILE);
+            long[] limit = Rlimits.get(Constants.RLIMIT_NOFILE);
             List<EventFd> filling = new ArrayList<>();
             int firstEnd;
             try {
                 // no descriptor left: the limit just above the highest open one, and every hole below it filled
-                LibC.setrlimit(Constants.RLIMIT_NOFILE, highestOpenFd() + 1, limit[1]);
+                Rlimits.set(Constants.RLIMIT_NOFILE, highestOpenFd() + 1, limit[1]);
                 try {
                     while (true) {
                         filling.add(EventFd.open());
@@ -341,7 +341,7 @@ class LoopWorkTest {
                 }
                 firstEnd = first.read(buffer);
             } finally {
-                LibC.setrlimit(Constants.RLIMIT_NOFILE, limit[0], limit[1]);
+                Rlimits.set(Constants.RLIMIT_NOFILE, limit[0], limit[1]);
                 filling.forEach(EventFd::close);
             }
             assertThat(firstEnd).as("the waiting connection was closed, not left in the queue").isEqualTo(-1);

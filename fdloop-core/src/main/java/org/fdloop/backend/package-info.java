@@ -1,7 +1,6 @@
 /**
  * How an event loop waits for readiness: {@link org.fdloop.backend.Backend} names the five ways (epoll, poll,
- * select, signal-driven I/O, a thread per fd), chosen with {@code EventLoop.builder().backend(...)}, and
- * {@link org.fdloop.backend.Poller} is what each implements: add, modify and remove an fd, wait, and report
- * the ready fds with the tokens they were registered with.
+ * select, signal-driven I/O, a thread per fd), chosen with {@code EventLoop.builder().backend(...)}. The pollers
+ * that implement them are internal to the module.
  */
 package org.fdloop.backend;
