@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -64,7 +63,6 @@ final class LoopSignals {
     /** Set to {@code false} to leave the main thread's signal mask alone ({@link #steer}). */
     static final String STEER_PROPERTY = "fdloop.steerSignals";
     private static final boolean STEER = !"false".equalsIgnoreCase(System.getProperty(STEER_PROPERTY, "true"));
-    private static final Duration STEER_PATIENCE = Duration.ofMillis(200);
     /** Whether the fallback to the JVM's handler was reported: once per process. */
     private static final java.util.concurrent.atomic.AtomicBoolean fallbackReported = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -214,10 +212,10 @@ final class LoopSignals {
     /**
      * Called at a blocking wait when {@link #steerPending}: where this loop's thread is the one the
      * kernel tries after the process's main thread (in a JVM the java launcher started, the thread
-     * that runs {@code main}), has the main thread block this loop's native signals, so that they
-     * wake this thread in its wait instead of waking the main thread first
-     * ({@link NativeSignalHandler#requestBlockInMainThread}), and waits until /proc shows it, up
-     * to {@link #STEER_PATIENCE}. Turned off with -D{@value #STEER_PROPERTY}=false.
+     * that runs {@code main}), has the main thread block this loop's native signals from the next
+     * one it takes on, so that the later ones wake this thread in its wait instead of waking the
+     * main thread first ({@link NativeSignalHandler#blockInMainThread}). Turned off with
+     * -D{@value #STEER_PROPERTY}=false.
      */
     void steer() {
         steerPending = false;
@@ -227,48 +225,16 @@ final class LoopSignals {
         int main = OsThread.processId();
         for (int n : nativeNumbers) {
             Signal signal = Signal.of(n);
-            String why = null; // why the signal still goes through the main thread, or null
             try {
-                if (mainBlocks(main, signal)) {
-                    // an earlier loop's request, or the main thread's own mask
-                } else if (!NativeSignalHandler.requestBlockInMainThread(signal.number())) {
-                    why = "the kernel's queue of realtime signals is full";
-                } else if (!awaitMainBlocks(main, signal)) {
-                    why = "it did not answer within " + STEER_PATIENCE;
+                if (!SignalSet.blockedInThread(main).contains(signal)) { // else an earlier loop's doing, or its own mask
+                    NativeSignalHandler.blockInMainThread(n);
+                    LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + " wakes the loop thread directly from the second "
+                            + "one on: the process's main thread blocks it once it took one");
                 }
             } catch (IOException e) {
-                why = e.getMessage();
-            }
-            String reason = why;
-            LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + (reason == null
-                    ? " now wakes the loop thread directly: the process's main thread blocks it"
-                    : " still goes through the process's main thread: " + reason));
-        }
-    }
-
-    private static boolean mainBlocks(int main, Signal signal) throws IOException {
-        return SignalSet.blockedInThread(main).contains(signal);
-    }
-
-    /** Waits until the main thread blocks {@code signal}; whether it did within {@link #STEER_PATIENCE}. */
-    private static boolean awaitMainBlocks(int main, Signal signal) throws IOException {
-        long deadline = System.nanoTime() + STEER_PATIENCE.toNanos();
-        for (int i = 0; !mainBlocks(main, signal); i++) {
-            if (System.nanoTime() - deadline > 0) {
-                return false; // the request may still be carried out later, which changes nothing but the thread
-            }
-            if (i < 100) {
-                Thread.yield(); // the main thread only has to be scheduled: usually microseconds
-                continue;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return mainBlocks(main, signal);
+                LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + " goes through the process's main thread: " + e);
             }
         }
-        return true;
     }
 
     /** The thread the kernel tries after the main thread for a process-directed signal: the second in /proc/self/task. */
