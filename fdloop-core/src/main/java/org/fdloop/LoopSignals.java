@@ -26,6 +26,7 @@ import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.SignalReaders;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.internal.linux.PollList;
@@ -156,22 +157,16 @@ final class LoopSignals {
         return route;
     }
 
-    /** Refuses a process-directed {@code signal} that this loop's route cannot take, saying why. */
+    /**
+     * Refuses a process-directed {@code signal} that this loop's route cannot take, saying why.
+     * (Another kind of reader that takes it already is refused where the signal is claimed:
+     * {@link SignalReaders}.)
+     */
     void checkProcessDirected(String method, Signal signal) throws IOException {
         if (route() == SignalRoute.JVM) {
             SignalBridge.check(method, signal);
-            if (NativeSignalHandler.isInstalled(signal.number())) {
-                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
-                        + " through fdloop's native handler, and a signal has one handler per process: build this loop "
-                        + "with the same SignalRoute (the default, NATIVE)");
-            }
         } else {
             SignalBridge.checkNative(method, signal);
-            if (SignalBridge.isInstalled(signal)) {
-                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
-                        + " through the JVM's handler (SignalRoute.JVM), and a signal has one handler per process: "
-                        + "build this loop with SignalRoute.JVM too, or close that source first");
-            }
         }
     }
 
@@ -181,11 +176,13 @@ final class LoopSignals {
             return;
         }
         openBridge();
+        SignalReaders.claim(source.signal(), SignalReaders.Kind.JVM_HANDLER, "onSignal(" + source.signal().name() + ")");
         bridged.add(source);
         try {
             SignalBridge.subscribe(source);
         } catch (IOException | RuntimeException e) {
             bridged.remove(source);
+            SignalReaders.release(source.signal(), SignalReaders.Kind.JVM_HANDLER);
             throw e;
         }
     }
@@ -199,7 +196,15 @@ final class LoopSignals {
             drainNative();
             nativeRead[n] = 0;
             nativeLost[n] = 0;
-            nativeSlot[n] = NativeSignalHandler.add(n, FdAccess.get().pin(nativePipe.writeEnd()));
+            SignalReaders.claim(source.signal(), SignalReaders.Kind.NATIVE_HANDLER, "onSignal(" + source.signal().name() + ")");
+            int writeFd = FdAccess.get().pin(nativePipe.writeEnd());
+            try {
+                nativeSlot[n] = NativeSignalHandler.add(n, writeFd);
+            } catch (IOException | RuntimeException e) {
+                FdAccess.get().unpin(nativePipe.writeEnd());
+                SignalReaders.release(source.signal(), SignalReaders.Kind.NATIVE_HANDLER);
+                throw e;
+            }
             steerPending = true;
             // a signal has a slot exactly while it has a list of sources: releaseNative clears both
             nativeSources.set(n, new ArrayList<>());
@@ -282,7 +287,7 @@ final class LoopSignals {
     }
 
     void addThreadDirected(SignalSource source) throws IOException {
-        watch(source.signal());
+        watch(source.signal(), "onThreadSignal(" + source.signal().name() + ")");
         threadSources.computeIfAbsent(source.signal(), s -> new ArrayList<>()).add(source);
     }
 
@@ -306,8 +311,9 @@ final class LoopSignals {
             }
         }
         openBridge();
-        watch(Signal.IO);
-        watch(source.signal());
+        String call = "onAsyncIo(" + fd + ", " + source.signal().name() + ")";
+        watch(Signal.IO, call);
+        watch(source.signal(), call);
         fd.enableAsync(source.signal(), tid);
         if (number >= asyncByFd.length) {
             asyncByFd = Arrays.copyOf(asyncByFd, Math.max(number + 1, asyncByFd.length * 2));
@@ -318,8 +324,8 @@ final class LoopSignals {
         recheck(source); // O_ASYNC signals changes only: look once for readiness from before
     }
 
-    /** Adds {@code signal} to the signalfd and blocks it in the calling thread. */
-    private void watch(Signal signal) throws IOException {
+    /** Adds {@code signal} to the signalfd and blocks it in the calling thread; {@code call} needs it. */
+    private void watch(Signal signal, String call) throws IOException {
         if (signal.number() == loop.poller().readinessSignal()) {
             throw new IllegalArgumentException(signal.name() + " is the SIGIO backend's: the kernel sends it for every fd of "
                     + "this loop. Choose another realtime signal");
@@ -340,7 +346,13 @@ final class LoopSignals {
             }
         }
         if (!signalFd.signals().contains(signal)) {
-            signalFd.setSignals(signalFd.signals().with(signal));
+            SignalReaders.claim(signal, SignalReaders.Kind.SIGNALFD, call); // given back when the signalfd closes
+            try {
+                signalFd.setSignals(signalFd.signals().with(signal));
+            } catch (IOException | RuntimeException e) {
+                SignalReaders.release(signal, SignalReaders.Kind.SIGNALFD);
+                throw e;
+            }
         }
         // blocked after it is in the signalfd, so that closing finds every signal this loop blocked there
         SignalSet before = SignalSet.of(signal).block();
@@ -353,7 +365,7 @@ final class LoopSignals {
      * the loop reads it here, for its own signal-driven sources and the backend alike.
      */
     void watchSignalQueueOverflow() throws IOException {
-        watch(Signal.IO);
+        watch(Signal.IO, "the SIGIO backend");
     }
 
     void openBridge() throws IOException {
@@ -408,8 +420,10 @@ final class LoopSignals {
         } else if (source.isNative()) {
             releaseNative(source);
         } else {
-            bridged.remove(source);
-            SignalBridge.unsubscribe(source);
+            if (bridged.remove(source)) {
+                SignalBridge.unsubscribe(source);
+                SignalReaders.release(source.signal(), SignalReaders.Kind.JVM_HANDLER);
+            }
         }
     }
 
@@ -430,6 +444,7 @@ final class LoopSignals {
             // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
         }
         FdAccess.get().unpin(nativePipe.writeEnd());
+        SignalReaders.release(source.signal(), SignalReaders.Kind.NATIVE_HANDLER);
     }
 
     void release(AsyncIoSource source) {
@@ -803,6 +818,9 @@ final class LoopSignals {
 
     private void closeSignalFd() {
         if (signalFd != null) {
+            for (Signal signal : signalFd.signals().signals()) {
+                SignalReaders.release(signal, SignalReaders.Kind.SIGNALFD);
+            }
             if (signalFdNumber >= 0) {
                 FdAccess.get().unpin(signalFd);
             }

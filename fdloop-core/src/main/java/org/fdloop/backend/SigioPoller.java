@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fdloop.fd.LinuxException;
+import org.fdloop.fd.Signal;
+import org.fdloop.internal.SignalReaders;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.PollList;
@@ -87,6 +89,15 @@ final class SigioPoller extends PollSetPoller {
                     + "or on another thread");
         }
         this.signal = LibC.sigrtmin() + SIGNAL_OFFSET;
+        try {
+            SignalReaders.claim(Signal.of(signal), SignalReaders.Kind.SIGNALFD, "the SIGIO backend's readiness signal");
+        } catch (RuntimeException e) {
+            OWNERS.remove(current);
+            list.close();
+            hints.close();
+            arena.close();
+            throw e;
+        }
         this.sigset = arena.allocate(Structs.SIGSET);
         int word = (signal - 1) / 64;
         sigset.set(JAVA_LONG, word * 8L, 1L << ((signal - 1) % 64));
@@ -102,6 +113,7 @@ final class SigioPoller extends PollSetPoller {
             this.records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
         } catch (IOException | RuntimeException e) {
             OWNERS.remove(current);
+            SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
             if (opened >= 0) {
                 LibC.close(opened);
             }
@@ -308,6 +320,7 @@ final class SigioPoller extends PollSetPoller {
             }
         }
         LibC.close(signalFd);
+        SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
         records.close();
         list.close();
         hints.close();
