@@ -111,6 +111,13 @@ final class LoopSignals {
     private final long[] nativeRead = new long[Signal.MAX_NUMBER + 1];
     private final long[] nativeLost = new long[Signal.MAX_NUMBER + 1];
     private final long[] sentSnapshot = new long[Signal.MAX_NUMBER + 1];
+    /** This loop's users of each signal through the native handler: sources, and process-owned async fds. */
+    private final int[] nativeUsers = new int[Signal.MAX_NUMBER + 1];
+    /** How many process-owned async sources use each signal (SIGIO: all of them, for the kernel's overflow), by number. */
+    private final int[] processAsyncUses = new int[Signal.MAX_NUMBER + 1];
+    private int processAsync;
+    /** Set when a native record said to look at every process-owned async fd: plain SIGIO, or records lost. */
+    private boolean pollProcessOwned;
     /** Set when a native signal was added or the loop changed threads: {@link #steer} looks at the thread again. */
     boolean steerPending;
     /** Set when a collection ended before it could account: look again in the next iteration. */
@@ -188,30 +195,59 @@ final class LoopSignals {
     }
 
     private void addNative(SignalSource source) throws IOException {
+        takeNative(source.signal(), "onSignal(" + source.signal().name() + ")");
+        nativeSources.get(source.signal().number()).add(source);
+    }
+
+    /**
+     * One more user in this loop of {@code signal} through the native handler (a source, or the
+     * process-owned async fds): the first takes the signal's slot in the handler's table.
+     */
+    private void takeNative(Signal signal, String call) throws IOException {
         openBridge(); // to look again at the pipe when a handler was still running
         openNativePipe();
-        int n = source.signal().number();
-        if (nativeSlot[n] < 0) {
+        int n = signal.number();
+        if (nativeUsers[n] == 0) {
             // records of an earlier registration of this signal may still be in the pipe: take them first
             drainNative();
             nativeRead[n] = 0;
             nativeLost[n] = 0;
-            SignalReaders.claim(source.signal(), SignalReaders.Kind.NATIVE_HANDLER, "onSignal(" + source.signal().name() + ")");
+            SignalReaders.claim(signal, SignalReaders.Kind.NATIVE_HANDLER, call);
             int writeFd = FdAccess.get().pin(nativePipe.writeEnd());
             try {
                 nativeSlot[n] = NativeSignalHandler.add(n, writeFd);
             } catch (IOException | RuntimeException e) {
                 FdAccess.get().unpin(nativePipe.writeEnd());
-                SignalReaders.release(source.signal(), SignalReaders.Kind.NATIVE_HANDLER);
+                SignalReaders.release(signal, SignalReaders.Kind.NATIVE_HANDLER);
                 throw e;
             }
             steerPending = true;
-            // a signal has a slot exactly while it has a list of sources: releaseNative clears both
+            // a signal has a slot exactly while it has a list of sources: giveBackNative clears both
             nativeSources.set(n, new ArrayList<>());
             nativeNumbers = Arrays.copyOf(nativeNumbers, nativeNumbers.length + 1);
             nativeNumbers[nativeNumbers.length - 1] = n;
         }
-        nativeSources.get(n).add(source);
+        nativeUsers[n]++;
+    }
+
+    /** One user fewer of {@code signal} through the native handler: the last gives its slot back. */
+    private void giveBackNative(Signal signal) {
+        int n = signal.number();
+        if (nativeUsers[n] == 0 || --nativeUsers[n] > 0) {
+            return;
+        }
+        // so that collecting no longer reads a slot the signal gave back
+        nativeSources.set(n, null);
+        nativeNumbers = Arrays.stream(nativeNumbers).filter(number -> number != n).toArray();
+        int slot = nativeSlot[n];
+        nativeSlot[n] = -1;
+        try {
+            NativeSignalHandler.remove(n, slot); // waits until no handler can write to our pipe for it
+        } catch (LinuxException e) {
+            // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
+        }
+        FdAccess.get().unpin(nativePipe.writeEnd());
+        SignalReaders.release(signal, SignalReaders.Kind.NATIVE_HANDLER);
     }
 
     /**
@@ -311,17 +347,62 @@ final class LoopSignals {
             }
         }
         openBridge();
-        String call = "onAsyncIo(" + fd + ", " + source.signal().name() + ")";
-        watch(Signal.IO, call);
-        watch(source.signal(), call);
-        fd.enableAsync(source.signal(), tid);
+        String call = "onAsyncIo(" + fd + ", " + source.signal().name() + (source.isProcessOwned() ? ", " + source.owner() : "")
+                + ")";
+        if (source.isProcessOwned()) {
+            addProcessOwned(source, call);
+        } else {
+            watch(Signal.IO, call);
+            watch(source.signal(), call);
+            fd.enableAsync(source.signal() == Signal.IO ? null : source.signal(), new AsyncOwner(AsyncOwner.Kind.THREAD, tid));
+            asyncUses[source.signal().number()]++;
+        }
         if (number >= asyncByFd.length) {
             asyncByFd = Arrays.copyOf(asyncByFd, Math.max(number + 1, asyncByFd.length * 2));
         }
         asyncByFd[number] = source;
         async.add(source);
-        asyncUses[source.signal().number()]++;
         recheck(source); // O_ASYNC signals changes only: look once for readiness from before
+    }
+
+    /**
+     * Signal-driven I/O to this process or its group: the signal lands on any thread, and the
+     * native handler writes it, with si_fd and si_band, into this loop's pipe. SIGIO is taken too:
+     * it is the signal itself when plain, and the kernel's "realtime queue full" otherwise (whose
+     * default action would end the JVM).
+     */
+    private void addProcessOwned(AsyncIoSource source, String call) throws IOException {
+        if (route() != SignalRoute.NATIVE) {
+            throw new IllegalStateException(call + ": signal-driven I/O to " + source.owner() + " lands on any thread of "
+                    + "the JVM, and only fdloop's native handler takes such a signal with its fd and band; this loop takes "
+                    + "signals sent to the process through the JVM (SignalRoute.JVM). Build it with SignalRoute.NATIVE, or "
+                    + "use AsyncOwner.Kind.THREAD");
+        }
+        Signal signal = source.signal();
+        takeNative(Signal.IO, call);
+        try {
+            if (signal != Signal.IO) {
+                takeNative(signal, call);
+            }
+            // one may be pending when the last source closes, and the previous action (SIG_DFL) would end the JVM
+            NativeSignalHandler.keepInstalled(Signal.IO.number());
+            NativeSignalHandler.keepInstalled(signal.number());
+            try {
+                AsyncOwner owner = source.owner() == AsyncOwner.Kind.PROCESS ? AsyncOwner.ofThisProcess()
+                        : AsyncOwner.ofThisProcessGroup();
+                source.fd().enableAsync(signal == Signal.IO ? null : signal, owner);
+            } catch (IOException | RuntimeException e) {
+                if (signal != Signal.IO) {
+                    giveBackNative(signal);
+                }
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            giveBackNative(Signal.IO);
+            throw e;
+        }
+        processAsyncUses[signal.number()]++;
+        processAsync++;
     }
 
     /** Adds {@code signal} to the signalfd and blocks it in the calling thread; {@code call} needs it. */
@@ -428,34 +509,30 @@ final class LoopSignals {
     }
 
     private void releaseNative(SignalSource source) {
-        int n = source.signal().number();
-        List<SignalSource> list = nativeSources.get(n);
-        if (list == null || !list.remove(source) || !list.isEmpty()) {
-            return;
+        List<SignalSource> list = nativeSources.get(source.signal().number());
+        if (list != null && list.remove(source)) {
+            giveBackNative(source.signal());
         }
-        // so that collecting no longer reads a slot the signal gave back
-        nativeSources.set(n, null);
-        nativeNumbers = Arrays.stream(nativeNumbers).filter(number -> number != n).toArray();
-        int slot = nativeSlot[n];
-        nativeSlot[n] = -1;
-        try {
-            NativeSignalHandler.remove(n, slot); // waits until no handler can write to our pipe for it
-        } catch (LinuxException e) {
-            // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
-        }
-        FdAccess.get().unpin(nativePipe.writeEnd());
-        SignalReaders.release(source.signal(), SignalReaders.Kind.NATIVE_HANDLER);
     }
 
     void release(AsyncIoSource source) {
         int number = source.number;
         asyncByFd[number] = null;
         async.remove(source);
-        asyncUses[source.signal().number()]--;
         try {
             Fasync.disarm(number, "fd " + number);
         } catch (LinuxException e) {
             // the number is pinned, so it is still this file: this cannot fail but for EBADF of a bug, ignoring
+        }
+        if (source.isProcessOwned()) {
+            processAsyncUses[source.signal().number()]--;
+            processAsync--;
+            if (source.signal() != Signal.IO) {
+                giveBackNative(source.signal());
+            }
+            giveBackNative(Signal.IO);
+        } else {
+            asyncUses[source.signal().number()]--;
         }
         // No new signal is queued for it from here on, but some may be queued already.
         suspect.set(number);
@@ -512,6 +589,22 @@ final class LoopSignals {
      * every handler counted had finished, and its record, if written, had been read.
      */
     private void collectNative() throws IOException {
+        try {
+            collectNativeRecords();
+        } finally {
+            if (pollProcessOwned) {
+                pollProcessOwned = false;
+                for (AsyncIoSource source : async) {
+                    if (source.isProcessOwned() && !polled.contains(source)) {
+                        polled.add(source);
+                    }
+                }
+                pollAndDispatch();
+            }
+        }
+    }
+
+    private void collectNativeRecords() throws IOException {
         nativeRecheck = false;
         int taken = 0;
         for (int round = 0; round < 8; round++) {
@@ -553,13 +646,28 @@ final class LoopSignals {
     }
 
     /** Hands the {@code count} records just read to the sources of their signals. */
-    private void deliverNative(int count) {
+    private void deliverNative(int count) throws IOException {
         for (int i = 0; i < count; i++) {
             int signo = siginfo.signo(i);
             if (signo <= 0 || signo > Signal.MAX_NUMBER) {
                 continue; // not a record the handler wrote, ignoring
             }
             nativeRead[signo]++;
+            if (processAsync > 0) {
+                int code = siginfo.code(i);
+                if (code >= POLL_IN && code <= POLL_HUP && processAsyncUses[signo] > 0) {
+                    asyncSignal(signo, siginfo.fd(i), siginfo.band(i));
+                    continue;
+                }
+                if (signo == SIGIO && code == SI_KERNEL) {
+                    // plain SIGIO, which names no fd, or the kernel's "realtime queue full"
+                    if (processAsyncUses[SIGIO] == 0) {
+                        overflows++;
+                    }
+                    pollProcessOwned = true;
+                    continue;
+                }
+            }
             List<SignalSource> sources = nativeSources.get(signo);
             if (sources == null) {
                 continue; // no source takes this signal any more, ignoring
@@ -590,6 +698,9 @@ final class LoopSignals {
                 continue;
             }
             nativeLost[n] += lost;
+            if (processAsyncUses[n] > 0 || n == SIGIO && processAsync > 0) {
+                pollProcessOwned = true; // a readiness signal was lost: look at the fds instead
+            }
             for (SignalSource source : nativeSources.get(n)) {
                 if (!source.isEnabled()) {
                     continue;
@@ -747,7 +858,9 @@ final class LoopSignals {
                 source.close(); // the user closed it while registered, as IoSource notices at dispatch
                 continue;
             }
-            fd.enableAsync(source.signal(), tid);
+            if (!source.isProcessOwned()) {
+                fd.enableAsync(source.signal() == Signal.IO ? null : source.signal(), new AsyncOwner(AsyncOwner.Kind.THREAD, tid));
+            }
             recheck(source);
         }
     }
@@ -761,6 +874,9 @@ final class LoopSignals {
         for (SignalSource source : Arrays.stream(nativeNumbers).mapToObj(nativeSources::get).flatMap(List::stream)
                 .toArray(SignalSource[]::new)) {
             source.close();
+        }
+        for (AsyncIoSource source : async.toArray(AsyncIoSource[]::new)) {
+            source.close(); // a process-owned one gives back its native slots
         }
         if (nativePipe != null) {
             // every slot is empty and no handler writes to the pipe any more (remove() waited)

@@ -22,6 +22,7 @@ import org.fdloop.fd.SignalSet;
  *                                 whether the process's main thread blocks SIGNAL then and after close
  * SignalProbe senders SIGNAL...   takes the SIGNALs in a loop on main, sends each to itself once the loop
  *                                 waited, prints the sender of every signal it takes, until its own came
+ * SignalProbe asyncio OWNER       signal-driven I/O on a pipe to OWNER (PROCESS, PROCESS_GROUP), one write
  * </pre>
  */
 public final class SignalProbe {
@@ -161,6 +162,30 @@ public final class SignalProbe {
                     loop.schedule(Duration.ofSeconds(10), t -> loop.stop());
                     loop.run();
                     System.out.println("took its own: " + own.size() + " of " + signals.size());
+                }
+                case "asyncio" -> {
+                    org.fdloop.fd.AsyncOwner.Kind owner = org.fdloop.fd.AsyncOwner.Kind.valueOf(args[1]);
+                    try (org.fdloop.fd.Pipe pipe = org.fdloop.fd.Pipe.open()) {
+                        String[] seen = {null};
+                        loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, Signal.realtime(7), owner, (s, band) -> {
+                            seen[0] = "ready " + AsyncIoSource.describeBand(band) + " "
+                                    + org.fdloop.testing.Reads.drain(pipe.readEnd()) + " bytes";
+                            loop.stop();
+                        });
+                        org.fdloop.fd.AsyncOwner set = pipe.readEnd().asyncOwner();
+                        System.out.println("owner " + set.kind() + ", its own group: "
+                                + (set.equals(org.fdloop.fd.AsyncOwner.ofThisProcessGroup()) && set.id() == pid));
+                        loop.schedule(Duration.ofMillis(50), t -> {
+                            try {
+                                pipe.writeEnd().write(java.nio.ByteBuffer.allocate(5));
+                            } catch (java.io.IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        loop.schedule(Duration.ofSeconds(10), t -> loop.stop());
+                        loop.run();
+                        System.out.println(seen[0]);
+                    }
                 }
                 default -> throw new IllegalArgumentException("unknown mode " + args[0]);
             }

@@ -54,6 +54,8 @@ public final class NativeSignalHandler {
     private static final MemorySegment[] previous = new MemorySegment[Constants.NSIG];
     /** Where each signal's previous action is kept, made at its first install and reused by every later one. */
     private static final MemorySegment[] saved = new MemorySegment[Constants.NSIG];
+    /** The signals whose action stays the handler's when their last slot empties ({@link #keepInstalled}). */
+    private static final boolean[] kept = new boolean[Constants.NSIG];
 
     /**
      * Why the native handler cannot be used in this process, or null when it can. The first call
@@ -143,6 +145,21 @@ public final class NativeSignalHandler {
     }
 
     /**
+     * Leaves the handler installed for {@code signo} for the rest of the process, also when its
+     * last slot empties (it then writes nowhere): for the signals of signal-driven I/O to the
+     * process, of which one queued before the fd's O_ASYNC was cleared may still be pending, and
+     * whose previous action (SIG_DFL) would end the JVM. The handler must be installed for it.
+     */
+    public static void keepInstalled(int signo) {
+        synchronized (installs) {
+            if (previous[signo] == null) {
+                throw new IllegalStateException("the native handler is not installed for signal " + signo);
+            }
+            kept[signo] = true;
+        }
+    }
+
+    /**
      * Stops writing {@code signo} to the fd in {@code slot}, and returns once no handler can
      * write to it any more: the fd may be closed then. The last slot of a signal puts back the
      * action it had before.
@@ -158,7 +175,7 @@ public final class NativeSignalHandler {
                 }
             }
             MemorySegment old = previous[signo];
-            if (old != null) {
+            if (old != null && !kept[signo]) {
                 previous[signo] = null;
                 LibC.sigaction(signo, old, MemorySegment.NULL);
             }
