@@ -141,7 +141,10 @@ public final class WatchSource extends Source {
         Object item = current;
         current = null;
         if (item instanceof Exception failure) {
-            throw failure; // a directory of the tree could not be watched: the error handler hears of it
+            // a directory of the tree could not be watched: the error handler hears of it, and the
+            // watch goes on (the handler did not fail, so the source is not disabled)
+            loop.reportError(this, failure);
+            return;
         }
         handler.changed(this, (FileEvent) item);
     }

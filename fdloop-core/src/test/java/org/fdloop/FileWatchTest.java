@@ -417,20 +417,25 @@ class FileWatchTest {
     }
 
     @Test
-    void handlerThatThrowsGoesToTheErrorHandlerAndTheNextEventsStillCome() throws Exception {
+    void handlerThatThrowsIsDisabledAndToldOnceAndEnableResumesIt() throws Exception {
         List<String> errors = new ArrayList<>();
         try (EventLoop loop = EventLoop.builder().errorHandler((s, e) -> errors.add(s.name() + ": " + e.getMessage())).build()) {
             List<Path> seen = new ArrayList<>();
-            loop.watch(dir, EnumSet.of(CREATE), false, (s, e) -> {
+            WatchSource watch = loop.watch(dir, EnumSet.of(CREATE), false, (s, e) -> {
                 seen.add(e.path());
                 if (seen.size() == 1) {
                     throw new IllegalStateException("boom");
                 }
             });
             Files.createFile(dir.resolve("a"));
-            Files.createFile(dir.resolve("b"));
-            runUntil(loop, () -> seen.size() == 2);
+            runUntil(loop, () -> seen.size() == 1);
             assertThat(errors).containsExactly("watch " + dir + ": boom");
+            assertThat(watch.isEnabled()).as("a failing source is disabled (ErrorHandler's policy)").isFalse();
+            watch.enable();
+            Path b = Files.createFile(dir.resolve("b"));
+            runUntil(loop, () -> seen.size() == 2);
+            assertThat(seen.get(1)).isEqualTo(b);
+            assertThat(errors).hasSize(1);
         }
     }
 
