@@ -475,8 +475,9 @@ public final class EventLoop implements AutoCloseable {
 
         if (ready > 0) {
             collectIo(ready);
-        } else if (signals != null) {
-            signals.collectAfterEmptyWait(); // a signal's handler may have ended the wait
+        }
+        if (signals != null) {
+            signals.collectAfterWait(ready == 0); // what other threads queued; a signal's handler may have ended the wait
         }
         int due = 0;
         for (TimerSource t; (t = timers.pollDue(now)) != null; due++) {
@@ -501,10 +502,6 @@ public final class EventLoop implements AutoCloseable {
     private void collectIo(int ready) throws IOException {
         for (int i = 0; i < ready; i++) {
             long token = poller.readyToken(i);
-            if (token < 0) {
-                signals.collect(token); // the signalfd, the signal bridge or the native handler's pipe
-                continue;
-            }
             int slot = (int) token;
             int generation = (int) (token >>> 32);
             if (slot < 0 || slot >= slotsUsed || generations[slot] != generation) {
@@ -641,6 +638,10 @@ public final class EventLoop implements AutoCloseable {
     private int runTasks() {
         int ran = 0;
         for (Runnable task; ran < TASKS_PER_ITERATION && (task = tasks.poll()) != null; ) {
+            if (task instanceof InternalTask) {
+                task.run(); // the loop's own (LoopSignals.wake): it queues what it finds, and is no dispatch
+                continue;
+            }
             ran++;
             long start = clock;
             try {
@@ -654,6 +655,12 @@ public final class EventLoop implements AutoCloseable {
         }
         return ran;
     }
+
+    /**
+     * A task the loop queues for itself through {@link #execute}, its one cross-thread wake-up
+     * channel: not counted as a dispatch, and what it throws ends {@code run()} as a failed wait would.
+     */
+    interface InternalTask extends Runnable {}
 
     /** Counts a handler or task that returned; with timing, reads the clock and records how long it ran. */
     private void finished(String name, long start) {
@@ -922,7 +929,7 @@ public final class EventLoop implements AutoCloseable {
      * {@link Builder#signalRoute}) fdloop's own handler, a few machine instructions, writes the
      * signal's siginfo into the loop's pipe from that thread; on the {@link SignalRoute#JVM}
      * route the JVM's handler ({@code sun.misc.Signal}) counts it on a thread of its own and
-     * wakes the loop through an eventfd.
+     * wakes the loop through its task queue.
      *
      * <p>The handler is process-wide: the first source for a signal replaces the action the
      * signal had, every loop's sources for it share the new one, and when the last one closes the
@@ -1134,8 +1141,6 @@ public final class EventLoop implements AutoCloseable {
         checkThread("onExit");
         Objects.requireNonNull(process, "process");
         Objects.requireNonNull(handler, "handler");
-        // the bridge eventfd reports a child that is gone already, or whose status the JDK collects late
-        signals().openBridge();
         ExitSource source = ExitSource.open(this, process, handler);
         register(source);
         source.reportIfGone();

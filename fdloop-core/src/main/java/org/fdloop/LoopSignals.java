@@ -3,6 +3,7 @@ package org.fdloop;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.fdloop.fd.AsyncOwner;
-import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.OsThread;
@@ -34,27 +36,26 @@ import org.fdloop.internal.linux.SignalRecords;
 
 /**
  * What a loop holds for signals, signal-driven I/O and child exits, created with the first such
- * source.
+ * source. Its fds are internal registrations of the loop ({@link InternalSource}), each with its
+ * own handler:
  *
  * <ul>
- * <li>A signalfd, in the poller under {@link #SIGNALFD_TOKEN}, for the signals sent to the loop
- *     thread: those of {@link EventLoop#onThreadSignal}, the realtime signals of signal-driven
- *     I/O, and SIGIO (the kernel's "realtime queue full"). Its mask only grows; each signal in
- *     it is blocked in the thread that registered it, and threads started from there inherit
- *     that. Closing the loop takes what is still pending and unblocks them again.</li>
- * <li>A pipe, in the poller under {@link #NATIVE_TOKEN}, into which the native signal handler
- *     ({@link NativeSignalHandler}) writes the siginfo of each process-directed signal this
- *     loop takes, on the {@link SignalRoute#NATIVE} route.</li>
- * <li>An eventfd, in the poller under {@link #BRIDGE_TOKEN}, written by the JVM's signal
- *     handler threads for process-directed signals on the {@link SignalRoute#JVM} route
- *     ({@link SignalBridge}) and by anyone who has a source due outside the poller: a child
- *     that exited before its pidfd existed, an async fd to look at again.</li>
+ * <li>A signalfd for the signals sent to the loop thread: those of {@link EventLoop#onThreadSignal},
+ *     the realtime signals of signal-driven I/O to the thread, and SIGIO (the kernel's "realtime
+ *     queue full"). Its mask only grows; each signal in it is blocked in the thread that
+ *     registered it, and threads started from there inherit that. Closing the loop takes what is
+ *     still pending and unblocks them again.</li>
+ * <li>A pipe into which the native signal handler ({@link NativeSignalHandler}) writes the
+ *     siginfo of each process-directed signal this loop takes, on the {@link SignalRoute#NATIVE}
+ *     route, and of signal-driven I/O to the process.</li>
  * </ul>
+ *
+ * <p>What comes from other threads, the JVM's signal handler threads on the {@link SignalRoute#JVM}
+ * route ({@link SignalBridge}) and anyone who has a source due outside the poller (a child that
+ * exited before its pidfd existed, an async fd to look at again), comes through the loop's one
+ * cross-thread channel, {@link EventLoop#execute}.
  */
 final class LoopSignals {
-    static final long SIGNALFD_TOKEN = -2L;
-    static final long BRIDGE_TOKEN = -3L;
-    static final long NATIVE_TOKEN = -4L;
     private static final int RECORDS_PER_READ = 64;
     /** What the native handler's pipe is enlarged to: 8192 records (fs.pipe-max-size allows it unprivileged). */
     static final int NATIVE_PIPE_BYTES = 1 << 20;
@@ -65,12 +66,13 @@ final class LoopSignals {
     static final String STEER_PROPERTY = "fdloop.steerSignals";
     private static final boolean STEER = !"false".equalsIgnoreCase(System.getProperty(STEER_PROPERTY, "true"));
     /** Whether the fallback to the JVM's handler was reported: once per process. */
-    private static final java.util.concurrent.atomic.AtomicBoolean fallbackReported = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean fallbackReported = new AtomicBoolean();
 
     private final EventLoop loop;
 
     // thread-directed signals and signal-driven I/O
     private SignalFd signalFd;
+    private InternalSource signalFdSource;
     private int signalFdNumber = -1;
     private SignalRecords records;
     /** The threads this loop blocked signals in, each with the mask it had before. */
@@ -90,14 +92,17 @@ final class LoopSignals {
     private long overflows;
 
     // process-directed signals, and sources due outside the poller
-    private volatile EventFd bridgeFd;
     private final List<SignalSource> bridged = new ArrayList<>();
     private final ConcurrentLinkedQueue<Source> due = new ConcurrentLinkedQueue<>();
+    /** Whether {@link #takeQueuedTask} is in the loop's task queue and has not started yet. */
+    private final AtomicBoolean taskQueued = new AtomicBoolean();
+    private final EventLoop.InternalTask takeQueuedTask = this::takeQueued;
 
     // process-directed signals through the native handler
     private SignalRoute route;
     private final int nativePipeBytes;
     private Pipe nativePipe;
+    private InternalSource nativePipeSource;
     private int nativeReadFd = -1;
     private int nativePipeRecords;
     private SignalRecords siginfo;
@@ -182,7 +187,6 @@ final class LoopSignals {
             addNative(source);
             return;
         }
-        openBridge();
         SignalReaders.claim(source.signal(), SignalReaders.Kind.JVM_HANDLER, "onSignal(" + source.signal().name() + ")");
         bridged.add(source);
         try {
@@ -204,7 +208,6 @@ final class LoopSignals {
      * process-owned async fds): the first takes the signal's slot in the handler's table.
      */
     private void takeNative(Signal signal, String call) throws IOException {
-        openBridge(); // to look again at the pipe when a handler was still running
         openNativePipe();
         int n = signal.number();
         if (nativeUsers[n] == 0) {
@@ -305,14 +308,9 @@ final class LoopSignals {
                 // over this user's pipe-user-pages-soft: the default 64 KiB holds 512 records, ignoring
             }
             nativePipeRecords = pipe.capacity() / (int) SignalRecords.Format.SIGINFO.size;
-            int readFd = FdAccess.get().pin(pipe.readEnd());
-            try {
-                loop.poller().add(readFd, IoSource.READABLE, NATIVE_TOKEN);
-            } catch (IOException | RuntimeException e) {
-                FdAccess.get().unpin(pipe.readEnd());
-                throw e;
-            }
-            nativeReadFd = readFd;
+            nativePipeSource = loop.addInternal("the native signal handler's pipe", pipe.readEnd(), IoSource.READABLE,
+                    events -> collectNative());
+            nativeReadFd = nativePipeSource.polledNumber();
             siginfo = new SignalRecords(SignalRecords.Format.SIGINFO, RECORDS_PER_READ);
             nativePipe = pipe;
         } finally {
@@ -346,7 +344,6 @@ final class LoopSignals {
                         + " (another loop, or other code): close that registration, or call disableAsync() on it first");
             }
         }
-        openBridge();
         String call = "onAsyncIo(" + fd + ", " + source.signal().name() + (source.isProcessOwned() ? ", " + source.owner() : "")
                 + ")";
         if (source.isProcessOwned()) {
@@ -418,8 +415,8 @@ final class LoopSignals {
         if (signalFd == null) {
             signalFd = SignalFd.open(SignalSet.empty());
             try {
-                signalFdNumber = FdAccess.get().pin(signalFd);
-                loop.poller().add(signalFdNumber, IoSource.READABLE, SIGNALFD_TOKEN);
+                signalFdSource = loop.addInternal("the loop's signalfd", signalFd, IoSource.READABLE, events -> collectSignals());
+                signalFdNumber = signalFdSource.polledNumber();
                 records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
             } catch (IOException | RuntimeException e) {
                 closeSignalFd();
@@ -449,21 +446,6 @@ final class LoopSignals {
         watch(Signal.IO, "the SIGIO backend");
     }
 
-    void openBridge() throws IOException {
-        if (bridgeFd == null) {
-            EventFd fd = EventFd.open();
-            int number = FdAccess.get().pin(fd);
-            try {
-                loop.poller().add(number, IoSource.READABLE, BRIDGE_TOKEN);
-            } catch (IOException | RuntimeException e) {
-                FdAccess.get().unpin(fd);
-                fd.close();
-                throw e;
-            }
-            bridgeFd = fd;
-        }
-    }
-
     /**
      * Has the loop dispatch {@code source} (a child's exit) or look at it (an async fd) on its
      * next iteration. Thread-safe.
@@ -478,16 +460,18 @@ final class LoopSignals {
         due(source);
     }
 
-    /** Wakes the loop to take the bridged signals and the due sources. Thread-safe. */
+    /**
+     * Has the loop take the JVM route's counts, the due sources and a native collection left
+     * unfinished, in a task through {@link EventLoop#execute}: the loop's one cross-thread wake-up.
+     * At most one such task is queued at a time. Thread-safe.
+     */
     void wake() {
-        EventFd fd = bridgeFd;
-        if (fd == null) {
-            return;
-        }
-        try {
-            fd.write(1);
-        } catch (IOException | IllegalStateException e) {
-            // the loop closed meanwhile: nothing is left to wake, ignoring
+        if (taskQueued.compareAndSet(false, true)) {
+            try {
+                loop.execute(takeQueuedTask);
+            } catch (RejectedExecutionException e) {
+                // the loop has ended or closed: nothing is left to take, ignoring
+            }
         }
     }
 
@@ -551,25 +535,22 @@ final class LoopSignals {
 
     // ---- collecting what is ready ----------------------------------------------------------------
 
-    /** Called by the loop when one of this class's fds is ready. */
-    void collect(long token) throws IOException {
-        if (token == SIGNALFD_TOKEN) {
-            collectSignals();
-        } else if (token == BRIDGE_TOKEN) {
-            collectBridged();
-        } else if (token == NATIVE_TOKEN) {
-            collectNative();
-        }
-    }
-
     /**
-     * Called after a wait that reported nothing ready. When the native handler ran on the loop's
-     * own thread during the wait, the wait ended with EINTR and the handler's record is already in
-     * the pipe: taking it now hands the signal to its sources in this iteration, where waiting for
-     * epoll to report the pipe would take one more wait and one more pass of the loop. Costs a
-     * read of the handler's counters where this loop takes native signals.
+     * Called after every wait. Takes what other threads queued ({@link #wake}) now, in this
+     * iteration, where the queued task would run only after this iteration's dispatch (the task
+     * then finds nothing). And after a wait that reported nothing ready: when the native handler
+     * ran on the loop's own thread during the wait, the wait ended with EINTR and the handler's
+     * record is already in the pipe; taking it now hands the signal to its sources in this
+     * iteration, where waiting for epoll to report the pipe would take one more wait and one more
+     * pass of the loop. Costs a read of the handler's counters where this loop takes native signals.
      */
-    void collectAfterEmptyWait() throws IOException {
+    void collectAfterWait(boolean emptyWait) throws IOException {
+        if (taskQueued.get()) {
+            collectQueued(); // the task still runs later, and finds nothing left
+        }
+        if (!emptyWait) {
+            return;
+        }
         for (int n : nativeNumbers) {
             if (NativeSignalHandler.sent(n, nativeSlot[n]) != nativeRead[n] + nativeLost[n]) {
                 collectNative();
@@ -813,8 +794,17 @@ final class LoopSignals {
         polled.clear();
     }
 
-    private void collectBridged() throws IOException {
-        bridgeFd.read();
+    /** The task {@link #wake} queues, on the loop thread. */
+    private void takeQueued() {
+        taskQueued.set(false); // first: what comes after this has its own task
+        try {
+            collectQueued();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void collectQueued() throws IOException {
         if (nativeRecheck) {
             collectNative();
         }
@@ -880,7 +870,7 @@ final class LoopSignals {
         }
         if (nativePipe != null) {
             // every slot is empty and no handler writes to the pipe any more (remove() waited)
-            FdAccess.get().unpin(nativePipe.readEnd());
+            nativePipeSource.close(); // the read end
             nativePipe.close();
             siginfo.close();
         }
@@ -895,11 +885,6 @@ final class LoopSignals {
         due.clear();
         restoreMask();
         closeSignalFd();
-        EventFd bridge = bridgeFd;
-        if (bridge != null) {
-            FdAccess.get().unpin(bridge); // the poller closes right after: no need to remove it
-            bridge.close();
-        }
         if (pollList != null) {
             pollList.close();
         }
@@ -937,10 +922,11 @@ final class LoopSignals {
             for (Signal signal : signalFd.signals().signals()) {
                 SignalReaders.release(signal, SignalReaders.Kind.SIGNALFD);
             }
-            if (signalFdNumber >= 0) {
-                FdAccess.get().unpin(signalFd);
+            if (signalFdSource != null) {
+                signalFdSource.close(); // closes the signalfd too
+            } else {
+                signalFd.close();
             }
-            signalFd.close();
             signalFd = null;
         }
         if (records != null) {
