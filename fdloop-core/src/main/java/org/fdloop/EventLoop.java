@@ -452,7 +452,7 @@ public final class EventLoop implements AutoCloseable {
         }
         boolean mayBlock = wait != 0;
         if (mayBlock) {
-            if (signals != null && signals.steerPending) {
+            if (signals != null && signals.steerPending()) {
                 signals.steer();
             }
             wakeState.set(SLEEPING); // a full fence: producers that come after it see SLEEPING

@@ -212,7 +212,7 @@ final class SignalBridge {
         // of the same signal would not see that source's count, which comes after
         SignalSource[] subscribers = entry.subscribers;
         for (SignalSource source : subscribers) {
-            source.bridgedCount.incrementAndGet();
+            source.addCount(1);
         }
         for (SignalSource source : subscribers) {
             source.wakeLoop();
