@@ -1,28 +1,18 @@
 package org.fdloop;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.fdloop.backend.Backend;
-import org.fdloop.backend.Poller;
-import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.EventFd;
-import org.fdloop.fd.Fd;
-import org.fdloop.fd.Signal;
-import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.backend.Pollers;
 import org.fdloop.internal.linux.LibC;
 
 /**
- * One thread, one poller, every kind of source: fds, timers, tasks from other threads, hooks.
+ * One thread, one poller, every kind of source: fds, timers, tasks from other threads, hooks,
+ * signals, child exits, file watches (the package documentation tells how it is built).
  *
  * <pre>{@code
  * try (EventLoop loop = EventLoop.open()) {
@@ -37,101 +27,53 @@ import org.fdloop.internal.linux.LibC;
  * it to a thread of its own. Everything else throws {@link IllegalStateException} when called
  * from another thread, except the methods documented as thread-safe: {@link #execute},
  * the {@code schedule} methods, {@link TimerSource#cancel()}, {@link #stop()},
- * {@link #inLoopThread()} and {@link #stats()}. Other threads wake the loop through an eventfd,
- * with one write per batch of tasks while the loop sleeps and none while it is awake.
+ * {@link #inLoopThread()} and {@link #stats()}. Other threads reach the loop through one channel,
+ * {@code execute}'s queue, which wakes it with one eventfd write per batch while it sleeps.
  *
  * <h2>Guarantees</h2>
  * A source closed in any handler gets no further event, even one already reported in the same
- * batch (each registration's epoll token carries a slot index and a generation). A handler that
- * throws goes to the {@link ErrorHandler}; the loop keeps running. EINTR never reaches a
- * handler. Timers never fire early. Steady-state dispatch allocates nothing.
+ * batch (each registration's token carries a slot index and a generation). A handler that throws
+ * has its source disabled and the {@link ErrorHandler} told once; the loop keeps running. A task
+ * {@link #execute} accepted is never dropped. EINTR never reaches a handler. Timers never fire
+ * early. Steady-state dispatch allocates nothing.
  */
-public final class EventLoop implements AutoCloseable {
-    private static final int AWAKE = 0;
-    private static final int SLEEPING = 1;
-    private static final int WOKEN = 2;
+public final class EventLoop extends LoopRegistry implements AutoCloseable {
     /** Tasks run per iteration at most, so that a flood of execute() does not starve I/O. */
     private static final int TASKS_PER_ITERATION = 4096;
 
-    private final Poller poller;
-    private final EventFd wakeFd;
-    private final ErrorHandler errorHandler;
     private final String threadName;
-    /** Whether stats() times waits and handlers (Builder.timing). */
-    private final boolean timing;
-    /** Builder.signalRoute: null for native where it can be used. */
-    private final SignalRoute signalRoute;
-    private final int signalPipeBytes;
-    private volatile Thread owner;
-
-    // sources by slot; a token is (generation << 32) | slot
-    private Source[] slots = new Source[64];
-    private int[] generations = new int[64];
-    private int[] freeSlots = new int[64];
-    private int freeCount;
-    private int slotsUsed;
-
-    private final TimerQueue timers = new TimerQueue();
-    private final AcceptReserve acceptReserve = new AcceptReserve();
-    private final List<HookSource> deferHooks = new ArrayList<>();
-    private final List<HookSource> postHooks = new ArrayList<>();
-    private final List<HookSource> exitHooks = new ArrayList<>();
-    private int liveSources;
-
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger wakeState = new AtomicInteger(AWAKE);
-    private volatile boolean stopRequested;
-    private volatile boolean running;
-    private volatile boolean closed;
-    /** Set as close() begins: execute() refuses from then on. */
-    private volatile boolean closing;
-    /** Set when the thread of start() has ended: execute() refuses from then on. */
-    private volatile boolean ended;
-    /** The thread start() created, if any. */
-    private volatile Thread startedThread;
-
-    // the sources ready in this iteration and their events, in dispatch order
-    private Source[] pending = new Source[64];
-    private int[] pendingEvents = new int[64];
-    private int pendingCount;
-    /** The next entry dispatchPending takes; not 0 only after an error ended a dispatch. */
-    private int dispatchIndex;
-
-    // statistics (written on the loop thread only)
-    private long iterations;
-    private long eventsDispatched;
-    private long wakeups;
-    private long handlerNanos;
-    private long waitNanos;
-    private final long[] histogram = new long[64];
-    private long slowestNanos;
-    private String slowestName;
-    /**
-     * The loop's latest System.nanoTime() reading: taken after each wait and each handler, so
-     * that one reading ends a handler and starts the next (reading the clock costs 20-50 ns).
-     */
-    private long clock;
-
     /** The slack asked for ({@link Builder#timerSlack}), 0 for none; the thread it is set on, and that thread's own. */
     private final long timerSlackNanos;
     private Thread slackThread;
     private long slackBefore;
+    private final StatsRecorder stats;
+    private final TaskQueue tasks;
+
+    private volatile Thread owner;
+    /** The thread start() created, if any. */
+    private volatile Thread startedThread;
+    private volatile boolean stopRequested;
+    private volatile boolean running;
+    /** Set as close() begins: execute() refuses from then on. */
+    private volatile boolean closing;
+    private volatile boolean closed;
+    /** Set when the thread of start() has ended: execute() refuses from then on. */
+    private volatile boolean ended;
 
     private EventLoop(Builder builder) throws IOException {
-        this.errorHandler = builder.errorHandler;
+        super(Pollers.open(builder.backend, builder.maxEventsPerPoll), builder.errorHandler, builder.signalRoute,
+                builder.signalPipeBytes);
         this.threadName = builder.threadName;
-        this.timing = builder.timing;
-        this.signalRoute = builder.signalRoute;
-        this.signalPipeBytes = builder.signalPipeBytes;
+        this.stats = new StatsRecorder(builder.timing);
         this.timerSlackNanos = builder.timerSlackNanos;
-        this.poller = builder.backend.open(builder.maxEventsPerPoll);
         this.owner = Thread.currentThread();
         EventFd wake = null;
         try {
             wake = EventFd.open();
+            this.tasks = new TaskQueue(wake);
             EventFd woken = wake;
             addInternal("the loop's wake-up eventfd", wake, IoSource.READABLE, events -> {
-                wakeups++;
+                stats.wakeup();
                 woken.read();
             });
             if (poller.readinessSignal() != 0) {
@@ -148,7 +90,6 @@ public final class EventLoop implements AutoCloseable {
             poller.close();
             throw e;
         }
-        this.wakeFd = wake;
     }
 
     /** A loop with the defaults: epoll, errors printed to standard error. */
@@ -262,13 +203,15 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    // ---- threads ------------------------------------------------------------------------------
+    // ---- threads and running ------------------------------------------------------------------------
 
     /** Whether the calling thread owns this loop. Thread-safe. */
+    @Override
     public boolean inLoopThread() {
         return Thread.currentThread() == owner;
     }
 
+    @Override
     void checkThread(String method) {
         Thread current = Thread.currentThread();
         if (current != owner) {
@@ -312,11 +255,10 @@ public final class EventLoop implements AutoCloseable {
         return thread;
     }
 
-    // ---- running --------------------------------------------------------------------------------
-
     /**
-     * Runs until {@link #stop()} or until no source is left that keeps it going (enabled I/O
-     * sources and timers, pending defer hooks; post and exit hooks do not). Then runs the exit hooks.
+     * Runs until {@link #stop()} or until no source is left that keeps it going (see
+     * {@link Source#hasRef()}: enabled I/O sources, timers, signals, child exits, watches and
+     * pending defer hooks, unless {@link Source#unref() unreferenced}). Then runs the exit hooks.
      */
     public void run() throws IOException {
         runLoop(false);
@@ -326,7 +268,7 @@ public final class EventLoop implements AutoCloseable {
     private void runLoop(boolean untilStopped) throws IOException {
         checkRunnable("run");
         running = true;
-        clock = System.nanoTime();
+        stats.clock = System.nanoTime();
         try {
             while (!stopRequested && (untilStopped || liveSources > 0 || !tasks.isEmpty())) {
                 iterate(-1);
@@ -334,7 +276,7 @@ public final class EventLoop implements AutoCloseable {
         } finally {
             stopRequested = false;
             running = false;
-            runExitHooks();
+            runHooks(exitHooks);
         }
     }
 
@@ -349,20 +291,12 @@ public final class EventLoop implements AutoCloseable {
         }
         checkRunnable("runOnce");
         running = true;
-        clock = System.nanoTime(); // the caller's code ran since the last iteration
+        stats.clock = System.nanoTime(); // the caller's code ran since the last iteration
         try {
             return iterate(saturatedNanos(timeout));
         } finally {
             running = false;
         }
-    }
-
-    /** Gives the loop thread the builder's timer slack, once per thread, keeping the one it had. */
-    private void setTimerSlack() throws IOException {
-        long before = LibC.timerSlack();
-        LibC.setTimerSlack(timerSlackNanos);
-        slackThread = owner;
-        slackBefore = before;
     }
 
     private void checkRunnable(String method) {
@@ -379,30 +313,31 @@ public final class EventLoop implements AutoCloseable {
     /** Makes {@link #run()} return after the current iteration. Thread-safe. */
     public void stop() {
         stopRequested = true;
-        wakeUp();
+        tasks.wakeUp();
     }
 
     /**
      * Runs {@code task} on the loop thread, in the order given. Thread-safe. A task accepted is
-     * never dropped: it runs in an iteration, or when the thread of {@link #start()} ends, or
-     * in {@link #close()}.
+     * never dropped: it runs in an iteration, or when the thread of {@link #start()} ends, or in
+     * {@link #close()}.
      *
      * @throws RejectedExecutionException when the loop is closed, or its {@link #start()} thread
      *     has ended: nothing would run the task
      */
+    @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         rejectIfOver("execute");
         tasks.add(task);
         if ((closing || ended) && tasks.remove(task)) {
-            // the loop ended meanwhile, and its last look at the queue came before this task
-            rejectIfOver("execute");
+            rejectIfOver("execute"); // the loop ended meanwhile, and its last look at the queue came before this task
         }
-        wakeUp();
+        tasks.wakeUp();
     }
 
     /** Throws RejectedExecutionException when nothing would run a task any more. Thread-safe. */
-    private void rejectIfOver(String method) {
+    @Override
+    void rejectIfOver(String method) {
         if (closing) {
             throw new RejectedExecutionException(method + "(): the loop is closed; nothing would run the task");
         }
@@ -412,190 +347,100 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    /** Runs every task execute() accepted, until none is left; when the loop ends or closes. */
-    private void runAcceptedTasks() {
-        while (!tasks.isEmpty()) {
-            runTasks();
-        }
-    }
+    // ---- one iteration ------------------------------------------------------------------------------
 
-    private void wakeUp() {
-        // Only a sleeping loop needs the write; the first caller after it went to sleep does it.
-        if (wakeState.get() == SLEEPING && wakeState.compareAndSet(SLEEPING, WOKEN)) {
-            try {
-                wakeFd.write(1);
-            } catch (IOException | IllegalStateException e) {
-                // The loop is closing and its eventfd is gone: nothing is waiting to be woken. Ignoring.
-            }
-        }
-    }
-
+    /** One pass, as libuv's uv_run: defer hooks, wait, collect, timers, dispatch, tasks, post hooks. */
     private int iterate(long timeoutNanos) throws IOException {
-        iterations++;
+        stats.iteration();
         if (timerSlackNanos != 0 && slackThread != owner) {
             setTimerSlack(); // before anything runs, so that handlers see it too
         }
-        runDeferHooks();
-
-        long wait = timeoutNanos;
-        if (pendingCount > 0 && compactPending()) {
-            wait = 0; // an error ended the last dispatch: what it left is still ready
-        } else if (!tasks.isEmpty() || !deferHooks.isEmpty() || stopRequested) {
-            wait = 0;
-        } else {
-            long next = timers.nextWakeNanos();
-            if (next != Long.MAX_VALUE) {
-                clock = System.nanoTime();
-                long untilTimer = Math.max(0, next - clock);
-                wait = wait < 0 ? untilTimer : Math.min(wait, untilTimer);
-            }
-        }
-        boolean mayBlock = wait != 0;
-        if (mayBlock) {
-            if (signals != null && signals.steerPending()) {
-                signals.steer();
-            }
-            wakeState.set(SLEEPING); // a full fence: producers that come after it see SLEEPING
-            if (!tasks.isEmpty()) {
-                wait = 0; // a task came after the check above: its producer may have seen AWAKE
-            }
-        }
-        long before = clock;
-        int ready = poller.poll(wait);
-        long now = timing || timers.size() > 0 ? System.nanoTime() : clock;
-        clock = now;
-        if (mayBlock) {
-            // no fence needed: a producer that still sees SLEEPING writes the eventfd once more,
-            // which costs the next poll one spurious wake-up and loses nothing
-            wakeState.setRelease(AWAKE);
-        }
-        if (timing) {
-            waitNanos += now - before;
-        }
-
-        if (ready > 0) {
-            collectIo(ready);
-        }
-        if (signals != null) {
-            signals.collectAfterWait(ready == 0); // what other threads queued; a signal's handler may have ended the wait
-        }
+        runHooks(deferHooks);
+        int ready = poller.poll(waitTime(timeoutNanos));
+        tasks.awake();
+        long before = stats.clock;
+        stats.waited(before, stats.timing || timers.size() > 0 ? System.nanoTime() : before);
+        collect(ready);
         int due = 0;
-        for (TimerSource t; (t = timers.pollDue(now)) != null; due++) {
-            addPending(t, 0);
+        for (TimerSource t; (t = timers.pollDue(stats.clock)) != null; due++) {
+            pending.add(t, 0);
         }
-        if (due > 0 && timing) {
-            clock = System.nanoTime(); // taking timers off the heap is the loop's time, not the first handler's
+        if (due > 0) {
+            stats.skipLoopTime(); // taking timers off the heap is the loop's time, not the first handler's
         }
-        int dispatched = dispatchPending();
-        dispatched += runTasks();
+        int dispatched = dispatchPending() + runTasks(TASKS_PER_ITERATION);
         if (dispatched > 0 && !postHooks.isEmpty()) {
-            for (int i = 0; i < postHooks.size(); i++) {
-                HookSource hook = postHooks.get(i);
-                if (hook.isEnabled()) {
-                    invoke(hook, 0);
-                }
-            }
+            runHooks(postHooks);
         }
         return dispatched;
     }
 
-    private void collectIo(int ready) throws IOException {
+    /**
+     * How long the wait may block: 0 when work is waiting, else until the next timer or
+     * {@code timeoutNanos} (-1: no limit). A wait that may block marks the loop asleep for execute().
+     */
+    private long waitTime(long timeoutNanos) throws IOException {
+        if ((!pending.isEmpty() && pending.keepLeftovers()) // an error ended the last dispatch: the rest is ready
+                || !tasks.isEmpty() || !deferHooks.isEmpty() || stopRequested) {
+            return 0;
+        }
+        long wait = timeoutNanos;
+        long next = timers.nextWakeNanos();
+        if (next != Long.MAX_VALUE) {
+            stats.clock = System.nanoTime();
+            long untilTimer = Math.max(0, next - stats.clock);
+            wait = wait < 0 ? untilTimer : Math.min(wait, untilTimer);
+        }
+        if (wait != 0) {
+            if (signals != null && signals.steerPending()) {
+                signals.steer();
+            }
+            if (!tasks.sleep()) {
+                return 0; // a task came after the check above: its producer may have seen the loop awake
+            }
+        }
+        return wait;
+    }
+
+    /** Turns what the wait reported into pending entries; the loop's own fds' handlers run here. */
+    private void collect(int ready) throws IOException {
         for (int i = 0; i < ready; i++) {
             long token = poller.readyToken(i);
-            int slot = (int) token;
-            int generation = (int) (token >>> 32);
-            if (slot < 0 || slot >= slotsUsed || generations[slot] != generation) {
-                continue; // a registration closed since the kernel reported it
-            }
-            Source source = slots[slot];
+            PolledSource source = slots.lookup(token);
             if (source instanceof InternalSource internal) {
-                internal.collect(poller.readyEvents(i)); // one of the loop's own fds: its handler collects now
-            } else if (source != null && !source.queued) { // queued: left by an interrupted dispatch
-                addPending(source, poller.readyEvents(i));
+                internal.collect(poller.readyEvents(i));
+            } else if (source != null && !source.queued) { // null: closed since; queued: left by an interrupted dispatch
+                pending.add(source, poller.readyEvents(i));
             }
         }
-    }
-
-    void addPending(Source source, int events) {
-        if (pendingCount == pending.length) {
-            pending = Arrays.copyOf(pending, pendingCount * 2);
-            pendingEvents = Arrays.copyOf(pendingEvents, pendingCount * 2);
-        }
-        // insertion by priority keeps equal priorities in arrival order
-        int i = pendingCount++;
-        while (i > 0 && pending[i - 1].priority > source.priority) {
-            pending[i] = pending[i - 1];
-            pendingEvents[i] = pendingEvents[i - 1];
-            i--;
-        }
-        pending[i] = source;
-        pendingEvents[i] = events;
-    }
-
-    /**
-     * {@link #addPending} unless {@code source} is in this batch already (a count or band that
-     * gathers several reports into one call); taking it from the list, run or skipped, clears the mark.
-     */
-    void addPendingOnce(Source source) {
-        if (!source.queued) {
-            source.queued = true;
-            addPending(source, 0);
+        if (signals != null) {
+            signals.collectAfterWait(ready == 0); // what other threads queued; a signal's handler may have ended the wait
         }
     }
 
-    /**
-     * Dispatches the pending list in order. An error that ends the iteration (a
-     * VirtualMachineError out of a handler) leaves the entries not yet taken where they are:
-     * {@link #compactPending()} keeps them for the next iteration, so no ready source is lost.
-     */
     private int dispatchPending() {
         int dispatched = 0;
-        while (dispatchIndex < pendingCount) {
-            int i = dispatchIndex++;
-            Source source = pending[i];
-            pending[i] = null;
-            source.queued = false;
+        for (Source source; (source = pending.take()) != null; ) {
             if (source.closed || !source.enabled) {
                 continue; // closed or disabled by an earlier handler of this batch
             }
             if (source instanceof TimerSource t) {
                 if (t.cancelled) {
                     t.close();
-                    continue;
-                }
-                if (t.inHeap) {
-                    continue; // restarted by an earlier handler of this batch: not due any more
-                }
-                dispatched++;
-                try {
-                    invoke(t, 0);
-                } finally {
-                    rescheduleOrFinish(t); // also after an error that ends the iteration: a repeating timer stays scheduled
+                } else if (!t.inHeap) { // in the heap: restarted by an earlier handler of this batch, not due now
+                    dispatched++;
+                    try {
+                        invoke(t, 0);
+                    } finally {
+                        rescheduleOrFinish(t); // also after an error that ends the iteration
+                    }
                 }
             } else {
                 dispatched++;
-                invoke(source, pendingEvents[i]);
+                invoke(source, pending.takenEvents());
             }
         }
-        pendingCount = 0;
-        dispatchIndex = 0;
         return dispatched;
-    }
-
-    /** Moves what an interrupted dispatch left to the front of the pending list; true if anything is left. */
-    private boolean compactPending() {
-        int left = pendingCount - dispatchIndex;
-        if (dispatchIndex > 0) {
-            System.arraycopy(pending, dispatchIndex, pending, 0, left);
-            System.arraycopy(pendingEvents, dispatchIndex, pendingEvents, 0, left);
-            Arrays.fill(pending, left, pendingCount, null);
-        }
-        for (int i = 0; i < left; i++) {
-            pending[i].queued = true; // so that the poller's next report of it does not queue it twice
-        }
-        pendingCount = left;
-        dispatchIndex = 0;
-        return left > 0;
     }
 
     private void rescheduleOrFinish(TimerSource t) {
@@ -604,23 +449,16 @@ public final class EventLoop implements AutoCloseable {
         }
         switch (t.mode) {
             case ONCE -> t.close();
-            case FIXED_RATE -> {
-                t.deadline += t.period;
-                if (t.enabled) {
-                    timers.add(t);
-                }
-            }
-            case FIXED_DELAY -> {
-                t.deadline = (timing ? clock : System.nanoTime()) + t.period; // clock: when the handler returned
-                if (t.enabled) {
-                    timers.add(t);
-                }
-            }
+            case FIXED_RATE -> t.deadline += t.period;
+            case FIXED_DELAY -> t.deadline = (stats.timing ? stats.clock : System.nanoTime()) + t.period; // when it returned
+        }
+        if (!t.closed && t.enabled) {
+            timers.add(t);
         }
     }
 
     void invoke(Source source, int events) {
-        long start = clock;
+        long start = stats.clock;
         try {
             source.dispatch(events);
         } catch (VirtualMachineError e) {
@@ -629,21 +467,21 @@ public final class EventLoop implements AutoCloseable {
             failed(source, t);
         }
         if (!source.carrier) {
-            finished(source.name(), start);
-        } else if (timing) {
-            clock = System.nanoTime(); // the carrier's own reading and parsing is the loop's time, not the next handler's
+            stats.finished(source.name(), start);
+        } else if (stats.timing) {
+            stats.clock = System.nanoTime(); // the carrier's own reading is the loop's time, not the next handler's
         }
     }
 
-    private int runTasks() {
+    private int runTasks(int most) {
         int ran = 0;
-        for (Runnable task; ran < TASKS_PER_ITERATION && (task = tasks.poll()) != null; ) {
+        for (Runnable task; ran < most && (task = tasks.poll()) != null; ) {
             if (task instanceof InternalTask) {
                 task.run(); // the loop's own (LoopSignals.wake): it queues what it finds, and is no dispatch
                 continue;
             }
             ran++;
-            long start = clock;
+            long start = stats.clock;
             try {
                 task.run();
             } catch (VirtualMachineError e) {
@@ -651,7 +489,7 @@ public final class EventLoop implements AutoCloseable {
             } catch (Throwable t) {
                 reportError(null, t);
             }
-            finished("task", start);
+            stats.finished("task", start);
         }
         return ran;
     }
@@ -662,654 +500,36 @@ public final class EventLoop implements AutoCloseable {
      */
     interface InternalTask extends Runnable {}
 
-    /** Counts a handler or task that returned; with timing, reads the clock and records how long it ran. */
-    private void finished(String name, long start) {
-        if (timing) {
-            long end = System.nanoTime();
-            clock = end;
-            recordHandler(name, end - start);
-        } else {
-            eventsDispatched++;
+    /** Runs every task execute() accepted, until none is left; when the loop ends or closes. */
+    private void runAcceptedTasks() {
+        while (runTasks(Integer.MAX_VALUE) > 0) {
+            // a task may execute() another
         }
     }
 
-    private void recordHandler(String name, long nanos) {
-        eventsDispatched++;
-        handlerNanos += nanos;
-        histogram[63 - Long.numberOfLeadingZeros(nanos | 1)]++;
-        if (nanos > slowestNanos) {
-            slowestNanos = nanos;
-            slowestName = name;
-        }
-    }
-
-    /**
-     * The policy for a handler that threw ({@link ErrorHandler}): its source is disabled, then the
-     * error handler is told, once for this failure.
-     */
-    private void failed(Source source, Throwable error) {
-        if (AcceptReserve.outOfDescriptors(source, error) && !source.closed) {
-            IoSource listener = (IoSource) source;
-            int dropped = acceptReserve.dropWaiting(listener.number);
-            if (dropped >= 0) { // the source stays enabled: it accepts again once descriptors are free
-                if (!listener.saidOutOfDescriptors) {
-                    listener.saidOutOfDescriptors = true;
-                    reportError(source, new IOException(source.name() + " is out of file descriptors (" + error.getMessage()
-                            + "): the loop closes each connection waiting on it (" + dropped + " now), with a descriptor it "
-                            + "keeps in reserve, until descriptors are free, and says so once. Raise the limit (ulimit -n) "
-                            + "or hold fewer connections", error));
+    private void runHooks(List<HookSource> hooks) {
+        if (!hooks.isEmpty()) {
+            for (HookSource hook : hooks.toArray(HookSource[]::new)) {
+                if (hook.isEnabled()) {
+                    invoke(hook, 0);
                 }
-                return;
-            }
-        }
-        if (!source.closed && source.enabled) {
-            source.enabled = false;
-            uncount(source);
-            try {
-                source.onDisable();
-            } catch (IOException | RuntimeException e) {
-                error.addSuppressed(e); // taking the fd out of the poller failed: the source is disabled all the same
-            }
-        }
-        reportError(source, error);
-    }
-
-    /** Tells the error handler of {@code error}, leaving {@code source} as it is (null: a task). */
-    void reportError(Source source, Throwable error) {
-        try {
-            errorHandler.handle(source, error);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable handlerFailure) {
-            System.err.println("fdloop: the error handler threw while handling an error of "
-                    + (source == null ? "a task" : source.name()) + ", ignoring:");
-            handlerFailure.printStackTrace();
-        }
-    }
-
-    private void runDeferHooks() {
-        if (deferHooks.isEmpty()) {
-            return;
-        }
-        HookSource[] due = deferHooks.toArray(HookSource[]::new);
-        for (HookSource hook : due) {
-            if (hook.isEnabled()) {
-                invoke(hook, 0);
             }
         }
     }
 
-    private void runExitHooks() {
-        for (HookSource hook : exitHooks.toArray(HookSource[]::new)) {
-            if (hook.isEnabled()) {
-                invoke(hook, 0);
-            }
-        }
-    }
-
-    // ---- registering sources --------------------------------------------------------------------
-
-    /**
-     * Dispatches {@code handler} when {@code fd} is ready for {@code events}
-     * ({@link IoSource#READABLE} and friends, optionally {@link IoSource#EDGE} or {@link IoSource#ONESHOT}).
-     */
-    public IoSource onIo(Fd fd, int events, IoHandler handler) throws IOException {
-        checkThread("onIo");
-        Objects.requireNonNull(fd, "fd");
-        Objects.requireNonNull(handler, "handler");
-        IoSource.checkEvents(events);
-        if (fd instanceof org.fdloop.fd.ListeningSocket) {
-            acceptReserve.ensureOpen(); // for when accept runs out of descriptors: see AcceptReserve
-        }
-        int number = FdAccess.get().pin(fd);
-        IoSource source = new IoSource(this, fd, number, events, handler);
-        register(source);
-        return source;
-    }
-
-    /** Dispatches {@code handler} while {@code fd} is readable (level-triggered). */
-    public IoSource onReadable(Fd fd, IoHandler handler) throws IOException {
-        return onIo(fd, IoSource.READABLE, handler);
-    }
-
-    /** Runs {@code handler} once, {@code delay} from now. Thread-safe. */
-    public TimerSource schedule(Duration delay, TimerHandler handler) {
-        return addTimer(delay, Duration.ZERO, TimerSource.Mode.ONCE, handler, "timer");
-    }
-
-    /** Runs {@code handler} once, at {@code deadlineNanos} on the {@link System#nanoTime()} clock. Thread-safe. */
-    public TimerSource scheduleAt(long deadlineNanos, TimerHandler handler) {
-        Objects.requireNonNull(handler, "handler");
-        return enqueueTimer(new TimerSource(this, "timer", deadlineNanos, 0, TimerSource.Mode.ONCE, handler));
-    }
-
-    /**
-     * Runs {@code handler} after {@code initialDelay}, then every {@code period} measured from
-     * the first deadline (late runs catch up, like ScheduledExecutorService). Thread-safe.
-     */
-    public TimerSource scheduleAtFixedRate(Duration initialDelay, Duration period, TimerHandler handler) {
-        return addTimer(initialDelay, period, TimerSource.Mode.FIXED_RATE, handler, "fixed-rate timer");
-    }
-
-    /** Runs {@code handler} after {@code initialDelay}, then {@code delay} after each run ends. Thread-safe. */
-    public TimerSource scheduleWithFixedDelay(Duration initialDelay, Duration delay, TimerHandler handler) {
-        return addTimer(initialDelay, delay, TimerSource.Mode.FIXED_DELAY, handler, "fixed-delay timer");
-    }
-
-    private TimerSource addTimer(Duration initial, Duration period, TimerSource.Mode mode, TimerHandler handler, String name) {
-        Objects.requireNonNull(initial, "initial delay");
-        Objects.requireNonNull(period, "period");
-        Objects.requireNonNull(handler, "handler");
-        if (initial.isNegative()) {
-            throw new IllegalArgumentException("a delay is zero or more, not " + initial);
-        }
-        if (mode != TimerSource.Mode.ONCE && (period.isNegative() || period.isZero())) {
-            throw new IllegalArgumentException("a repeating timer's period is more than zero, not " + period);
-        }
-        long deadline = System.nanoTime() + saturatedNanos(initial);
-        return enqueueTimer(new TimerSource(this, name, deadline, saturatedNanos(period), mode, handler));
-    }
-
-    private TimerSource enqueueTimer(TimerSource timer) {
-        rejectIfOver("schedule");
-        if (inLoopThread()) {
-            checkThread("schedule");
-            takeTimer(timer);
-        } else {
-            execute(() -> {
-                if (!timer.cancelled && !closed) {
-                    takeTimer(timer);
-                }
-            });
-        }
-        return timer;
-    }
-
-    private void takeTimer(TimerSource timer) {
-        timer.taken = true;
-        if (timer.enabled && !timer.closed) {
-            timers.add(timer);
-            count(timer);
-        }
-    }
-
-    /** Runs {@code action} once at the start of the next iteration. */
-    public HookSource defer(Runnable action) {
-        return addHook(HookSource.Kind.DEFER, action, deferHooks);
-    }
-
-    /** Runs {@code action} after every iteration that dispatched an event. */
-    public HookSource post(Runnable action) {
-        return addHook(HookSource.Kind.POST, action, postHooks);
-    }
-
-    /** Runs {@code action} each time the loop stops: when {@link #run()} returns. */
-    public HookSource atExit(Runnable action) {
-        return addHook(HookSource.Kind.EXIT, action, exitHooks);
-    }
-
-    private HookSource addHook(HookSource.Kind kind, Runnable action, List<HookSource> list) {
-        checkThread(kind.name().toLowerCase(java.util.Locale.ROOT));
-        Objects.requireNonNull(action, "action");
-        HookSource hook = new HookSource(this, kind, action);
-        list.add(hook);
-        count(hook);
-        return hook;
-    }
-
-    // ---- file watching ----
-
-    /** The inotify shared by this loop's file watches: opened with the first, closed with the last. */
-    private Watches watches;
-
-    /**
-     * Watches {@code root} through inotify and calls {@code handler} for each change of a kind in
-     * {@code events}. On a directory it reports changes to the entries in it (recursive: in the
-     * whole tree below it, following the tree as it changes); on a file, changes to the file. See
-     * {@link WatchSource} for renames, overflow and what a recursive watch does.
-     *
-     * @param root the file or directory to watch; a symbolic link is followed
-     * @param events the kinds to report; UNMOUNT, OVERFLOW and IGNORED come without asking
-     * @param recursive whether to watch every directory below {@code root}, now and later ({@code root}
-     *     must then be a directory)
-     * @throws org.fdloop.fd.LinuxException ENOENT when {@code root} does not exist, EACCES when it cannot be read,
-     *     ENOSPC when fs.inotify.max_user_watches is reached (a recursive watch that hits it halfway
-     *     takes back the watches it added before it throws), EMFILE when opening the loop's inotify
-     *     hits fs.inotify.max_user_instances
-     * @throws IllegalArgumentException for no events, one that cannot be asked for, or a recursive
-     *     watch of something that is not a directory
-     */
-    public WatchSource watch(Path root, Set<FileEvent.Kind> events, boolean recursive, WatchHandler handler) throws IOException {
-        checkThread("watch");
-        Objects.requireNonNull(root, "root");
-        Objects.requireNonNull(events, "events");
-        Objects.requireNonNull(handler, "handler");
-        if (events.isEmpty()) {
-            throw new IllegalArgumentException("watch(" + root + ") needs at least one kind of event to report, such as "
-                    + "FileEvent.Kind.CREATE; the set of events is empty");
-        }
-        for (FileEvent.Kind kind : events) {
-            Objects.requireNonNull(kind, "events contains null");
-            if (!kind.isWatchable()) {
-                throw new IllegalArgumentException(kind + " cannot be asked for: every watch reports it on its own. "
-                        + "Leave it out of the events given to watch(" + root + ")");
-            }
-        }
-        Path absolute = root.toAbsolutePath();
-        if (recursive && Files.exists(absolute) && !Files.isDirectory(absolute)) {
-            throw new IllegalArgumentException("a recursive watch follows a directory tree, and " + absolute
-                    + " is not a directory: watch it with recursive = false");
-        }
-        if (watches == null || watches.isClosed()) {
-            watches = new Watches(this);
-        }
-        WatchSource source = watches.add(absolute, events, recursive, handler);
-        count(source);
-        return source;
-    }
-
-    /** The loop's inotify, or null while it has no file watch; for tests. */
-    org.fdloop.fd.Inotify watchInotify() {
-        return watches == null || watches.isClosed() ? null : watches.inotify();
-    }
-
-    // ---- signals, signal-driven I/O and child exit ------------------------------------------------
-
-    /** Signals, signal-driven I/O and child exits; created with the first such source. */
-    private LoopSignals signals;
-
-    /**
-     * Dispatches {@code handler} on the loop thread each time {@code signal} is delivered to the
-     * process: {@code kill -USR1 <pid>}, Ctrl-C, a service manager's SIGTERM. The handler gets
-     * the signal and how many deliveries came since its last call. To get each signal's sender,
-     * {@code si_code} and sigqueue value, use {@link #onSignal(Signal, SignalInfoHandler)}.
-     *
-     * <p>Inside a JVM a process-directed signal lands on whichever thread the kernel picks. On
-     * the {@link SignalRoute#NATIVE} route (the default where it can be used: see
-     * {@link Builder#signalRoute}) fdloop's own handler, a few machine instructions, writes the
-     * signal's siginfo into the loop's pipe from that thread; on the {@link SignalRoute#JVM}
-     * route the JVM's handler ({@code sun.misc.Signal}) counts it on a thread of its own and
-     * wakes the loop through its task queue.
-     *
-     * <p>The handler is process-wide: the first source for a signal replaces the action the
-     * signal had, every loop's sources for it share the new one, and when the last one closes the
-     * previous action is put back. For SIGHUP, SIGINT and SIGTERM that is the JVM's shutdown (it
-     * runs the shutdown hooks and exits): while a source is open, those signals no longer end the
-     * JVM. Call {@code System.exit} from the handler to end it, or close the source and the next
-     * one will.
-     *
-     * <p>Signals taken: SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGWINCH, SIGCONT, SIGTSTP, SIGALRM,
-     * SIGTTIN, SIGTTOU, SIGURG, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR; on the native route also the
-     * realtime signals (all but the JDK's SIGRTMAX-2), one call per signal queued.
-     *
-     * @throws IllegalArgumentException for any other signal, saying why: the JVM's own (SIGSEGV,
-     *     SIGBUS, SIGFPE, SIGILL, SIGQUIT, SIGUSR2, SIGPIPE, SIGXFSZ), glibc's (32, 33), the
-     *     JDK's (SIGRTMAX-2), SIGKILL and SIGSTOP, SIGCHLD (use {@link #onExit}), SIGIO (use
-     *     {@link #onAsyncIo}), on the JVM route the realtime signals (use {@link #onThreadSignal})
-     * @throws IllegalStateException when the signal is taken by another loop on the other route;
-     *     on the JVM route when the handler would never be called: under {@code -Xrs} (the JVM
-     *     then runs no Java signal handler at all), or for a SIGHUP, SIGINT or SIGTERM that the
-     *     process ignores ({@code nohup} sets SIGHUP to SIG_IGN; a shell does it to SIGINT for a
-     *     background job), which the JVM then refuses to handle; when the loop was built with
-     *     {@link SignalRoute#NATIVE} and the native handler cannot be used
-     */
-    public SignalSource onSignal(Signal signal, SignalHandler handler) throws IOException {
-        checkThread("onSignal");
-        Objects.requireNonNull(signal, "signal");
-        Objects.requireNonNull(handler, "handler");
-        return addProcessSignal(signal, handler, null);
-    }
-
-    /**
-     * Dispatches {@code handler} on the loop thread once for each {@code signal} delivered to the
-     * process, with its {@link org.fdloop.fd.SignalInfo}: {@code codeName()} SI_USER for
-     * kill(2), SI_QUEUE for sigqueue(3) with its {@code value()}, SI_KERNEL for the terminal's
-     * Ctrl-C; {@code pid()} and {@code uid()} of the sender. Standard signals sent again while
-     * pending are one delivery (the kernel merges them); realtime signals queue, one call each.
-     * Signals whose records did not fit in the loop's pipe are counted and reported through
-     * {@link SignalInfoHandler#overflowed}.
-     *
-     * <p>Only the {@link SignalRoute#NATIVE} route carries siginfo. Otherwise as
-     * {@link #onSignal(Signal, SignalHandler)}.
-     *
-     * @throws IllegalStateException on the {@link SignalRoute#JVM} route (the JVM's handler gives
-     *     the signal number only: use {@link #onSignal(Signal, SignalHandler)} there), and as
-     *     {@link #onSignal(Signal, SignalHandler)}
-     * @throws IllegalArgumentException as {@link #onSignal(Signal, SignalHandler)}
-     */
-    public SignalSource onSignal(Signal signal, SignalInfoHandler handler) throws IOException {
-        checkThread("onSignal");
-        Objects.requireNonNull(signal, "signal");
-        Objects.requireNonNull(handler, "handler");
-        return addProcessSignal(signal, null, handler);
-    }
-
-    private SignalSource addProcessSignal(Signal signal, SignalHandler count, SignalInfoHandler info) throws IOException {
-        LoopSignals s = signals();
-        s.checkProcessDirected("onSignal", signal);
-        if (info != null && s.route() == SignalRoute.JVM) {
-            throw new IllegalStateException("onSignal(" + signal.name() + ", SignalInfoHandler): this loop takes "
-                    + "process-directed signals through the JVM's handler (SignalRoute.JVM), which gives no siginfo: "
-                    + "use onSignal(signal, (source, signal, count) -> ...) for the signal and a count");
-        }
-        SignalSource source = SignalSource.processDirected(this, s, signal, count, info, s.route());
-        s.addProcessDirected(source);
-        count(source);
-        return source;
-    }
-
-    /**
-     * The route {@link #onSignal} takes signals sent to the process by in this loop: the one the
-     * builder set, or the one chosen by default (mapping the native handler on first use).
-     *
-     * @throws IllegalStateException when the builder set {@link SignalRoute#NATIVE} and it cannot be used
-     */
-    public SignalRoute signalRoute() {
-        checkThread("signalRoute");
-        return signals().route();
-    }
-
-    /**
-     * Dispatches {@code handler} on the loop thread for each {@code signal} sent to the loop
-     * thread itself: {@code tgkill(2)} ({@link Signal#sendToThread(int)} with the loop thread's
-     * {@link org.fdloop.fd.OsThread#currentId() id}), {@code pthread_sigqueue(3)}, a POSIX timer
-     * aimed at the thread. The handler gets the whole {@link org.fdloop.fd.SignalInfo}: sender,
-     * {@code si_code}, the queued value. Realtime signals queue, one call per send; a standard
-     * signal sent again while pending is one call.
-     *
-     * <p>The loop blocks {@code signal} in the calling thread (the loop's; a loop that
-     * {@link #start()}s later hands the mask to its new thread) and reads it from a signalfd.
-     * Threads started from the loop thread inherit the block. A process-directed {@code signal}
-     * ({@code kill}) still goes to another thread of the JVM: use {@link #onSignal} for those.
-     * Closing the loop takes the signals still pending and unblocks them again.
-     *
-     * <p>SIGIO is taken too, for fds whose signal-driven I/O the caller set up to the loop thread
-     * without F_SETSIG ({@link #onAsyncIo} is the way that carries the fd). A plain SIGIO also
-     * reports a full realtime queue, so while {@link #onAsyncIo} sources exist each one also makes
-     * the loop poll their fds.
-     *
-     * @throws IllegalArgumentException for the JVM's, glibc's and JDK's signals, SIGKILL and
-     *     SIGSTOP, and SIGCHLD (use {@link #onExit})
-     * @throws IllegalStateException on a virtual thread (a signal mask belongs to an OS thread)
-     */
-    public SignalSource onThreadSignal(Signal signal, SignalInfoHandler handler) throws IOException {
-        checkThread("onThreadSignal");
-        Objects.requireNonNull(signal, "signal");
-        Objects.requireNonNull(handler, "handler");
-        String reserved = SignalBridge.reservedReason(signal);
-        if (reserved != null) {
-            throw new IllegalArgumentException("onThreadSignal(" + signal.name() + "): " + reserved);
-        }
-        LoopSignals s = signals();
-        SignalSource source = SignalSource.threadDirected(this, s, signal, handler);
-        s.addThreadDirected(source);
-        count(source);
-        return source;
-    }
-
-    /**
-     * Signal-driven I/O: dispatches {@code handler} when {@code fd} becomes readable, signalled by
-     * the kernel with {@link AsyncIoSource#DEFAULT_SIGNAL}. See
-     * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}.
-     */
-    public AsyncIoSource onAsyncIo(Fd fd, AsyncIoHandler handler) throws IOException {
-        return onAsyncIo(fd, IoSource.READABLE, AsyncIoSource.DEFAULT_SIGNAL, handler);
-    }
-
-    /**
-     * Signal-driven I/O on any fd: the kernel sends the loop thread {@code signal} each time
-     * {@code fd}'s readiness changes (fcntl F_SETSIG {@code signal}, F_SETOWN_EX the loop thread,
-     * O_ASYNC), and the loop dispatches {@code handler} with the poll band the signal carries,
-     * when it holds one of {@code events} or a hangup or error.
-     *
-     * <p>The loop blocks {@code signal} and SIGIO in the calling thread and reads both from its
-     * signalfd, checking each signal's fd against the registration. When the realtime signal
-     * queue is full (RLIMIT_SIGPENDING, counted per user) the kernel sends one plain SIGIO
-     * instead; the loop then polls every signal-driven fd once and dispatches the ready ones
-     * ({@link #signalQueueOverflows()} counts these). Readiness from before the registration is
-     * looked for once, so none is missed.
-     *
-     * @param events {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY},
-     *     or a combination; each signal reports a change, so EDGE and ONESHOT do not apply
-     * @param signal a realtime signal ({@link org.fdloop.fd.Signal#realtime(int)}): queued once per
-     *     event with the fd and band, where plain SIGIO would coalesce and carry neither
-     * @throws IllegalArgumentException for other events, a standard signal, or the JDK's SIGRTMAX-2
-     * @throws IllegalStateException when {@code fd} is closed, registered with this loop already,
-     *     or in signal-driven I/O to another thread (another loop's, say); or on a virtual thread
-     */
-    public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncIoHandler handler) throws IOException {
-        return onAsyncIo(fd, events, signal, AsyncOwner.Kind.THREAD, handler);
-    }
-
-    /**
-     * Signal-driven I/O with the kernel's other owners: as
-     * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)} for {@link AsyncOwner.Kind#THREAD}; for
-     * {@link AsyncOwner.Kind#PROCESS} (F_SETOWN to this process) and
-     * {@link AsyncOwner.Kind#PROCESS_GROUP} (F_SETOWN_EX F_OWNER_PGRP, this process's group: every
-     * process in it gets the signal) the signal lands on any thread of the JVM, and fdloop's native
-     * handler takes it, and SIGIO, on the {@link SignalRoute#NATIVE} route, with si_fd and si_band.
-     * {@code signal} {@link Signal#IO} is plain SIGIO (F_SETSIG 0), which carries no fd: the loop
-     * then polls its plain fds on each. See docs/SIGNALS.md.
-     *
-     * @throws IllegalStateException for a process owner on the {@link SignalRoute#JVM} route, or
-     *     where another loop reads the signal or SIGIO from a signalfd (a thread owner's), and as
-     *     {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}
-     */
-    public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncOwner.Kind owner, AsyncIoHandler handler)
-            throws IOException {
-        checkThread("onAsyncIo");
-        Objects.requireNonNull(owner, "owner");
-        Objects.requireNonNull(fd, "fd");
-        Objects.requireNonNull(signal, "signal (AsyncIoSource.DEFAULT_SIGNAL for the default)");
-        Objects.requireNonNull(handler, "handler");
-        int allowed = IoSource.READABLE | IoSource.WRITABLE | IoSource.PRIORITY;
-        if (events == 0 || (events & ~allowed) != 0) {
-            throw new IllegalArgumentException("signal-driven I/O takes READABLE, WRITABLE and PRIORITY, not "
-                    + IoSource.describe(events) + ": a signal reports each change, so EDGE and ONESHOT do not apply");
-        }
-        if (!signal.isRealtime() && signal != Signal.IO) {
-            throw new IllegalArgumentException("signal-driven I/O needs a realtime signal (Signal.realtime(n)), not "
-                    + signal.name() + ": a standard signal coalesces and the loop could not tell which fd is ready "
-                    + "(Signal.IO is plain SIGIO, which the loop answers by polling)");
-        }
-        String reserved = SignalBridge.reservedReason(signal);
-        if (reserved != null) {
-            throw new IllegalArgumentException("onAsyncIo with " + signal.name() + ": " + reserved);
-        }
-        LoopSignals s = signals();
-        int number = FdAccess.get().pin(fd);
-        AsyncIoSource source = new AsyncIoSource(this, fd, number, signal, owner, events, handler);
-        try {
-            s.addAsync(source);
-        } catch (IOException | RuntimeException e) {
-            FdAccess.get().unpin(fd);
-            throw e;
-        }
-        count(source);
-        return source;
-    }
-
-    /**
-     * Dispatches {@code handler} once, on the loop thread, when {@code process} has exited. The
-     * loop waits on a pidfd and never reaps the child: the JDK does, and the handler gets the
-     * status it collected ({@link Process#exitValue()}). A child that has exited already, even
-     * one the JDK reaped, is reported on the next iteration.
-     *
-     * @throws UnsupportedOperationException when {@code process} has no {@link Process#toHandle() handle}
-     */
-    public ExitSource onExit(Process process, ExitHandler handler) throws IOException {
-        checkThread("onExit");
-        Objects.requireNonNull(process, "process");
-        Objects.requireNonNull(handler, "handler");
-        ExitSource source = ExitSource.open(this, process, handler);
-        register(source);
-        source.reportIfGone();
-        return source;
-    }
-
-    /**
-     * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
-     * every signal-driven fd instead of reading their signals. Raise the limit
-     * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
-     */
-    public long signalQueueOverflows() {
-        return signals == null ? 0 : signals.overflows();
-    }
-
-    LoopSignals signals() {
-        if (signals == null) {
-            signals = new LoopSignals(this, signalRoute, signalPipeBytes);
-        }
-        return signals;
-    }
-
-    // ---- bookkeeping for sources ------------------------------------------------------------------
-
-    Poller poller() {
-        return poller;
-    }
-
-    TimerQueue timers() {
-        return timers;
-    }
-
-    /**
-     * Registers one of the loop's own fds ({@link InternalSource}): it gets a slot and a token like
-     * any source, and {@code handler} runs when the poller reports it ready, while the loop collects
-     * what its wait found. The registration pins {@code fd} and owns it: closing the source closes
-     * the fd. On the loop thread (or in the loop's constructor). If the poller refuses the fd,
-     * throws and leaves {@code fd} open and unpinned, as it was.
-     *
-     * @param name what the source is called in errors and tests ("the loop's wake-up eventfd")
-     * @param events what to wait for, usually {@link IoSource#READABLE}; level-triggered
-     */
-    InternalSource addInternal(String name, Fd fd, int events, InternalSource.Handler handler) throws IOException {
-        Objects.requireNonNull(handler, "handler");
-        int number = FdAccess.get().pin(fd);
-        InternalSource source = new InternalSource(this, name, fd, number, IoSource.checkEvents(events), handler);
-        try {
-            register(source);
-        } catch (UnsupportedOperationException e) {
-            if (poller.backend() == Backend.SELECT && number >= 1024) {
-                throw new UnsupportedOperationException("the SELECT backend cannot wait on " + name + ", fd " + number
-                        + ", the loop's own: select(2) takes fds below 1024 (FD_SETSIZE), and this process already holds "
-                        + "so many descriptors that the loop's own opened above that. Open the loop with Backend.EPOLL or "
-                        + "POLL, which have no such limit, or before the process holds a thousand descriptors", e);
-            }
-            throw e;
-        }
-        return source;
-    }
-
-    /** Closes the internal sources still registered: after every other source, as the loop closes. */
-    private void closeInternalSources() {
-        for (int slot = 0; slot < slotsUsed; slot++) {
-            if (slots[slot] instanceof InternalSource internal) {
-                internal.close();
-            }
-        }
-    }
-
-    /**
-     * Gives {@code source} a slot and its token and puts its fd in the poller; if the poller
-     * refuses, undoes both and what opening the source did, and throws.
-     */
-    private void register(PolledSource source) throws IOException {
-        int slot = claimSlot(source);
-        source.slot = slot;
-        source.token = ((long) generations[slot] << 32) | slot;
-        try {
-            source.register();
-        } catch (IOException | RuntimeException e) {
-            freeSlot(slot);
-            source.registrationFailed();
-            PolledSource holder = source instanceof IoSource io ? holderOf(io.number) : null;
-            if (holder != null) {
-                throw new IllegalStateException(((IoSource) source).fd() + " is registered with this loop already, by "
-                        + holder.name() + ": use that source (setEvents changes what it waits for), or close it first", e);
-            }
-            throw e;
-        }
-        count(source);
-    }
-
-    /** The source whose fd {@code number} is in the poller now, or null; for the message of a failed registration. */
-    private PolledSource holderOf(int number) {
-        for (int slot = 0; slot < slotsUsed; slot++) {
-            if (slots[slot] instanceof PolledSource p && p.registered() && p.polledNumber() == number) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    private int claimSlot(Source source) {
-        int slot;
-        if (freeCount > 0) {
-            slot = freeSlots[--freeCount];
-        } else {
-            if (slotsUsed == slots.length) {
-                slots = Arrays.copyOf(slots, slotsUsed * 2);
-                generations = Arrays.copyOf(generations, slotsUsed * 2);
-            }
-            slot = slotsUsed++;
-        }
-        slots[slot] = source;
-        return slot;
-    }
-
-    private void freeSlot(int slot) {
-        slots[slot] = null;
-        generations[slot]++; // events already reported for the old registration no longer match
-        if (freeCount == freeSlots.length) {
-            freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
-        }
-        freeSlots[freeCount++] = slot;
-    }
-
-    /** Counts {@code source} among those that keep run() going, if its kind does and it is not counted yet. */
-    void count(Source source) {
-        if (!source.counted && source.hasRef() && source.enabled && !source.closed) {
-            source.counted = true;
-            liveSources++;
-        }
-    }
-
-    /** Stops counting {@code source} (disabled, fired one-shot, closed). */
-    void uncount(Source source) {
-        if (source.counted) {
-            source.counted = false;
-            liveSources--;
-        }
-    }
-
-    /** Called once by each source's onClose: frees what the loop holds for it. */
-    void release(Source source) {
-        switch (source) {
-            case IoSource io -> {
-                freeSlot(io.slot);
-                FdAccess.get().unpin(io.fd());
-            }
-            case TimerSource t -> { } // onClose took it out of the heaps
-            case SignalSource s -> signals.release(s);
-            case AsyncIoSource a -> signals.release(a);
-            case ExitSource e -> freeSlot(e.slot);
-            case InternalSource i -> {
-                freeSlot(i.slot);
-                FdAccess.get().unpin(i.fd());
-            }
-            case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
-                    : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
-            case WatchSource w -> w.watches.remove(w);
-            default -> throw new IllegalStateException("unknown source " + source);
-        }
+    /** Gives the loop thread the builder's timer slack, once per thread, keeping the one it had. */
+    private void setTimerSlack() throws IOException {
+        long before = LibC.timerSlack();
+        LibC.setTimerSlack(timerSlackNanos);
+        slackThread = owner;
+        slackBefore = before;
     }
 
     // ---- statistics and closing -------------------------------------------------------------------
 
     /** What the loop has done so far. Thread-safe (approximate from another thread). */
     public LoopStats stats() {
-        return new LoopStats(iterations, eventsDispatched, wakeups, handlerNanos, waitNanos, histogram, slowestNanos, slowestName, timing);
+        return stats.snapshot();
     }
 
     /** The backend this loop waits with. */
@@ -1343,13 +563,12 @@ public final class EventLoop implements AutoCloseable {
         closing = true; // execute() refuses from here on
         owner = current;
         runAcceptedTasks(); // what execute() accepted before
-        owner = current;
         if (watches != null) {
             watches.close(); // closes the file watches, then their inotify (whose I/O source is in the slots)
         }
-        for (int slot = 0; slot < slotsUsed; slot++) {
-            if (slots[slot] != null && !(slots[slot] instanceof InternalSource)) {
-                slots[slot].close();
+        for (PolledSource source : slots.snapshot()) {
+            if (!(source instanceof InternalSource)) {
+                source.close();
             }
         }
         for (TimerSource t; (t = timers.pollAny()) != null; ) {
@@ -1366,7 +585,6 @@ public final class EventLoop implements AutoCloseable {
         acceptReserve.close();
         closeInternalSources(); // last, the wake-up eventfd among them
         closed = true;
-        tasks.clear();
         if (slackThread == current) {
             try {
                 LibC.setTimerSlack(slackBefore);
@@ -1377,21 +595,8 @@ public final class EventLoop implements AutoCloseable {
         poller.close();
     }
 
-    private static void joinUninterruptibly(Thread thread) {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true; // finish the join (the thread is ending), then restore the flag
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Whether {@link #close()} has been called. */
+    @Override
     public boolean isClosed() {
         return closed;
     }

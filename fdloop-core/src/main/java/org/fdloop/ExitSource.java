@@ -72,7 +72,7 @@ public final class ExitSource extends PolledSource {
     /** Has the loop dispatch this source on its next iteration if the child is gone already. */
     void reportIfGone() {
         if (pidFd == null || !process.isAlive()) {
-            loop.signals().due(this);
+            loop.due(this);
         }
     }
 
@@ -94,8 +94,8 @@ public final class ExitSource extends PolledSource {
             removeFromPollerQuietly();
             if (!waitingForJdk) {
                 waitingForJdk = true;
-                LoopSignals signals = loop.signals();
-                process.onExit().whenComplete((p, failure) -> signals.due(this));
+                // on the JDK's thread, through execute()'s queue, the loop's one cross-thread channel
+                process.onExit().whenComplete((p, failure) -> loop.due(this));
             }
             return;
         }

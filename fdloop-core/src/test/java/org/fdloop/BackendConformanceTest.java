@@ -20,7 +20,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.fdloop.backend.Backend;
-import org.fdloop.backend.Pollers;
+import org.fdloop.internal.backend.PollerProbes;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.OsThread;
@@ -291,7 +291,7 @@ class BackendConformanceTest {
             first.write(1);
             second.write(1);
             third.write(1);
-            Pollers.awaitQueuedReports(loop.poller(), 3, PATIENCE); // THREADS: all three in the next batch
+            PollerProbes.awaitQueuedReports(loop.poller(), 3, PATIENCE); // THREADS: all three in the next batch
             runUntil(loop, () -> !calls.isEmpty());
             assertThat(reused.get().number()).as("the kernel gave the closed number to the new eventfd").isEqualTo(secondNumber);
             assertThat(calls).containsExactly("first");

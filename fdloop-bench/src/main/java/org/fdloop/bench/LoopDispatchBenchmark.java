@@ -7,7 +7,8 @@ import org.fdloop.EventLoop;
 import org.fdloop.IoSource;
 import org.fdloop.TimerSource;
 import org.fdloop.backend.Backend;
-import org.fdloop.backend.Poller;
+import org.fdloop.internal.backend.Poller;
+import org.fdloop.internal.backend.Pollers;
 import org.fdloop.fd.EventFd;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -132,7 +133,7 @@ public class LoopDispatchBenchmark {
 
         @Setup(Level.Trial)
         public void open() throws IOException {
-            poller = Backend.EPOLL.open(256);
+            poller = Pollers.open(Backend.EPOLL, 256);
             eventFd = EventFd.open();
             poller.add(eventFd.number(), IoSource.READABLE, 0);
         }

@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 import org.fdloop.EventLoop;
 import org.fdloop.IoSource;
 import org.fdloop.backend.Backend;
-import org.fdloop.backend.Poller;
+import org.fdloop.internal.backend.Poller;
+import org.fdloop.internal.backend.Pollers;
 import org.fdloop.fd.EventFd;
 
 /**
@@ -239,7 +240,7 @@ public final class LoopPingPong {
 
     /** The C program's loop in Java: a poller per thread, no EventLoop. */
     private String runRaw() throws Exception {
-        try (Poller pollerA = Backend.EPOLL.open(1); Poller pollerB = Backend.EPOLL.open(1)) {
+        try (Poller pollerA = Pollers.open(Backend.EPOLL, 1); Poller pollerB = Pollers.open(Backend.EPOLL, 1)) {
             pollerA.add(fdA.number(), IoSource.READABLE, 0);
             pollerB.add(fdB.number(), IoSource.READABLE, 0);
             Thread threadB = Thread.ofPlatform().name("pingpong-B").start(() -> {

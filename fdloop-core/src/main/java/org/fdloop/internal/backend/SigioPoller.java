@@ -1,4 +1,4 @@
-package org.fdloop.backend;
+package org.fdloop.internal.backend;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.fdloop.internal.linux.Constants.*;
@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.fdloop.backend.Backend;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.Signal;
 import org.fdloop.internal.SignalReaders;

@@ -1,4 +1,4 @@
-package org.fdloop.backend;
+package org.fdloop.internal.backend;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.fdloop.backend.Backend;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.Structs;

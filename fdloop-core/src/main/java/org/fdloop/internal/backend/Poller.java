@@ -1,6 +1,7 @@
-package org.fdloop.backend;
+package org.fdloop.internal.backend;
 
 import java.io.IOException;
+import org.fdloop.backend.Backend;
 
 /**
  * One way of waiting for fd readiness (epoll, poll, select, ...): the event loop's only

@@ -1,4 +1,4 @@
-package org.fdloop.backend;
+package org.fdloop.internal.backend;
 
 import static org.fdloop.internal.linux.Constants.*;
 
@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.fdloop.backend.Backend;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.PollList;
 import org.fdloop.internal.linux.ThreadScratch;
@@ -41,7 +42,9 @@ final class ThreadsPoller extends PollSetPoller {
     /** Parallel to the table; null where the loop thread polls the fd itself (a signalfd). */
     private Worker[] workers = new Worker[16];
     /** The workers reported by the last wait: acknowledged at the start of the next. */
-    private final List<Worker> taken = new ArrayList<>();
+    private List<Worker> taken = new ArrayList<>();
+    /** The workers of the wait before, whose fds the loop thread polls again in this one. */
+    private List<Worker> rechecked = new ArrayList<>();
     /** What the loop thread polls: the ready eventfd, then the signalfds. */
     private final PollList own = new PollList();
     /** The fds of the workers reported last time, polled again by the loop thread. */
@@ -99,7 +102,7 @@ final class ThreadsPoller extends PollSetPoller {
 
     @Override
     void waitFor(long timeoutNanos) throws IOException {
-        recheckTaken();
+        boolean stillReady = recheckTaken();
 
         own.clear();
         own.add(readyFd, POLLIN);
@@ -113,7 +116,7 @@ final class ThreadsPoller extends PollSetPoller {
                 own.add(fds[i], pollEvents(i));
             }
         }
-        if (own.ppoll(reports.isEmpty() && readyCount() == 0 ? timeoutNanos : 0) > 0) {
+        if (own.ppoll(reports.isEmpty() && !stillReady ? timeoutNanos : 0) > 0) {
             if ((own.revents(0) & POLLIN) != 0) {
                 readCounter(readyFd);
             }
@@ -130,41 +133,53 @@ final class ThreadsPoller extends PollSetPoller {
                 taken.add(w); // acknowledged by the next wait, reported or masked away
             }
         }
+        reportStillReady();
     }
 
     /**
-     * The workers the last wait reported: their handlers ran. The loop thread looks at their fds
-     * itself (one poll of them, not waiting) and reports again those still ready, which stay
-     * taken; the others' workers are woken to poll again. Handing them all back to their workers
-     * would report a level-triggered fd that stays ready only when its worker's poll beats the
-     * loop's wait, which another fd's report can end first (two ready sockets: one of them in
-     * about half the iterations); the other backends report every ready fd in every wait.
+     * The workers the last wait reported: their handlers ran, and the loop thread now looks at
+     * their fds itself (one poll of them, not waiting), to report again those still ready once the
+     * new reports are in ({@link #reportStillReady()}): so a level-triggered fd that stays ready is
+     * reported in every wait, as the other backends do. Handing them all back to their workers at
+     * once would report it only when its worker's poll beats the loop's wait, which another fd's
+     * report can end first (two ready sockets: one of them in about half the iterations). Returns
+     * whether any is still ready (then the wait must not block).
      */
-    private void recheckTaken() throws IOException {
-        if (taken.isEmpty()) {
-            return;
+    private boolean recheckTaken() throws IOException {
+        List<Worker> swap = rechecked;
+        rechecked = taken;
+        taken = swap;
+        if (rechecked.isEmpty()) {
+            return false;
         }
         recheck.clear();
-        for (Worker w : taken) {
+        for (Worker w : rechecked) {
             int wanted = w.stopped ? 0 : pollEvents(w.index);
             recheck.add(wanted != 0 ? w.fd : -1, wanted); // a negative fd is skipped
         }
-        boolean any = recheck.pollNow() > 0;
-        int kept = 0;
-        for (int k = 0; k < taken.size(); k++) {
-            Worker w = taken.get(k);
+        return recheck.pollNow() > 0;
+    }
+
+    /**
+     * Reports the rechecked fds that are still ready, after the new reports (which come first, so
+     * that fds that stay ready take turns when there are more than a wait reports); those still
+     * ready stay taken with their workers parked, the others' workers are woken to poll again.
+     */
+    private void reportStillReady() {
+        for (int k = 0; k < rechecked.size(); k++) {
+            Worker w = rechecked.get(k);
             if (w.stopped) {
                 continue;
             }
-            int revents = any ? recheck.revents(k) : 0;
+            int revents = recheck.revents(k);
             if (revents != 0 && (revents & POLLNVAL) == 0 && report(w.index, revents)) {
-                taken.set(kept++, w); // still ready, reported again: its worker stays parked
+                taken.add(w);
             } else {
-                w.reported = false; // not ready now (or no room in the list): its worker looks again
+                w.reported = false; // not ready now, or no room left in this wait: its worker looks again
                 w.wake();
             }
         }
-        taken.subList(kept, taken.size()).clear();
+        rechecked.clear();
     }
 
     /** How many reports wait for the loop; for tests. */

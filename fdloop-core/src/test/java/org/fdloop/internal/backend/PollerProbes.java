@@ -1,12 +1,12 @@
-package org.fdloop.backend;
+package org.fdloop.internal.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
 /** What tests may look at inside a poller. */
-public final class Pollers {
-    private Pollers() {}
+public final class PollerProbes {
+    private PollerProbes() {}
 
     /**
      * Waits until a THREADS poller's workers have queued {@code count} reports, failing the test

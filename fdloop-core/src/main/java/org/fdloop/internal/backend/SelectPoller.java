@@ -1,4 +1,4 @@
-package org.fdloop.backend;
+package org.fdloop.internal.backend;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.fdloop.internal.linux.Constants.*;
@@ -6,6 +6,7 @@ import static org.fdloop.internal.linux.Constants.*;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.fdloop.backend.Backend;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.Structs;
 

@@ -1,9 +1,10 @@
-package org.fdloop.backend;
+package org.fdloop.internal.backend;
 
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
 import java.util.Arrays;
+import org.fdloop.backend.Backend;
 
 /**
  * What the backends without a kernel-side interest list share (POLL, SELECT, THREADS, SIGIO): the

@@ -1,0 +1,579 @@
+package org.fdloop;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import org.fdloop.backend.Backend;
+import org.fdloop.fd.AsyncOwner;
+import org.fdloop.fd.Fd;
+import org.fdloop.fd.ListeningSocket;
+import org.fdloop.fd.Signal;
+import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.backend.Poller;
+
+/**
+ * The half of {@link EventLoop} that holds its sources: the public methods that register each kind
+ * (I/O, timers, hooks, file watches, signals, signal-driven I/O, child exits), the slot table and
+ * the count of sources that keep {@code run()} going, what a source gives back when it closes, and
+ * the policy for a handler that throws. {@link EventLoop} is the other half: the thread, the
+ * iteration, the wake-up channel and closing. The split keeps each half readable (the JDK does the
+ * same with {@code AbstractStringBuilder}); the public methods here are {@code EventLoop}'s API,
+ * documented there.
+ */
+abstract sealed class LoopRegistry permits EventLoop {
+    final Poller poller;
+    final ErrorHandler errorHandler;
+    private final SignalRoute signalRoute;
+    private final int signalPipeBytes;
+
+    final SlotTable slots = new SlotTable();
+    final PendingList pending = new PendingList();
+    final TimerQueue timers = new TimerQueue();
+    final AcceptReserve acceptReserve = new AcceptReserve();
+    final List<HookSource> deferHooks = new ArrayList<>();
+    final List<HookSource> postHooks = new ArrayList<>();
+    final List<HookSource> exitHooks = new ArrayList<>();
+    /** Sources that keep run() going: enabled, referenced, of a kind that does (see Source.hasRef). */
+    int liveSources;
+    /** Signals, signal-driven I/O; created with the first such source. */
+    LoopSignals signals;
+    /** The inotify shared by this loop's file watches: opened with the first, closed with the last. */
+    Watches watches;
+
+    LoopRegistry(Poller poller, ErrorHandler errorHandler, SignalRoute signalRoute, int signalPipeBytes) {
+        this.poller = poller;
+        this.errorHandler = errorHandler;
+        this.signalRoute = signalRoute;
+        this.signalPipeBytes = signalPipeBytes;
+    }
+
+    /** This loop: the only subclass is EventLoop (sealed). */
+    final EventLoop self() {
+        return (EventLoop) this;
+    }
+
+    /** Whether the calling thread owns this loop. Thread-safe. */
+    public abstract boolean inLoopThread();
+
+    /** See {@link EventLoop#execute}. */
+    public abstract void execute(Runnable task);
+
+    /** Whether {@link EventLoop#close()} has been called. */
+    public abstract boolean isClosed();
+
+    /** Throws IllegalStateException off the loop thread or on a closed loop, naming {@code method}. */
+    abstract void checkThread(String method);
+
+    /** Throws RejectedExecutionException when nothing would run a task any more. Thread-safe. */
+    abstract void rejectIfOver(String method);
+
+    // ---- registering sources --------------------------------------------------------------------
+
+    /**
+     * Dispatches {@code handler} when {@code fd} is ready for {@code events}
+     * ({@link IoSource#READABLE} and friends, optionally {@link IoSource#EDGE} or {@link IoSource#ONESHOT}).
+     * A {@link ListeningSocket} whose handler runs out of file descriptors is the one exception to
+     * {@link ErrorHandler}'s policy: see {@link AcceptReserve}'s documentation in docs/LOOP.md.
+     *
+     * @throws IllegalStateException when {@code fd} is closed, or registered with this loop already (naming the source)
+     */
+    public IoSource onIo(Fd fd, int events, IoHandler handler) throws IOException {
+        checkThread("onIo");
+        Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(handler, "handler");
+        IoSource.checkEvents(events);
+        if (fd instanceof ListeningSocket) {
+            acceptReserve.ensureOpen(); // for when accept runs out of descriptors
+        }
+        IoSource source = new IoSource(self(), fd, FdAccess.get().pin(fd), events, handler);
+        register(source);
+        return source;
+    }
+
+    /** Dispatches {@code handler} while {@code fd} is readable (level-triggered). */
+    public IoSource onReadable(Fd fd, IoHandler handler) throws IOException {
+        return onIo(fd, IoSource.READABLE, handler);
+    }
+
+    /** Runs {@code handler} once, {@code delay} from now. Thread-safe; see {@link EventLoop#execute} for when it throws. */
+    public TimerSource schedule(Duration delay, TimerHandler handler) {
+        return addTimer(delay, Duration.ZERO, TimerSource.Mode.ONCE, handler, "timer");
+    }
+
+    /** Runs {@code handler} once, at {@code deadlineNanos} on the {@link System#nanoTime()} clock. Thread-safe. */
+    public TimerSource scheduleAt(long deadlineNanos, TimerHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return enqueueTimer(new TimerSource(self(), "timer", deadlineNanos, 0, TimerSource.Mode.ONCE, handler));
+    }
+
+    /**
+     * Runs {@code handler} after {@code initialDelay}, then every {@code period} measured from
+     * the first deadline (late runs catch up, like ScheduledExecutorService). Thread-safe.
+     */
+    public TimerSource scheduleAtFixedRate(Duration initialDelay, Duration period, TimerHandler handler) {
+        return addTimer(initialDelay, period, TimerSource.Mode.FIXED_RATE, handler, "fixed-rate timer");
+    }
+
+    /** Runs {@code handler} after {@code initialDelay}, then {@code delay} after each run ends. Thread-safe. */
+    public TimerSource scheduleWithFixedDelay(Duration initialDelay, Duration delay, TimerHandler handler) {
+        return addTimer(initialDelay, delay, TimerSource.Mode.FIXED_DELAY, handler, "fixed-delay timer");
+    }
+
+    private TimerSource addTimer(Duration initial, Duration period, TimerSource.Mode mode, TimerHandler handler, String name) {
+        Objects.requireNonNull(initial, "initial delay");
+        Objects.requireNonNull(period, "period");
+        Objects.requireNonNull(handler, "handler");
+        if (initial.isNegative()) {
+            throw new IllegalArgumentException("a delay is zero or more, not " + initial);
+        }
+        if (mode != TimerSource.Mode.ONCE && (period.isNegative() || period.isZero())) {
+            throw new IllegalArgumentException("a repeating timer's period is more than zero, not " + period);
+        }
+        long deadline = System.nanoTime() + EventLoop.saturatedNanos(initial);
+        return enqueueTimer(new TimerSource(self(), name, deadline, EventLoop.saturatedNanos(period), mode, handler));
+    }
+
+    private TimerSource enqueueTimer(TimerSource timer) {
+        rejectIfOver("schedule");
+        if (inLoopThread()) {
+            checkThread("schedule");
+            takeTimer(timer);
+        } else {
+            execute(() -> {
+                if (!timer.cancelled && !isClosed()) {
+                    takeTimer(timer);
+                }
+            });
+        }
+        return timer;
+    }
+
+    private void takeTimer(TimerSource timer) {
+        timer.taken = true;
+        if (timer.enabled && !timer.closed) {
+            timers.add(timer);
+            count(timer);
+        }
+    }
+
+    /** Runs {@code action} once at the start of the next iteration. */
+    public HookSource defer(Runnable action) {
+        return addHook(HookSource.Kind.DEFER, action, deferHooks);
+    }
+
+    /** Runs {@code action} after every iteration that dispatched an event. */
+    public HookSource post(Runnable action) {
+        return addHook(HookSource.Kind.POST, action, postHooks);
+    }
+
+    /** Runs {@code action} each time the loop stops: when {@link EventLoop#run()} returns. */
+    public HookSource atExit(Runnable action) {
+        return addHook(HookSource.Kind.EXIT, action, exitHooks);
+    }
+
+    private HookSource addHook(HookSource.Kind kind, Runnable action, List<HookSource> list) {
+        checkThread(kind.name().toLowerCase(java.util.Locale.ROOT));
+        Objects.requireNonNull(action, "action");
+        HookSource hook = new HookSource(self(), kind, action);
+        list.add(hook);
+        count(hook);
+        return hook;
+    }
+
+    /**
+     * Watches {@code root} through inotify and calls {@code handler} for each change of a kind in
+     * {@code events}: on a directory, changes to its entries (with {@code recursive}, in the whole
+     * tree below it, following the tree as it changes); on a file, changes to the file. See
+     * {@link WatchSource} and docs/WATCH.md for renames, overflow and the errors.
+     *
+     * @throws org.fdloop.fd.LinuxException ENOENT, EACCES, ENOSPC (fs.inotify.max_user_watches; a
+     *     recursive watch takes back what it added), EMFILE (fs.inotify.max_user_instances)
+     * @throws IllegalArgumentException for no events, one that cannot be asked for, or a recursive
+     *     watch of something that is not a directory
+     */
+    public WatchSource watch(Path root, Set<FileEvent.Kind> events, boolean recursive, WatchHandler handler) throws IOException {
+        checkThread("watch");
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(handler, "handler");
+        Path absolute = SourceArguments.checkWatch(root, events, recursive);
+        if (watches == null || watches.isClosed()) {
+            watches = new Watches(self());
+        }
+        WatchSource source = watches.add(absolute, events, recursive, handler);
+        count(source);
+        return source;
+    }
+
+    /** The loop's inotify, or null while it has no file watch; for tests. */
+    org.fdloop.fd.Inotify watchInotify() {
+        return watches == null || watches.isClosed() ? null : watches.inotify();
+    }
+
+    /**
+     * Dispatches {@code handler} on the loop thread each time {@code signal} is delivered to the
+     * process ({@code kill}, Ctrl-C, a service manager's SIGTERM), with the number of deliveries
+     * since its last call. The signal's handler is process-wide: while a source is open, SIGHUP,
+     * SIGINT and SIGTERM no longer end the JVM. The routes, the signals taken and refused: the
+     * package documentation and docs/SIGNALS.md.
+     *
+     * @throws IllegalArgumentException for a signal that cannot be taken, saying why
+     * @throws IllegalStateException when the signal is taken by another loop on the other route, or the
+     *     handler would never be called (-Xrs, an ignored SIGHUP/SIGINT/SIGTERM on the JVM route)
+     */
+    public SignalSource onSignal(Signal signal, SignalHandler handler) throws IOException {
+        checkThread("onSignal");
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(handler, "handler");
+        return addProcessSignal(signal, handler, null);
+    }
+
+    /**
+     * As {@link #onSignal(Signal, SignalHandler)}, once per delivery with its
+     * {@link org.fdloop.fd.SignalInfo} (sender, si_code, sigqueue value); signals whose records
+     * did not fit in the loop's pipe come to {@link SignalInfoHandler#overflowed}.
+     *
+     * @throws IllegalStateException on the {@link SignalRoute#JVM} route, which carries no siginfo,
+     *     and as {@link #onSignal(Signal, SignalHandler)}
+     */
+    public SignalSource onSignal(Signal signal, SignalInfoHandler handler) throws IOException {
+        checkThread("onSignal");
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(handler, "handler");
+        return addProcessSignal(signal, null, handler);
+    }
+
+    private SignalSource addProcessSignal(Signal signal, SignalHandler count, SignalInfoHandler info) throws IOException {
+        LoopSignals s = signals();
+        s.checkProcessDirected("onSignal", signal);
+        if (info != null && s.route() == SignalRoute.JVM) {
+            throw new IllegalStateException("onSignal(" + signal.name() + ", SignalInfoHandler): this loop takes "
+                    + "process-directed signals through the JVM's handler (SignalRoute.JVM), which gives no siginfo: "
+                    + "use onSignal(signal, (source, signal, count) -> ...) for the signal and a count");
+        }
+        SignalSource source = SignalSource.processDirected(self(), s, signal, count, info, s.route());
+        s.addProcessDirected(source);
+        count(source);
+        return source;
+    }
+
+    /**
+     * The route {@link #onSignal} takes signals sent to the process by in this loop: the one the
+     * builder set, or the one chosen by default (mapping the native handler on first use).
+     *
+     * @throws IllegalStateException when the builder set {@link SignalRoute#NATIVE} and it cannot be used
+     */
+    public SignalRoute signalRoute() {
+        checkThread("signalRoute");
+        return signals().route();
+    }
+
+    /**
+     * Dispatches {@code handler} for each {@code signal} sent to the loop thread itself (tgkill,
+     * pthread_sigqueue, a POSIX timer aimed at it), with its {@link org.fdloop.fd.SignalInfo}. The
+     * loop blocks the signal in its thread and reads it from a signalfd (package documentation).
+     *
+     * @throws IllegalArgumentException for the JVM's, glibc's and JDK's signals, SIGKILL and
+     *     SIGSTOP, and SIGCHLD (use {@link #onExit})
+     * @throws IllegalStateException on a virtual thread (a signal mask belongs to an OS thread)
+     */
+    public SignalSource onThreadSignal(Signal signal, SignalInfoHandler handler) throws IOException {
+        checkThread("onThreadSignal");
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(handler, "handler");
+        SourceArguments.checkThreadSignal(signal);
+        LoopSignals s = signals();
+        SignalSource source = SignalSource.threadDirected(self(), s, signal, handler);
+        s.addThreadDirected(source);
+        count(source);
+        return source;
+    }
+
+    /** {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)} for READABLE with {@link AsyncIoSource#DEFAULT_SIGNAL}. */
+    public AsyncIoSource onAsyncIo(Fd fd, AsyncIoHandler handler) throws IOException {
+        return onAsyncIo(fd, IoSource.READABLE, AsyncIoSource.DEFAULT_SIGNAL, handler);
+    }
+
+    /**
+     * Signal-driven I/O on any fd: the kernel sends the loop thread {@code signal} each time
+     * {@code fd}'s readiness changes (F_SETSIG, F_SETOWN_EX, O_ASYNC), and the loop dispatches
+     * {@code handler} with the poll band the signal carries (package documentation, docs/SIGIO.md).
+     *
+     * @param events {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}, or a combination
+     * @param signal a realtime signal ({@link Signal#realtime(int)}), queued once per event with the fd and band
+     * @throws IllegalArgumentException for other events, a standard signal, or the JDK's SIGRTMAX-2
+     * @throws IllegalStateException when {@code fd} is closed, registered with this loop already,
+     *     or in signal-driven I/O to another thread (another loop's, say); or on a virtual thread
+     */
+    public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncIoHandler handler) throws IOException {
+        return onAsyncIo(fd, events, signal, AsyncOwner.Kind.THREAD, handler);
+    }
+
+    /**
+     * Signal-driven I/O with the kernel's other owners: as
+     * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)} for {@link AsyncOwner.Kind#THREAD}; for
+     * {@link AsyncOwner.Kind#PROCESS} (F_SETOWN to this process) and
+     * {@link AsyncOwner.Kind#PROCESS_GROUP} (F_SETOWN_EX F_OWNER_PGRP, this process's group: every
+     * process in it gets the signal) the signal lands on any thread of the JVM, and fdloop's native
+     * handler takes it, and SIGIO, on the {@link SignalRoute#NATIVE} route, with si_fd and si_band.
+     * {@code signal} {@link Signal#IO} is plain SIGIO (F_SETSIG 0), which carries no fd: the loop
+     * then polls its plain fds on each. See docs/SIGNALS.md.
+     *
+     * @throws IllegalStateException for a process owner on the {@link SignalRoute#JVM} route, or
+     *     where another loop reads the signal or SIGIO from a signalfd (a thread owner's), and as
+     *     {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}
+     */
+    public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncOwner.Kind owner, AsyncIoHandler handler)
+            throws IOException {
+        checkThread("onAsyncIo");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(signal, "signal (AsyncIoSource.DEFAULT_SIGNAL for the default)");
+        Objects.requireNonNull(handler, "handler");
+        SourceArguments.checkAsyncIo(events, signal);
+        LoopSignals s = signals();
+        int number = FdAccess.get().pin(fd);
+        AsyncIoSource source = new AsyncIoSource(self(), fd, number, signal, owner, events, handler);
+        try {
+            s.addAsync(source);
+        } catch (IOException | RuntimeException e) {
+            FdAccess.get().unpin(fd);
+            throw e;
+        }
+        count(source);
+        return source;
+    }
+
+    /**
+     * Dispatches {@code handler} once, on the loop thread, when {@code process} has exited. The
+     * loop waits on a pidfd and never reaps the child: the JDK does, and the handler gets the
+     * status it collected ({@link Process#exitValue()}). A child that has exited already, even
+     * one the JDK reaped, is reported on the next iteration.
+     *
+     * @throws UnsupportedOperationException when {@code process} has no {@link Process#toHandle() handle}
+     */
+    public ExitSource onExit(Process process, ExitHandler handler) throws IOException {
+        checkThread("onExit");
+        Objects.requireNonNull(process, "process");
+        Objects.requireNonNull(handler, "handler");
+        ExitSource source = ExitSource.open(self(), process, handler);
+        register(source);
+        source.reportIfGone();
+        return source;
+    }
+
+    /**
+     * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
+     * every signal-driven fd instead of reading their signals. Raise the limit
+     * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
+     */
+    public long signalQueueOverflows() {
+        return signals == null ? 0 : signals.overflows();
+    }
+
+    LoopSignals signals() {
+        if (signals == null) {
+            signals = new LoopSignals(self(), signalRoute, signalPipeBytes);
+        }
+        return signals;
+    }
+
+    // ---- bookkeeping for sources ------------------------------------------------------------------
+
+    Poller poller() {
+        return poller;
+    }
+
+    TimerQueue timers() {
+        return timers;
+    }
+
+    /** Has the loop dispatch {@code source} in this iteration, by priority (from a collect step, or a due source). */
+    void addPending(Source source, int events) {
+        pending.add(source, events);
+    }
+
+    /** {@link #addPending} unless {@code source} is pending already; the dispatch clears the mark. */
+    void addPendingOnce(Source source) {
+        pending.addOnce(source);
+    }
+
+    /**
+     * Has the loop dispatch {@code source} on its next iteration, from any thread: through
+     * {@link EventLoop#execute}'s queue, the one cross-thread channel. Does nothing once the loop ended or
+     * closed (its close() closes the source). Thread-safe.
+     */
+    void due(Source source) {
+        if (inLoopThread()) {
+            dueNow(source);
+            return;
+        }
+        try {
+            execute(() -> dueNow(source));
+        } catch (RejectedExecutionException e) {
+            // the loop ended or closed: nothing will dispatch the source, ignoring
+        }
+    }
+
+    private void dueNow(Source source) {
+        if (source.isEnabled() && !source.queued) {
+            pending.addOnce(source);
+        }
+    }
+
+    /**
+     * Registers one of the loop's own fds ({@link InternalSource}): it gets a slot and a token like
+     * any source, and {@code handler} runs when the poller reports it ready, while the loop collects
+     * what its wait found. The registration pins {@code fd} and owns it: closing the source closes
+     * the fd. On the loop thread (or in the loop's constructor). If the poller refuses the fd,
+     * throws and leaves {@code fd} open and unpinned, as it was.
+     *
+     * @param name what the source is called in errors and tests ("the loop's wake-up eventfd")
+     * @param events what to wait for, usually {@link IoSource#READABLE}; level-triggered
+     */
+    InternalSource addInternal(String name, Fd fd, int events, InternalSource.Handler handler) throws IOException {
+        Objects.requireNonNull(handler, "handler");
+        int number = FdAccess.get().pin(fd);
+        InternalSource source = new InternalSource(self(), name, fd, number, IoSource.checkEvents(events), handler);
+        try {
+            register(source);
+        } catch (UnsupportedOperationException e) {
+            if (poller.backend() == Backend.SELECT && number >= 1024) {
+                throw new UnsupportedOperationException("the SELECT backend cannot wait on " + name + ", fd " + number
+                        + ", the loop's own: select(2) takes fds below 1024 (FD_SETSIZE), and this process already holds "
+                        + "so many descriptors that the loop's own opened above that. Open the loop with Backend.EPOLL or "
+                        + "POLL, which have no such limit, or before the process holds a thousand descriptors", e);
+            }
+            throw e;
+        }
+        return source;
+    }
+
+    /**
+     * Gives {@code source} a slot and its token and puts its fd in the poller; if the poller
+     * refuses, undoes both and what opening the source did, and throws.
+     */
+    private void register(PolledSource source) throws IOException {
+        slots.claim(source);
+        try {
+            source.register();
+        } catch (IOException | RuntimeException e) {
+            slots.free(source);
+            source.registrationFailed();
+            PolledSource holder = source instanceof IoSource io ? slots.holderOf(io.number) : null;
+            if (holder != null) {
+                throw new IllegalStateException(((IoSource) source).fd() + " is registered with this loop already, by "
+                        + holder.name() + ": use that source (setEvents changes what it waits for), or close it first", e);
+            }
+            throw e;
+        }
+        count(source);
+    }
+
+    /** Counts {@code source} among those that keep run() going, if it does and it is not counted yet. */
+    void count(Source source) {
+        if (!source.counted && source.hasRef() && source.enabled && !source.closed) {
+            source.counted = true;
+            liveSources++;
+        }
+    }
+
+    /** Stops counting {@code source} (disabled, fired one-shot, closed, unreferenced). */
+    void uncount(Source source) {
+        if (source.counted) {
+            source.counted = false;
+            liveSources--;
+        }
+    }
+
+    /** Called once by each source's onClose: frees what the loop holds for it. */
+    void release(Source source) {
+        switch (source) {
+            case IoSource io -> {
+                slots.free(io);
+                FdAccess.get().unpin(io.fd());
+            }
+            case InternalSource i -> {
+                slots.free(i);
+                FdAccess.get().unpin(i.fd());
+            }
+            case ExitSource e -> slots.free(e);
+            case TimerSource t -> { } // onClose took it out of the heaps
+            case SignalSource s -> signals.release(s);
+            case AsyncIoSource a -> signals.release(a);
+            case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
+                    : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
+            case WatchSource w -> w.watches.remove(w);
+            default -> throw new IllegalStateException("unknown source " + source);
+        }
+    }
+
+    /** The policy for a handler that threw ({@link ErrorHandler}): its source is disabled, then the error handler told. */
+    void failed(Source source, Throwable error) {
+        if (AcceptReserve.outOfDescriptors(source, error) && !source.closed) {
+            IoSource listener = (IoSource) source;
+            int dropped = acceptReserve.dropWaiting(listener.number);
+            if (dropped >= 0) { // the source stays enabled: it accepts again once descriptors are free
+                if (!listener.saidOutOfDescriptors) {
+                    listener.saidOutOfDescriptors = true;
+                    reportError(source, new IOException(source.name() + " is out of file descriptors (" + error.getMessage()
+                            + "): the loop closes each connection waiting on it (" + dropped + " now), with a descriptor it "
+                            + "keeps in reserve, until descriptors are free, and says so once. Raise the limit (ulimit -n) "
+                            + "or hold fewer connections", error));
+                }
+                return;
+            }
+        }
+        if (!source.closed && source.enabled) {
+            source.enabled = false;
+            uncount(source);
+            try {
+                source.onDisable();
+            } catch (IOException | RuntimeException e) {
+                error.addSuppressed(e); // taking the fd out of the poller failed: the source is disabled all the same
+            }
+        }
+        reportError(source, error);
+    }
+
+    /** Tells the error handler of {@code error}, leaving {@code source} as it is (null: a task). */
+    void reportError(Source source, Throwable error) {
+        try {
+            errorHandler.handle(source, error);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable handlerFailure) {
+            System.err.println("fdloop: the error handler threw while handling an error of "
+                    + (source == null ? "a task" : source.name()) + ", ignoring:");
+            handlerFailure.printStackTrace();
+        }
+    }
+
+    /** Closes the internal sources still registered: after every other source, as the loop closes. */
+    void closeInternalSources() {
+        for (PolledSource source : slots.snapshot()) {
+            if (source instanceof InternalSource internal) {
+                internal.close();
+            }
+        }
+    }
+
+    static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // finish the join (the thread is ending), then restore the flag
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
