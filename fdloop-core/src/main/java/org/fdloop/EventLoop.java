@@ -393,7 +393,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
             wait = wait < 0 ? untilTimer : Math.min(wait, untilTimer);
         }
         if (wait != 0) {
-            if (signals != null && signals.steerPending) {
+            if (signals != null && signals.steerPending()) {
                 signals.steer();
             }
             if (!tasks.sleep()) {
@@ -407,10 +407,6 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     private void collect(int ready) throws IOException {
         for (int i = 0; i < ready; i++) {
             long token = poller.readyToken(i);
-            if (token < 0) {
-                signals.collect(token); // the signal fds not yet converted to internal sources
-                continue;
-            }
             PolledSource source = slots.lookup(token);
             if (source instanceof InternalSource internal) {
                 internal.collect(poller.readyEvents(i));
@@ -418,8 +414,8 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
                 pending.add(source, poller.readyEvents(i));
             }
         }
-        if (ready == 0 && signals != null) {
-            signals.collectAfterEmptyWait(); // a signal's handler may have ended the wait
+        if (signals != null) {
+            signals.collectAfterWait(ready == 0); // what other threads queued; a signal's handler may have ended the wait
         }
     }
 
@@ -481,6 +477,10 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     private int runTasks(int most) {
         int ran = 0;
         for (Runnable task; ran < most && (task = tasks.poll()) != null; ) {
+            if (task instanceof InternalTask) {
+                task.run(); // the loop's own (LoopSignals.wake): it queues what it finds, and is no dispatch
+                continue;
+            }
             ran++;
             long start = stats.clock;
             try {
@@ -494,6 +494,12 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         }
         return ran;
     }
+
+    /**
+     * A task the loop queues for itself through {@link #execute}, its one cross-thread wake-up
+     * channel: not counted as a dispatch, and what it throws ends {@code run()} as a failed wait would.
+     */
+    interface InternalTask extends Runnable {}
 
     /** Runs every task execute() accepted, until none is left; when the loop ends or closes. */
     private void runAcceptedTasks() {

@@ -1,129 +1,62 @@
 package org.fdloop;
 
-import static org.fdloop.internal.linux.Constants.*;
-
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.BitSet;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.io.UncheckedIOException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.fdloop.fd.AsyncOwner;
-import org.fdloop.fd.EventFd;
-import org.fdloop.fd.Fd;
-import org.fdloop.fd.LinuxException;
-import org.fdloop.fd.OsPipe;
-import org.fdloop.fd.OsThread;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.fdloop.fd.Signal;
-import org.fdloop.fd.SignalFd;
-import org.fdloop.fd.SignalInfo;
-import org.fdloop.fd.SignalSet;
-import org.fdloop.internal.FdAccess;
-import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.NativeSignalHandler;
-import org.fdloop.internal.linux.PollList;
-import org.fdloop.internal.linux.SignalRecords;
 
 /**
  * What a loop holds for signals, signal-driven I/O and child exits, created with the first such
- * source.
+ * source: one class per route, each owning its fd and state, and what they share.
  *
  * <ul>
- * <li>A signalfd, in the poller under {@link #SIGNALFD_TOKEN}, for the signals sent to the loop
- *     thread: those of {@link EventLoop#onThreadSignal}, the realtime signals of signal-driven
- *     I/O, and SIGIO (the kernel's "realtime queue full"). Its mask only grows; each signal in
- *     it is blocked in the thread that registered it, and threads started from there inherit
- *     that. Closing the loop takes what is still pending and unblocks them again.</li>
- * <li>A pipe, in the poller under {@link #NATIVE_TOKEN}, into which the native signal handler
- *     ({@link NativeSignalHandler}) writes the siginfo of each process-directed signal this
- *     loop takes, on the {@link SignalRoute#NATIVE} route.</li>
- * <li>An eventfd, in the poller under {@link #BRIDGE_TOKEN}, written by the JVM's signal
- *     handler threads for process-directed signals on the {@link SignalRoute#JVM} route
- *     ({@link SignalBridge}) and by anyone who has a source due outside the poller: a child
- *     that exited before its pidfd existed, an async fd to look at again.</li>
+ * <li>{@link ThreadSignals}: the signalfd and the mask, for signals sent to the loop thread.</li>
+ * <li>{@link NativeSignals}: the native handler's pipe, its loss accounting and the main
+ *     thread's block, for signals sent to the process on the {@link SignalRoute#NATIVE} route.</li>
+ * <li>{@link JvmSignals}: the sources the JVM's handler counts, on the {@link SignalRoute#JVM}
+ *     route ({@link SignalBridge}).</li>
+ * <li>{@link AsyncSignals}: signal-driven I/O, whose records come from the first two.</li>
  * </ul>
+ *
+ * <p>The rules for which signal a route takes are {@link SignalBridge}'s ({@code check},
+ * {@code checkNative}); which reader takes a signal in the process is
+ * {@link org.fdloop.internal.SignalReaders}'. What comes from other threads, the JVM's handler
+ * threads and anyone who has a source due outside the poller (a child that exited before its
+ * pidfd existed, an async fd to look at again), comes through the loop's one cross-thread
+ * channel, {@link EventLoop#execute} ({@link #wake}).
  */
 final class LoopSignals {
-    static final long SIGNALFD_TOKEN = -2L;
-    static final long BRIDGE_TOKEN = -3L;
-    static final long NATIVE_TOKEN = -4L;
-    private static final int RECORDS_PER_READ = 64;
     /** What the native handler's pipe is enlarged to: 8192 records (fs.pipe-max-size allows it unprivileged). */
     static final int NATIVE_PIPE_BYTES = 1 << 20;
-    /** Records one collection reads at most; epoll reports the rest in the next iteration. */
-    private static final int NATIVE_RECORDS_PER_COLLECT = 4096;
+    /** Set to {@code false} to leave the main thread's signal mask alone ({@link NativeSignals#steer}). */
+    static final String STEER_PROPERTY = NativeSignals.STEER_PROPERTY;
     private static final System.Logger LOG = System.getLogger("org.fdloop");
-    /** Set to {@code false} to leave the main thread's signal mask alone ({@link #steer}). */
-    static final String STEER_PROPERTY = "fdloop.steerSignals";
-    private static final boolean STEER = !"false".equalsIgnoreCase(System.getProperty(STEER_PROPERTY, "true"));
-    private static final Duration STEER_PATIENCE = Duration.ofMillis(200);
     /** Whether the fallback to the JVM's handler was reported: once per process. */
-    private static final java.util.concurrent.atomic.AtomicBoolean fallbackReported = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean fallbackReported = new AtomicBoolean();
 
     private final EventLoop loop;
-
-    // thread-directed signals and signal-driven I/O
-    private SignalFd signalFd;
-    private int signalFdNumber = -1;
-    private SignalRecords records;
-    /** The threads this loop blocked signals in, each with the mask it had before. */
-    private final Map<Thread, SignalSet> maskBefore = new LinkedHashMap<>();
-    private final Map<Signal, List<SignalSource>> threadSources = new HashMap<>();
-    private AsyncIoSource[] asyncByFd = new AsyncIoSource[64];
-    private final List<AsyncIoSource> async = new ArrayList<>();
-    /** How many async sources use each signal, by number. */
-    private final int[] asyncUses = new int[Signal.MAX_NUMBER + 1];
-    /**
-     * Fd numbers whose async source closed since the signal queue was last read empty: a signal
-     * for such a number may have been queued for the file it named before.
-     */
-    private final BitSet suspect = new BitSet();
-    private PollList pollList;
-    private final List<AsyncIoSource> polled = new ArrayList<>();
-    private long overflows;
-
-    // process-directed signals, and sources due outside the poller
-    private volatile EventFd bridgeFd;
-    private final List<SignalSource> bridged = new ArrayList<>();
-    private final ConcurrentLinkedQueue<Source> due = new ConcurrentLinkedQueue<>();
-
-    // process-directed signals through the native handler
     private SignalRoute route;
-    private final int nativePipeBytes;
-    private OsPipe nativePipe;
-    private int nativeReadFd = -1;
-    private int nativePipeRecords;
-    private SignalRecords siginfo;
-    /** The sources that take each signal through the native handler, by signal number; null where none. */
-    private final List<List<SignalSource>> nativeSources = new ArrayList<>(Collections.nCopies(Signal.MAX_NUMBER + 1, null));
-    /** The numbers of the signals in {@link #nativeSources}, for the loops over them. */
-    private int[] nativeNumbers = new int[0];
-    /** This loop's slot in the handler's table, by signal number; -1 where it takes no signal. */
-    private final int[] nativeSlot = new int[Signal.MAX_NUMBER + 1];
-    /** Records read, and signals counted as lost, since the slot was taken; by signal number. */
-    private final long[] nativeRead = new long[Signal.MAX_NUMBER + 1];
-    private final long[] nativeLost = new long[Signal.MAX_NUMBER + 1];
-    private final long[] sentSnapshot = new long[Signal.MAX_NUMBER + 1];
-    /** Set when a native signal was added or the loop changed threads: {@link #steer} looks at the thread again. */
-    boolean steerPending;
-    /** Set when a collection ended before it could account: look again in the next iteration. */
-    private boolean nativeRecheck;
-    /** Whether the pipe may have been full since the last accounting, so that records may be lost. */
-    private boolean nativeMayHaveLost;
+    private final AsyncSignals async;
+    private final ThreadSignals thread;
+    private final NativeSignals nat;
+    private final JvmSignals jvm;
+    /** Sources due outside the poller, queued by any thread. */
+    private final ConcurrentLinkedQueue<Source> due = new ConcurrentLinkedQueue<>();
+    /** Whether {@link #takeQueuedTask} is in the loop's task queue and has not started yet. */
+    private final AtomicBoolean taskQueued = new AtomicBoolean();
+    private final EventLoop.InternalTask takeQueuedTask = this::takeQueued;
 
     LoopSignals(EventLoop loop, SignalRoute requested, int nativePipeBytes) {
         this.loop = loop;
         this.route = requested;
-        this.nativePipeBytes = nativePipeBytes;
-        Arrays.fill(nativeSlot, -1);
+        this.async = new AsyncSignals(loop, this);
+        this.thread = new ThreadSignals(loop, async);
+        this.nat = new NativeSignals(loop, this, async, nativePipeBytes);
+        this.jvm = new JvmSignals(loop);
+        async.connect(thread, nat);
     }
 
     // ---- registering ---------------------------------------------------------------------------
@@ -158,227 +91,33 @@ final class LoopSignals {
         return route;
     }
 
-    /** Refuses a process-directed {@code signal} that this loop's route cannot take, saying why. */
+    /**
+     * Refuses a process-directed {@code signal} that this loop's route cannot take, saying why.
+     * (Another kind of reader that takes it already is refused where the signal is claimed:
+     * {@link SignalReaders}.)
+     */
     void checkProcessDirected(String method, Signal signal) throws IOException {
         if (route() == SignalRoute.JVM) {
             SignalBridge.check(method, signal);
-            if (NativeSignalHandler.isInstalled(signal.number())) {
-                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
-                        + " through fdloop's native handler, and a signal has one handler per process: build this loop "
-                        + "with the same SignalRoute (the default, NATIVE)");
-            }
         } else {
             SignalBridge.checkNative(method, signal);
-            if (SignalBridge.isInstalled(signal)) {
-                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
-                        + " through the JVM's handler (SignalRoute.JVM), and a signal has one handler per process: "
-                        + "build this loop with SignalRoute.JVM too, or close that source first");
-            }
         }
     }
 
     void addProcessDirected(SignalSource source) throws IOException {
         if (route() == SignalRoute.NATIVE) {
-            addNative(source);
-            return;
-        }
-        openBridge();
-        bridged.add(source);
-        try {
-            SignalBridge.subscribe(source);
-        } catch (IOException | RuntimeException e) {
-            bridged.remove(source);
-            throw e;
-        }
-    }
-
-    private void addNative(SignalSource source) throws IOException {
-        openBridge(); // to look again at the pipe when a handler was still running
-        openNativePipe();
-        int n = source.signal().number();
-        if (nativeSlot[n] < 0) {
-            // records of an earlier registration of this signal may still be in the pipe: take them first
-            drainNative();
-            nativeRead[n] = 0;
-            nativeLost[n] = 0;
-            nativeSlot[n] = NativeSignalHandler.add(n, FdAccess.get().pin(nativePipe.writeEnd()));
-            steerPending = true;
-            // a signal has a slot exactly while it has a list of sources: releaseNative clears both
-            nativeSources.set(n, new ArrayList<>());
-            nativeNumbers = Arrays.copyOf(nativeNumbers, nativeNumbers.length + 1);
-            nativeNumbers[nativeNumbers.length - 1] = n;
-        }
-        nativeSources.get(n).add(source);
-    }
-
-    /**
-     * Called at a blocking wait when {@link #steerPending}: where this loop's thread is the one the
-     * kernel tries after the process's main thread (in a JVM the java launcher started, the thread
-     * that runs {@code main}), has the main thread block this loop's native signals, so that they
-     * wake this thread in its wait instead of waking the main thread first
-     * ({@link NativeSignalHandler#requestBlockInMainThread}), and waits until /proc shows it, up
-     * to {@link #STEER_PATIENCE}. Turned off with -D{@value #STEER_PROPERTY}=false.
-     */
-    void steer() {
-        steerPending = false;
-        if (!STEER || nativeNumbers.length == 0 || OsThread.currentId() != threadAfterMain()) {
-            return;
-        }
-        int main = OsThread.processId();
-        for (int n : nativeNumbers) {
-            Signal signal = Signal.of(n);
-            String why = null; // why the signal still goes through the main thread, or null
-            try {
-                if (mainBlocks(main, signal)) {
-                    // an earlier loop's request, or the main thread's own mask
-                } else if (!NativeSignalHandler.requestBlockInMainThread(signal.number())) {
-                    why = "the kernel's queue of realtime signals is full";
-                } else if (!awaitMainBlocks(main, signal)) {
-                    why = "it did not answer within " + STEER_PATIENCE;
-                }
-            } catch (IOException e) {
-                why = e.getMessage();
-            }
-            String reason = why;
-            LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + (reason == null
-                    ? " now wakes the loop thread directly: the process's main thread blocks it"
-                    : " still goes through the process's main thread: " + reason));
-        }
-    }
-
-    private static boolean mainBlocks(int main, Signal signal) throws IOException {
-        return SignalSet.blockedInThread(main).contains(signal);
-    }
-
-    /** Waits until the main thread blocks {@code signal}; whether it did within {@link #STEER_PATIENCE}. */
-    private static boolean awaitMainBlocks(int main, Signal signal) throws IOException {
-        long deadline = System.nanoTime() + STEER_PATIENCE.toNanos();
-        for (int i = 0; !mainBlocks(main, signal); i++) {
-            if (System.nanoTime() - deadline > 0) {
-                return false; // the request may still be carried out later, which changes nothing but the thread
-            }
-            if (i < 100) {
-                Thread.yield(); // the main thread only has to be scheduled: usually microseconds
-                continue;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return mainBlocks(main, signal);
-            }
-        }
-        return true;
-    }
-
-    /** The thread the kernel tries after the main thread for a process-directed signal: the second in /proc/self/task. */
-    private static int threadAfterMain() {
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-            int index = 0;
-            for (Path task : tasks) { // in the kernel's order of the threads, which is the order they were made in
-                if (index++ == 1) {
-                    return Integer.parseInt(task.getFileName().toString());
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // no /proc: keep the kernel's choice
-        }
-        return -1;
-    }
-
-    private void openNativePipe() throws IOException {
-        if (nativePipe != null) {
-            return;
-        }
-        OsPipe pipe = OsPipe.open();
-        try {
-            try {
-                pipe.setCapacity(nativePipeBytes);
-            } catch (LinuxException e) {
-                // over this user's pipe-user-pages-soft: the default 64 KiB holds 512 records, ignoring
-            }
-            nativePipeRecords = pipe.capacity() / (int) SignalRecords.Format.SIGINFO.size;
-            int readFd = FdAccess.get().pin(pipe.readEnd());
-            try {
-                loop.poller().add(readFd, IoSource.READABLE, NATIVE_TOKEN);
-            } catch (IOException | RuntimeException e) {
-                FdAccess.get().unpin(pipe.readEnd());
-                throw e;
-            }
-            nativeReadFd = readFd;
-            siginfo = new SignalRecords(SignalRecords.Format.SIGINFO, RECORDS_PER_READ);
-            nativePipe = pipe;
-        } finally {
-            if (nativePipe == null) {
-                pipe.close();
-            }
+            nat.add(source);
+        } else {
+            jvm.add(source);
         }
     }
 
     void addThreadDirected(SignalSource source) throws IOException {
-        watch(source.signal());
-        threadSources.computeIfAbsent(source.signal(), s -> new ArrayList<>()).add(source);
+        thread.add(source);
     }
 
     void addAsync(AsyncIoSource source) throws IOException {
-        int number = source.number;
-        if (number < asyncByFd.length && asyncByFd[number] != null) {
-            throw new IllegalStateException(source.fd() + " is registered for signal-driven I/O already: close that source first");
-        }
-        Fd fd = source.fd();
-        int tid = OsThread.currentId();
-        int backendSignal = loop.poller().readinessSignal();
-        if (backendSignal != 0 && fd.isAsync() && fd.asyncSignal() != null && fd.asyncSignal().number() == backendSignal) {
-            throw new IllegalStateException(fd + " is registered with onIo already, and the SIGIO backend has it send "
-                    + fd.asyncSignal().name() + ": one fd cannot carry two readiness signals. Use the IoSource alone, or close it first");
-        }
-        if (fd.isAsync()) {
-            AsyncOwner owner = fd.asyncOwner();
-            if (owner.kind() != AsyncOwner.Kind.THREAD || owner.id() != tid) {
-                throw new IllegalStateException(fd + " is in signal-driven I/O already (O_ASYNC), to " + owner
-                        + " (another loop, or other code): close that registration, or call disableAsync() on it first");
-            }
-        }
-        openBridge();
-        watch(Signal.IO);
-        watch(source.signal());
-        fd.enableAsync(source.signal(), tid);
-        if (number >= asyncByFd.length) {
-            asyncByFd = Arrays.copyOf(asyncByFd, Math.max(number + 1, asyncByFd.length * 2));
-        }
-        asyncByFd[number] = source;
         async.add(source);
-        asyncUses[source.signal().number()]++;
-        recheck(source); // O_ASYNC signals changes only: look once for readiness from before
-    }
-
-    /** Adds {@code signal} to the signalfd and blocks it in the calling thread. */
-    private void watch(Signal signal) throws IOException {
-        if (signal.number() == loop.poller().readinessSignal()) {
-            throw new IllegalArgumentException(signal.name() + " is the SIGIO backend's: the kernel sends it for every fd of "
-                    + "this loop. Choose another realtime signal");
-        }
-        if (Thread.currentThread().isVirtual()) {
-            throw new IllegalStateException("signals are blocked and read per OS thread, and a virtual thread moves between "
-                    + "carriers: register signal sources on a platform thread (the loop's)");
-        }
-        if (signalFd == null) {
-            signalFd = SignalFd.open(SignalSet.empty());
-            try {
-                signalFdNumber = FdAccess.get().pin(signalFd);
-                loop.poller().add(signalFdNumber, IoSource.READABLE, SIGNALFD_TOKEN);
-                records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
-            } catch (IOException | RuntimeException e) {
-                closeSignalFd();
-                throw e;
-            }
-        }
-        if (!signalFd.signals().contains(signal)) {
-            signalFd.setSignals(signalFd.signals().with(signal));
-        }
-        // blocked after it is in the signalfd, so that closing finds every signal this loop blocked there
-        SignalSet before = SignalSet.of(signal).block();
-        maskBefore.putIfAbsent(Thread.currentThread(), before);
     }
 
     /**
@@ -387,23 +126,41 @@ final class LoopSignals {
      * the loop reads it here, for its own signal-driven sources and the backend alike.
      */
     void watchSignalQueueOverflow() throws IOException {
-        watch(Signal.IO);
+        thread.watchSignalQueueOverflow();
     }
 
-    void openBridge() throws IOException {
-        if (bridgeFd == null) {
-            EventFd fd = EventFd.open();
-            int number = FdAccess.get().pin(fd);
-            try {
-                loop.poller().add(number, IoSource.READABLE, BRIDGE_TOKEN);
-            } catch (IOException | RuntimeException e) {
-                FdAccess.get().unpin(fd);
-                fd.close();
-                throw e;
-            }
-            bridgeFd = fd;
+    void release(SignalSource source) {
+        switch (source.route()) {
+            case null -> thread.release(source);
+            case NATIVE -> nat.release(source);
+            case JVM -> jvm.release(source);
         }
     }
+
+    void release(AsyncIoSource source) {
+        async.release(source);
+    }
+
+    /** Whether {@link #steer} has something to look at before the loop blocks. */
+    boolean steerPending() {
+        return nat.steerPending;
+    }
+
+    /** See {@link NativeSignals#steer}. */
+    void steer() {
+        nat.steer();
+    }
+
+    /** How many times the native handler wrote (or tried to write) {@code signal} into this loop's pipe; for tests. */
+    long nativeSent(Signal signal) {
+        return nat.sent(signal);
+    }
+
+    long overflows() {
+        return async.overflows();
+    }
+
+    // ---- what other threads queue ------------------------------------------------------------------
 
     /**
      * Has the loop dispatch {@code source} (a child's exit) or look at it (an async fd) on its
@@ -419,334 +176,59 @@ final class LoopSignals {
         due(source);
     }
 
-    /** Wakes the loop to take the bridged signals and the due sources. Thread-safe. */
+    /**
+     * Has the loop take the JVM route's counts, the due sources and a native collection left
+     * unfinished, in a task through {@link EventLoop#execute}: the loop's one cross-thread wake-up.
+     * At most one such task is queued at a time. Thread-safe.
+     */
     void wake() {
-        EventFd fd = bridgeFd;
-        if (fd == null) {
-            return;
+        if (taskQueued.compareAndSet(false, true)) {
+            try {
+                loop.execute(takeQueuedTask);
+            } catch (RejectedExecutionException e) {
+                // the loop has ended or closed: nothing is left to take, ignoring
+            }
         }
+    }
+
+    /** The task {@link #wake} queues, on the loop thread. */
+    private void takeQueued() {
+        taskQueued.set(false); // first: what comes after this has its own task
         try {
-            fd.write(1);
-        } catch (IOException | IllegalStateException e) {
-            // the loop closed meanwhile: nothing is left to wake, ignoring
+            collectQueued();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    void release(SignalSource source) {
-        if (source.isThreadDirected()) {
-            List<SignalSource> list = threadSources.get(source.signal());
-            if (list != null) {
-                list.remove(source);
-            }
-            source.records.clear();
-        } else if (source.isNative()) {
-            releaseNative(source);
-        } else {
-            bridged.remove(source);
-            SignalBridge.unsubscribe(source);
-        }
-    }
-
-    private void releaseNative(SignalSource source) {
-        int n = source.signal().number();
-        List<SignalSource> list = nativeSources.get(n);
-        if (list == null || !list.remove(source) || !list.isEmpty()) {
-            return;
-        }
-        // so that collecting no longer reads a slot the signal gave back
-        nativeSources.set(n, null);
-        nativeNumbers = Arrays.stream(nativeNumbers).filter(number -> number != n).toArray();
-        int slot = nativeSlot[n];
-        nativeSlot[n] = -1;
-        try {
-            NativeSignalHandler.remove(n, slot); // waits until no handler can write to our pipe for it
-        } catch (LinuxException e) {
-            // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
-        }
-        FdAccess.get().unpin(nativePipe.writeEnd());
-    }
-
-    void release(AsyncIoSource source) {
-        int number = source.number;
-        asyncByFd[number] = null;
-        async.remove(source);
-        asyncUses[source.signal().number()]--;
-        try {
-            Fasync.disarm(number, "fd " + number);
-        } catch (LinuxException e) {
-            // the number is pinned, so it is still this file: this cannot fail but for EBADF of a bug, ignoring
-        }
-        // No new signal is queued for it from here on, but some may be queued already.
-        suspect.set(number);
-        FdAccess.get().unpin(source.fd());
-    }
-
-    /** How many times the native handler wrote (or tried to write) {@code signal} into this loop's pipe; for tests. */
-    long nativeSent(Signal signal) {
-        int slot = nativeSlot[signal.number()];
-        return slot < 0 ? 0 : NativeSignalHandler.sent(signal.number(), slot);
-    }
-
-    long overflows() {
-        return overflows;
-    }
-
-    // ---- collecting what is ready ----------------------------------------------------------------
-
-    /** Called by the loop when one of this class's fds is ready. */
-    void collect(long token) throws IOException {
-        if (token == SIGNALFD_TOKEN) {
-            collectSignals();
-        } else if (token == BRIDGE_TOKEN) {
-            collectBridged();
-        } else if (token == NATIVE_TOKEN) {
-            collectNative();
-        }
-    }
-
-    /**
-     * Called after a wait that reported nothing ready. When the native handler ran on the loop's
-     * own thread during the wait, the wait ended with EINTR and the handler's record is already in
-     * the pipe: taking it now hands the signal to its sources in this iteration, where waiting for
-     * epoll to report the pipe would take one more wait and one more pass of the loop. Costs a
-     * read of the handler's counters where this loop takes native signals.
-     */
-    void collectAfterEmptyWait() throws IOException {
-        for (int n : nativeNumbers) {
-            if (NativeSignalHandler.sent(n, nativeSlot[n]) != nativeRead[n] + nativeLost[n]) {
-                collectNative();
-                return;
-            }
-        }
-    }
-
-    /**
-     * Reads the records the native handler wrote and hands each to the sources of its signal.
-     * A record is lost only when the pipe is full; reading a full pipe takes more than one read
-     * (or one read of a whole pipe's worth), and only then does this also account: per signal,
-     * {@code sent} (the handler's count, taken before the pipe is read) minus the records read
-     * minus those reported lost already is the number lost, reported as an overflow event. A
-     * handler may be between its count and its write, so that difference is believed only when
-     * the pipe was found empty after the counts were taken and no handler was running then:
-     * every handler counted had finished, and its record, if written, had been read.
-     */
-    private void collectNative() throws IOException {
-        nativeRecheck = false;
-        int taken = 0;
-        for (int round = 0; round < 8; round++) {
-            for (int n : nativeNumbers) {
-                sentSnapshot[n] = NativeSignalHandler.sent(n, nativeSlot[n]);
-            }
-            long active = NativeSignalHandler.active();
-            int reads = 0;
-            int read = 0;
-            while (true) {
-                int k = siginfo.read(nativeReadFd);
-                reads++;
-                read += k;
-                deliverNative(k);
-                if (k < siginfo.capacity()) {
-                    break; // the pipe was empty after these
-                }
-                if (taken + read >= NATIVE_RECORDS_PER_COLLECT) {
-                    nativeMayHaveLost = true;
-                    return; // more is waiting: epoll reports the pipe again, and this goes on then
-                }
-            }
-            taken += read;
-            if (reads > 1 || read >= nativePipeRecords) {
-                nativeMayHaveLost = true;
-            }
-            if (!nativeMayHaveLost) {
-                return; // the pipe has not been full since the last accounting: nothing can be lost
-            }
-            if (active == 0 && read == 0) {
-                settleNative();
-                nativeMayHaveLost = false;
-                return;
-            }
-            Thread.onSpinWait(); // a handler is between its count and its write, or more came meanwhile
-        }
-        nativeRecheck = true; // still busy: look again in the next iteration
-        wake();
-    }
-
-    /** Hands the {@code count} records just read to the sources of their signals. */
-    private void deliverNative(int count) {
-        for (int i = 0; i < count; i++) {
-            int signo = siginfo.signo(i);
-            if (signo <= 0 || signo > Signal.MAX_NUMBER) {
-                continue; // not a record the handler wrote, ignoring
-            }
-            nativeRead[signo]++;
-            List<SignalSource> sources = nativeSources.get(signo);
-            if (sources == null) {
-                continue; // no source takes this signal any more, ignoring
-            }
-            SignalInfo info = null;
-            for (SignalSource source : sources) {
-                if (!source.isEnabled()) {
-                    continue;
-                }
-                if (source.takesInfo()) {
-                    if (info == null) {
-                        info = siginfo.info(i);
-                    }
-                    source.records.add(info);
-                    loop.addPending(source, 0);
-                } else {
-                    countNative(source, 1);
-                }
-            }
-        }
-    }
-
-    /** Reports what the handler counted and the pipe did not hold, per signal, as lost. */
-    private void settleNative() {
-        for (int n : nativeNumbers) {
-            long lost = sentSnapshot[n] - nativeRead[n] - nativeLost[n];
-            if (lost <= 0) {
-                continue;
-            }
-            nativeLost[n] += lost;
-            for (SignalSource source : nativeSources.get(n)) {
-                if (!source.isEnabled()) {
-                    continue;
-                }
-                if (source.takesInfo()) {
-                    source.lostPending += lost;
-                    loop.addPending(source, 0);
-                } else {
-                    countNative(source, lost);
-                }
-            }
-        }
-    }
-
-    private void countNative(SignalSource source, long deliveries) {
-        source.nativeCount += deliveries;
-        loop.addPendingOnce(source);
-    }
-
-    /** Takes every record in the pipe now (before a slot is taken anew), without settling. */
-    private void drainNative() throws IOException {
-        if (siginfo == null) {
-            return;
-        }
-        int k;
-        do {
-            k = siginfo.read(nativeReadFd);
-            deliverNative(k);
-            nativeMayHaveLost |= k > 0;
-        } while (k == siginfo.capacity());
-    }
-
-    private void collectSignals() throws IOException {
-        int count = records.read(signalFdNumber);
-        boolean overflow = false;
-        for (int i = 0; i < count; i++) {
-            int signo = records.signo(i);
-            int code = records.code(i);
-            if (code >= POLL_IN && code <= POLL_HUP && asyncUses[signo] > 0) {
-                asyncSignal(signo, records.fd(i), records.band(i));
-            } else {
-                if (signo == SIGIO && code == SI_KERNEL && (!async.isEmpty() || loop.poller().readinessSignal() != 0)) {
-                    // The realtime queue was full and some fd's signal was not queued. (A plain SIGIO
-                    // of an fd without F_SETSIG looks the same: it goes to onThreadSignal(SIGIO) too.)
-                    overflow = true;
-                }
-                List<SignalSource> sources = threadSources.get(Signal.of(signo));
-                if (sources != null && !sources.isEmpty()) {
-                    SignalInfo info = records.info(i);
-                    for (SignalSource source : sources) {
-                        if (source.isEnabled()) {
-                            source.records.add(info);
-                            loop.addPending(source, 0);
-                        }
-                    }
-                }
-                // else: no source takes this signal any more, ignoring
-            }
-        }
-        if (count < records.capacity()) {
-            suspect.clear(); // the queue was read empty: nothing queued before a close is left
-        }
-        if (overflow) {
-            overflows++;
-            loop.poller().signalQueueOverflowed(); // the SIGIO backend's signals were lost too: it looks at every fd
-            polled.addAll(async);
-            pollAndDispatch();
-        }
-    }
-
-    private void asyncSignal(int signo, int fd, int band) throws IOException {
-        AsyncIoSource source = fd >= 0 && fd < asyncByFd.length ? asyncByFd[fd] : null;
-        if (source == null || source.signal().number() != signo) {
-            return; // queued for an fd whose source closed since, ignoring
-        }
-        if (suspect.get(fd)) {
-            // queued perhaps for the file this number named before: believe it only if the fd is ready now
-            polled.add(source);
-            pollAndDispatch();
-            return;
-        }
-        ready(source, band);
-    }
-
-    private void ready(AsyncIoSource source, int band) {
-        if (!source.isEnabled() || !source.wants(band)) {
-            return;
-        }
-        source.band |= band;
-        loop.addPendingOnce(source);
-    }
-
-    /** Polls the sources in {@link #polled} once and dispatches the ready ones. */
-    private void pollAndDispatch() throws IOException {
-        if (pollList == null) {
-            pollList = new PollList();
-        }
-        pollList.clear();
-        for (AsyncIoSource source : polled) {
-            pollList.add(source.number, source.pollEvents());
-        }
-        if (pollList.pollNow() > 0) {
-            for (int i = 0; i < polled.size(); i++) {
-                int revents = pollList.revents(i);
-                if (revents != 0 && (revents & POLLNVAL) == 0) {
-                    ready(polled.get(i), revents);
-                }
-            }
-        }
-        polled.clear();
-    }
-
-    private void collectBridged() throws IOException {
-        bridgeFd.read();
-        if (nativeRecheck) {
-            collectNative();
-        }
-        for (SignalSource source : bridged) {
-            long n = source.bridgedCount.getAndSet(0);
-            if (n > 0 && source.isEnabled()) {
-                loop.addPending(source, (int) Math.min(n, Integer.MAX_VALUE));
-            }
-            // a disabled source drops what came meanwhile
-        }
+    private void collectQueued() throws IOException {
+        nat.collectIfUnfinished();
+        jvm.collect();
         for (Source source; (source = due.poll()) != null; ) {
             if (!source.isEnabled()) {
                 continue; // closed or disabled since; enable() looks again
             }
             if (source instanceof AsyncIoSource a) {
-                if (!polled.contains(a)) {
-                    polled.add(a);
-                }
+                async.lookAt(a);
             } else {
                 loop.addPending(source, 0);
             }
         }
-        if (!polled.isEmpty()) {
-            pollAndDispatch();
+        async.pollLookedAt();
+    }
+
+    /**
+     * Called after every wait. Takes what other threads queued ({@link #wake}) now, in this
+     * iteration, where the queued task would run only after this iteration's dispatch (the task
+     * then finds nothing); and after a wait that reported nothing ready, what the native handler
+     * wrote while it ended the wait ({@link NativeSignals#collectAfterEmptyWait}).
+     */
+    void collectAfterWait(boolean emptyWait) throws IOException {
+        if (taskQueued.get()) {
+            collectQueued(); // the task still runs later, and finds nothing left
+        }
+        if (emptyWait) {
+            nat.collectAfterEmptyWait();
         }
     }
 
@@ -754,97 +236,23 @@ final class LoopSignals {
 
     /**
      * Called in the thread {@link EventLoop#start()} created, before it runs the loop: signal-driven
-     * I/O goes to this thread from now on, and each async fd is looked at once for what went to
-     * the old one meanwhile. (The blocked signals are inherited.)
+     * I/O goes to this thread from now on, and the main thread's block is looked at again. (The
+     * blocked signals are inherited.)
      */
     void movedToCurrentThread() throws IOException {
-        steerPending = nativeNumbers.length > 0;
-        int tid = OsThread.currentId();
-        for (AsyncIoSource source : async.toArray(AsyncIoSource[]::new)) {
-            Fd fd = source.fd();
-            if (!fd.isOpen()) {
-                source.close(); // the user closed it while registered, as IoSource notices at dispatch
-                continue;
-            }
-            fd.enableAsync(source.signal(), tid);
-            recheck(source);
-        }
+        nat.movedToCurrentThread();
+        async.movedToCurrentThread();
     }
 
     /** Closes every source here, takes the signals still pending and unblocks them, and closes the fds. */
     void close() {
-        for (SignalSource source : bridged.toArray(SignalSource[]::new)) {
-            source.close();
-        }
-        // closing the last source of a signal takes its list out of nativeSources: close from a copy
-        for (SignalSource source : Arrays.stream(nativeNumbers).mapToObj(nativeSources::get).flatMap(List::stream)
-                .toArray(SignalSource[]::new)) {
-            source.close();
-        }
-        if (nativePipe != null) {
-            // every slot is empty and no handler writes to the pipe any more (remove() waited)
-            FdAccess.get().unpin(nativePipe.readEnd());
-            nativePipe.close();
-            siginfo.close();
-        }
-        for (List<SignalSource> sources : threadSources.values()) {
-            for (SignalSource source : sources.toArray(SignalSource[]::new)) {
-                source.close();
-            }
-        }
-        for (AsyncIoSource source : async.toArray(AsyncIoSource[]::new)) {
-            source.close();
-        }
+        jvm.close();
+        nat.close();
+        async.close(); // a process-owned one gives back its native slots
+        nat.closePipe();
+        thread.close();
         due.clear();
-        restoreMask();
-        closeSignalFd();
-        EventFd bridge = bridgeFd;
-        if (bridge != null) {
-            FdAccess.get().unpin(bridge); // the poller closes right after: no need to remove it
-            bridge.close();
-        }
-        if (pollList != null) {
-            pollList.close();
-        }
-    }
-
-    /**
-     * In the calling thread, if this loop blocked signals in it: takes every one still pending
-     * (unblocking a pending SIGIO or realtime signal would end the JVM), then unblocks the ones
-     * that were not blocked before. Other threads keep their masks: a thread's mask can only be
-     * changed by the thread itself (and the thread start() created has ended).
-     */
-    private void restoreMask() {
-        SignalSet before = maskBefore.remove(Thread.currentThread());
-        if (before == null || signalFd == null) {
-            return;
-        }
-        try {
-            while (signalFd.read() != null) {
-                // dropped: the loop is closing
-            }
-            List<Signal> unblock = new ArrayList<>();
-            for (Signal signal : signalFd.signals().signals()) {
-                if (!before.contains(signal)) {
-                    unblock.add(signal);
-                }
-            }
-            SignalSet.of(unblock).unblock();
-        } catch (IOException e) {
-            // reading a signalfd we own, or pthread_sigmask, failed: the signals stay blocked, which is safe, ignoring
-        }
-    }
-
-    private void closeSignalFd() {
-        if (signalFd != null) {
-            if (signalFdNumber >= 0) {
-                FdAccess.get().unpin(signalFd);
-            }
-            signalFd.close();
-            signalFd = null;
-        }
-        if (records != null) {
-            records.close();
-        }
+        thread.closeSignalFdAndRestoreMask();
+        async.closePollList();
     }
 }

@@ -21,44 +21,64 @@ import org.fdloop.fd.SignalInfo;
  *     {@link SignalInfo}, once per signal (realtime signals queue, standard ones coalesce).</li>
  * </ul>
  *
- * <p>Signals that arrive while the source is disabled are dropped. A signal source keeps
+ * <p>What came and is not handed to the handler yet is held by kind of handler ({@link Delivery}):
+ * the records for a {@link SignalInfoHandler}, a count for a {@link SignalHandler}, whichever
+ * route brought them. Signals that arrive while the source is disabled are dropped. A signal source keeps
  * {@link EventLoop#run()} going, as an I/O source does.
  */
 public final class SignalSource extends Source {
     private final Signal signal;
-    private final SignalHandler handler;
-    private final SignalInfoHandler infoHandler;
-    private final boolean threadDirected;
-    private final boolean nativeRoute;
-    /** Process-directed through the JVM: deliveries the JVM reported and the loop has not taken yet. */
-    final AtomicLong bridgedCount = new AtomicLong();
-    /** With an info handler: records read, one per dispatch still due. */
-    final ArrayDeque<SignalInfo> records;
-    /** Native route, info handler: signals lost (the pipe was full) not yet reported. */
-    long lostPending;
-    /** Native route, count handler: deliveries (read or lost) not yet reported, and whether a dispatch is due. */
-    long nativeCount;
+    /** The route of a process-directed signal; null for a thread-directed one (the loop's signalfd). */
+    private final SignalRoute route;
+    private final Delivery delivery;
     private final LoopSignals signals;
 
-    private SignalSource(EventLoop loop, LoopSignals signals, Signal signal, SignalHandler handler,
-            SignalInfoHandler infoHandler, boolean threadDirected, boolean nativeRoute) {
-        super(loop, (threadDirected ? "thread signal " : "signal ") + signal.name());
+    /** What came for a source and is not handed to its handler yet: one kind per kind of handler. */
+    sealed interface Delivery permits Records, Count {}
+
+    /**
+     * For a {@link SignalInfoHandler} (thread-directed, and the native route): the records read,
+     * one per dispatch due, and the signals the native handler's full pipe lost, reported after them.
+     */
+    static final class Records implements Delivery {
+        final SignalInfoHandler handler;
+        final ArrayDeque<SignalInfo> records = new ArrayDeque<>();
+        long lost;
+
+        Records(SignalInfoHandler handler) {
+            this.handler = handler;
+        }
+    }
+
+    /**
+     * For a {@link SignalHandler} (the native and the JVM route): deliveries counted and not yet
+     * reported, read or lost; added on the loop thread by the native route, on the JVM's handler
+     * thread by the JVM route.
+     */
+    static final class Count implements Delivery {
+        final SignalHandler handler;
+        final AtomicLong count = new AtomicLong();
+
+        Count(SignalHandler handler) {
+            this.handler = handler;
+        }
+    }
+
+    private SignalSource(EventLoop loop, LoopSignals signals, Signal signal, SignalRoute route, Delivery delivery) {
+        super(loop, (route == null ? "thread signal " : "signal ") + signal.name());
         this.signals = signals;
         this.signal = signal;
-        this.handler = handler;
-        this.infoHandler = infoHandler;
-        this.threadDirected = threadDirected;
-        this.nativeRoute = nativeRoute;
-        this.records = infoHandler == null ? null : new ArrayDeque<>();
+        this.route = route;
+        this.delivery = delivery;
     }
 
     static SignalSource processDirected(EventLoop loop, LoopSignals signals, Signal signal, SignalHandler handler,
             SignalInfoHandler infoHandler, SignalRoute route) {
-        return new SignalSource(loop, signals, signal, handler, infoHandler, false, route == SignalRoute.NATIVE);
+        return new SignalSource(loop, signals, signal, route, infoHandler == null ? new Count(handler) : new Records(infoHandler));
     }
 
     static SignalSource threadDirected(EventLoop loop, LoopSignals signals, Signal signal, SignalInfoHandler handler) {
-        return new SignalSource(loop, signals, signal, null, handler, true, false);
+        return new SignalSource(loop, signals, signal, null, new Records(handler));
     }
 
     /** The signal. */
@@ -68,7 +88,7 @@ public final class SignalSource extends Source {
 
     /** Whether this source takes signals sent to the loop thread ({@link EventLoop#onThreadSignal}). */
     public boolean isThreadDirected() {
-        return threadDirected;
+        return route == null;
     }
 
     /**
@@ -76,20 +96,40 @@ public final class SignalSource extends Source {
      * for a process-directed signal, null for a thread-directed one (the loop's signalfd).
      */
     public SignalRoute route() {
-        return threadDirected ? null : nativeRoute ? SignalRoute.NATIVE : SignalRoute.JVM;
-    }
-
-    /** Process-directed through the native handler. */
-    boolean isNative() {
-        return nativeRoute;
+        return route;
     }
 
     /** Whether the handler takes whole records (a SignalInfoHandler). */
     boolean takesInfo() {
-        return infoHandler != null;
+        return delivery instanceof Records;
     }
 
-    /** Called on the JVM's signal handler thread after a delivery was counted in {@link #bridgedCount}. Thread-safe. */
+    /** A record for a {@link SignalInfoHandler}: the caller makes the source pending, once per record. */
+    void addRecord(SignalInfo info) {
+        ((Records) delivery).records.add(info);
+    }
+
+    /** Signals the native handler's pipe lost, for a {@link SignalInfoHandler}: reported after the records. */
+    void addLost(long lost) {
+        ((Records) delivery).lost += lost;
+    }
+
+    /** Deliveries for a {@link SignalHandler}; thread-safe (the JVM's handler thread counts here). */
+    void addCount(long deliveries) {
+        ((Count) delivery).count.addAndGet(deliveries);
+    }
+
+    /** Whether deliveries were counted that the handler has not been told of. */
+    boolean hasCount() {
+        return countNotReported() > 0;
+    }
+
+    /** The deliveries counted that the handler has not been told of (0 for a SignalInfoHandler). */
+    long countNotReported() {
+        return delivery instanceof Count c ? c.count.get() : 0;
+    }
+
+    /** Called on the JVM's signal handler thread after a delivery was counted. Thread-safe. */
     void wakeLoop() {
         signals.wake();
     }
@@ -99,26 +139,25 @@ public final class SignalSource extends Source {
         return true;
     }
 
+    /** Hands the handler one record, the lost ones, or the count: what came is held here, not in {@code events}. */
     @Override
     void dispatch(int events) throws Exception {
-        if (infoHandler == null) {
-            if (nativeRoute) {
-                long n = nativeCount;
-                nativeCount = 0;
+        switch (delivery) {
+            case Count c -> {
+                long n = c.count.getAndSet(0);
                 if (n > 0) {
-                    handler.received(this, signal, (int) Math.min(n, Integer.MAX_VALUE));
+                    c.handler.received(this, signal, (int) Math.min(n, Integer.MAX_VALUE));
                 }
-            } else {
-                handler.received(this, signal, events);
             }
-        } else {
-            SignalInfo info = records.poll();
-            if (info != null) {
-                infoHandler.received(this, info);
-            } else if (lostPending > 0) {
-                long lost = lostPending;
-                lostPending = 0;
-                infoHandler.overflowed(this, lost);
+            case Records r -> {
+                SignalInfo info = r.records.poll();
+                if (info != null) {
+                    r.handler.received(this, info);
+                } else if (r.lost > 0) {
+                    long lost = r.lost;
+                    r.lost = 0;
+                    r.handler.overflowed(this, lost);
+                }
             }
         }
     }
@@ -126,13 +165,20 @@ public final class SignalSource extends Source {
     @Override
     void onEnable() {}
 
+    /** Drops what came and was not handed over: a disabled source drops its signals. */
     @Override
     void onDisable() {
-        if (records != null) {
-            records.clear();
+        clear();
+    }
+
+    void clear() {
+        switch (delivery) {
+            case Count c -> c.count.set(0);
+            case Records r -> {
+                r.records.clear();
+                r.lost = 0;
+            }
         }
-        lostPending = 0;
-        nativeCount = 0;
     }
 
     @Override

@@ -39,7 +39,9 @@
  * the JVM's own (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGQUIT, SIGUSR2, SIGPIPE, SIGXFSZ), glibc's (32,
  * 33), the JDK's (SIGRTMAX-2), SIGKILL and SIGSTOP, SIGCHLD (use {@code onExit}), SIGIO (use
  * {@code onAsyncIo}), and on the JVM route the realtime signals (use {@code onThreadSignal}). Also
- * refused: a signal another loop takes on the other route; on the JVM route a handler that would
+ * refused: a signal another reader takes in this process (a loop on the other route, or a loop
+ * thread's signalfd: {@code onThreadSignal}, {@code onAsyncIo}, the SIGIO backend, which would take
+ * signals sent to the process too); on the JVM route a handler that would
  * never be called, under {@code -Xrs} (the JVM then runs no Java signal handler at all) or for a
  * SIGHUP, SIGINT or SIGTERM that the process ignores ({@code nohup} sets SIGHUP to SIG_IGN; a shell
  * does it to SIGINT for a background job), which the JVM then refuses to handle; and

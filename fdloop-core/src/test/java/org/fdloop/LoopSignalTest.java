@@ -48,7 +48,7 @@ class LoopSignalTest {
 
     /** Waits until the handler of {@code route} took {@code n} deliveries of {@code source}'s signal in all. */
     private static void awaitHandled(EventLoop loop, SignalSource source, long n) throws InterruptedException {
-        await(() -> source.route() == SignalRoute.JVM ? source.bridgedCount.get() == n
+        await(() -> source.route() == SignalRoute.JVM ? source.countNotReported() == n
                 : loop.signals().nativeSent(source.signal()) == n);
     }
 

@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.LinuxException;
+import org.fdloop.fd.Signal;
+import org.fdloop.internal.SignalReaders;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.EventCalls;
 import org.fdloop.internal.linux.Fasync;
@@ -91,6 +93,15 @@ final class SigioPoller extends PollSetPoller {
                     + "or on another thread");
         }
         this.signal = ProcessCalls.sigrtmin() + SIGNAL_OFFSET;
+        try {
+            SignalReaders.claim(Signal.of(signal), SignalReaders.Kind.SIGNALFD, "the SIGIO backend's readiness signal");
+        } catch (RuntimeException e) {
+            OWNERS.remove(current);
+            list.close();
+            hints.close();
+            arena.close();
+            throw e;
+        }
         this.sigset = arena.allocate(Structs.SIGSET);
         int word = (signal - 1) / 64;
         sigset.set(JAVA_LONG, word * 8L, 1L << ((signal - 1) % 64));
@@ -106,6 +117,7 @@ final class SigioPoller extends PollSetPoller {
             this.records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
         } catch (IOException | RuntimeException e) {
             OWNERS.remove(current);
+            SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
             if (opened >= 0) {
                 IoCalls.close(opened);
             }
@@ -312,6 +324,7 @@ final class SigioPoller extends PollSetPoller {
             }
         }
         IoCalls.close(signalFd);
+        SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
         records.close();
         list.close();
         hints.close();
