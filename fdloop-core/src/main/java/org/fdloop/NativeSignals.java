@@ -10,7 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
@@ -40,7 +40,7 @@ final class NativeSignals {
     private final LoopSignals signals;
     private final AsyncSignals async;
     private final int nativePipeBytes;
-    private Pipe nativePipe;
+    private OsPipe nativePipe;
     private InternalSource nativePipeSource;
     private int nativeReadFd = -1;
     private int nativePipeRecords;
@@ -181,7 +181,7 @@ final class NativeSignals {
         if (nativePipe != null) {
             return;
         }
-        Pipe pipe = Pipe.open();
+        OsPipe pipe = OsPipe.open();
         try {
             try {
                 pipe.setCapacity(nativePipeBytes);

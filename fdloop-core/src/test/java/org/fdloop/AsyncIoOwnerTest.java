@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.testing.ChildProcess;
@@ -36,13 +36,13 @@ class AsyncIoOwnerTest {
     @TempDir
     Path dir;
 
-    private static void write(Pipe pipe, int bytes) throws Exception {
+    private static void write(OsPipe pipe, int bytes) throws Exception {
         assertThat(pipe.writeEnd().write(ByteBuffer.allocate(bytes))).isEqualTo(bytes);
     }
 
     @Test
     void aProcessOwnersSignalIsTakenByTheNativeHandlerWithTheFdAndBand() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             AsyncIoSource source = loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, RT, AsyncOwner.Kind.PROCESS, (s, band) ->
                     seen.add(s.fd().number() + " " + AsyncIoSource.describeBand(band) + " " + drain(pipe.readEnd())));
@@ -67,7 +67,7 @@ class AsyncIoOwnerTest {
 
     @Test
     void plainSigioToTheProcessIsAnsweredByPollingTheFd() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, Signal.IO, AsyncOwner.Kind.PROCESS, (s, band) ->
                     seen.add(AsyncIoSource.describeBand(band) + " " + drain(pipe.readEnd())));
@@ -82,7 +82,7 @@ class AsyncIoOwnerTest {
 
     @Test
     void plainSigioToTheLoopThreadIsAnsweredByPollingTheFd() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, Signal.IO, AsyncOwner.Kind.THREAD, (s, band) ->
                     seen.add(AsyncIoSource.describeBand(band) + " " + drain(pipe.readEnd())));
@@ -97,7 +97,7 @@ class AsyncIoOwnerTest {
 
     @Test
     void aProcessOwnerWithoutAHandlerIsRefusedBecauseItWouldEndTheJvm() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             // a signal no other test takes: a loop's process-owned signals stay handled for good
             Signal unhandled = Signal.realtime(8);
             assertThatThrownBy(() -> pipe.readEnd().enableAsync(unhandled, AsyncOwner.ofThisProcess()))
@@ -114,13 +114,13 @@ class AsyncIoOwnerTest {
 
     @Test
     void aProcessOwnerIsRefusedOnTheJvmRouteAndBesideAThreadOwner() throws Exception {
-        try (EventLoop jvm = EventLoop.builder().signalRoute(SignalRoute.JVM).build(); Pipe pipe = Pipe.open()) {
+        try (EventLoop jvm = EventLoop.builder().signalRoute(SignalRoute.JVM).build(); OsPipe pipe = OsPipe.open()) {
             assertThatThrownBy(() -> jvm.onAsyncIo(pipe.readEnd(), IoSource.READABLE, RT, AsyncOwner.Kind.PROCESS, (s, b) -> {}))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("SignalRoute.NATIVE");
             assertThat(pipe.readEnd().isAsync()).isFalse();
         }
         try (EventLoop threadOwned = EventLoop.open(); EventLoop processOwned = EventLoop.open();
-                Pipe a = Pipe.open(); Pipe b = Pipe.open()) {
+                OsPipe a = OsPipe.open(); OsPipe b = OsPipe.open()) {
             threadOwned.onAsyncIo(a.readEnd(), (s, band) -> {});
             assertThatThrownBy(() -> processOwned.onAsyncIo(b.readEnd(), IoSource.READABLE, RT, AsyncOwner.Kind.PROCESS,
                     (s, band) -> {}))

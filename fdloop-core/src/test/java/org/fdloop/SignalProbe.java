@@ -165,7 +165,7 @@ public final class SignalProbe {
                 }
                 case "asyncio" -> {
                     org.fdloop.fd.AsyncOwner.Kind owner = org.fdloop.fd.AsyncOwner.Kind.valueOf(args[1]);
-                    try (org.fdloop.fd.Pipe pipe = org.fdloop.fd.Pipe.open()) {
+                    try (org.fdloop.fd.OsPipe pipe = org.fdloop.fd.OsPipe.open()) {
                         String[] seen = {null};
                         loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, Signal.realtime(7), owner, (s, band) -> {
                             seen[0] = "ready " + AsyncIoSource.describeBand(band) + " "

@@ -8,7 +8,7 @@ import static org.fdloop.testing.Ready.PATIENCE;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fdloop.backend.Backend;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.testing.NoFdLeaks;
@@ -73,7 +73,7 @@ class SignalReadersTest {
 
     @Test
     void anAsyncIoSignalIsRefusedWhereAnotherLoopTakesItOnTheNativeRoute() throws Exception {
-        try (EventLoop handler = EventLoop.open(); EventLoop reader = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop handler = EventLoop.open(); EventLoop reader = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             handler.onSignal(RT, (s, signal, count) -> {});
             assertThatThrownBy(() -> reader.onAsyncIo(pipe.readEnd(), IoSource.READABLE, RT, (s, band) -> {}))
                     .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("onAsyncIo(")
