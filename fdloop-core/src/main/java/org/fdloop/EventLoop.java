@@ -745,7 +745,8 @@ public final class EventLoop implements AutoCloseable {
      * {@link WatchSource} for renames, overflow and what a recursive watch does.
      *
      * @param root the file or directory to watch; a symbolic link is followed
-     * @param events the kinds to report; UNMOUNT, OVERFLOW and IGNORED come without asking
+     * @param events the kinds to report ({@link WatchSource#CHANGES} for changes); the root's
+     *     DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking
      * @param recursive whether to watch every directory below {@code root}, now and later ({@code root}
      *     must then be a directory)
      * @throws org.fdloop.fd.LinuxException ENOENT when {@code root} does not exist, EACCES when it cannot be read,
@@ -782,6 +783,11 @@ public final class EventLoop implements AutoCloseable {
         WatchSource source = watches.add(absolute, events, recursive, handler);
         count(source);
         return source;
+    }
+
+    /** {@link #watch(Path, Set, boolean, WatchHandler)} for {@link WatchSource#CHANGES}. */
+    public WatchSource watch(Path root, boolean recursive, WatchHandler handler) throws IOException {
+        return watch(root, WatchSource.CHANGES, recursive, handler);
     }
 
     /** The loop's inotify, or null while it has no file watch; for tests. */
