@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fdloop.backend.Backend;
 import org.fdloop.backend.Poller;
@@ -45,8 +46,6 @@ import org.fdloop.internal.linux.LibC;
  * handler. Timers never fire early. Steady-state dispatch allocates nothing.
  */
 public final class EventLoop implements AutoCloseable {
-    /** The token of the loop's own wake-up eventfd. */
-    private static final long WAKE_TOKEN = -1L;
     private static final int AWAKE = 0;
     private static final int SLEEPING = 1;
     private static final int WOKEN = 2;
@@ -72,6 +71,7 @@ public final class EventLoop implements AutoCloseable {
     private int slotsUsed;
 
     private final TimerQueue timers = new TimerQueue();
+    private final AcceptReserve acceptReserve = new AcceptReserve();
     private final List<HookSource> deferHooks = new ArrayList<>();
     private final List<HookSource> postHooks = new ArrayList<>();
     private final List<HookSource> exitHooks = new ArrayList<>();
@@ -82,6 +82,10 @@ public final class EventLoop implements AutoCloseable {
     private volatile boolean stopRequested;
     private volatile boolean running;
     private volatile boolean closed;
+    /** Set as close() begins: execute() refuses from then on. */
+    private volatile boolean closing;
+    /** Set when the thread of start() has ended: execute() refuses from then on. */
+    private volatile boolean ended;
     /** The thread start() created, if any. */
     private volatile Thread startedThread;
 
@@ -89,6 +93,8 @@ public final class EventLoop implements AutoCloseable {
     private Source[] pending = new Source[64];
     private int[] pendingEvents = new int[64];
     private int pendingCount;
+    /** The next entry dispatchPending takes; not 0 only after an error ended a dispatch. */
+    private int dispatchIndex;
 
     // statistics (written on the loop thread only)
     private long iterations;
@@ -118,10 +124,15 @@ public final class EventLoop implements AutoCloseable {
         this.signalPipeBytes = builder.signalPipeBytes;
         this.timerSlackNanos = builder.timerSlackNanos;
         this.poller = builder.backend.open(builder.maxEventsPerPoll);
+        this.owner = Thread.currentThread();
         EventFd wake = null;
         try {
             wake = EventFd.open();
-            poller.add(FdAccess.get().pin(wake), IoSource.READABLE, WAKE_TOKEN);
+            EventFd woken = wake;
+            addInternal("the loop's wake-up eventfd", wake, IoSource.READABLE, events -> {
+                wakeups++;
+                woken.read();
+            });
             if (poller.readinessSignal() != 0) {
                 signals().watchSignalQueueOverflow(); // the SIGIO backend: plain SIGIO says its signals were lost
             }
@@ -129,6 +140,7 @@ public final class EventLoop implements AutoCloseable {
             if (signals != null) {
                 signals.close();
             }
+            closeInternalSources();
             if (wake != null) {
                 wake.close();
             }
@@ -136,7 +148,6 @@ public final class EventLoop implements AutoCloseable {
             throw e;
         }
         this.wakeFd = wake;
-        this.owner = Thread.currentThread();
     }
 
     /** A loop with the defaults: epoll, errors printed to standard error. */
@@ -270,8 +281,11 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Runs the loop in a new platform thread (named by the builder) until it stops; from now on
-     * that thread owns the loop. Returns the thread.
+     * Runs the loop in a new platform thread (named by the builder) until {@link #stop()} or
+     * {@link #close()}, with or without sources: a loop used only through {@link #execute} works.
+     * From now on that thread owns the loop. When the thread ends, the tasks already accepted
+     * run, and from then on {@link #execute} and the {@code schedule} methods throw
+     * {@link RejectedExecutionException}. Returns the thread.
      */
     public Thread start() {
         checkThread("start");
@@ -283,9 +297,12 @@ public final class EventLoop implements AutoCloseable {
                 if (signals != null) {
                     signals.movedToCurrentThread();
                 }
-                run();
+                runLoop(true);
             } catch (IOException e) {
                 errorHandler.handle(null, e);
+            } finally {
+                ended = true; // execute() refuses from here on; what it accepted before runs now
+                runAcceptedTasks();
             }
         });
         owner = thread;
@@ -301,11 +318,16 @@ public final class EventLoop implements AutoCloseable {
      * sources and timers, pending defer hooks; post and exit hooks do not). Then runs the exit hooks.
      */
     public void run() throws IOException {
+        runLoop(false);
+    }
+
+    /** run(), or with {@code untilStopped} the loop of start()'s thread, which sources do not end. */
+    private void runLoop(boolean untilStopped) throws IOException {
         checkRunnable("run");
         running = true;
         clock = System.nanoTime();
         try {
-            while (!stopRequested && (liveSources > 0 || !tasks.isEmpty())) {
+            while (!stopRequested && (untilStopped || liveSources > 0 || !tasks.isEmpty())) {
                 iterate(-1);
             }
         } finally {
@@ -359,11 +381,41 @@ public final class EventLoop implements AutoCloseable {
         wakeUp();
     }
 
-    /** Runs {@code task} on the loop thread, in the order given. Thread-safe. */
+    /**
+     * Runs {@code task} on the loop thread, in the order given. Thread-safe. A task accepted is
+     * never dropped: it runs in an iteration, or when the thread of {@link #start()} ends, or
+     * in {@link #close()}.
+     *
+     * @throws RejectedExecutionException when the loop is closed, or its {@link #start()} thread
+     *     has ended: nothing would run the task
+     */
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
+        rejectIfOver("execute");
         tasks.add(task);
+        if ((closing || ended) && tasks.remove(task)) {
+            // the loop ended meanwhile, and its last look at the queue came before this task
+            rejectIfOver("execute");
+        }
         wakeUp();
+    }
+
+    /** Throws RejectedExecutionException when nothing would run a task any more. Thread-safe. */
+    private void rejectIfOver(String method) {
+        if (closing) {
+            throw new RejectedExecutionException(method + "(): the loop is closed; nothing would run the task");
+        }
+        if (ended) {
+            throw new RejectedExecutionException(method + "(): the loop's thread '" + threadName
+                    + "' has ended (stop() ended it); nothing would run the task. Start a new loop");
+        }
+    }
+
+    /** Runs every task execute() accepted, until none is left; when the loop ends or closes. */
+    private void runAcceptedTasks() {
+        while (!tasks.isEmpty()) {
+            runTasks();
+        }
     }
 
     private void wakeUp() {
@@ -385,7 +437,9 @@ public final class EventLoop implements AutoCloseable {
         runDeferHooks();
 
         long wait = timeoutNanos;
-        if (!tasks.isEmpty() || !deferHooks.isEmpty() || stopRequested) {
+        if (pendingCount > 0 && compactPending()) {
+            wait = 0; // an error ended the last dispatch: what it left is still ready
+        } else if (!tasks.isEmpty() || !deferHooks.isEmpty() || stopRequested) {
             wait = 0;
         } else {
             long next = timers.nextWakeNanos();
@@ -446,11 +500,6 @@ public final class EventLoop implements AutoCloseable {
     private void collectIo(int ready) throws IOException {
         for (int i = 0; i < ready; i++) {
             long token = poller.readyToken(i);
-            if (token == WAKE_TOKEN) {
-                wakeups++;
-                wakeFd.read();
-                continue;
-            }
             if (token < 0) {
                 signals.collect(token); // the signalfd, the signal bridge or the native handler's pipe
                 continue;
@@ -461,7 +510,9 @@ public final class EventLoop implements AutoCloseable {
                 continue; // a registration closed since the kernel reported it
             }
             Source source = slots[slot];
-            if (source != null) {
+            if (source instanceof InternalSource internal) {
+                internal.collect(poller.readyEvents(i)); // one of the loop's own fds: its handler collects now
+            } else if (source != null && !source.queued) { // queued: left by an interrupted dispatch
                 addPending(source, poller.readyEvents(i));
             }
         }
@@ -494,9 +545,15 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Dispatches the pending list in order. An error that ends the iteration (a
+     * VirtualMachineError out of a handler) leaves the entries not yet taken where they are:
+     * {@link #compactPending()} keeps them for the next iteration, so no ready source is lost.
+     */
     private int dispatchPending() {
         int dispatched = 0;
-        for (int i = 0; i < pendingCount; i++) {
+        while (dispatchIndex < pendingCount) {
+            int i = dispatchIndex++;
             Source source = pending[i];
             pending[i] = null;
             source.queued = false;
@@ -508,21 +565,44 @@ public final class EventLoop implements AutoCloseable {
                     t.close();
                     continue;
                 }
+                if (t.inHeap) {
+                    continue; // restarted by an earlier handler of this batch: not due any more
+                }
                 dispatched++;
-                invoke(t, 0);
-                rescheduleOrFinish(t);
+                try {
+                    invoke(t, 0);
+                } finally {
+                    rescheduleOrFinish(t); // also after an error that ends the iteration: a repeating timer stays scheduled
+                }
             } else {
                 dispatched++;
                 invoke(source, pendingEvents[i]);
             }
         }
         pendingCount = 0;
+        dispatchIndex = 0;
         return dispatched;
     }
 
+    /** Moves what an interrupted dispatch left to the front of the pending list; true if anything is left. */
+    private boolean compactPending() {
+        int left = pendingCount - dispatchIndex;
+        if (dispatchIndex > 0) {
+            System.arraycopy(pending, dispatchIndex, pending, 0, left);
+            System.arraycopy(pendingEvents, dispatchIndex, pendingEvents, 0, left);
+            Arrays.fill(pending, left, pendingCount, null);
+        }
+        for (int i = 0; i < left; i++) {
+            pending[i].queued = true; // so that the poller's next report of it does not queue it twice
+        }
+        pendingCount = left;
+        dispatchIndex = 0;
+        return left > 0;
+    }
+
     private void rescheduleOrFinish(TimerSource t) {
-        if (t.closed) {
-            return;
+        if (t.closed || t.inHeap) {
+            return; // closed, or restarted by its handler
         }
         switch (t.mode) {
             case ONCE -> t.close();
@@ -548,13 +628,9 @@ public final class EventLoop implements AutoCloseable {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
-            reportError(source, t);
+            failed(source, t);
         }
-        if (!source.carrier) {
-            finished(source.name(), start);
-        } else if (timing) {
-            clock = System.nanoTime(); // the carrier's own reading and parsing is the loop's time, not the next handler's
-        }
+        finished(source.name(), start);
     }
 
     private int runTasks() {
@@ -595,7 +671,39 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void reportError(Source source, Throwable error) {
+    /**
+     * The policy for a handler that threw ({@link ErrorHandler}): its source is disabled, then the
+     * error handler is told, once for this failure.
+     */
+    private void failed(Source source, Throwable error) {
+        if (AcceptReserve.outOfDescriptors(source, error) && !source.closed) {
+            IoSource listener = (IoSource) source;
+            int dropped = acceptReserve.dropWaiting(listener.number);
+            if (dropped >= 0) { // the source stays enabled: it accepts again once descriptors are free
+                if (!listener.saidOutOfDescriptors) {
+                    listener.saidOutOfDescriptors = true;
+                    reportError(source, new IOException(source.name() + " is out of file descriptors (" + error.getMessage()
+                            + "): the loop closes each connection waiting on it (" + dropped + " now), with a descriptor it "
+                            + "keeps in reserve, until descriptors are free, and says so once. Raise the limit (ulimit -n) "
+                            + "or hold fewer connections", error));
+                }
+                return;
+            }
+        }
+        if (!source.closed && source.enabled) {
+            source.enabled = false;
+            uncount(source);
+            try {
+                source.onDisable();
+            } catch (IOException | RuntimeException e) {
+                error.addSuppressed(e); // taking the fd out of the poller failed: the source is disabled all the same
+            }
+        }
+        reportError(source, error);
+    }
+
+    /** Tells the error handler of {@code error}, leaving {@code source} as it is (null: a task). */
+    void reportError(Source source, Throwable error) {
         try {
             errorHandler.handle(source, error);
         } catch (VirtualMachineError e) {
@@ -638,6 +746,9 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(fd, "fd");
         Objects.requireNonNull(handler, "handler");
         IoSource.checkEvents(events);
+        if (fd instanceof org.fdloop.fd.ListeningSocket) {
+            acceptReserve.ensureOpen(); // for when accept runs out of descriptors: see AcceptReserve
+        }
         int number = FdAccess.get().pin(fd);
         IoSource source = new IoSource(this, fd, number, events, handler);
         register(source);
@@ -688,6 +799,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private TimerSource enqueueTimer(TimerSource timer) {
+        rejectIfOver("schedule");
         if (inLoopThread()) {
             checkThread("schedule");
             takeTimer(timer);
@@ -1037,6 +1149,43 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
+     * Registers one of the loop's own fds ({@link InternalSource}): it gets a slot and a token like
+     * any source, and {@code handler} runs when the poller reports it ready, while the loop collects
+     * what its wait found. The registration pins {@code fd} and owns it: closing the source closes
+     * the fd. On the loop thread (or in the loop's constructor). If the poller refuses the fd,
+     * throws and leaves {@code fd} open and unpinned, as it was.
+     *
+     * @param name what the source is called in errors and tests ("the loop's wake-up eventfd")
+     * @param events what to wait for, usually {@link IoSource#READABLE}; level-triggered
+     */
+    InternalSource addInternal(String name, Fd fd, int events, InternalSource.Handler handler) throws IOException {
+        Objects.requireNonNull(handler, "handler");
+        int number = FdAccess.get().pin(fd);
+        InternalSource source = new InternalSource(this, name, fd, number, IoSource.checkEvents(events), handler);
+        try {
+            register(source);
+        } catch (UnsupportedOperationException e) {
+            if (poller.backend() == Backend.SELECT && number >= 1024) {
+                throw new UnsupportedOperationException("the SELECT backend cannot wait on " + name + ", fd " + number
+                        + ", the loop's own: select(2) takes fds below 1024 (FD_SETSIZE), and this process already holds "
+                        + "so many descriptors that the loop's own opened above that. Open the loop with Backend.EPOLL or "
+                        + "POLL, which have no such limit, or before the process holds a thousand descriptors", e);
+            }
+            throw e;
+        }
+        return source;
+    }
+
+    /** Closes the internal sources still registered: after every other source, as the loop closes. */
+    private void closeInternalSources() {
+        for (int slot = 0; slot < slotsUsed; slot++) {
+            if (slots[slot] instanceof InternalSource internal) {
+                internal.close();
+            }
+        }
+    }
+
+    /**
      * Gives {@code source} a slot and its token and puts its fd in the poller; if the poller
      * refuses, undoes both and what opening the source did, and throws.
      */
@@ -1049,9 +1198,24 @@ public final class EventLoop implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             freeSlot(slot);
             source.registrationFailed();
+            PolledSource holder = source instanceof IoSource io ? holderOf(io.number) : null;
+            if (holder != null) {
+                throw new IllegalStateException(((IoSource) source).fd() + " is registered with this loop already, by "
+                        + holder.name() + ": use that source (setEvents changes what it waits for), or close it first", e);
+            }
             throw e;
         }
         count(source);
+    }
+
+    /** The source whose fd {@code number} is in the poller now, or null; for the message of a failed registration. */
+    private PolledSource holderOf(int number) {
+        for (int slot = 0; slot < slotsUsed; slot++) {
+            if (slots[slot] instanceof PolledSource p && p.registered() && p.polledNumber() == number) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private int claimSlot(Source source) {
@@ -1080,7 +1244,7 @@ public final class EventLoop implements AutoCloseable {
 
     /** Counts {@code source} among those that keep run() going, if its kind does and it is not counted yet. */
     void count(Source source) {
-        if (!source.counted && source.keepsLoopAlive() && source.enabled && !source.closed) {
+        if (!source.counted && source.hasRef() && source.enabled && !source.closed) {
             source.counted = true;
             liveSources++;
         }
@@ -1105,6 +1269,10 @@ public final class EventLoop implements AutoCloseable {
             case SignalSource s -> signals.release(s);
             case AsyncIoSource a -> signals.release(a);
             case ExitSource e -> freeSlot(e.slot);
+            case InternalSource i -> {
+                freeSlot(i.slot);
+                FdAccess.get().unpin(i.fd());
+            }
             case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
                     : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
             case WatchSource w -> w.watches.remove(w);
@@ -1116,7 +1284,7 @@ public final class EventLoop implements AutoCloseable {
 
     /** What the loop has done so far. Thread-safe (approximate from another thread). */
     public LoopStats stats() {
-        return new LoopStats(iterations, eventsDispatched, wakeups, handlerNanos, waitNanos, histogram, slowestNanos, slowestName);
+        return new LoopStats(iterations, eventsDispatched, wakeups, handlerNanos, waitNanos, histogram, slowestNanos, slowestName, timing);
     }
 
     /** The backend this loop waits with. */
@@ -1126,7 +1294,10 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Closes every source and every fd the loop created. From the loop thread, or from any thread
-     * once the loop is not running (after its {@link #start()} thread ended).
+     * once the loop is not running; a loop on the thread of {@link #start()} is stopped first, and
+     * close() waits for that thread to end. Tasks {@link #execute} accepted and not yet run run
+     * first; after it, {@code execute} and the {@code schedule} methods throw
+     * {@link RejectedExecutionException}, and closing a source or cancelling a timer does nothing.
      */
     @Override
     public void close() {
@@ -1134,22 +1305,25 @@ public final class EventLoop implements AutoCloseable {
             return;
         }
         Thread current = Thread.currentThread();
+        Thread started = startedThread;
+        if (started != null && started != current && started.isAlive()) {
+            stop(); // the thread of start() runs until stopped: stop it, and wait until it has ended
+            joinUninterruptibly(started);
+        }
         if (running) {
             throw new IllegalStateException(current == owner
                     ? "close() inside a handler: call stop(), and close the loop after run() returns"
                     : "close() while the loop runs on thread '" + owner.getName() + "': stop() it and let run() return first");
         }
-        Thread started = startedThread;
-        if (started != null && started.isAlive() && started != current) {
-            throw new IllegalStateException("close() while the loop's thread '" + started.getName()
-                    + "' is still alive: stop() the loop and join the thread first");
-        }
+        closing = true; // execute() refuses from here on
+        owner = current;
+        runAcceptedTasks(); // what execute() accepted before
         owner = current;
         if (watches != null) {
             watches.close(); // closes the file watches, then their inotify (whose I/O source is in the slots)
         }
         for (int slot = 0; slot < slotsUsed; slot++) {
-            if (slots[slot] != null) {
+            if (slots[slot] != null && !(slots[slot] instanceof InternalSource)) {
                 slots[slot].close();
             }
         }
@@ -1164,6 +1338,8 @@ public final class EventLoop implements AutoCloseable {
         if (signals != null) {
             signals.close();
         }
+        acceptReserve.close();
+        closeInternalSources(); // last, the wake-up eventfd among them
         closed = true;
         tasks.clear();
         if (slackThread == current) {
@@ -1173,9 +1349,21 @@ public final class EventLoop implements AutoCloseable {
                 // prctl(PR_SET_TIMERSLACK) fails only for a value it cannot take, and this one it gave. Ignoring.
             }
         }
-        FdAccess.get().unpin(wakeFd);
-        wakeFd.close();
         poller.close();
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // finish the join (the thread is ending), then restore the flag
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether {@link #close()} has been called. */

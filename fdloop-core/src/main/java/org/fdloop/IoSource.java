@@ -4,6 +4,7 @@ import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
 import java.util.StringJoiner;
+import java.util.concurrent.RejectedExecutionException;
 import org.fdloop.fd.Fd;
 import org.fdloop.internal.FdAccess;
 
@@ -17,8 +18,9 @@ import org.fdloop.internal.FdAccess;
  * {@link #ERROR} are always reported.
  *
  * <p>The registration pins the fd: closing the {@link Fd} while it is registered makes it
- * unusable at once, but its number is released only when this source closes (which the loop
- * does by itself at the next readiness, or when the loop closes).
+ * unusable at once, and the loop closes this source by its next iteration (from another thread,
+ * the close wakes it), which releases the descriptor: the peer of a socket sees its end closed
+ * then, not whenever the fd is next ready.
  */
 public final class IoSource extends PolledSource {
     /** Data to read (EPOLLIN). */
@@ -45,6 +47,12 @@ public final class IoSource extends PolledSource {
     final int number;
     private final IoHandler handler;
     private int events;
+    /** Run by the Fd's close(), on the closing thread: has the loop close this source. */
+    private final Runnable closeWatcher = this::fdClosed;
+    /** Whether the error handler was told that this listening socket ran out of descriptors (AcceptReserve). */
+    boolean saidOutOfDescriptors;
+    /** Whether a ONESHOT registration fired and the kernel disarmed it (enable() or setEvents re-arms). */
+    private boolean fired;
 
     IoSource(EventLoop loop, Fd fd, int number, int events, IoHandler handler) {
         super(loop, "io " + fd);
@@ -80,7 +88,11 @@ public final class IoSource extends PolledSource {
         return events;
     }
 
-    /** Changes the interest mask (epoll_ctl MOD); re-arms a one-shot source. */
+    /**
+     * Changes the interest mask (epoll_ctl MOD). A one-shot source that fired is re-armed and
+     * enabled again, as EPOLL_CTL_MOD re-arms it in the kernel; one that {@link #disable()}
+     * disabled stays disabled.
+     */
     public void setEvents(int events) throws IOException {
         loop.checkThread("setEvents");
         checkOpen();
@@ -89,6 +101,11 @@ public final class IoSource extends PolledSource {
             modifyInPoller(events); // first: a backend that refuses the interest changes nothing
         }
         this.events = events;
+        if (fired) {
+            fired = false;
+            enabled = true; // the MOD re-armed it
+            loop.count(this);
+        }
     }
 
     @Override
@@ -99,11 +116,25 @@ public final class IoSource extends PolledSource {
     @Override
     void register() throws IOException {
         addToPoller(events);
+        FdAccess.get().addCloseWatcher(fd, closeWatcher);
     }
 
     @Override
     void registrationFailed() {
         FdAccess.get().unpin(fd);
+    }
+
+    /** The user closed the Fd, on any thread: the loop closes the source, which lets the number go. */
+    private void fdClosed() {
+        try {
+            loop.execute(() -> {
+                if (!closed) {
+                    close();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the loop ended or closed: its close() closes the source, ignoring
+        }
     }
 
     @Override
@@ -119,7 +150,8 @@ public final class IoSource extends PolledSource {
             return;
         }
         if ((events & ONESHOT) != 0) {
-            enabled = false; // the kernel disarmed it; enable() re-arms
+            enabled = false; // the kernel disarmed it; enable() or setEvents re-arms
+            fired = true;
             loop.uncount(this);
         }
         handler.ready(this, ready);
@@ -127,6 +159,7 @@ public final class IoSource extends PolledSource {
 
     @Override
     void onEnable() throws IOException {
+        fired = false;
         if ((events & ONESHOT) != 0 && registered()) {
             modifyInPoller(events);
         } else if (!registered()) {
@@ -143,6 +176,7 @@ public final class IoSource extends PolledSource {
 
     @Override
     void onClose() {
+        FdAccess.get().removeCloseWatcher(fd, closeWatcher);
         removeFromPollerQuietly();
         loop.release(this);
     }

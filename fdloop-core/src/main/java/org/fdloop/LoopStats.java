@@ -16,9 +16,11 @@ import java.util.Arrays;
  * @param handlerHistogram handler durations: entry i counts those of 2^i to 2^(i+1)-1 nanoseconds
  * @param slowestHandlerNanos the longest single handler call
  * @param slowestHandlerSource the name of the source whose handler took that long, or null
+ * @param timed whether the loop was built with {@code timing(true)}: without it the five
+ *     fields above are not measured (0 and null), and {@link #toString()} says "not timed"
  */
 public record LoopStats(long iterations, long eventsDispatched, long wakeups, long handlerNanos, long waitNanos,
-        long[] handlerHistogram, long slowestHandlerNanos, String slowestHandlerSource) {
+        long[] handlerHistogram, long slowestHandlerNanos, String slowestHandlerSource, boolean timed) {
 
     public LoopStats {
         handlerHistogram = handlerHistogram.clone();
@@ -48,6 +50,10 @@ public record LoopStats(long iterations, long eventsDispatched, long wakeups, lo
 
     @Override
     public String toString() {
+        if (!timed) {
+            return String.format("%d iterations, %d events, %d wake-ups, not timed (EventLoop.builder().timing(true) measures "
+                    + "the time in handlers and waiting)", iterations, eventsDispatched, wakeups);
+        }
         return String.format("%d iterations, %d events, %d wake-ups, %.3f ms in handlers, %.3f ms waiting, slowest %s (%.3f ms)",
                 iterations, eventsDispatched, wakeups, handlerNanos / 1e6, waitNanos / 1e6,
                 slowestHandlerSource, slowestHandlerNanos / 1e6);

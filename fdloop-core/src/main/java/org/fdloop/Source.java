@@ -19,13 +19,10 @@ public abstract class Source implements AutoCloseable {
     boolean closed;
     /** Whether the loop counts this source among those that keep run() going. */
     boolean counted;
+    /** Set by {@link #unref()}: the source does not keep run() going, whatever its kind. */
+    private boolean unreferenced;
     /** Whether the source is in the loop's pending list through {@link EventLoop#addPendingOnce}; the dispatch clears it. */
     boolean queued;
-    /**
-     * Whether the source only carries others' events to their handlers through {@link EventLoop#invoke}
-     * (the file watches' inotify), which count and time each handler: the carrier itself is neither.
-     */
-    boolean carrier;
 
     Source(EventLoop loop, String name) {
         this.loop = loop;
@@ -86,18 +83,53 @@ public abstract class Source implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops this source from keeping {@link EventLoop#run()} going (libuv's {@code uv_unref}): a
+     * loop whose remaining sources are all unreferenced returns from {@code run()}, as one with no
+     * source does. The source works as before while the loop runs: for a periodic statistics timer
+     * or a listener that should not hold a tool open by itself. A loop on its own thread
+     * ({@link EventLoop#start()}) runs until stopped anyway. Returns the source.
+     */
+    public final Source unref() {
+        loop.checkThread("unref");
+        unreferenced = true;
+        loop.uncount(this);
+        return this;
+    }
+
+    /** Undoes {@link #unref()}: the source keeps {@code run()} going again, as its kind does. Returns the source. */
+    public final Source ref() {
+        loop.checkThread("ref");
+        unreferenced = false;
+        loop.count(this);
+        return this;
+    }
+
+    /**
+     * Whether this source keeps {@link EventLoop#run()} going while it is enabled: true for I/O,
+     * timers, signals, child exits, file watches and defer hooks, unless {@link #unref()} was
+     * called; false for post and exit hooks.
+     */
+    public final boolean hasRef() {
+        return !unreferenced && keepsLoopAlive();
+    }
+
     /** Whether the source was closed. */
     public final boolean isClosed() {
         return closed;
     }
 
     /**
-     * Removes the source from its loop; calling it again does nothing. No event reaches it after
-     * this returns, even one already reported in the current batch. It does not close a user's
-     * {@link org.fdloop.fd.Fd}: only what the loop itself created for the source.
+     * Removes the source from its loop; calling it again does nothing, and so does calling it
+     * after the loop closed (which closed every source), from any thread. No event reaches it
+     * after this returns, even one already reported in the current batch. It does not close a
+     * user's {@link org.fdloop.fd.Fd}: only what the loop itself created for the source.
      */
     @Override
     public void close() {
+        if (closed || loop.isClosed()) {
+            return;
+        }
         loop.checkThread("close");
         if (!closed) {
             closed = true;

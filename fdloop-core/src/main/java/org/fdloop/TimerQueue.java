@@ -14,10 +14,10 @@ final class TimerQueue {
     private final Heap latest = new Heap(true);
 
     void add(TimerSource t) {
-        if (t.queued) {
+        if (t.inHeap) {
             return;
         }
-        t.queued = true;
+        t.inHeap = true;
         if (t.accuracy == 0) {
             precise.add(t);
         } else {
@@ -27,10 +27,10 @@ final class TimerQueue {
     }
 
     void remove(TimerSource t) {
-        if (!t.queued) {
+        if (!t.inHeap) {
             return;
         }
-        t.queued = false;
+        t.inHeap = false;
         if (t.latestIndex >= 0) {
             windowed.remove(t);
             latest.remove(t);

@@ -2,6 +2,7 @@ package org.fdloop;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A timer on a loop's monotonic clock ({@link System#nanoTime()}, which is CLOCK_MONOTONIC on
@@ -25,7 +26,7 @@ public final class TimerSource extends Source {
     /** Position in the latest-wake-up heap (timers with an accuracy window), or -1. */
     int latestIndex = -1;
     /** Whether the loop has it in its heaps (set on the loop thread only). */
-    boolean queued;
+    boolean inHeap;
     /** Whether the loop has taken it in (a timer scheduled from another thread is taken in later). */
     boolean taken;
     /** Set by a cancel() from another thread before the loop took the timer in. */
@@ -64,7 +65,7 @@ public final class TimerSource extends Source {
             throw new IllegalArgumentException("an accuracy window is zero or more, not " + window);
         }
         loop.checkThread("setAccuracy");
-        boolean wasQueued = queued;
+        boolean wasQueued = inHeap;
         if (wasQueued) {
             loop.timers().remove(this);
         }
@@ -75,6 +76,35 @@ public final class TimerSource extends Source {
         return this;
     }
 
+    /**
+     * Starts the timer again: its next deadline is {@code delay} from now, and a repeating timer
+     * goes on with its period from there. An enabled timer is moved, a disabled one enabled (as
+     * libuv's {@code uv_timer_again}). For an idle timeout that each bit of activity pushes back:
+     * no cancel, no new timer, nothing allocated. Loop thread only; a one-shot timer that fired
+     * is closed, and restarting it throws: schedule a new one.
+     *
+     * @param delay zero or more
+     */
+    public void restart(Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("a delay is zero or more, not " + delay);
+        }
+        loop.checkThread("restart");
+        if (closed) {
+            throw new IllegalStateException(name() + " is closed" + (mode == Mode.ONCE
+                    ? " (a one-shot timer closes when it fires): schedule a new one" : ": schedule a new one"));
+        }
+        loop.timers().remove(this);
+        deadline = System.nanoTime() + EventLoop.saturatedNanos(delay);
+        taken = true; // on the loop thread: it is the loop's from now on
+        if (!enabled) {
+            enabled = true;
+            loop.count(this);
+        }
+        loop.timers().add(this);
+    }
+
     /** The latest time the timer may fire: its deadline plus the accuracy window. */
     long latest() {
         long l = deadline + accuracy;
@@ -83,18 +113,26 @@ public final class TimerSource extends Source {
 
     /**
      * Cancels the timer. Thread-safe: on the loop thread it takes effect at once; from another
-     * thread it takes effect on the loop thread before the timer's next dispatch.
+     * thread it takes effect on the loop thread before the timer's next dispatch. After the loop
+     * closed (which closed its timers) it does nothing.
      */
     public void cancel() {
+        if (closed || loop.isClosed()) {
+            return;
+        }
         if (loop.inLoopThread()) {
             close();
         } else {
             cancelled = true;
-            loop.execute(() -> {
-                if (!closed) {
-                    close();
-                }
-            });
+            try {
+                loop.execute(() -> {
+                    if (!closed) {
+                        close();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // the loop ended or closed meanwhile: the timer never fires again (cancelled), ignoring
+            }
         }
     }
 

@@ -30,10 +30,12 @@ import org.fdloop.fd.InotifyEvent;
  * each source filters what it did not ask for. {@link TreeWalk} adds the watches of a tree and
  * lists its directories.
  *
- * <p>Each read is turned into FileEvents queued on their sources, and the trees are updated
- * (watches added, moved, dropped) as the events come; the handlers run later, each watch's
- * from its own dispatch. A handler may so close any source, or open new watches, without
- * disturbing the bookkeeping.
+ * <p>The inotify fd is one of the loop's internal registrations: when it is readable, its handler
+ * runs while the loop collects, reads, turns the events into FileEvents queued on their sources,
+ * updates the trees (watches added, moved, dropped), and puts each source with news on the loop's
+ * pending list. The handlers run from there, each watch's in its own dispatch, by priority like
+ * every other source; one may so close any source, or open new watches, without disturbing the
+ * bookkeeping.
  */
 final class Watches {
     /** The events that reading a file or listing a directory causes: taken out of a directory's mask while it is listed. */
@@ -42,7 +44,7 @@ final class Watches {
     static final int TREE_BITS = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
     /** What every watch asks for: the root deleted or moved ends the watch. */
     static final int ROOT_BITS = IN_DELETE_SELF | IN_MOVE_SELF;
-    /** Reads per dispatch at most, so that a flood of file events does not starve other sources. */
+    /** Reads per iteration at most. */
     private static final int MAX_READS = 16;
     /**
      * How much earlier than the last complete read a file's time may say it changed and still
@@ -101,30 +103,27 @@ final class Watches {
 
     private final EventLoop loop;
     private final Inotify inotify;
-    private final IoSource io;
+    private final InternalSource registration;
     final Map<Integer, Node> nodes = new HashMap<>();
     final List<WatchSource> sources = new ArrayList<>();
     private final TreeWalk walk = new TreeWalk(this);
-    /** Sources with events queued since the last delivery, in the order they got their first. */
-    private final List<WatchSource> ready = new ArrayList<>();
     /** When the latest read started, and the one before it (System.currentTimeMillis). */
     private long readMillis;
     private long previousReadMillis;
+    /** Whether the loop is collecting (its pending list takes sources), not dispatching. */
+    private boolean collecting;
     private boolean closed;
 
     Watches(EventLoop loop) throws IOException {
         this.loop = loop;
         Inotify opened = Inotify.open();
         try {
-            this.io = loop.onReadable(opened, (source, events) -> ready());
+            this.registration = loop.addInternal("the inotify of the file watches", opened, IoSource.READABLE, events -> ready());
         } catch (IOException | RuntimeException e) {
             opened.close();
             throw e;
         }
         this.inotify = opened;
-        io.named("inotify of the file watches");
-        io.carrier = true; // each watch handler is counted and timed by its own invoke
-        loop.uncount(io); // the watches keep the loop going, not their shared fd
         readMillis = System.currentTimeMillis();
         previousReadMillis = readMillis;
     }
@@ -159,7 +158,8 @@ final class Watches {
             throw e;
         }
         if (!source.queue.isEmpty()) {
-            ready.add(source); // directories skipped while the tree was added; delivered with the next events
+            // directories skipped while the tree was added: dispatched next iteration (a handler may be running now)
+            loop.defer(() -> loop.addPendingOnce(source));
         }
         return source;
     }
@@ -192,9 +192,7 @@ final class Watches {
         }
         closed = true;
         nodes.clear();
-        ready.clear();
-        io.close();
-        inotify.close();
+        registration.close(); // and the inotify with it
     }
 
     // ---- watches --------------------------------------------------------------------------------
@@ -330,21 +328,31 @@ final class Watches {
 
     // ---- reading and translating events -----------------------------------------------------------
 
-    /** The inotify fd is readable: read, translate, deliver; until the queue is empty or MAX_READS. */
+    /**
+     * The inotify fd is readable (the loop is collecting): read and translate, until the queue is
+     * empty or MAX_READS, so that a flood of file events does not starve other sources.
+     */
     private void ready() throws IOException {
+        collecting = true;
+        try {
+            readAll();
+        } finally {
+            collecting = false;
+        }
+    }
+
+    private void readAll() throws IOException {
         for (int reads = 0; reads < MAX_READS && !closed; reads++) {
             previousReadMillis = readMillis;
             readMillis = System.currentTimeMillis();
             List<InotifyEvent> batch = inotify.read();
             if (batch.isEmpty()) {
                 settle();
-                deliver();
                 return;
             }
             for (InotifyEvent event : checkRoots(batch)) {
                 handle(event);
             }
-            deliver();
         }
     }
 
@@ -586,21 +594,14 @@ final class Watches {
         }
     }
 
+    /**
+     * Queues {@code event} on its source, which the loop dispatches in this iteration when it is
+     * collecting; else (a watch added by a handler) {@link #add} has it dispatched in the next.
+     */
     private void queue(WatchSource source, FileEvent event) {
-        if (source.queue.isEmpty()) {
-            ready.add(source);
-        }
         source.queue.add(event);
-    }
-
-    /** Runs the handlers of the sources with events queued, in the order they got them. */
-    private void deliver() {
-        for (int i = 0; i < ready.size() && !closed; i++) {
-            WatchSource source = ready.get(i);
-            while (source.isEnabled() && !source.queue.isEmpty()) {
-                loop.invoke(source, 0); // delivers the queue; again after a handler threw
-            }
+        if (collecting) {
+            loop.addPendingOnce(source);
         }
-        ready.clear();
     }
 }

@@ -77,6 +77,30 @@ class FileWatchTest {
     }
 
     @Test
+    void watchesAreDispatchedFromThePendingListByPriorityNotInTheKernelsOrder() throws Exception {
+        Path a = Files.createDirectory(dir.resolve("a"));
+        Path b = Files.createDirectory(dir.resolve("b"));
+        try (EventLoop loop = EventLoop.open()) {
+            List<String> order = new ArrayList<>();
+            loop.watch(a, EnumSet.of(CREATE), false, (s, e) -> order.add("a " + e.path().getFileName())).setPriority(5);
+            loop.watch(b, EnumSet.of(CREATE), false, (s, e) -> order.add("b " + e.path().getFileName())).setPriority(-5);
+            IoSource other = loop.onReadable(org.fdloop.fd.EventFd.open(), (s, events) -> {
+                ((org.fdloop.fd.EventFd) s.fd()).read();
+                order.add("eventfd");
+            });
+            ((org.fdloop.fd.EventFd) other.fd()).write(1);
+            Files.createFile(a.resolve("1")); // queued by the kernel before b's
+            Files.createFile(a.resolve("2"));
+            Files.createFile(b.resolve("3"));
+            runUntil(loop, () -> order.size() == 4);
+            assertThat(order).as("one iteration: b (-5), the eventfd (0), a (5); each watch's events in the kernel's order")
+                    .containsExactly("b 3", "eventfd", "a 1", "a 2");
+            other.close();
+            other.fd().close();
+        }
+    }
+
+    @Test
     void watchOfAFileReportsChangesToTheFileItself() throws Exception {
         Path file = Files.writeString(dir.resolve("config"), "a=1");
         try (EventLoop loop = EventLoop.open()) {
@@ -417,20 +441,25 @@ class FileWatchTest {
     }
 
     @Test
-    void handlerThatThrowsGoesToTheErrorHandlerAndTheNextEventsStillCome() throws Exception {
+    void handlerThatThrowsIsDisabledAndToldOnceAndEnableResumesIt() throws Exception {
         List<String> errors = new ArrayList<>();
         try (EventLoop loop = EventLoop.builder().errorHandler((s, e) -> errors.add(s.name() + ": " + e.getMessage())).build()) {
             List<Path> seen = new ArrayList<>();
-            loop.watch(dir, EnumSet.of(CREATE), false, (s, e) -> {
+            WatchSource watch = loop.watch(dir, EnumSet.of(CREATE), false, (s, e) -> {
                 seen.add(e.path());
                 if (seen.size() == 1) {
                     throw new IllegalStateException("boom");
                 }
             });
             Files.createFile(dir.resolve("a"));
-            Files.createFile(dir.resolve("b"));
-            runUntil(loop, () -> seen.size() == 2);
+            runUntil(loop, () -> seen.size() == 1);
             assertThat(errors).containsExactly("watch " + dir + ": boom");
+            assertThat(watch.isEnabled()).as("a failing source is disabled (ErrorHandler's policy)").isFalse();
+            watch.enable();
+            Path b = Files.createFile(dir.resolve("b"));
+            runUntil(loop, () -> seen.size() == 2);
+            assertThat(seen.get(1)).isEqualTo(b);
+            assertThat(errors).hasSize(1);
         }
     }
 

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.linux.Errno;
@@ -54,6 +55,16 @@ public class Fd implements AutoCloseable {
             public void unpin(Fd fd) {
                 fd.release();
             }
+
+            @Override
+            public void addCloseWatcher(Fd fd, Runnable watcher) {
+                fd.addCloseWatcher(watcher);
+            }
+
+            @Override
+            public void removeCloseWatcher(Fd fd, Runnable watcher) {
+                fd.removeCloseWatcher(watcher);
+            }
         });
     }
 
@@ -65,6 +76,8 @@ public class Fd implements AutoCloseable {
     /** CLOSED bit, plus the number of calls in flight on the descriptor. */
     @SuppressWarnings("unused")
     private volatile int state;
+    /** Told once by close(): the event loops that hold this fd registered (FdAccess.addCloseWatcher). */
+    private volatile Runnable[] closeWatchers;
 
     /**
      * Takes ownership of {@code number}.
@@ -116,9 +129,31 @@ public class Fd implements AutoCloseable {
                 if (s == 0) {
                     closeNow();
                 }
+                Runnable[] watchers = closeWatchers;
+                if (watchers != null) {
+                    for (Runnable watcher : watchers) {
+                        watcher.run(); // a loop that pins it: it lets the number go by its next iteration
+                    }
+                }
                 return;
             }
         }
+    }
+
+    private synchronized void addCloseWatcher(Runnable watcher) {
+        Runnable[] now = closeWatchers;
+        Runnable[] grown = now == null ? new Runnable[1] : Arrays.copyOf(now, now.length + 1);
+        grown[grown.length - 1] = watcher;
+        closeWatchers = grown;
+    }
+
+    private synchronized void removeCloseWatcher(Runnable watcher) {
+        Runnable[] now = closeWatchers;
+        if (now == null) {
+            return;
+        }
+        Runnable[] kept = Arrays.stream(now).filter(w -> w != watcher).toArray(Runnable[]::new);
+        closeWatchers = kept.length == 0 ? null : kept;
     }
 
     /**

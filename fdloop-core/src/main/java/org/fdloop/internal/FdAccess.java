@@ -42,4 +42,15 @@ public abstract class FdAccess {
 
     /** Undoes one {@link #pin}; closes the descriptor if the Fd was closed meanwhile. */
     public abstract void unpin(Fd fd);
+
+    /**
+     * Has {@code fd}'s {@link Fd#close()} run {@code watcher}, once, on the closing thread: how a
+     * loop that pins the fd learns that its user closed it, so that it can unpin it (and the
+     * kernel release the descriptor) without waiting for the fd to be ready. A watcher must be
+     * quick and must not throw.
+     */
+    public abstract void addCloseWatcher(Fd fd, Runnable watcher);
+
+    /** Undoes {@link #addCloseWatcher} (the same object). */
+    public abstract void removeCloseWatcher(Fd fd, Runnable watcher);
 }
