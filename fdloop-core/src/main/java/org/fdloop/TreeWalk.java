@@ -26,7 +26,8 @@ import org.fdloop.internal.linux.LibC;
 
 /**
  * Adds the watches of a directory tree and lists its directories: when a watch begins, when a
- * directory comes into a recursive watch, and when a rescan follows an overflow.
+ * directory comes into a recursive watch, and when a rescan follows an overflow; and keeps the
+ * paths of the tree's watches when a directory moves inside it or out of it.
  *
  * <p>Each directory is listed after its watch exists, so that an entry created meanwhile is either
  * in the listing or reported by the watch (the entry's known names drop the duplicate). Listing a
@@ -68,13 +69,67 @@ final class TreeWalk {
         }
     }
 
-    /** {@link Mode#RESCAN} of the whole tree; adds every directory watched to {@code seen}. */
-    void rescan(WatchSource source, Set<Path> seen, long changedSince) {
+    /**
+     * After an overflow: lists the source's tree again, watching what it missed, dropping what is
+     * gone, reporting what changed since {@code changedSince} (ms).
+     */
+    void rescan(WatchSource source, long changedSince) {
+        if (source.rootKey != null && !source.rootKey.equals(Watches.rootKey(source.root))) {
+            source.rootGone = true; // its MOVE_SELF or DELETE_SELF may be among the dropped events
+            return;
+        }
+        Set<Path> seen = new HashSet<>();
         try {
             walk(source, source.root, Mode.RESCAN, null, seen, changedSince);
         } catch (IOException e) {
             throw new IllegalStateException("only an initial walk throws", e);
         }
+        for (Entry entry : List.copyOf(source.watched.values())) {
+            if (!seen.contains(entry.path)) {
+                watches.detach(entry);
+            }
+        }
+        if (!seen.contains(source.root)) { // the root is gone and its IGNORED was among the dropped events
+            source.ended = true;
+            watches.emit(source, FileEvent.Kind.IGNORED, source.root, null, false, 0, false);
+        }
+    }
+
+    /** The watched directory {@code from} and those below it are now at {@code to}. */
+    void rekey(WatchSource source, Path from, Path to) {
+        List<Entry> moved = new ArrayList<>();
+        for (Entry entry : source.watched.values()) {
+            if (entry.path.startsWith(from)) {
+                moved.add(entry);
+            }
+        }
+        for (Entry entry : moved) {
+            source.watched.remove(entry.path, entry);
+        }
+        for (Entry entry : moved) {
+            Path path = to.resolve(from.relativize(entry.path));
+            Entry there = source.watched.get(path);
+            if (there != null) {
+                if (there.node == entry.node) { // a listing of the new place watched it already
+                    entry.detached = true;
+                    entry.node.entries.remove(entry);
+                    continue;
+                }
+                watches.detach(there);
+            }
+            entry.path = path;
+            source.watched.put(path, entry);
+        }
+    }
+
+    /** The watched directory {@code path} and those below it left the tree. */
+    void dropTree(WatchSource source, Path path) {
+        for (Entry entry : List.copyOf(source.watched.values())) {
+            if (entry.path.startsWith(path) && !entry.root) {
+                watches.detach(entry);
+            }
+        }
+        source.skipped.removeIf(skipped -> skipped.startsWith(path));
     }
 
     /**

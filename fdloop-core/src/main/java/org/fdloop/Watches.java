@@ -9,10 +9,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import org.fdloop.fd.Inotify;
 import org.fdloop.fd.InotifyEvent;
@@ -266,43 +264,6 @@ final class Watches {
         }
     }
 
-    /** The watched directory {@code from} and those below it are now at {@code to}. */
-    private void rekey(WatchSource source, Path from, Path to) {
-        List<Entry> moved = new ArrayList<>();
-        for (Entry entry : source.watched.values()) {
-            if (entry.path.startsWith(from)) {
-                moved.add(entry);
-            }
-        }
-        for (Entry entry : moved) {
-            source.watched.remove(entry.path, entry);
-        }
-        for (Entry entry : moved) {
-            Path path = to.resolve(from.relativize(entry.path));
-            Entry there = source.watched.get(path);
-            if (there != null) {
-                if (there.node == entry.node) { // a listing of the new place watched it already
-                    entry.detached = true;
-                    entry.node.entries.remove(entry);
-                    continue;
-                }
-                detach(there);
-            }
-            entry.path = path;
-            source.watched.put(path, entry);
-        }
-    }
-
-    /** The watched directory {@code path} and those below it left the tree. */
-    private void dropTree(WatchSource source, Path path) {
-        for (Entry entry : List.copyOf(source.watched.values())) {
-            if (entry.path.startsWith(path) && !entry.root) {
-                detach(entry);
-            }
-        }
-        source.skipped.removeIf(skipped -> skipped.startsWith(path));
-    }
-
     /** The root's inode, to tell when its path names something else; null when it cannot be read. */
     static Object rootKey(Path root) {
         try {
@@ -511,7 +472,7 @@ final class Watches {
             emit(source, FileEvent.Kind.MOVE, path, from.path(), directory, cookie, false);
         }
         if (directory && source.recursive) {
-            rekey(source, from.path(), path);
+            walk.rekey(source, from.path(), path);
             if (!source.watched.containsKey(path)) {
                 walk.walkNew(source, path, to); // it was not watched (skipped, or a limit was hit when it came)
             }
@@ -527,7 +488,7 @@ final class Watches {
         }
         emit(source, FileEvent.Kind.MOVED_FROM, from.path(), null, from.directory(), from.cookie(), false);
         if (from.directory()) {
-            dropTree(source, from.path());
+            walk.dropTree(source, from.path());
         }
     }
 
@@ -555,27 +516,8 @@ final class Watches {
             }
             emit(source, FileEvent.Kind.OVERFLOW, source.root, null, false, 0, false);
             if (source.rescanOnOverflow && !source.rootGone) {
-                rescan(source, changedSince);
+                walk.rescan(source, changedSince);
             }
-        }
-    }
-
-    /** Lists the source's tree again, watching what it missed, dropping what is gone, reporting what changed. */
-    private void rescan(WatchSource source, long changedSince) {
-        if (!Objects.equals(source.rootKey, rootKey(source.root)) && source.rootKey != null) {
-            source.rootGone = true; // its MOVE_SELF or DELETE_SELF may be among the dropped events
-            return;
-        }
-        Set<Path> seen = new HashSet<>();
-        walk.rescan(source, seen, changedSince);
-        for (Entry entry : List.copyOf(source.watched.values())) {
-            if (!seen.contains(entry.path)) {
-                detach(entry);
-            }
-        }
-        if (!seen.contains(source.root)) { // the root is gone and its IGNORED was among the dropped events
-            source.ended = true;
-            emit(source, FileEvent.Kind.IGNORED, source.root, null, false, 0, false);
         }
     }
 
