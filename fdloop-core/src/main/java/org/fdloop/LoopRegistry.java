@@ -191,6 +191,8 @@ abstract sealed class LoopRegistry permits EventLoop {
      * tree below it, following the tree as it changes); on a file, changes to the file. See
      * {@link WatchSource} and docs/WATCH.md for renames, overflow and the errors.
      *
+     * @param events the kinds to report ({@link WatchSource#CHANGES} for changes); the root's
+     *     DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking
      * @throws org.fdloop.fd.LinuxException ENOENT, EACCES, ENOSPC (fs.inotify.max_user_watches; a
      *     recursive watch takes back what it added), EMFILE (fs.inotify.max_user_instances)
      * @throws IllegalArgumentException for no events, one that cannot be asked for, or a recursive
@@ -208,6 +210,11 @@ abstract sealed class LoopRegistry permits EventLoop {
         WatchSource source = watches.add(absolute, events, recursive, handler);
         count(source);
         return source;
+    }
+
+    /** {@link #watch(Path, Set, boolean, WatchHandler)} for {@link WatchSource#CHANGES}. */
+    public WatchSource watch(Path root, boolean recursive, WatchHandler handler) throws IOException {
+        return watch(root, WatchSource.CHANGES, recursive, handler);
     }
 
     /** The loop's inotify, or null while it has no file watch; for tests. */

@@ -22,7 +22,9 @@ import java.util.TreeSet;
 import org.fdloop.Watches.Entry;
 import org.fdloop.Watches.Node;
 import org.fdloop.fd.LinuxException;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 
 /**
  * Adds the watches of a directory tree and lists its directories: when a watch begins, when a
@@ -211,7 +213,7 @@ final class TreeWalk {
     private static IOException explain(Path dir, IOException e) {
         if (e instanceof FileSystemException) {
             try {
-                LibC.close(LibC.open(dir.toString(), O_RDONLY | O_CLOEXEC, 0, "open(" + dir + ", O_RDONLY)"));
+                IoCalls.close(Errno.check(FileCalls.open(dir.toString(), O_RDONLY | O_CLOEXEC, 0), "open(" + dir + ", O_RDONLY)"));
             } catch (LinuxException opening) {
                 return opening;
             }

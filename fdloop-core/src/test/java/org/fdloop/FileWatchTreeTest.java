@@ -18,11 +18,13 @@ import java.util.stream.Stream;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.FileCalls;
 import org.fdloop.internal.linux.Sysctl;
 import org.fdloop.testing.ChildProcess;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
+import org.fdloop.testing.Rlimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,32 +268,32 @@ class FileWatchTreeTest {
     @Test
     void recursiveWatchOutOfDescriptorsFailsWithTheErrno() throws Exception {
         Path tree = Files.createDirectories(dir.resolve("tree/a")).getParent();
-        long[] before = LibC.getrlimit(Constants.RLIMIT_NOFILE);
+        long[] before = Rlimits.get(Constants.RLIMIT_NOFILE);
         try (EventLoop loop = EventLoop.open()) {
             loop.watch(dir, EnumSet.of(CREATE), true, (s, e) -> {}).close(); // everything the watch needs is loaded
             loop.watch(dir, EnumSet.of(CREATE), false, (s, e) -> {}); // and the loop's inotify is open
             // and the classes of a failure (loading a class takes a descriptor too)
-            assertThat(catchThrowable(() -> LibC.open(dir.resolve("missing").toString(), Constants.O_RDONLY, 0, "open")))
+            assertThat(catchThrowable(() -> Errno.check(FileCalls.open(dir.resolve("missing").toString(), Constants.O_RDONLY, 0), "open")))
                     .isInstanceOf(LinuxException.class).hasMessageContaining("ENOENT");
             long lowestFree;
             try (EventFd probe = EventFd.open()) {
                 lowestFree = probe.number();
             }
             Throwable failure;
-            LibC.setrlimit(Constants.RLIMIT_NOFILE, lowestFree, before[1]); // not one more descriptor
+            Rlimits.set(Constants.RLIMIT_NOFILE, lowestFree, before[1]); // not one more descriptor
             try {
                 failure = catchThrowable(() -> loop.watch(tree, EnumSet.of(CREATE), true, (s, e) -> {}));
             } finally {
-                LibC.setrlimit(Constants.RLIMIT_NOFILE, before[0], before[1]);
+                Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
             }
             assertThat(failure).isInstanceOfSatisfying(LinuxException.class, e -> {
                 assertThat(e.errnoName()).isEqualTo("EMFILE");
                 assertThat(e.getMessage()).startsWith("open(" + tree + ", O_RDONLY): EMFILE (Too many open files)");
             });
         } finally {
-            LibC.setrlimit(Constants.RLIMIT_NOFILE, before[0], before[1]);
+            Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
         }
-        assertThat(LibC.getrlimit(Constants.RLIMIT_NOFILE)).as("restored").containsExactly(before);
+        assertThat(Rlimits.get(Constants.RLIMIT_NOFILE)).as("restored").containsExactly(before);
     }
 
     // ---- helpers ------------------------------------------------------------------------------
