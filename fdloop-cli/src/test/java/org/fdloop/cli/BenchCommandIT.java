@@ -21,11 +21,11 @@ class BenchCommandIT {
     Path dir;
 
     /** ../shared/bench-c beside the checkout, where the team keeps the C baselines. */
-    private static Path cBaselines() {
+    static Path cBaselines() {
         return Path.of("").toAbsolutePath().getParent().resolveSibling("shared").resolve("bench-c");
     }
 
-    private static boolean onPath(String program) {
+    static boolean onPath(String program) {
         return Arrays.stream(System.getenv("PATH").split(File.pathSeparator)).anyMatch(d -> Files.isExecutable(Path.of(d, program)));
     }
 

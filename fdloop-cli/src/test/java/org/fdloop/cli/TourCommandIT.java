@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoFdLeaks.class)
 class TourCommandIT {
     private static final List<String> SOURCES =
-            List.of("timer", "eventfd", "pipe", "child-exit", "files", "signal", "thread-signal", "device");
+            List.of("timer", "timerfd", "eventfd", "pipe", "child-exit", "files", "signal", "thread-signal", "device");
 
     @Test
     void everySourceKindAppearsAndTheTableIsPrinted() throws Exception {
