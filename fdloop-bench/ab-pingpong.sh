@@ -8,7 +8,7 @@
 #   fdloop-bench/ab-pingpong.sh [BASE]          # BASE defaults to HEAD~1
 #
 # Environment: ROUNDS (10), N (150000 round trips), MODES ("loop loop-timed raw"; a BASE older than 'timing' becoming opt-in knows loop, loop-untimed and raw only), BENCH_C
-# (../shared/bench-c beside the checkout), JAVA_HOME. Build this checkout first
+# (the C sources: fdloop-bench/src/main/c), JAVA_HOME. Build this checkout first
 # (mvn -B -DskipTests package -pl fdloop-bench -am); BASE is built in a temporary git worktree.
 #
 # Why paired: on the shared 2-vCPU VM whole runs fall into a fast and a slow phase (best batches
@@ -21,7 +21,7 @@ BASE=${1:-HEAD~1}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 export JAVA_HOME
 J=$JAVA_HOME/bin/java
-BENCH_C=${BENCH_C:-$ROOT/../shared/bench-c}
+BENCH_C=${BENCH_C:-$ROOT/fdloop-bench/src/main/c}
 R=${ROUNDS:-10}; N=${N:-150000}; MODES=${MODES:-loop loop-timed raw}
 
 WORK=$(mktemp -d)

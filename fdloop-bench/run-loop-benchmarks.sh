@@ -5,14 +5,14 @@
 #   (none: all but signal-path)
 #
 #   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
-#             (bench-c/eventfd_pingpong.c, built here with gcc -O2 -pthread): per round and
+#             (src/main/c/eventfd_pingpong.c, built here with gcc -O2 -pthread): per round and
 #             placement, C, then Java three ways (two loops as built by default; two loops with timing(true); no
 #             loop, the C program's loop through fdloop's downcalls); placements "same" (C: -a 0,0;
 #             Java: the whole JVM under taskset -c 0) and "none" (unpinned)
 #   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor, Netty HashedWheelTimer
 #   execute   ExecuteComparison: fdloop, single-thread ExecutorService, Netty DefaultEventLoop/NioEventLoop
 #   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
-#   signals   kill(getpid(), SIGUSR1) to the handler, one sample at a time: C (bench-c/signal_latency.c,
+#   signals   kill(getpid(), SIGUSR1) to the handler, one sample at a time: C (src/main/c/signal_latency.c,
 #             an epoll loop on a signalfd), C with fdloop's design (src/main/c/signal_handler_pipe.c: a
 #             handler writes the siginfo to a pipe; taken by the main thread, then with -d by the loop
 #             thread), then SignalLatency -m native (fdloop's machine-code handler) with the loop on a
@@ -28,7 +28,7 @@
 #             -m timerfd (a TimerFd in the loop), per round and period
 #
 # Environment: ROUNDS (5), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
-# PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (../shared/bench-c beside the checkout),
+# PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (the C sources: fdloop-bench/src/main/c),
 # OUTDIR (fdloop-bench/target/loop-bench/<time>), JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm),
 # BUILD=1 to rebuild the jars first (they are built anyway when missing).
 # Every result line in OUTDIR/raw.txt follows a "# round=.. cmd=.." line with the exact command.
@@ -43,7 +43,7 @@ PINGPONG_W=${PINGPONG_W:-100000}
 SIGNAL_N=${SIGNAL_N:-2000}
 LATENESS_PERIODS=${LATENESS_PERIODS:-1000 20000}
 LATENESS_D=${LATENESS_D:-3}
-BENCH_C=${BENCH_C:-$ROOT/../shared/bench-c}
+BENCH_C=${BENCH_C:-$ROOT/fdloop-bench/src/main/c}
 OUTDIR=${OUTDIR:-$ROOT/fdloop-bench/target/loop-bench/$(date +%Y%m%d-%H%M%S)}
 
 if [[ -z "${JAVA_HOME:-}" ]]; then
@@ -174,7 +174,7 @@ for w in "${what[@]}"; do
         start=$(wc -l <"$RAW")
         for ((r = 1; r <= ROUNDS; r++)); do
             for pin in "taskset -c 0" ""; do
-                run "$r" $pin "$CBIN" -n "$SIGNAL_N" -w 200 -b 1
+                run "$r" $pin "$CBIN" -n "$SIGNAL_N" -w 200
                 run "$r" $pin "$PBIN" -n "$SIGNAL_N" -w 200
                 run "$r" $pin "$PBIN" -d -n "$SIGNAL_N" -w 200
                 for args in "-m native -t own" "-m native -t main" "-m jvm -t own" "-m jvm -t main"; do

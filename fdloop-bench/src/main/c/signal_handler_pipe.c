@@ -1,6 +1,6 @@
 /*
  * signal_handler_pipe -- fdloop's native signal route, written in C: the floor for
- * SignalLatency -m native, beside ../shared/bench-c/signal_latency.c (a signalfd in epoll).
+ * SignalLatency -m native, beside signal_latency.c (a signalfd in epoll).
  *
  * An SA_SIGINFO handler writes the 128-byte siginfo into a non-blocking pipe with a raw
  * write syscall; a loop thread waits in epoll_wait on the pipe's read end. As in a JVM (whose

@@ -20,8 +20,8 @@ import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.LinuxException;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
@@ -98,7 +98,7 @@ final class LoopSignals {
     // process-directed signals through the native handler
     private SignalRoute route;
     private final int nativePipeBytes;
-    private Pipe nativePipe;
+    private OsPipe nativePipe;
     private int nativeReadFd = -1;
     private int nativePipeRecords;
     private SignalRecords siginfo;
@@ -290,7 +290,7 @@ final class LoopSignals {
         if (nativePipe != null) {
             return;
         }
-        Pipe pipe = Pipe.open();
+        OsPipe pipe = OsPipe.open();
         try {
             try {
                 pipe.setCapacity(nativePipeBytes);

@@ -23,8 +23,8 @@ import org.fdloop.backend.Backend;
 import org.fdloop.backend.Pollers;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.StreamFd;
 import org.fdloop.internal.linux.Constants;
@@ -65,7 +65,7 @@ class BackendConformanceTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void readableFdIsDispatchedWithItsReadyMask(Backend backend) throws Exception {
-        try (EventLoop loop = open(backend); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(backend); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             loop.onReadable(pipe.readEnd(), (source, events) -> {
                 ByteBuffer in = ByteBuffer.allocate(16);
@@ -82,7 +82,7 @@ class BackendConformanceTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void levelTriggeredSourceIsDispatchedOncePerIterationWhileReady(Backend backend) throws Exception {
-        try (EventLoop loop = open(backend); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(backend); OsPipe pipe = OsPipe.open()) {
             AtomicInteger calls = new AtomicInteger();
             loop.onReadable(pipe.readEnd(), (s, ev) -> {
                 if (calls.incrementAndGet() == 3) {
@@ -101,7 +101,7 @@ class BackendConformanceTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void writableFdIsDispatchedWhenThereIsRoom(Backend backend) throws Exception {
-        try (EventLoop loop = open(backend); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(backend); OsPipe pipe = OsPipe.open()) {
             while (pipe.writeEnd().write(ByteBuffer.allocate(4096)) > 0) {
                 // fill it
             }
@@ -120,7 +120,7 @@ class BackendConformanceTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void hangupIsReportedAndReadsEndOfStream(Backend backend) throws Exception {
-        try (EventLoop loop = open(backend); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(backend); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             loop.onReadable(pipe.readEnd(), (s, ev) -> {
                 seen.add(IoSource.describe(ev) + " " + pipe.readEnd().read(ByteBuffer.allocate(16)));
@@ -216,12 +216,12 @@ class BackendConformanceTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void fdsThatStayReadyAreServedInTurnWhenMoreAreReadyThanABatchHolds(Backend backend) throws Exception {
-        List<Pipe> pipes = new ArrayList<>();
+        List<OsPipe> pipes = new ArrayList<>();
         try (EventLoop loop = EventLoop.builder().backend(backend).maxEventsPerPoll(4).build()) {
             Set<Integer> expected = new TreeSet<>();
             Set<Integer> dispatched = new TreeSet<>();
             for (int i = 0; i < 8; i++) {
-                Pipe pipe = Pipe.open();
+                OsPipe pipe = OsPipe.open();
                 pipes.add(pipe);
                 expected.add(pipe.readEnd().number());
                 pipe.writeEnd().write(ByteBuffer.allocate(1)); // never read: ready in every wait
@@ -230,19 +230,19 @@ class BackendConformanceTest {
             runUntil(loop, () -> dispatched.size() == 8); // a scan that always starts at the same fd never gets here
             assertThat(dispatched).isEqualTo(expected);
         } finally {
-            pipes.forEach(Pipe::close);
+            pipes.forEach(OsPipe::close);
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void manyReadyFdsAreEachDispatchedAcrossSmallBatches(Backend backend) throws Exception {
-        List<Pipe> pipes = new ArrayList<>();
+        List<OsPipe> pipes = new ArrayList<>();
         try (EventLoop loop = EventLoop.builder().backend(backend).maxEventsPerPoll(4).build()) {
             Set<Integer> expected = new TreeSet<>();
             Set<Integer> dispatched = new TreeSet<>();
             for (int i = 0; i < 30; i++) {
-                Pipe pipe = Pipe.open();
+                OsPipe pipe = OsPipe.open();
                 pipes.add(pipe);
                 expected.add(pipe.readEnd().number());
                 loop.onReadable(pipe.readEnd(), (s, ev) -> {
@@ -251,13 +251,13 @@ class BackendConformanceTest {
                     s.close(); // closing in the handler reorders the backend's table
                 });
             }
-            for (Pipe pipe : pipes) {
+            for (OsPipe pipe : pipes) {
                 pipe.writeEnd().write(ByteBuffer.allocate(1));
             }
             runUntil(loop, () -> dispatched.size() == 30);
             assertThat(dispatched).isEqualTo(expected);
         } finally {
-            pipes.forEach(Pipe::close);
+            pipes.forEach(OsPipe::close);
         }
     }
 
@@ -376,7 +376,7 @@ class BackendConformanceTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void signalDrivenIoOfAnFdIsDispatchedWithItsBand(Backend backend) throws Exception {
-        try (EventLoop loop = open(backend); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(backend); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             loop.onAsyncIo(pipe.readEnd(), (s, band) -> seen.add(AsyncIoSource.describeBand(band) + " " + drain(pipe.readEnd())));
             assertThat(runIdle(loop)).isZero();
@@ -422,7 +422,7 @@ class BackendConformanceTest {
     void closingTheLoopReleasesEveryFdItCreated(Backend backend) throws Exception {
         Map<Integer, String> before = NoFdLeaks.openFds();
         Process child = LoopExitTest.start("sleep", "30");
-        try (Pipe pipe = Pipe.open(); Pipe asyncPipe = Pipe.open(); EventFd user = EventFd.open()) {
+        try (OsPipe pipe = OsPipe.open(); OsPipe asyncPipe = OsPipe.open(); EventFd user = EventFd.open()) {
             EventLoop loop = open(backend);
             loop.onReadable(pipe.readEnd(), (s, ev) -> {});
             loop.onIo(user, IoSource.WRITABLE | IoSource.ONESHOT, (s, ev) -> {});
@@ -445,7 +445,7 @@ class BackendConformanceTest {
 
     @Test
     void selectRefusesAnFdAtOrAboveFdSetSizeNamingTheBackendsWithoutTheLimit() throws Exception {
-        try (EventLoop loop = open(Backend.SELECT); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(Backend.SELECT); OsPipe pipe = OsPipe.open()) {
             int high = LibC.fcntl(pipe.readEnd().number(), Constants.F_DUPFD_CLOEXEC, 1500, "fcntl(F_DUPFD_CLOEXEC, 1500)");
             try (Fd copy = new Fd(high, "pipe read end (copy)") {}) {
                 assertThat(high).isGreaterThanOrEqualTo(1500);
@@ -464,7 +464,7 @@ class BackendConformanceTest {
 
     @Test
     void selectRefusesReadHangupSayingWhatToUseInstead() throws Exception {
-        try (EventLoop loop = open(Backend.SELECT); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = open(Backend.SELECT); OsPipe pipe = OsPipe.open()) {
             assertThatThrownBy(() -> loop.onIo(pipe.readEnd(), IoSource.READ_HANGUP, (s, ev) -> {}))
                     .isInstanceOf(UnsupportedOperationException.class)
                     .hasMessageContaining("READ_HANGUP").hasMessageContaining("Backend.EPOLL or POLL");

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.fdloop.fd.EventFd;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.testing.Loops;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,7 @@ class EventLoopTest {
 
     @Test
     void readableFdIsDispatchedWithItsReadyMask() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             loop.onReadable(pipe.readEnd(), (source, events) -> {
                 ByteBuffer in = ByteBuffer.allocate(16);
@@ -83,7 +83,7 @@ class EventLoopTest {
 
     @Test
     void interestCanBeChangedAndHangupIsAlwaysReported() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             IoSource source = loop.onIo(pipe.writeEnd(), IoSource.WRITABLE, (s, ev) -> {
                 seen.add(IoSource.describe(ev));

@@ -17,8 +17,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.fdloop.fd.AsyncOwner;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.fd.StreamFd;
@@ -32,13 +32,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LoopAsyncIoTest {
     private static final int POLLIN_POLLRDNORM = 0x41;
 
-    private static void write(Pipe pipe, int bytes) throws Exception {
+    private static void write(OsPipe pipe, int bytes) throws Exception {
         assertThat(pipe.writeEnd().write(ByteBuffer.allocate(bytes))).isEqualTo(bytes);
     }
 
     @Test
     void writeToAPipeDispatchesItsFdWithTheBand() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<String> seen = new ArrayList<>();
             AsyncIoSource source = loop.onAsyncIo(pipe.readEnd(), (s, band) ->
                     seen.add(s.fd().number() + " " + AsyncIoSource.describeBand(band) + " " + drain(pipe.readEnd())));
@@ -56,7 +56,7 @@ class LoopAsyncIoTest {
 
     @Test
     void severalSignalsForOneFdInOneBatchAreOneCall() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<Integer> reads = new ArrayList<>();
             loop.onAsyncIo(pipe.readEnd(), (s, band) -> reads.add(drain(pipe.readEnd())));
             write(pipe, 1);
@@ -70,7 +70,7 @@ class LoopAsyncIoTest {
 
     @Test
     void dataWaitingBeforeTheRegistrationIsReported() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             write(pipe, 5); // no signal: O_ASYNC was not set yet
             List<String> reads = new ArrayList<>();
             loop.onAsyncIo(pipe.readEnd(), (s, band) -> reads.add(AsyncIoSource.describeBand(band) + " " + drain(pipe.readEnd())));
@@ -81,7 +81,7 @@ class LoopAsyncIoTest {
 
     @Test
     void writableInterestReportsRoomToWrite() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             while (pipe.writeEnd().write(ByteBuffer.allocate(4096)) > 0) {
                 // fill it
             }
@@ -98,12 +98,12 @@ class LoopAsyncIoTest {
     @Test
     void fullSignalQueueMakesTheLoopPollEveryAsyncFd() throws Exception {
         int pipes = 40;
-        List<Pipe> open = new ArrayList<>();
+        List<OsPipe> open = new ArrayList<>();
         try (EventLoop loop = EventLoop.open()) {
             Set<Integer> dispatched = new TreeSet<>();
             Set<Integer> expected = new TreeSet<>();
             for (int i = 0; i < pipes; i++) {
-                Pipe pipe = Pipe.open();
+                OsPipe pipe = OsPipe.open();
                 open.add(pipe);
                 expected.add(pipe.readEnd().number());
                 loop.onAsyncIo(pipe.readEnd(), (s, band) -> {
@@ -115,7 +115,7 @@ class LoopAsyncIoTest {
             // The limit is this process's, but it counts every signal queued for the user (the SigQ
             // line of /proc/self/status), other processes' too: 8 is full before 40 writes, whatever they do.
             SignalQueue.withLimit(8, () -> {
-                for (Pipe pipe : open) {
+                for (OsPipe pipe : open) {
                     write(pipe, 1); // each queues a signal until the queue is full, then the kernel sends SIGIO
                 }
             });
@@ -123,21 +123,21 @@ class LoopAsyncIoTest {
             assertThat(dispatched).isEqualTo(expected);
             assertThat(loop.signalQueueOverflows()).as("the queue overflowed").isPositive();
         } finally {
-            open.forEach(Pipe::close);
+            open.forEach(OsPipe::close);
         }
     }
 
     @Test
     void signalQueuedForAClosedFdIsNotDispatchedToTheFileThatGetsItsNumber() throws Exception {
         try (EventLoop loop = EventLoop.open()) {
-            Pipe old = Pipe.open();
+            OsPipe old = OsPipe.open();
             int number = old.readEnd().number();
             AsyncIoSource oldSource = loop.onAsyncIo(old.readEnd(), (s, band) -> {});
             loop.runOnce(Duration.ZERO); // the look at registration
             write(old, 1); // queues a signal naming the number
             oldSource.close();
             old.close();
-            try (Pipe reused = Pipe.open()) {
+            try (OsPipe reused = OsPipe.open()) {
                 assertThat(reused.readEnd().number()).as("the kernel gave the number to the new pipe").isEqualTo(number);
                 List<Integer> reads = new ArrayList<>();
                 loop.onAsyncIo(reused.readEnd(), (s, band) -> reads.add(drain(reused.readEnd())));
@@ -152,7 +152,7 @@ class LoopAsyncIoTest {
 
     @Test
     void closingTheSourceClearsAsyncModeAndTheLoopReleasesThePin() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             AsyncIoSource source = loop.onAsyncIo(pipe.readEnd(), (s, band) -> {});
             assertThat(pipe.readEnd().isAsync()).isTrue();
             source.close();
@@ -163,7 +163,7 @@ class LoopAsyncIoTest {
 
     @Test
     void enablingADisabledSourceReportsWhatCameMeanwhile() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             List<Integer> reads = new ArrayList<>();
             AsyncIoSource source = loop.onAsyncIo(pipe.readEnd(), (s, band) -> reads.add(drain(pipe.readEnd())));
             source.disable();
@@ -180,7 +180,7 @@ class LoopAsyncIoTest {
         SignalSet before = SignalSet.blockedInCurrentThread();
         EventLoop loop = EventLoop.builder().threadName("async-loop").build();
         Thread thread = null;
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             AtomicReference<String> handledIn = new AtomicReference<>();
             CountDownLatch handled = new CountDownLatch(1);
             loop.onAsyncIo(pipe.readEnd(), (s, band) -> {
@@ -217,7 +217,7 @@ class LoopAsyncIoTest {
 
     @Test
     void fdInAnotherLoopsSignalDrivenIoIsRefused() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             CountDownLatch registered = new CountDownLatch(1);
             CountDownLatch done = new CountDownLatch(1);
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -248,7 +248,7 @@ class LoopAsyncIoTest {
 
     @Test
     void badRegistrationsAreRefusedAtTheDoor() throws Exception {
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             AsyncIoHandler none = (s, band) -> {};
             assertThatThrownBy(() -> loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, Signal.USR1, none))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("realtime signal");
@@ -259,7 +259,7 @@ class LoopAsyncIoTest {
             loop.onAsyncIo(pipe.readEnd(), none);
             assertThatThrownBy(() -> loop.onAsyncIo(pipe.readEnd(), none))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("already");
-            Pipe closed = Pipe.open();
+            OsPipe closed = OsPipe.open();
             closed.close();
             assertThatThrownBy(() -> loop.onAsyncIo(closed.readEnd(), none))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");

@@ -12,8 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
@@ -52,7 +52,7 @@ class LoopEintrTest {
         AtomicBoolean abort = new AtomicBoolean();
         Thread storm = null;
         try (EventLoop loop = EventLoop.builder().errorHandler((source, error) -> errors.add(error)).build();
-             Pipe pipe = Pipe.open()) {
+             OsPipe pipe = OsPipe.open()) {
             int loopTid = OsThread.currentId();
             // Timers stay pending as long as the storm lasts: each one that fires while it goes on
             // schedules the next, 1 to 5 ms ahead.

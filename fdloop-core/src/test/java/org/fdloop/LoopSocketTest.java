@@ -18,7 +18,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.fdloop.fd.DatagramSocket;
+import org.fdloop.fd.DatagramFd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.StreamSocket;
@@ -247,8 +247,8 @@ class LoopSocketTest {
     void aUdpServerInTheLoopAnswersEachDatagram() throws Exception {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         try (EventLoop loop = EventLoop.open();
-             DatagramSocket server = DatagramSocket.bindTo(loopback);
-             DatagramSocket client = DatagramSocket.bindTo(loopback)) {
+             DatagramFd server = DatagramFd.bindTo(loopback);
+             DatagramFd client = DatagramFd.bindTo(loopback)) {
             int count = 200;
             List<Integer> answers = new ArrayList<>();
             ByteBuffer serverBuffer = ByteBuffer.allocateDirect(16);
@@ -287,8 +287,8 @@ class LoopSocketTest {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         List<StreamSocket> sockets = new ArrayList<>();
         try (EventLoop loop = EventLoop.open();
-             DatagramSocket udp = DatagramSocket.bindTo(loopback);
-             DatagramSocket sender = DatagramSocket.open(StandardProtocolFamily.INET);
+             DatagramFd udp = DatagramFd.bindTo(loopback);
+             DatagramFd sender = DatagramFd.open(StandardProtocolFamily.INET);
              ListeningSocket server = ListeningSocket.listenOn(loopback)) {
             List<String> seen = new ArrayList<>();
             ByteBuffer in = ByteBuffer.allocate(16);

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.fdloop.fd.DatagramSocket;
+import org.fdloop.fd.DatagramFd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.StreamSocket;
 import org.fdloop.testing.NoFdLeaks;
@@ -24,8 +24,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The examples of README.md's "Sockets" section, compiled and run. Each block between the
- * {@code // README} markers is the README's code, unchanged: keep them the same.
+ * The examples of docs/SOCKETS.md, compiled and run. Each block between the
+ * {@code // README} markers is the code of docs/SOCKETS.md, unchanged but for its indentation (there it
+ * is inside {@code main}): keep them the same.
  */
 @ExtendWith(NoFdLeaks.class)
 class ReadmeSocketsTest {
@@ -98,8 +99,8 @@ class ReadmeSocketsTest {
         String output = printed(() -> {
             // README: datagrams
             InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-            try (DatagramSocket server = DatagramSocket.bindTo(loopback);
-                 DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+            try (DatagramFd server = DatagramFd.bindTo(loopback);
+                 DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET)) {
                 client.send(ByteBuffer.wrap("ping".getBytes()), server.localAddress());   // one datagram
                 server.awaitReadable(Duration.ofSeconds(10));                              // or: loop.onIo(server, READABLE, ...)
                 ByteBuffer in = ByteBuffer.allocate(1500);
@@ -126,7 +127,7 @@ class ReadmeSocketsTest {
 
     @Test
     void theReadmeShowsTheseExamplesUnchanged() throws Exception {
-        Path readme = Path.of(System.getProperty("user.dir")).resolveSibling("README.md");
+        Path readme = Path.of(System.getProperty("user.dir")).resolveSibling("docs").resolve("SOCKETS.md");
         String text = Files.readString(readme);
         String source = Files.readString(Path.of(System.getProperty("user.dir"),
                 "src/test/java/org/fdloop/ReadmeSocketsTest.java"));
@@ -134,9 +135,9 @@ class ReadmeSocketsTest {
             int start = source.indexOf("// README: " + name + "\n");
             int end = source.indexOf("// README: end", start);
             String block = source.substring(source.indexOf('\n', start) + 1, end);
-            String unindented = block.lines().map(line -> line.length() >= 12 ? line.substring(12) : line.strip())
+            String unindented = block.lines().map(line -> line.length() >= 8 ? line.substring(8) : line.strip())
                     .reduce("", (a, b) -> a + b + "\n");
-            assertThat(text).as("README.md holds the %s example as this test runs it", name).contains(unindented.strip());
+            assertThat(text).as("docs/SOCKETS.md holds the %s example as this test runs it", name).contains(unindented.strip());
         }
     }
 }

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.EventFd;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.fd.StreamFd;
@@ -41,7 +41,7 @@ class SigioBackendTest {
     @Test
     void fdThatCanSignalIsArmedToTheLoopThreadAndAnEventfdIsNot() throws Exception {
         SignalSet before = SignalSet.blockedInCurrentThread();
-        try (Pipe pipe = Pipe.open(); EventFd e = EventFd.open()) {
+        try (OsPipe pipe = OsPipe.open(); EventFd e = EventFd.open()) {
             try (EventLoop loop = open()) {
                 assertThat(SignalSet.blockedInCurrentThread().contains(BACKEND_SIGNAL)).isTrue();
                 IoSource source = loop.onReadable(pipe.readEnd(), (s, ev) -> {});
@@ -60,12 +60,12 @@ class SigioBackendTest {
     @Test
     void fullSignalQueueMakesTheLoopLookAtEveryFd() throws Exception {
         int pipes = 40;
-        List<Pipe> open = new ArrayList<>();
+        List<OsPipe> open = new ArrayList<>();
         try (EventLoop loop = open()) {
             Set<Integer> dispatched = new TreeSet<>();
             Set<Integer> expected = new TreeSet<>();
             for (int i = 0; i < pipes; i++) {
-                Pipe pipe = Pipe.open();
+                OsPipe pipe = OsPipe.open();
                 open.add(pipe);
                 expected.add(pipe.readEnd().number());
                 loop.onReadable(pipe.readEnd(), (s, ev) -> {
@@ -76,7 +76,7 @@ class SigioBackendTest {
             loop.runOnce(Duration.ZERO); // the look at registration: nothing is ready
             // counted per user (SigQ in /proc/self/status), other processes' signals too: 8 is full before 40 writes
             SignalQueue.withLimit(8, () -> {
-                for (Pipe pipe : open) {
+                for (OsPipe pipe : open) {
                     pipe.writeEnd().write(ByteBuffer.allocate(1));
                 }
             });
@@ -84,7 +84,7 @@ class SigioBackendTest {
             assertThat(dispatched).isEqualTo(expected);
             assertThat(loop.signalQueueOverflows()).as("the queue overflowed, and the loop read the plain SIGIO").isPositive();
         } finally {
-            open.forEach(Pipe::close);
+            open.forEach(OsPipe::close);
         }
     }
 
@@ -93,7 +93,7 @@ class SigioBackendTest {
         SignalSet before = SignalSet.blockedInCurrentThread();
         EventLoop loop = EventLoop.builder().backend(Backend.SIGIO).threadName("sigio-loop").build();
         Thread thread = null;
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             List<String> handledIn = new java.util.concurrent.CopyOnWriteArrayList<>();
             CountDownLatch first = new CountDownLatch(1);
             CountDownLatch second = new CountDownLatch(2);
@@ -138,7 +138,7 @@ class SigioBackendTest {
 
     @Test
     void theBackendsSignalAndItsFdsAreRefusedToSignalSources() throws Exception {
-        try (EventLoop loop = open(); Pipe pipe = Pipe.open(); Pipe other = Pipe.open()) {
+        try (EventLoop loop = open(); OsPipe pipe = OsPipe.open(); OsPipe other = OsPipe.open()) {
             assertThatThrownBy(() -> loop.onThreadSignal(BACKEND_SIGNAL, (s, info) -> {}))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the SIGIO backend's");
             assertThatThrownBy(() -> loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, BACKEND_SIGNAL, (s, band) -> {}))

@@ -21,21 +21,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.fdloop.fd.DatagramSocket;
+import org.fdloop.fd.DatagramFd;
 import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Fifo;
 import org.fdloop.fd.Inotify;
-import org.fdloop.fd.Pipe;
-import org.fdloop.fd.Pty;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
+import org.fdloop.fd.Pty;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.fd.StreamFd;
 import org.fdloop.testing.BlockedSignals;
-import org.fdloop.testing.SignalQueue;
 import org.fdloop.testing.NoFdLeaks;
+import org.fdloop.testing.SignalQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +82,7 @@ class SignalQueueOverflowTest {
             Path watched = Files.createDirectory(dir.resolve("watched"));
             for (int i = 0; i < 8; i++) {
                 String name = "pipe " + i;
-                Pipe pipe = Pipe.open();
+                OsPipe pipe = OsPipe.open();
                 open.add(pipe);
                 register(loop, pipe.readEnd(), name, dispatched, called);
                 makeReady.put(name, () -> run(() -> writeByte(pipe.writeEnd())));
@@ -180,7 +180,7 @@ class SignalQueueOverflowTest {
         Signal rt = Signal.realtime(4);
         try (BlockedSignals _ = BlockedSignals.block(SignalSet.of(rt, Signal.IO));
                 SignalFd signals = SignalFd.open(SignalSet.of(rt, Signal.IO));
-                Pipe pipe = Pipe.open()) {
+                OsPipe pipe = OsPipe.open()) {
             pipe.readEnd().enableAsync(rt, OsThread.currentId());
             SignalQueue.withLimit(4, () -> {
                 for (int i = 0; i < writes; i++) {
@@ -205,7 +205,7 @@ class SignalQueueOverflowTest {
     @Test
     void loopHandlerThatReadsUntilEagainGetsAllOfAnOverflowedBurst() throws Exception {
         int writes = 100;
-        try (EventLoop loop = EventLoop.open(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.open(); OsPipe pipe = OsPipe.open()) {
             int[] read = {0};
             loop.onAsyncIo(pipe.readEnd(), (source, band) -> read[0] += drain(pipe.readEnd()));
             runUntilQuiet(loop);
@@ -227,8 +227,8 @@ class SignalQueueOverflowTest {
         Signal rt = Signal.realtime(4);
         try (BlockedSignals _ = BlockedSignals.block(SignalSet.of(rt, Signal.IO));
                 SignalFd signals = SignalFd.open(SignalSet.of(rt, Signal.IO));
-                DatagramSocket receiver = DatagramSocket.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                DatagramSocket sender = DatagramSocket.open(StandardProtocolFamily.INET)) {
+                DatagramFd receiver = DatagramFd.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                DatagramFd sender = DatagramFd.open(StandardProtocolFamily.INET)) {
             receiver.enableAsync(rt, OsThread.currentId());
             SocketAddress to = receiver.localAddress();
             SignalQueue.withLimit(4, () -> {
@@ -256,8 +256,8 @@ class SignalQueueOverflowTest {
     void loopHandlerThatReceivesUntilEmptyGetsEveryDatagramOfAnOverflowedBurst() throws Exception {
         int datagrams = 100;
         try (EventLoop loop = EventLoop.open();
-                DatagramSocket receiver = DatagramSocket.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                DatagramSocket sender = DatagramSocket.open(StandardProtocolFamily.INET)) {
+                DatagramFd receiver = DatagramFd.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                DatagramFd sender = DatagramFd.open(StandardProtocolFamily.INET)) {
             List<Integer> received = new ArrayList<>();
             ByteBuffer buffer = ByteBuffer.allocate(16);
             loop.onAsyncIo(receiver, (source, band) -> {

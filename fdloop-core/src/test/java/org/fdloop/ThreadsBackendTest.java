@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.EventFd;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -23,7 +23,7 @@ class ThreadsBackendTest {
     @Test
     void eachFdHasADaemonThreadNamedForItThatEndsWhenTheFdIsRemoved() throws Exception {
         List<Thread> before = workers();
-        try (EventLoop loop = EventLoop.builder().backend(Backend.THREADS).build(); Pipe pipe = Pipe.open()) {
+        try (EventLoop loop = EventLoop.builder().backend(Backend.THREADS).build(); OsPipe pipe = OsPipe.open()) {
             List<Thread> loopOwn = workers(); // the loop's wake-up eventfd has one
             assertThat(loopOwn).hasSize(before.size() + 1);
             IoSource source = loop.onReadable(pipe.readEnd(), (s, ev) -> {});

@@ -16,7 +16,7 @@ import org.fdloop.backend.Poller;
 import org.fdloop.fd.EventFd;
 
 /**
- * The Java side of ../shared/bench-c/eventfd_pingpong.c ({@code -m epoll -f eventfd}): two
+ * The Java side of fdloop-bench/src/main/c/eventfd_pingpong.c ({@code -m epoll -f eventfd}): two
  * {@link EventLoop}s on two platform threads, each with one {@link EventFd} source. A writes B's
  * eventfd; B's handler reads its eventfd and writes A's; A's handler reads its eventfd, counts a
  * round trip and writes B's again. Per hop that is what the C program does (epoll_wait, read,

@@ -17,13 +17,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.fdloop.fd.DatagramSocket;
+import org.fdloop.fd.DatagramFd;
 import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.Fifo;
 import org.fdloop.fd.Inotify;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.ListeningSocket;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.Pty;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
@@ -295,7 +295,7 @@ public final class SigioCells {
     }
 
     private static Ends pipe() throws IOException {
-        Pipe pipe = Pipe.open();
+        OsPipe pipe = OsPipe.open();
         return new Ends() {
             public StreamFd reader() {
                 return pipe.readEnd();
@@ -533,8 +533,8 @@ public final class SigioCells {
 
     private static Procedure datagram(StandardProtocolFamily family, boolean earlierUnread) {
         return probe -> {
-            try (DatagramSocket receiver = DatagramSocket.bindTo(local(family));
-                    DatagramSocket sender = DatagramSocket.open(family)) {
+            try (DatagramFd receiver = DatagramFd.bindTo(local(family));
+                    DatagramFd sender = DatagramFd.open(family)) {
                 probe.watch(receiver, "receiver");
                 SocketAddress to = receiver.localAddress();
                 sender.send(ByteBuffer.wrap(new byte[] {1}), to);
@@ -563,10 +563,10 @@ public final class SigioCells {
             "the socket is connected to a loopback port nobody has; a datagram sent there brings back ICMP port unreachable",
             probe -> {
                 int deadPort;
-                try (DatagramSocket gone = DatagramSocket.bindTo(local(StandardProtocolFamily.INET))) {
+                try (DatagramFd gone = DatagramFd.bindTo(local(StandardProtocolFamily.INET))) {
                     deadPort = ((InetSocketAddress) gone.localAddress()).getPort();
                 }
-                try (DatagramSocket socket = DatagramSocket.open(StandardProtocolFamily.INET)) {
+                try (DatagramFd socket = DatagramFd.open(StandardProtocolFamily.INET)) {
                     socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), deadPort));
                     probe.watch(socket, "socket");
                     socket.write(ByteBuffer.wrap(new byte[] {1}));

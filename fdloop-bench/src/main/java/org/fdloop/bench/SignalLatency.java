@@ -12,7 +12,7 @@ import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
 
 /**
- * The Java side of ../shared/bench-c/signal_latency.c: a process-directed SIGUSR1
+ * The Java side of fdloop-bench/src/main/c/signal_latency.c: a process-directed SIGUSR1
  * ({@code kill(getpid(), SIGUSR1)}) to a handler on an event loop thread, one sample at a time.
  * latency = {@link System#nanoTime()} on the handler's first line minus the same clock just before
  * kill(); the main thread then waits for the handler's ack on an eventfd, sleeps {@code -g} ms

@@ -8,7 +8,7 @@ import org.fdloop.TimerSource;
 import org.fdloop.fd.TimerFd;
 
 /**
- * The Java side of ../shared/bench-c/timerfd_jitter.c: how late a periodic timer wakes an event
+ * The Java side of fdloop-bench/src/main/c/timerfd_jitter.c: how late a periodic timer wakes an event
  * loop. A timer with period {@code -p} µs runs for {@code -d} seconds; each expiry's lateness is
  * {@link System#nanoTime()} on the handler's first line minus the expiry's due time (both
  * CLOCK_MONOTONIC).

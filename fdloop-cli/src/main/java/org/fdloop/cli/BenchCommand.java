@@ -38,16 +38,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fdloop bench}: every backend side by side, with the C baselines of ../shared/bench-c
- * when gcc is there: a wake-up round trip between two loops, and the cost of one wait as idle
+ * {@code fdloop bench}: every backend side by side, with the C baselines (fdloop-bench/src/main/c, carried
+ * inside this module as {@code /c-baselines/*.c}) when gcc is there: a wake-up round trip between two loops, and the cost of one wait as idle
  * fds pile up. Tables on stdout, a Markdown report with PNG and SVG charts in a directory.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Compare the backends side by side, beside the C baselines when gcc is present:",
-            "- wake-up round trip: two loops on two threads bounce a token through two eventfds (like bench-c's"
-                + " eventfd_pingpong -m epoll);",
+            "- wake-up round trip: two loops on two threads bounce a token through two eventfds (like the C"
+                + " baseline eventfd_pingpong -m epoll);",
             "- idle-fd scaling: one loop, N idle eventfds and one that is written and read each iteration; the"
-                + " time of one iteration (write, wait, dispatch, read), as bench-c's fd_scaling measures it.",
+                + " time of one iteration (write, wait, dispatch, read), as the C baseline fd_scaling measures it.",
             "Each figure is the median of the rounds (3, or 1 with --quick), taken round-robin over the backends so"
                 + " that drift on a busy machine spreads over all of them. The tables go to stdout; report.md,"
                 + " wakeup.png/.svg and idle-fds.png/.svg to --out; a progress bar to stderr. The figures are for"
@@ -66,10 +66,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "Where report.md and the charts go (default: ${DEFAULT-VALUE}); created if missing.")
     Path out;
 
-    @Option(names = "--c-baselines", paramLabel = "DIR", defaultValue = "${sys:fdloop.home:-.}/../shared/bench-c",
-            description = "The C baselines' sources (default: ${DEFAULT-VALUE}, beside the checkout the ./fdloop launcher"
-                    + " runs from); built with gcc into DIR/c when gcc is on PATH.")
+    @Option(names = "--c-baselines", paramLabel = "DIR",
+            description = "A directory with the C baselines' sources, eventfd_pingpong.c and fd_scaling.c (default: those"
+                    + " fdloop carries); built with gcc into the report's directory when gcc is on PATH.")
     Path cSources;
+
+    /** The C baselines fdloop carries: fdloop-bench/src/main/c, copied into this module's jar. */
+    private static final String BUNDLED = "/c-baselines/";
+    private static final List<String> C_PROGRAMS = List.of("eventfd_pingpong", "fd_scaling");
 
     /** The stop signals, taken by a loop on a thread of its own; set once the run starts. */
     private StopSignals stop;
@@ -105,7 +109,10 @@ final class BenchCommand implements Callable<Integer> {
         signals.start();
         List<Backend> backends = List.of(Backend.values());
         String gcc = findOnPath("gcc");
-        boolean withC = gcc != null && Files.isRegularFile(cSources.resolve("eventfd_pingpong.c"));
+        if (cSources == null && gcc != null) {
+            cSources = bundledCSources(Files.createDirectories(out.resolve("c")));
+        }
+        boolean withC = gcc != null && C_PROGRAMS.stream().allMatch(p -> Files.isRegularFile(cSources.resolve(p + ".c")));
         String cNote = gcc == null ? "gcc is not on PATH: no C baselines (install gcc to get them)"
                 : !withC ? "no C baseline sources in " + cSources.toAbsolutePath().normalize() + ": no C baselines (use --c-baselines DIR)"
                 : null;
@@ -317,6 +324,19 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Writes the C baselines this module carries into {@code dir}; returns {@code dir}. */
+    private static Path bundledCSources(Path dir) throws IOException {
+        for (String program : C_PROGRAMS) {
+            try (var in = BenchCommand.class.getResourceAsStream(BUNDLED + program + ".c")) {
+                if (in == null) {
+                    throw new IllegalStateException("the C baseline " + program + ".c is missing from fdloop's jar: a broken build");
+                }
+                Files.copy(in, dir.resolve(program + ".c"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return dir;
+    }
+
     private Path compile(String gcc, String program, Path bin) throws IOException, InterruptedException {
         Path exe = bin.resolve(program);
         run(gcc, "-O2", "-pthread", "-o", exe.toString(), cSources.resolve(program + ".c").toString());
@@ -441,8 +461,9 @@ final class BenchCommand implements Callable<Integer> {
                 + Runtime.getRuntime().availableProcessors() + " CPUs, Linux " + System.getProperty("os.version") + ", "
                 + System.getProperty("os.arch") + ", JVM " + Runtime.version() + ", load average " + loadAverage() + ".\n\n"
                 + "Every backend runs the same two measurements in the same process, round-robin over " + plan.rounds
-                + " round" + (plan.rounds == 1 ? "" : "s") + "; each figure is the median. The C rows are ../shared/bench-c's"
-                + " eventfd_pingpong (-m epoll) and fd_scaling, built with gcc -O2 and run right after. Compare ratios"
+                + " round" + (plan.rounds == 1 ? "" : "s") + "; each figure is the median. The C rows are fdloop's C"
+                + " baselines eventfd_pingpong (-m epoll) and fd_scaling (fdloop-bench/src/main/c), built with gcc -O2"
+                + " and run right after. Compare ratios"
                 + " between rows of one report; absolute figures depend on the machine and on what else runs on it.\n\n"
                 + tables + "\n![wake-up round trip](wakeup.png)\n\n![idle-fd scaling](idle-fds.png)\n\n"
                 + "SVG versions: [wakeup.svg](wakeup.svg), [idle-fds.svg](idle-fds.svg).\n";

@@ -27,15 +27,15 @@ import org.fdloop.SignalHandler;
 import org.fdloop.SignalInfoHandler;
 import org.fdloop.SignalRoute;
 import org.fdloop.backend.Backend;
-import org.fdloop.fd.EventFd;
-import org.fdloop.fd.OsThread;
-import org.fdloop.fd.Pipe;
-import org.fdloop.fd.DeviceFile;
-import org.fdloop.fd.Signal;
-import org.fdloop.fd.TimerFd;
 import org.fdloop.device.ButtonEvent;
 import org.fdloop.device.ButtonEventReader;
 import org.fdloop.device.VirtualButtonDevice;
+import org.fdloop.fd.DeviceFile;
+import org.fdloop.fd.EventFd;
+import org.fdloop.fd.OsPipe;
+import org.fdloop.fd.OsThread;
+import org.fdloop.fd.Signal;
+import org.fdloop.fd.TimerFd;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -131,7 +131,7 @@ final class TourCommand implements Callable<Integer> {
         Process child = null;
         LoopDriver driver = null;
         StopSignals stop = null;
-        try (Pipe pipe = Pipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open();
+        try (OsPipe pipe = OsPipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open();
                 TimerFd timerFd = TimerFd.open(TimerFd.Clock.MONOTONIC)) {
             long step = Math.clamp(duration.toMillis() / 20, 50, 500);
             long lineEvery = Math.clamp(duration.toMillis() / 6, 100, 1000);
@@ -230,7 +230,7 @@ final class TourCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private void register(EventLoop loop, Pipe pipe, EventFd wakeups, TimerFd timerFd, DeviceFile device, Path tree, Process child)
+    private void register(EventLoop loop, OsPipe pipe, EventFd wakeups, TimerFd timerFd, DeviceFile device, Path tree, Process child)
             throws IOException {
         Duration period = Duration.ofMillis(Math.clamp(duration.toMillis() / 10, 50, 1000));
         long[] ticks = {0};

@@ -129,10 +129,9 @@ class StopSignalsIT {
     void bench(String signal) throws Exception {
         assumeTakeable(signal);
         Path out = dir.resolve("report");
-        Path cSources = BenchCommandIT.cBaselines();
-        boolean withC = BenchCommandIT.onPath("gcc") && Files.isRegularFile(cSources.resolve("eventfd_pingpong.c"));
+        boolean withC = BenchCommandIT.onPath("gcc"); // the C baselines fdloop carries
         List<Path> tempBefore = benchTempFiles();
-        try (Cli cli = Cli.start("bench", "--quick", "--out", out.toString(), "--c-baselines", cSources.toString())) {
+        try (Cli cli = Cli.start("bench", "--quick", "--out", out.toString())) {
             // with gcc, while a C baseline builds or runs: it must not outlive the bench
             cli.awaitErr(withC ? "C baselines: eventfd_pingpong" : "\\[2/");
             List<ProcessHandle> children = ProcessHandle.of(cli.pid()).map(p -> p.descendants().toList()).orElse(List.of());

@@ -118,7 +118,7 @@ public final class Fifo extends StreamFd {
 
     /** How many bytes the FIFO holds before a write would block (F_GETPIPE_SZ; 65536 by default). */
     public int capacity() throws IOException {
-        return Pipe.capacity(this);
+        return OsPipe.capacity(this);
     }
 
     /**
@@ -129,7 +129,7 @@ public final class Fifo extends StreamFd {
      * @return the capacity the FIFO has now
      */
     public int setCapacity(int bytes) throws IOException {
-        return Pipe.setCapacity(this, bytes);
+        return OsPipe.setCapacity(this, bytes);
     }
 
     @Override

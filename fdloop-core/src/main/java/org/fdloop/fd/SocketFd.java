@@ -7,7 +7,7 @@ import java.net.StandardProtocolFamily;
 
 /**
  * What every socket fdloop opens can do: {@link StreamSocket} (a TCP or Unix stream connection),
- * {@link ListeningSocket} (accepts connections) and {@link DatagramSocket} (UDP or Unix datagrams).
+ * {@link ListeningSocket} (accepts connections) and {@link DatagramFd} (UDP or Unix datagrams).
  *
  * <p>Every socket is created with socket(2) and {@code SOCK_NONBLOCK|SOCK_CLOEXEC}, so no call
  * on it ever blocks, and each is an {@link Fd}: register it with an event loop
@@ -21,7 +21,7 @@ import java.net.StandardProtocolFamily;
  * addresses. An address of the wrong family is refused with {@link IllegalArgumentException}
  * before any system call.
  */
-public sealed interface SocketFd extends AutoCloseable permits StreamSocket, ListeningSocket, DatagramSocket {
+public sealed interface SocketFd extends AutoCloseable permits StreamSocket, ListeningSocket, DatagramFd {
 
     /** The socket's family: INET (IPv4), INET6 (IPv6) or UNIX. */
     StandardProtocolFamily family();

@@ -285,7 +285,7 @@ final class Sockets {
     private static Option lookup(SocketOption<?> option, Fd socket, StandardProtocolFamily family) {
         Objects.requireNonNull(option, "option");
         boolean ip = family != StandardProtocolFamily.UNIX;
-        boolean datagram = socket instanceof DatagramSocket;
+        boolean datagram = socket instanceof DatagramFd;
         boolean v6 = family == StandardProtocolFamily.INET6;
         if (option == StandardSocketOptions.SO_REUSEADDR) return new Option(SOL_SOCKET, SO_REUSEADDR, Kind.BOOL);
         if (option == StandardSocketOptions.SO_REUSEPORT) return new Option(SOL_SOCKET, SO_REUSEPORT, Kind.BOOL);
@@ -433,7 +433,7 @@ final class Sockets {
     /** What {@code errno} from {@code function} means for this socket, and what to do; null where Errno's general hint serves. */
     static String hint(String function, int errno, Fd socket, StandardProtocolFamily family, SocketAddress address) {
         boolean unix = family == StandardProtocolFamily.UNIX;
-        boolean datagram = socket instanceof DatagramSocket;
+        boolean datagram = socket instanceof DatagramFd;
         String where = format(address);
         int port = address instanceof InetSocketAddress inet ? inet.getPort() : -1;
         return switch (errno) {

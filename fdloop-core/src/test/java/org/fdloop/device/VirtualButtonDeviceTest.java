@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.fdloop.AsyncIoSource;
 import org.fdloop.EventLoop;
 import org.fdloop.fd.DeviceFile;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
 import org.junit.jupiter.api.Test;
@@ -161,7 +161,7 @@ class VirtualButtonDeviceTest {
         }
     }
 
-    /** README.md's example, as printed there but for where the lines go. */
+    /** docs/SIGNALS.md's example, as printed there but for where the lines go. */
     @Test
     void readmeExampleDeliversEachChangeOnce() throws Exception {
         List<String> printed = new ArrayList<>();
@@ -184,7 +184,7 @@ class VirtualButtonDeviceTest {
                     buttons.release(57);
                 } catch (IOException e) { throw new UncheckedIOException(e); }
             });
-            loop.schedule(PATIENCE, timer -> loop.stop());            // not in the README: a test never hangs
+            loop.schedule(PATIENCE, timer -> loop.stop());            // not in the docs: a test never hangs
             loop.run();
         }
         assertThat(printed).extracting(line -> line.replaceAll(" band .*", ""))
@@ -222,7 +222,7 @@ class VirtualButtonDeviceTest {
 
     @Test
     void readerCompletesARecordSplitAcrossReads() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             ByteBuffer two = ByteBuffer.allocate(2 * ButtonEvent.SIZE);
             new ButtonEvent(7, true, 0, 0).encode(two);
             new ButtonEvent(7, false, 1, 0).encode(two);

@@ -19,7 +19,7 @@ class AsyncIoTest {
     @Test
     void enableAsyncSetsSignalOwnerAndFlag() throws Exception {
         try (BlockedSignals _ = BlockedSignals.block(SignalSet.of(SIGNAL));
-                Pipe pipe = Pipe.open()) {
+                OsPipe pipe = OsPipe.open()) {
             int tid = OsThread.currentId();
             assertThat(pipe.readEnd().isAsync()).isFalse();
             assertThat(pipe.readEnd().asyncSignal()).as("no F_SETSIG yet: plain SIGIO").isNull();
@@ -35,7 +35,7 @@ class AsyncIoTest {
     void eachWriteQueuesOneSignalCarryingTheFdAndBand() throws Exception {
         try (BlockedSignals _ = BlockedSignals.block(SignalSet.of(SIGNAL));
                 SignalFd signals = SignalFd.open(SignalSet.of(SIGNAL));
-                Pipe pipe = Pipe.open()) {
+                OsPipe pipe = OsPipe.open()) {
             pipe.readEnd().enableAsync(SIGNAL, OsThread.currentId());
             assertThat(signals.read()).as("nothing before the first write").isNull();
 
@@ -61,7 +61,7 @@ class AsyncIoTest {
     void disableAsyncStopsTheSignals() throws Exception {
         try (BlockedSignals _ = BlockedSignals.block(SignalSet.of(SIGNAL));
                 SignalFd signals = SignalFd.open(SignalSet.of(SIGNAL));
-                Pipe pipe = Pipe.open()) {
+                OsPipe pipe = OsPipe.open()) {
             pipe.readEnd().enableAsync(SIGNAL, OsThread.currentId());
             pipe.readEnd().disableAsync();
             assertThat(pipe.readEnd().isAsync()).isFalse();
@@ -85,7 +85,7 @@ class AsyncIoTest {
         }
         assertThat(unhandled).as("a realtime signal that this thread does not block and nobody handles").isNotNull();
         Signal signal = unhandled;
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             assertThatThrownBy(() -> pipe.readEnd().enableAsync(signal, tid))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(signal.name())
@@ -99,7 +99,7 @@ class AsyncIoTest {
     @Test
     void badOwnerIsRefused() throws Exception {
         try (BlockedSignals _ = BlockedSignals.block(SignalSet.of(SIGNAL));
-                Pipe pipe = Pipe.open()) {
+                OsPipe pipe = OsPipe.open()) {
             assertThatThrownBy(() -> pipe.readEnd().enableAsync(SIGNAL, 0)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("OsThread.currentId()");
             assertThatThrownBy(() -> pipe.readEnd().enableAsync(null, OsThread.currentId()))
@@ -113,7 +113,7 @@ class AsyncIoTest {
 
     @Test
     void useAfterCloseIsAClearError() throws Exception {
-        Pipe pipe = Pipe.open();
+        OsPipe pipe = OsPipe.open();
         pipe.close();
         assertThatThrownBy(() -> pipe.readEnd().enableAsync(SIGNAL, OsThread.currentId()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");

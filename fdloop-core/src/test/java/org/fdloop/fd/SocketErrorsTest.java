@@ -66,12 +66,12 @@ class SocketErrorsTest {
 
     @Test
     void aSecondUdpSocketOnAPortFailsWithEaddrinuseUnlessBothSetReusePort() throws Exception {
-        try (DatagramSocket first = DatagramSocket.bindTo(anyPort(LOOPBACK4))) {
+        try (DatagramFd first = DatagramFd.bindTo(anyPort(LOOPBACK4))) {
             SocketAddress taken = first.localAddress();
-            assertErrno(() -> DatagramSocket.bindTo(taken).close(), "EADDRINUSE", "bind(udp socket", "ss -uanp");
+            assertErrno(() -> DatagramFd.bindTo(taken).close(), "EADDRINUSE", "bind(udp socket", "ss -uanp");
         }
-        try (DatagramSocket a = DatagramSocket.open(StandardProtocolFamily.INET);
-             DatagramSocket b = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd a = DatagramFd.open(StandardProtocolFamily.INET);
+             DatagramFd b = DatagramFd.open(StandardProtocolFamily.INET)) {
             a.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             b.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             a.bind(anyPort(LOOPBACK4));
@@ -96,7 +96,7 @@ class SocketErrorsTest {
     void bindingAnAddressThisHostDoesNotHaveFailsWithEaddrnotavail() throws Exception {
         // 192.0.2.1 is TEST-NET-1 (RFC 5737): no host has it; bind fails before any packet
         InetSocketAddress foreign = new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}), 0);
-        assertErrno(() -> DatagramSocket.bindTo(foreign).close(), "EADDRNOTAVAIL",
+        assertErrno(() -> DatagramFd.bindTo(foreign).close(), "EADDRNOTAVAIL",
                 "bind(udp socket", "192.0.2.1:0", "no interface of this host has the address", "ip addr");
     }
 
@@ -115,7 +115,7 @@ class SocketErrorsTest {
         ListeningSocket.listenOn(stale).close();
         assertErrno(() -> StreamSocket.connectTo(stale).close(), "ECONNREFUSED",
                 "connect(unix stream socket", "no socket listens on it");
-        try (DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.UNIX)) {
+        try (DatagramFd client = DatagramFd.open(StandardProtocolFamily.UNIX)) {
             assertErrno(() -> client.send(Reads.bytes("x"), stale), "ECONNREFUSED", "sendto(unix datagram socket");
         }
     }
@@ -205,7 +205,7 @@ class SocketErrorsTest {
 
     @Test
     void misuseOfStateIsRefusedClearly() throws Exception {
-        try (DatagramSocket socket = DatagramSocket.bindTo(anyPort(LOOPBACK4))) {
+        try (DatagramFd socket = DatagramFd.bindTo(anyPort(LOOPBACK4))) {
             assertErrno(() -> socket.bind(anyPort(LOOPBACK4)), "EINVAL", "bind(udp socket", "bound already");
         }
         try (ListeningSocket notListening = ListeningSocket.open(StandardProtocolFamily.INET)) {
@@ -238,7 +238,7 @@ class SocketErrorsTest {
         InetSocketAddress v4 = new InetSocketAddress(LOOPBACK4, 80);
         UnixDomainSocketAddress path = UnixDomainSocketAddress.of(dir.resolve("x.sock"));
         try (StreamSocket inet = StreamSocket.open(StandardProtocolFamily.INET);
-             DatagramSocket unix = DatagramSocket.open(StandardProtocolFamily.UNIX);
+             DatagramFd unix = DatagramFd.open(StandardProtocolFamily.UNIX);
              ListeningSocket inet6 = ListeningSocket.open(StandardProtocolFamily.INET6)) {
             assertThatThrownBy(() -> inet.connect(v6)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("tcp socket").hasMessageContaining("is of family INET and cannot connect to [::1]:80 (INET6)")

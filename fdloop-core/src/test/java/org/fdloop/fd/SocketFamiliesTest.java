@@ -1,8 +1,8 @@
 package org.fdloop.fd;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.fdloop.fd.DatagramSocketTest.awaitDatagram;
-import static org.fdloop.fd.DatagramSocketTest.text;
+import static org.fdloop.fd.DatagramFdTest.awaitDatagram;
+import static org.fdloop.fd.DatagramFdTest.text;
 import static org.fdloop.fd.StreamSocketTest.acceptOne;
 import static org.fdloop.fd.StreamSocketTest.awaitConnected;
 
@@ -48,8 +48,8 @@ class SocketFamiliesTest {
 
     @Test
     void udpDatagramsCarryTheirSenderOverIpv6() throws Exception {
-        try (DatagramSocket server = DatagramSocket.bindTo(new InetSocketAddress(loopback6(), 0));
-             DatagramSocket client = DatagramSocket.bindTo(new InetSocketAddress(loopback6(), 0))) {
+        try (DatagramFd server = DatagramFd.bindTo(new InetSocketAddress(loopback6(), 0));
+             DatagramFd client = DatagramFd.bindTo(new InetSocketAddress(loopback6(), 0))) {
             assertThat(server.kind()).isEqualTo("udp6 socket");
             client.send(Reads.bytes("v6"), server.localAddress());
             ByteBuffer in = ByteBuffer.allocate(8);
@@ -72,8 +72,8 @@ class SocketFamiliesTest {
                 assertThat(peer).isEqualTo(client.localAddress());
             }
         }
-        try (DatagramSocket server = DatagramSocket.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-             DatagramSocket client6 = DatagramSocket.open(StandardProtocolFamily.INET6)) {
+        try (DatagramFd server = DatagramFd.bindTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             DatagramFd client6 = DatagramFd.open(StandardProtocolFamily.INET6)) {
             client6.send(Reads.bytes("mapped"), server.localAddress());
             ByteBuffer in = ByteBuffer.allocate(8);
             awaitDatagram(server, in);
@@ -85,9 +85,9 @@ class SocketFamiliesTest {
     void unixDatagramsCarryThePathOfABoundSenderAndNothingForAnUnnamedOne(@TempDir Path dir) throws Exception {
         UnixDomainSocketAddress serverPath = UnixDomainSocketAddress.of(dir.resolve("server.sock"));
         UnixDomainSocketAddress clientPath = UnixDomainSocketAddress.of(dir.resolve("client.sock"));
-        try (DatagramSocket server = DatagramSocket.bindTo(serverPath);
-             DatagramSocket named = DatagramSocket.bindTo(clientPath);
-             DatagramSocket unnamed = DatagramSocket.open(StandardProtocolFamily.UNIX)) {
+        try (DatagramFd server = DatagramFd.bindTo(serverPath);
+             DatagramFd named = DatagramFd.bindTo(clientPath);
+             DatagramFd unnamed = DatagramFd.open(StandardProtocolFamily.UNIX)) {
             assertThat(server.kind()).isEqualTo("unix datagram socket");
             named.send(Reads.bytes("from a path"), serverPath);
             unnamed.send(Reads.bytes("from nowhere"), serverPath);
@@ -108,7 +108,7 @@ class SocketFamiliesTest {
     @Test
     void aUnixDatagramKeepsItsBoundariesAndMayBeLargerThanUdpAllows(@TempDir Path dir) throws Exception {
         UnixDomainSocketAddress path = UnixDomainSocketAddress.of(dir.resolve("big.sock"));
-        try (DatagramSocket server = DatagramSocket.bindTo(path); DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.UNIX)) {
+        try (DatagramFd server = DatagramFd.bindTo(path); DatagramFd client = DatagramFd.open(StandardProtocolFamily.UNIX)) {
             byte[] big = new byte[100_000];
             big[99_999] = 42;
             assertThat(client.send(ByteBuffer.wrap(big), path)).isEqualTo(100_000);
@@ -124,7 +124,7 @@ class SocketFamiliesTest {
         UnixAbstractAddress name = UnixAbstractAddress.of("fdloop-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try (ListeningSocket server = ListeningSocket.listenOn(name);
              StreamSocket client = StreamSocket.connectTo(name);
-             DatagramSocket auto = DatagramSocket.open(StandardProtocolFamily.UNIX)) {
+             DatagramFd auto = DatagramFd.open(StandardProtocolFamily.UNIX)) {
             assertThat(server.localAddress()).isEqualTo(name);
             assertThat(name.toString()).startsWith("@fdloop-test-");
             try (StreamSocket connection = acceptOne(server)) {

@@ -1,20 +1,20 @@
 package org.fdloop.testing;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fdloop.EventLoop;
 import org.fdloop.IoSource;
-import org.fdloop.fd.DatagramSocket;
+import org.fdloop.fd.DatagramFd;
 import org.fdloop.fd.EventFd;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.internal.linux.Syscalls;
 
 /**
@@ -45,8 +45,8 @@ public final class AllocationProbe {
 
     private static void datagrams(Map<String, Long> results) throws IOException {
         SocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        try (DatagramSocket server = DatagramSocket.bindTo(loopback);
-             DatagramSocket client = DatagramSocket.bindTo(loopback)) {
+        try (DatagramFd server = DatagramFd.bindTo(loopback);
+             DatagramFd client = DatagramFd.bindTo(loopback)) {
             SocketAddress to = server.localAddress();
             ByteBuffer[] outs = {ByteBuffer.allocate(64), ByteBuffer.allocateDirect(64)};
             ByteBuffer[] ins = {ByteBuffer.allocate(64), ByteBuffer.allocateDirect(64)};
@@ -63,7 +63,7 @@ public final class AllocationProbe {
     }
 
     private static void pipe(Map<String, Long> results) throws IOException {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             ByteBuffer out = ByteBuffer.allocateDirect(16);
             ByteBuffer in = ByteBuffer.allocate(16);
             results.put("pipe-write-read", measure(i -> {

@@ -245,7 +245,7 @@ public final class Structs {
             .withName("struct statx");
     public static final long STATX_MODE = offset(STATX, "stx_mode");
 
-    // ---- socket addresses (sockets: StreamSocket, ListeningSocket, DatagramSocket) ----------------
+    // ---- socket addresses (sockets: StreamSocket, ListeningSocket, DatagramFd) ----------------
     // Port and address bytes are in network byte order (big-endian); SockAddr reads and writes them.
 
     /* struct sockaddr_in { sa_family_t sin_family; in_port_t sin_port; struct in_addr sin_addr; unsigned char sin_zero[8]; }; */

@@ -18,9 +18,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
-import org.fdloop.fd.DatagramSocket;
+import org.fdloop.fd.DatagramFd;
 import org.fdloop.fd.EventFd;
-import org.fdloop.fd.Pipe;
+import org.fdloop.fd.OsPipe;
 import org.fdloop.testing.Disassembler;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Assumptions;
@@ -106,7 +106,7 @@ class SyscallsTest {
     @ValueSource(booleans = {true, false})
     void readAndWriteMoveBytesThroughAPipe(boolean direct) throws Throwable {
         MethodHandle rw = handle(direct, false, JAVA_LONG, ADDRESS, JAVA_LONG);
-        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+        try (OsPipe pipe = OsPipe.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocateFrom("eleven char");
             long written = (long) rw.invokeExact((long) Arch.CURRENT.sysWrite, (long) pipe.writeEnd().number(), out, 11L);
             MemorySegment in = arena.allocate(32);
@@ -140,8 +140,8 @@ class SyscallsTest {
         MethodHandle sendto = handle(direct, false, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
         MethodHandle recvfrom = handle(direct, false, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0);
-        try (DatagramSocket server = DatagramSocket.bindTo(loopback);
-             DatagramSocket client = DatagramSocket.bindTo(loopback);
+        try (DatagramFd server = DatagramFd.bindTo(loopback);
+             DatagramFd client = DatagramFd.bindTo(loopback);
              Arena arena = Arena.ofConfined()) {
             InetSocketAddress to = (InetSocketAddress) server.localAddress();
             MemorySegment address = arena.allocate(Structs.SOCKADDR_IN);

@@ -32,11 +32,11 @@ import org.fdloop.internal.linux.ThreadScratch;
  * 64 KiB goes through the thread's native buffer, from heap and direct buffers alike: one copy,
  * and no MemorySegment made per call (which the JIT does not always optimize away).
  */
-public final class DatagramSocket extends Fd implements SocketFd {
+public final class DatagramFd extends Fd implements SocketFd {
     private final StandardProtocolFamily family;
     private final int domain;
 
-    private DatagramSocket(int number, StandardProtocolFamily family) {
+    private DatagramFd(int number, StandardProtocolFamily family) {
         super(number, Sockets.kind(family, SOCK_DGRAM, false));
         this.family = family;
         this.domain = Sockets.domain(family);
@@ -50,9 +50,9 @@ public final class DatagramSocket extends Fd implements SocketFd {
      *
      * @param family {@code StandardProtocolFamily.INET}, {@code INET6} (UDP) or {@code UNIX}
      */
-    public static DatagramSocket open(ProtocolFamily family) throws IOException {
+    public static DatagramFd open(ProtocolFamily family) throws IOException {
         StandardProtocolFamily f = Sockets.family(family);
-        return new DatagramSocket(Sockets.open(f, SOCK_DGRAM), f);
+        return new DatagramFd(Sockets.open(f, SOCK_DGRAM), f);
     }
 
     /**
@@ -61,7 +61,7 @@ public final class DatagramSocket extends Fd implements SocketFd {
      *
      * @throws LinuxException EADDRINUSE, EADDRNOTAVAIL, EACCES: see {@link #bind}
      */
-    public static DatagramSocket bindTo(SocketAddress local) throws IOException {
+    public static DatagramFd bindTo(SocketAddress local) throws IOException {
         return Sockets.setUp(open(Sockets.familyOf(local)), socket -> socket.bind(local));
     }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoFdLeaks.class)
-class DatagramSocketTest {
+class DatagramFdTest {
     static final InetSocketAddress ANY_LOOPBACK4 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     static String text(ByteBuffer buffer) {
@@ -27,7 +27,7 @@ class DatagramSocketTest {
     }
 
     /** Waits for a datagram on {@code socket} and receives it into {@code into}; returns the sender. */
-    static SocketAddress awaitDatagram(DatagramSocket socket, ByteBuffer into) throws Exception {
+    static SocketAddress awaitDatagram(DatagramFd socket, ByteBuffer into) throws Exception {
         assertThat(Ready.awaitReadable(socket)).as("a datagram is queued on %s", socket).isTrue();
         SocketAddress sender = socket.receive(into);
         assertThat(sender).isNotNull();
@@ -36,8 +36,8 @@ class DatagramSocketTest {
 
     @Test
     void udpDatagramsArriveWholeAndInOrderWithTheirSender() throws Exception {
-        try (DatagramSocket server = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd server = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET)) {
             SocketAddress to = server.localAddress();
             assertThat(client.send(Reads.bytes("one"), to)).isEqualTo(3);
             assertThat(client.send(Reads.bytes("two two"), to)).isEqualTo(7);
@@ -61,7 +61,7 @@ class DatagramSocketTest {
 
     @Test
     void receiveReturnsNullWhenNoDatagramIsQueued() throws Exception {
-        try (DatagramSocket socket = DatagramSocket.bindTo(ANY_LOOPBACK4)) {
+        try (DatagramFd socket = DatagramFd.bindTo(ANY_LOOPBACK4)) {
             assertThat(socket.receive(ByteBuffer.allocate(10))).isNull();
             assertThat(socket.receive(ByteBuffer.allocateDirect(10))).isNull();
         }
@@ -69,8 +69,8 @@ class DatagramSocketTest {
 
     @Test
     void aDatagramLongerThanTheBufferIsCutAndTheRestDiscarded() throws Exception {
-        try (DatagramSocket server = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd server = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET)) {
             client.send(Reads.bytes("0123456789"), server.localAddress());
             client.send(Reads.bytes("next"), server.localAddress());
             ByteBuffer small = ByteBuffer.allocate(4);
@@ -84,9 +84,9 @@ class DatagramSocketTest {
 
     @Test
     void theSameSenderComesBackAsTheSameObject() throws Exception {
-        try (DatagramSocket server = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET);
-             DatagramSocket other = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd server = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET);
+             DatagramFd other = DatagramFd.open(StandardProtocolFamily.INET)) {
             SocketAddress to = server.localAddress();
             client.send(Reads.bytes("a"), to);
             client.send(Reads.bytes("b"), to);
@@ -103,8 +103,8 @@ class DatagramSocketTest {
 
     @Test
     void directAndNativeMemoryAreSentLikeHeapBuffers() throws Exception {
-        try (DatagramSocket server = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET);
+        try (DatagramFd server = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET);
              java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             SocketAddress to = server.localAddress();
             ByteBuffer direct = ByteBuffer.allocateDirect(5).put(Reads.bytes("direc")).flip();
@@ -124,9 +124,9 @@ class DatagramSocketTest {
 
     @Test
     void connectedSocketsReadAndWriteTheirPeerOnly() throws Exception {
-        try (DatagramSocket a = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket b = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket stranger = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd a = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd b = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd stranger = DatagramFd.open(StandardProtocolFamily.INET)) {
             a.connect(b.localAddress());
             b.connect(a.localAddress());
             assertThat(a.peerAddress()).isEqualTo(b.localAddress());
@@ -148,10 +148,10 @@ class DatagramSocketTest {
     @Test
     void aDatagramToAClosedPortComesBackAsEconnrefusedOnAConnectedSocket() throws Exception {
         SocketAddress closed;
-        try (DatagramSocket gone = DatagramSocket.bindTo(ANY_LOOPBACK4)) {
+        try (DatagramFd gone = DatagramFd.bindTo(ANY_LOOPBACK4)) {
             closed = gone.localAddress();
         }
-        try (DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET)) {
             client.connect(closed);
             client.write(Reads.bytes("anyone?"));
             // the kernel's ICMP port-unreachable makes the socket poll in error
@@ -173,8 +173,8 @@ class DatagramSocketTest {
 
     @Test
     void aDatagramTooBigForUdpFailsWithEmsgsize() throws Exception {
-        try (DatagramSocket server = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd server = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET)) {
             ByteBuffer largest = ByteBuffer.allocate(65507);
             assertThat(client.send(largest, server.localAddress())).as("65507 bytes: the largest over IPv4").isEqualTo(65507);
             ByteBuffer tooBig = ByteBuffer.allocate(65508);
@@ -193,7 +193,7 @@ class DatagramSocketTest {
     @Test
     void multicastOptionsAreSetAndReadBackOnBothFamilies() throws Exception {
         for (StandardProtocolFamily family : List.of(StandardProtocolFamily.INET, StandardProtocolFamily.INET6)) {
-            try (DatagramSocket socket = DatagramSocket.open(family)) {
+            try (DatagramFd socket = DatagramFd.open(family)) {
                 assertThat(socket.option(StandardSocketOptions.IP_MULTICAST_TTL)).as("%s: the default hop limit", family).isEqualTo(1);
                 socket.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 8);
                 assertThat(socket.option(StandardSocketOptions.IP_MULTICAST_TTL)).isEqualTo(8);
@@ -212,8 +212,8 @@ class DatagramSocketTest {
 
     @Test
     void aReadOnlyBufferIsRefusedAndTheDatagramStaysQueued() throws Exception {
-        try (DatagramSocket server = DatagramSocket.bindTo(ANY_LOOPBACK4);
-             DatagramSocket client = DatagramSocket.open(StandardProtocolFamily.INET)) {
+        try (DatagramFd server = DatagramFd.bindTo(ANY_LOOPBACK4);
+             DatagramFd client = DatagramFd.open(StandardProtocolFamily.INET)) {
             client.send(ByteBuffer.wrap(new byte[] {9}), server.localAddress());
             assertThat(Ready.awaitReadable(server)).isTrue();
             assertThatThrownBy(() -> server.receive(ByteBuffer.allocate(8).asReadOnlyBuffer()))

@@ -13,19 +13,19 @@ import org.fdloop.internal.linux.LibC;
  * room, and writing after the read end is closed fails with EPIPE. {@link #close()} closes both
  * ends; each end can also be closed on its own.
  */
-public final class Pipe implements AutoCloseable {
+public final class OsPipe implements AutoCloseable {
     private final StreamFd readEnd;
     private final StreamFd writeEnd;
 
-    private Pipe(StreamFd readEnd, StreamFd writeEnd) {
+    private OsPipe(StreamFd readEnd, StreamFd writeEnd) {
         this.readEnd = readEnd;
         this.writeEnd = writeEnd;
     }
 
     /** A new pipe. */
-    public static Pipe open() throws IOException {
+    public static OsPipe open() throws IOException {
         int[] fds = LibC.pipe2(O_CLOEXEC | O_NONBLOCK);
-        return new Pipe(new StreamFd(fds[0], "pipe read end"), new StreamFd(fds[1], "pipe write end"));
+        return new OsPipe(new StreamFd(fds[0], "pipe read end"), new StreamFd(fds[1], "pipe write end"));
     }
 
     /** The end to read from. */

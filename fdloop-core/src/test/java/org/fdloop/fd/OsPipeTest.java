@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoFdLeaks.class)
-class PipeTest {
+class OsPipeTest {
 
     @Test
     void bytesWrittenAreReadInOrder() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             assertThat(Ready.readableNow(pipe.readEnd())).isFalse();
             assertThat(pipe.writeEnd().write(ByteBuffer.wrap("hello, ".getBytes(StandardCharsets.US_ASCII)))).isEqualTo(7);
             assertThat(pipe.writeEnd().write(ByteBuffer.wrap("pipe".getBytes(StandardCharsets.US_ASCII)))).isEqualTo(4);
@@ -31,7 +31,7 @@ class PipeTest {
 
     @Test
     void directBuffersWorkLikeHeapBuffers() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             ByteBuffer out = ByteBuffer.allocateDirect(3).put(new byte[] {1, 2, 3}).flip();
             assertThat(pipe.writeEnd().write(out)).isEqualTo(3);
             assertThat(out.hasRemaining()).isFalse();
@@ -43,7 +43,7 @@ class PipeTest {
 
     @Test
     void memorySegmentsNativeAndHeapAreReadAndWrittenWhole() throws Exception {
-        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+        try (OsPipe pipe = OsPipe.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment nativeOut = arena.allocateFrom("native, ");
             assertThat(pipe.writeEnd().write(nativeOut.asSlice(0, 8))).isEqualTo(8);
             MemorySegment heapOut = MemorySegment.ofArray("heap".getBytes(StandardCharsets.US_ASCII));
@@ -63,7 +63,7 @@ class PipeTest {
 
     @Test
     void aHeapSegmentLargerThan64KiBIsWrittenInPiecesANativeOneWhole() throws Exception {
-        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+        try (OsPipe pipe = OsPipe.open(); Arena arena = Arena.ofConfined()) {
             pipe.setCapacity(1 << 20);
             byte[] big = new byte[100_000];
             for (int i = 0; i < big.length; i++) {
@@ -82,7 +82,7 @@ class PipeTest {
 
     @Test
     void aHeapSegmentReadTakesAtMost64KiBWhateverTheThreadReadBefore() throws Exception {
-        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+        try (OsPipe pipe = OsPipe.open(); Arena arena = Arena.ofConfined()) {
             pipe.setCapacity(1 << 20);
             pipe.writeEnd().write(arena.allocate(300_000));
             assertThat(pipe.readEnd().read(MemorySegment.ofArray(new byte[40_000]))).isEqualTo(40_000);
@@ -93,7 +93,7 @@ class PipeTest {
 
     @Test
     void aReadOnlyDestinationIsRefusedBeforeAnyByteIsTaken() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             pipe.writeEnd().write(ByteBuffer.wrap("kept".getBytes(StandardCharsets.US_ASCII)));
             assertThatThrownBy(() -> pipe.readEnd().read(ByteBuffer.allocate(8).asReadOnlyBuffer()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
@@ -106,7 +106,7 @@ class PipeTest {
 
     @Test
     void aSegmentWriteAfterTheReaderClosedFailsWithEpipe() throws Exception {
-        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+        try (OsPipe pipe = OsPipe.open(); Arena arena = Arena.ofConfined()) {
             pipe.readEnd().close();
             assertThatThrownBy(() -> pipe.writeEnd().write(arena.allocate(10)))
                     .isInstanceOfSatisfying(LinuxException.class, e -> assertThat(e.errnoName()).isEqualTo("EPIPE"))
@@ -116,14 +116,14 @@ class PipeTest {
 
     @Test
     void emptyReadReportsNothingReady() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             assertThat(pipe.readEnd().read(ByteBuffer.allocate(8))).isZero();
         }
     }
 
     @Test
     void closedWriterGivesEndOfStreamAfterTheData() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             pipe.writeEnd().write(ByteBuffer.wrap(new byte[] {42}));
             pipe.writeEnd().close();
             ByteBuffer in = ByteBuffer.allocate(8);
@@ -134,7 +134,7 @@ class PipeTest {
 
     @Test
     void fullPipeTakesNoMoreUntilRead() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             int capacity = pipe.capacity();
             ByteBuffer chunk = ByteBuffer.allocate(4096);
             long written = 0;
@@ -151,7 +151,7 @@ class PipeTest {
 
     @Test
     void capacityCanBeRaised() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             assertThat(pipe.capacity()).isEqualTo(65536);
             assertThat(pipe.setCapacity(200_000)).isGreaterThanOrEqualTo(200_000);
             assertThat(pipe.capacity()).isGreaterThanOrEqualTo(200_000);
@@ -161,7 +161,7 @@ class PipeTest {
 
     @Test
     void writeAfterReaderClosedFailsWithEpipe() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             pipe.readEnd().close();
             assertThatThrownBy(() -> pipe.writeEnd().write(ByteBuffer.wrap(new byte[] {1})))
                     .isInstanceOf(LinuxException.class)
@@ -174,7 +174,7 @@ class PipeTest {
 
     @Test
     void bothEndsAreNonBlockingAndCloseOnExec() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
+        try (OsPipe pipe = OsPipe.open()) {
             for (StreamFd end : new StreamFd[] {pipe.readEnd(), pipe.writeEnd()}) {
                 assertThat(end.isNonBlocking()).isTrue();
                 assertThat(end.isCloseOnExec()).isTrue();
