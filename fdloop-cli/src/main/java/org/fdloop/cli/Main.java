@@ -111,6 +111,9 @@ public final class Main {
             }
             return "unexpected argument '" + arg + "'";
         }
+        if (e.getMessage().startsWith("Missing required subcommand")) {
+            return "no command given: use one of " + String.join(", ", e.getCommandLine().getSubcommands().keySet());
+        }
         // "Invalid value for option '--backend': unknown backend..." -> "--backend: unknown backend..."
         Matcher invalid = INVALID_VALUE.matcher(e.getMessage());
         if (invalid.matches()) {

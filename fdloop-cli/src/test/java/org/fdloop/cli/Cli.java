@@ -71,7 +71,12 @@ final class Cli implements AutoCloseable {
     /** Runs {@code command} (the ./fdloop launcher, say) in {@code directory} to its end. */
     static Cli runCommandIn(Path directory, List<String> command) throws IOException, InterruptedException {
         Cli cli = new Cli(command, directory);
-        cli.exitCode();
+        try {
+            cli.exitCode();
+        } catch (AssertionError e) {
+            cli.close(); // it did not end: nothing of it outlives the test
+            throw e;
+        }
         return cli;
     }
 
