@@ -15,9 +15,9 @@ final class BackendOption {
             description = "How the event loop waits: ${COMPLETION-CANDIDATES} (default: epoll).")
     Backend backend = Backend.EPOLL;
 
-    /** A loop that waits with the chosen backend. */
+    /** A loop that waits with the chosen backend; a handler's failure stops it ({@link StopSignals#run}). */
     EventLoop open() throws IOException {
-        return EventLoop.builder().backend(backend).build();
+        return EventLoop.builder().backend(backend).errorHandler(StopSignals.STOP_ON_FAILURE).build();
     }
 
     /** A backend as the command line and the output name it: lower case. */
@@ -33,7 +33,7 @@ final class BackendOption {
         @Override
         public Backend convert(String value) {
             for (Backend b : Backend.values()) {
-                if (b.name().equalsIgnoreCase(value.trim())) {
+                if (b.name().equalsIgnoreCase(value)) {
                     return b;
                 }
             }

@@ -51,7 +51,9 @@ import picocli.CommandLine.Spec;
             "Each figure is the median of the rounds (3, or 1 with --quick), taken round-robin over the backends so"
                 + " that drift on a busy machine spreads over all of them. The tables go to stdout; report.md,"
                 + " wakeup.png/.svg and idle-fds.png/.svg to --out; a progress bar to stderr. The figures are for"
-                + " comparing backends run side by side on one machine, not absolute costs."})
+                + " comparing backends run side by side on one machine, not absolute costs.",
+            "Ctrl-C, SIGTERM or SIGHUP ends it early: the tables hold what was measured by then, the report is not"
+                + " written, and no C baseline is left running."})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -73,6 +75,11 @@ final class BenchCommand implements Callable<Integer> {
     private static final String BUNDLED = "/c-baselines/";
     private static final List<String> C_PROGRAMS = List.of("eventfd_pingpong", "fd_scaling");
 
+    /** The stop signals, taken by a loop on a thread of its own; set once the run starts. */
+    private StopSignals stop;
+    /** The C baseline running now, ended at once by a stop signal; null between runs. */
+    private volatile Process running;
+
     /** Sizes of one run. */
     private record Plan(int rounds, int roundTrips, int warmup, int[] idleFds, Duration cell) {}
 
@@ -83,7 +90,23 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Plan plan = quick ? new Plan(1, 2_000, 500, new int[] {10, 100}, Duration.ofMillis(50))
                 : new Plan(3, 50_000, 10_000, new int[] {10, 100, 1000, 10_000}, Duration.ofMillis(500));
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new Main.Failure(out + ": not a directory: give --out a directory (it is created if missing)");
+        }
         Files.createDirectories(out);
+        // the measurements run on this thread and on loops of their own: the stop signals get a loop and thread of theirs
+        EventLoop signals = EventLoop.builder().errorHandler(StopSignals.STOP_ON_FAILURE).build();
+        stop = StopSignals.install(signals, List.of()).onStop(() -> {
+            Process p = running;
+            if (p != null) {
+                try {
+                    ChildProcesses.end(p);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // kept for whoever looks; no one interrupts this thread
+                }
+            }
+        });
+        signals.start();
         List<Backend> backends = List.of(Backend.values());
         String gcc = findOnPath("gcc");
         if (cSources == null && gcc != null) {
@@ -98,16 +121,26 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, List<Double>> wakeups = new LinkedHashMap<>();
         Map<String, Map<Integer, List<Double>>> scaling = new LinkedHashMap<>();
         Map<String, String> skipped = new TreeMap<>();
+        rounds:
         for (int round = 1; round <= plan.rounds; round++) {
             for (Backend backend : backends) {
+                if (stopped()) {
+                    break rounds;
+                }
                 String name = BackendOption.name(backend);
                 progress.step("round " + round + ": " + name + ", wake-up round trip");
                 try {
-                    wakeups.computeIfAbsent(name, k -> new ArrayList<>()).add(pingPong(backend, plan));
+                    double ns = pingPong(backend, plan);
+                    if (!stopped()) {
+                        wakeups.computeIfAbsent(name, k -> new ArrayList<>()).add(ns);
+                    }
                 } catch (IOException | IllegalArgumentException | IllegalStateException e) {
                     skipped.put(name + ", wake-up round trip", e.getMessage()); // the table says why, and the rest goes on
                 }
                 for (int n : plan.idleFds) {
+                    if (stopped()) {
+                        break rounds;
+                    }
                     progress.step("round " + round + ": " + name + ", " + n + " idle fds");
                     try {
                         double ns = idleScaling(backend, n, plan.cell);
@@ -118,7 +151,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (withC) {
+        if (withC && !stopped()) {
             runC(gcc, plan, progress, wakeups, scaling);
         }
         progress.finish();
@@ -134,6 +167,12 @@ final class BenchCommand implements Callable<Integer> {
         String tables = tables(wake, idle, plan, skipped, cNote);
         stdout.print(tables);
         stdout.flush();
+        if (stopped()) {
+            err.println("fdloop bench: ended by " + stop.received().name() + "; the tables hold what was measured by then,"
+                    + " and no report was written");
+            err.flush();
+            return Main.OK;
+        }
         writeReport(tables, wake, idle, plan);
         err.println("fdloop bench: report in " + out.resolve("report.md") + ", charts wakeup.png/.svg and idle-fds.png/.svg beside it");
         err.flush();
@@ -144,7 +183,7 @@ final class BenchCommand implements Callable<Integer> {
      * Nanoseconds per round trip between two loops on two threads, each waiting on its eventfd.
      * Each loop is opened on its own thread (a thread owns at most one SIGIO loop).
      */
-    private static double pingPong(Backend backend, Plan plan) throws Exception {
+    private double pingPong(Backend backend, Plan plan) throws Exception {
         int total = plan.warmup + plan.roundTrips;
         try (EventFd pingFd = EventFd.open(); EventFd pongFd = EventFd.open()) {
             long[] count = {0};
@@ -168,7 +207,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (count[0] == plan.warmup) {
                     times[0] = System.nanoTime();
                 }
-                if (count[0] == total) {
+                if (count[0] == total || (count[0] % 1024 == 0 && stopped())) {
                     times[1] = System.nanoTime();
                     loop.stop();
                     pong.get().stop();
@@ -260,7 +299,7 @@ final class BenchCommand implements Callable<Integer> {
         Path bin = Files.createDirectories(out.resolve("c"));
         progress.step("C baselines: eventfd_pingpong");
         Path pingpong = compile(gcc, "eventfd_pingpong", bin);
-        for (int round = 0; round < plan.rounds; round++) {
+        for (int round = 0; round < plan.rounds && !stopped(); round++) {
             String line = run(pingpong.toString(), "-m", "epoll", "-n", Integer.toString(plan.roundTrips),
                     "-w", Integer.toString(plan.warmup));
             Matcher m = Pattern.compile("ns_per_rt=([\\d.]+)").matcher(line);
@@ -268,10 +307,13 @@ final class BenchCommand implements Callable<Integer> {
                 wakeups.computeIfAbsent("C epoll", k -> new ArrayList<>()).add(Double.parseDouble(m.group(1)));
             }
         }
+        if (stopped()) {
+            return;
+        }
         progress.step("C baselines: fd_scaling");
         Path fdScaling = compile(gcc, "fd_scaling", bin);
         String sizes = String.join(",", Arrays.stream(plan.idleFds).mapToObj(Integer::toString).toList());
-        for (int round = 0; round < plan.rounds; round++) {
+        for (int round = 0; round < plan.rounds && !stopped(); round++) {
             String output = run(fdScaling.toString(), "-n", sizes, "-m", "select,poll,epoll",
                     "-t", String.format(Locale.ROOT, "%.3f", plan.cell.toMillis() / 1000.0));
             Matcher m = Pattern.compile("method=(\\w+) .* n=(\\d+) .* ns_per_iter=([\\d.]+)").matcher(output);
@@ -301,16 +343,33 @@ final class BenchCommand implements Callable<Integer> {
         return exe;
     }
 
-    /** Runs a command to its end and returns its stdout; a non-zero exit is an IOException with its output. */
-    private static String run(String... command) throws IOException, InterruptedException {
+    /** Whether a stop signal came: the run ends at the next step. */
+    private boolean stopped() {
+        return stop.received() != null;
+    }
+
+    /**
+     * Runs a command to its end and returns its stdout; a non-zero exit is an IOException with its
+     * output. A stop signal ends it at once, and then its output is empty.
+     */
+    private String run(String... command) throws IOException, InterruptedException {
         Path log = Files.createTempFile("fdloop-bench-", ".out");
         try {
             Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            running = p;
+            if (stopped()) { // the signal came between the start and the line above
+                ChildProcesses.end(p);
+            }
+            boolean ended = p.waitFor(5, TimeUnit.MINUTES);
+            running = null;
+            if (!ended) {
                 p.destroyForcibly();
                 p.waitFor();
                 throw new IOException(String.join(" ", command) + ": still running after 5 minutes; killed");
+            }
+            if (stopped()) {
+                return "";
             }
             String output = Files.readString(log, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {

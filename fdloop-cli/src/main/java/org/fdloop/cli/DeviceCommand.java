@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
                 + " the records from the device. Each key event is printed with its latency from the driver's write to"
                 + " the handler; a summary closes it.",
             "",
-            "With --json, one object per key event (sequence, key, state, band, latency_us), then a summary object."})
+            "With --json, one object per key event (sequence, key, state, band, latency_us), then a summary object."
+                + " Ctrl-C, SIGTERM or SIGHUP ends it early, with the summary."})
 final class DeviceCommand implements Callable<Integer> {
     /** KEY_A in linux/input-event-codes.h: the first key pressed. */
     private static final int KEY_A = 30;
@@ -104,7 +105,7 @@ final class DeviceCommand implements Callable<Integer> {
                     out.flush();
                 }
                 driver.go(loop);
-                loop.run();
+                stop.run();
                 if (json) {
                     out.println(latencies.addTo(Json.object().field("events", latencies.count()).field("lost", sequence.lost())
                             .field("gaps", sequence.gaps())));

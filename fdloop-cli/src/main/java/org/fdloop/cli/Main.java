@@ -13,18 +13,20 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import picocli.AutoComplete;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The fdloop command line: {@code fdloop tour}, {@code watch}, {@code monitor}, {@code signals},
- * and {@code generate-completion} for a shell's completion script.
+ * {@code device}, {@code bench}, {@code help} and {@code generate-completion}.
  *
- * <p>Exit codes, for every command: 0 when it did its work (also when Ctrl-C or SIGTERM ended
- * it), 1 when it could not (a path that does not exist, a regular file given to monitor, a
- * kernel limit; a tour stop that failed), 2 for a command line it cannot use (an unknown option,
- * backend or signal name). Errors are one line on stderr; usage errors add how to get help.
+ * <p>Exit codes, for every command: 0 when it did its work, also when a stop signal (SIGINT,
+ * SIGTERM, SIGHUP) ended it or the reader of its standard output went away; 1 when it could not
+ * (a path that does not exist, a regular file given to monitor, a kernel limit; a tour stop that
+ * failed); 2 for a command line it cannot use (an unknown option, backend or signal name). An
+ * error is one line on stderr that names the input and says what to do.
  */
 @Command(
         name = "fdloop",
@@ -32,9 +34,9 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Linux's fd-based events on the JVM: shows every mechanism working, watches files, devices and signals.",
         subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class, DeviceCommand.class, BenchCommand.class,
-            AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+            HelpCommand.class, CompletionCommand.class})
 public final class Main {
-    /** The command did its work, or was ended by Ctrl-C or SIGTERM. */
+    /** The command did its work, or was ended by a stop signal or a closed standard output. */
     static final int OK = 0;
     /** The command could not do its work: the error is on stderr. */
     static final int FAILED = 1;
@@ -43,10 +45,15 @@ public final class Main {
 
     public static void main(String[] args) {
         // UTF-8 whatever the locale: file names and JSON are printed as UTF-8
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new StandardOutput(), StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
-        int code = commandLine(out, err).execute(args);
-        out.flush();
+        int code;
+        try {
+            code = commandLine(out, err).execute(args);
+            out.flush();
+        } catch (StandardOutput.ReaderGone e) {
+            code = OK; // the reader went away (| head -1): a quiet end, as SIGPIPE would be
+        }
         err.flush();
         System.exit(code);
     }
@@ -55,51 +62,84 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler(Main::failure);
+        cli.registerConverter(java.nio.file.Path.class, new PathConverter());
         Map<String, String> exitCodes = new LinkedHashMap<>();
-        exitCodes.put("0", "done (also when ended by Ctrl-C or SIGTERM)");
+        exitCodes.put("0", "done; also when a stop signal ended it, or the reader of its output went away");
         exitCodes.put("1", "failed: a path that does not exist, a file of the wrong kind, a kernel limit");
-        exitCodes.put("2", "a command line it cannot use: unknown option, backend or signal");
-        setExitCodes(cli, exitCodes);
-        CommandLine gen = cli.getSubcommands().get("generate-completion");
-        if (gen != null) {
-            gen.getCommandSpec().usageMessage().hidden(false)
-                    .description("Print a bash/zsh completion script for fdloop: source <(fdloop generate-completion)");
-        }
+        exitCodes.put("2", "a command line it cannot use: unknown option, backend or signal, a bad value");
+        document(cli, exitCodes);
         return cli;
     }
 
-    private static void setExitCodes(CommandLine cli, Map<String, String> codes) {
-        cli.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
+    /** Each command's help lists the exit codes and the stop signals. */
+    private static void document(CommandLine cli, Map<String, String> exitCodes) {
+        cli.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes)
+                .footerHeading("%nStop signals:%n").footer(
+                        "  SIGINT (Ctrl-C), SIGTERM and SIGHUP (a closed terminal) stop a command cleanly: it prints its summary,",
+                        "  removes what it made (files, child processes) and exits 0. A signal the process ignores (nohup's",
+                        "  SIGHUP) stays ignored. When the reader of the output goes away (| head -1), the command ends at once,",
+                        "  quietly, with exit 0.");
         for (CommandLine sub : cli.getSubcommands().values()) {
-            setExitCodes(sub, codes);
+            document(sub, exitCodes);
         }
     }
 
-    /** An option or argument that cannot be used: one line, and how to get help. */
+    /** picocli's words for a value its converter refused, for an option or a positional parameter. */
+    private static final Pattern INVALID_VALUE =
+            Pattern.compile("Invalid value for (?:option '([^']+)'|positional parameter at index \\S+ \\((\\S+)\\)): (.*)", Pattern.DOTALL);
+
+    /** An option or argument that cannot be used: one line that names it and says where help is. */
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-        err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+        String name = cmd.getCommandSpec().qualifiedName();
+        err.println(Json.printable(name + ": " + usageMessage(e) + "; see '" + name + " --help'"));
         err.flush();
         return USAGE;
+    }
+
+    /** picocli's message, in the words of the rest: an unknown command or option, an unexpected argument. */
+    private static String usageMessage(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String arg = unmatched.getUnmatched().getFirst();
+            CommandLine cmd = e.getCommandLine();
+            if (arg.startsWith("-") && arg.length() > 1) {
+                return "unknown option '" + arg + "'";
+            }
+            if (cmd.getCommandSpec().parent() == null) {
+                return "unknown command '" + arg + "': the commands are " + String.join(", ", cmd.getSubcommands().keySet());
+            }
+            return "unexpected argument '" + arg + "'";
+        }
+        if (e.getMessage().startsWith("Missing required subcommand")) {
+            return "no command given: use one of " + String.join(", ", e.getCommandLine().getSubcommands().keySet());
+        }
+        // "Invalid value for option '--backend': unknown backend..." -> "--backend: unknown backend..."
+        Matcher invalid = INVALID_VALUE.matcher(e.getMessage());
+        if (invalid.matches()) {
+            return (invalid.group(1) != null ? invalid.group(1) : invalid.group(2)) + ": " + invalid.group(3);
+        }
+        return e.getMessage().startsWith("Error: ") ? e.getMessage().substring("Error: ".length()) : e.getMessage();
     }
 
     /** A command that failed: one line saying why; a stack trace only for what was not foreseen. */
     private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
-        if (e instanceof CommandLine.ParameterException usage) {
-            return usageError(usage, parsed.originalArgs().toArray(String[]::new));
-        }
-        if (e instanceof FileSystemException fs) {
-            err.println(name + ": " + describe(fs));
-        } else if (e instanceof Failure || e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                || e instanceof IOException) {
-            err.println(name + ": " + e.getMessage());
-        } else {
-            err.println(name + ": unexpected " + e);
-            e.printStackTrace(err);
+        switch (e) {
+            case StandardOutput.ReaderGone _ -> {
+                return OK; // the reader went away: nothing to say, to no one
+            }
+            case CommandLine.ParameterException usage -> {
+                return usageError(usage, parsed.originalArgs().toArray(String[]::new));
+            }
+            case FileSystemException fs -> err.println(Json.printable(name + ": " + describe(fs)));
+            case Failure _, IllegalArgumentException _, IllegalStateException _, IOException _ ->
+                    err.println(Json.printable(name + ": " + e.getMessage()));
+            default -> {
+                err.println(Json.printable(name + ": unexpected " + e));
+                e.printStackTrace(err);
+            }
         }
         err.flush();
         return FAILED;
@@ -117,6 +157,9 @@ public final class Main {
             case NotDirectoryException _ -> "not a directory";
             default -> null;
         };
+        if ("Too many open files".equals(reason)) {
+            reason += " (EMFILE): the process is out of file descriptors; raise the limit with ulimit -n";
+        }
         if (e.getFile() == null || reason == null) {
             return e.getMessage();
         }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,8 +32,9 @@ import picocli.CommandLine.Spec;
             "",
             "Each PATH is opened read-only and non-blocking, and one event loop waits on all of them (with --async:"
                 + " the kernel signals the loop thread when one becomes readable, F_SETSIG + F_SETOWN_EX + O_ASYNC)."
-                + " A FIFO is opened again when its last writer closes it, so the next writer is seen too; any other"
-                + " path is dropped at its end of file.",
+                + " A named FIFO is opened again when its last writer closes it, so the next writer is seen too; any"
+                + " other path, an anonymous pipe among them (some-command | fdloop monitor /dev/stdin), is dropped at"
+                + " its end of file, and monitor ends when no path is left.",
             "",
             "A regular file, directory or block device is refused: epoll cannot wait on it (it is always ready);"
                 + " watch it with 'fdloop watch' instead. Devices such as /dev/null, /dev/zero and /dev/urandom have"
@@ -43,6 +46,10 @@ import picocli.CommandLine.Spec;
 final class MonitorCommand implements Callable<Integer> {
     /** errno.h: epoll_ctl's answer for a file whose driver has no poll method. */
     private static final int EPERM = 1;
+    /** errno.h: no such file or directory. */
+    private static final int ENOENT = 2;
+    /** errno.h: open(/dev/tty) without a controlling terminal. */
+    private static final int ENXIO = 6;
 
     @Spec
     CommandSpec spec;
@@ -87,7 +94,7 @@ final class MonitorCommand implements Callable<Integer> {
             this.loop = loop;
             try {
                 for (Path path : paths) {
-                    files.add(DeviceFile.open(path, DeviceFile.Access.READ));
+                    files.add(open(path));
                 }
             } catch (IllegalArgumentException e) {
                 throw new Main.Failure(e.getMessage() + "; 'fdloop watch' reports changes to files and directories");
@@ -101,7 +108,7 @@ final class MonitorCommand implements Callable<Integer> {
                 err.printf("fdloop monitor: waiting on %d path%s%s; Ctrl-C ends%n", open, open == 1 ? "" : "s",
                         async ? ", signal-driven (O_ASYNC)" : "");
                 err.flush();
-                loop.run();
+                stop.run();
             }
             err.printf("fdloop monitor: %d byte%s in %.1f s%s%n", bytes, bytes == 1 ? "" : "s",
                     (System.nanoTime() - started) / 1e9, stop.received() != null ? " (" + stop.received().name() + ")" : "");
@@ -110,6 +117,59 @@ final class MonitorCommand implements Callable<Integer> {
             files.forEach(DeviceFile::close);
         }
         return Main.OK;
+    }
+
+    /** Opens {@code path} to read, or says in one line why it cannot be monitored. */
+    private static DeviceFile open(Path path) throws IOException {
+        if (closedStandardInput(path)) {
+            throw new Main.Failure(path + ": the standard input is closed (fd 0 was not open when fdloop started): give monitor"
+                    + " a pipe (some-command | fdloop monitor /dev/stdin), a FIFO or a device");
+        }
+        try {
+            return DeviceFile.open(path, DeviceFile.Access.READ);
+        } catch (LinuxException e) {
+            if (e.errno() == ENOENT) {
+                throw new NoSuchFileException(path.toString());
+            }
+            if (e.errno() == ENXIO && sameFile(path, Path.of("/dev/tty"))) {
+                throw new Main.Failure(path + ": this process has no controlling terminal (ENXIO): run monitor from a terminal,"
+                        + " or give it a terminal's own path (tty(1) prints it, /dev/pts/N)");
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Whether {@code path} is this process's standard input and that was closed when the JVM
+     * started ({@code fdloop monitor /dev/stdin <&-}): fd 0 is not open, or it is the first file
+     * the JVM opened itself, its modules image.
+     */
+    private static boolean closedStandardInput(Path path) {
+        Path fd0 = Path.of("/proc/self/fd/0");
+        if (!List.of("/dev/stdin", "/dev/fd/0", "/proc/self/fd/0").contains(path.toString()) && !sameFile(path, fd0)) {
+            return false;
+        }
+        return !Files.exists(fd0) || sameFile(fd0, Path.of(System.getProperty("java.home"), "lib", "modules"));
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false; // one of them does not exist: not the same, ignoring
+        }
+    }
+
+    /**
+     * Whether {@code file} is an anonymous pipe ({@code /dev/stdin} of {@code cmd | fdloop monitor}),
+     * which has no name to be opened by a next writer, unlike a named FIFO.
+     */
+    private static boolean anonymousPipe(DeviceFile file) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + file.number())).toString().startsWith("pipe:");
+        } catch (IOException e) {
+            return false; // no /proc: taken for a named FIFO, ignoring
+        }
     }
 
     /** Waits for {@code file}: through epoll, or signal-driven; an always-ready device is read once. */
@@ -163,14 +223,18 @@ final class MonitorCommand implements Callable<Integer> {
         return true;
     }
 
-    /** The end of {@code file}'s stream: a FIFO is opened again for its next writer, anything else is dropped. */
+    /**
+     * The end of {@code file}'s stream: a named FIFO is opened again for its next writer; anything
+     * else, an anonymous pipe too, is dropped.
+     */
     private void ended(DeviceFile file, Source source) throws IOException {
+        boolean reopen = file.fileType().equals("FIFO") && !anonymousPipe(file);
         source.close();
         file.close();
-        if (file.fileType().equals("FIFO")) {
+        if (reopen) {
             err.println("fdloop monitor: " + file.path() + ": the last writer closed it; waiting for the next");
             open--;
-            DeviceFile again = DeviceFile.open(file.path(), DeviceFile.Access.READ);
+            DeviceFile again = open(file.path());
             files.set(files.indexOf(file), again); // in place: the list does not grow with each writer
             register(again);
             return;

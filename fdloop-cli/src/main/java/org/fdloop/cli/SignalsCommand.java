@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
                 + " the native handler the realtime signals. The JVM's own signals (SEGV, QUIT, USR2, PIPE...), KILL and"
                 + " STOP, and CHLD are refused with the reason.",
             "",
-            "Ends with Ctrl-C or SIGTERM unless those are among the SIGNALs, or after --count signals."})
+            "Ends with Ctrl-C, SIGTERM or SIGHUP (those that are not among the SIGNALs), or after --count signals."})
 final class SignalsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -99,11 +99,11 @@ final class SignalsCommand implements Callable<Integer> {
                 out.println("fdloop signals: pid " + pid + ", waiting for " + String.join(", ", names));
             }
             out.flush();
-            boolean endless = wanted.contains(Signal.INT) && wanted.contains(Signal.TERM) && count == null;
+            boolean endless = wanted.containsAll(StopSignals.STOP) && count == null;
             err.println("fdloop signals: try kill -" + wanted.iterator().next().name().substring(3) + " " + pid + "; "
-                    + (endless ? "SIGINT and SIGTERM are taken: end it with kill -KILL " + pid : "Ctrl-C ends"));
+                    + (endless ? "SIGINT, SIGTERM and SIGHUP are taken: end it with kill -KILL " + pid : "Ctrl-C ends"));
             err.flush();
-            loop.run();
+            stop.run();
             err.printf("fdloop signals: %d signal%s received%s%n", received, received == 1 ? "" : "s",
                     stop.received() != null ? " (ended by " + stop.received().name() + ")" : "");
             err.flush();
@@ -154,6 +154,10 @@ final class SignalsCommand implements Callable<Integer> {
     static final class SignalConverter implements CommandLine.ITypeConverter<Signal> {
         @Override
         public Signal convert(String value) {
+            if (!value.equals(value.strip())) {
+                throw new CommandLine.TypeConversionException("signal '" + value + "' has spaces around it: write "
+                        + (value.isBlank() ? "a name such as USR1" : value.strip()));
+            }
             try {
                 return Signal.parse(value);
             } catch (IllegalArgumentException e) {

@@ -18,9 +18,6 @@ import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.fdloop.AsyncIoSource;
@@ -38,6 +35,7 @@ import org.fdloop.fd.EventFd;
 import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Signal;
+import org.fdloop.fd.TimerFd;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,26 +54,29 @@ import picocli.CommandLine.Spec;
                 + " its cause (a write, a kill, a file operation, a deadline) to its handler. A table per source"
                 + " closes the tour: events, median and 99th percentile latency, and the kernel mechanism.",
             "",
-            "Sources: a repeating timer; an eventfd written by another thread; a pipe fed by a child process; that"
+            "Sources: a repeating timer of the loop's own queue, and a timerfd beside it; an eventfd written by another thread; a pipe fed by a child process; that"
                 + " child's exit (pidfd); files created, renamed and deleted in a temporary directory (recursive"
                 + " inotify watch); SIGUSR1 sent to the process (through fdloop's native signal handler, or the JVM's) and SIGRTMIN+1 sent to"
-                + " the loop thread (signalfd); and the virtual button device (a pty-backed character device) read through signal-driven I/O (O_ASYNC)."
+                + " the loop thread (signalfd); and the virtual button device (a pty-backed character device) read through"
+                + " signal-driven I/O (fasync: O_ASYNC, F_SETOWN_EX to the loop thread, F_SETSIG a realtime signal)."
                 + " The tour removes its temporary directory and leaves no child process behind.",
             "",
             "With --json, one object per event (t in seconds, source, detail, latency_us), then one per source"
-                + " with the table's columns. Ctrl-C or SIGTERM ends it early, with the table."})
+                + " with the table's columns. Ctrl-C, SIGTERM or SIGHUP ends it early, with the table."})
 final class TourCommand implements Callable<Integer> {
 
     /** The sources of the tour, in the order of the table, with the mechanism each one shows. */
     enum Kind {
         TIMER("timer", "the loop's timer queue: the timeout of its %s wait"),
+        TIMERFD("timerfd", "timerfd (CLOCK_MONOTONIC, an interval), waited on by %s"),
         EVENTFD("eventfd", "eventfd written by another thread, waited on by %s"),
         PIPE("pipe", "pipe from a child's stdout, waited on by %s"),
         CHILD_EXIT("child-exit", "pidfd, waited on by %s (latency from the child's last line)"),
         FILES("files", "inotify, recursive watch, waited on by %s"),
         SIGNAL("signal", "kill(2) to the process -> %s"),
         THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd"),
-        DEVICE("device", "button device (pty) -> kill_fasync -> F_SETSIG signal -> signalfd");
+        DEVICE("device", "signal-driven I/O (fasync, F_SETSIG): button device (pty) -> kill_fasync -> realtime signal"
+                + " to the loop thread -> signalfd");
 
         final String label;
         /** The mechanism, with %s where the backend's name goes. */
@@ -130,17 +131,17 @@ final class TourCommand implements Callable<Integer> {
         Process child = null;
         LoopDriver driver = null;
         StopSignals stop = null;
-        try (OsPipe pipe = OsPipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open()) {
+        try (OsPipe pipe = OsPipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open();
+                TimerFd timerFd = TimerFd.open(TimerFd.Clock.MONOTONIC)) {
             long step = Math.clamp(duration.toMillis() / 20, 50, 500);
             long lineEvery = Math.clamp(duration.toMillis() / 6, 100, 1000);
             long lines = Math.max(1, (duration.toMillis() - 2 * lineEvery) / lineEvery);
             // the child writes into the pipe: /proc/self/fd/N opens the same pipe, for the child's stdout
-            child = new ProcessBuilder("sh", "-c", "i=1; while [ $i -le " + lines + " ]; do sleep " + lineEvery / 1000.0
+            child = startChild(new ProcessBuilder("sh", "-c", "i=1; while [ $i -le " + lines + " ]; do sleep " + lineEvery / 1000.0
                     + "; echo \"line $i $(date +%s%N)\"; i=$((i+1)); done; exit 3")
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.to(new File("/proc/self/fd/" + pipe.writeEnd().number())))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+                    .redirectError(ProcessBuilder.Redirect.DISCARD));
             pipe.writeEnd().close(); // the child holds the only write end now: its exit is the pipe's end of file
             Path tree = Files.createDirectory(scratch.resolve("tree"));
             Files.createDirectory(tree.resolve("sub"));
@@ -150,13 +151,13 @@ final class TourCommand implements Callable<Integer> {
 
             try (EventLoop loop = backend.open(); DeviceFile device = DeviceFile.open(buttons.path(), DeviceFile.Access.READ)) {
                 stop = StopSignals.install(loop, List.of());
-                register(loop, pipe, wakeups, device, tree, child);
+                register(loop, pipe, wakeups, timerFd, device, tree, child);
                 loop.schedule(duration, t -> loop.stop());
                 header(child, scratch, lines);
                 start = System.nanoTime();
                 driver.go(loop);
                 try {
-                    loop.run();
+                    stop.run();
                 } finally {
                     // before the loop closes: closing unblocks SIGRTMIN+1 in this thread, and one the
                     // driver sent after that would end the JVM (a realtime signal's default action)
@@ -170,7 +171,7 @@ final class TourCommand implements Callable<Integer> {
             }
         } finally {
             if (child != null) {
-                endFamily(child);
+                ChildProcesses.end(child);
             }
             deleteTree(scratch);
         }
@@ -189,20 +190,29 @@ final class TourCommand implements Callable<Integer> {
     }
 
     /**
-     * Kills the child and what it started (its shell may be in sleep(1) when Ctrl-C cut the tour
-     * short): the shell first, so that it starts nothing more; then waits until each is gone.
+     * Starts the child, or says in one line why it could not: the JDK's message for a process
+     * out of file descriptors is ten lines about its spawn helper.
      */
-    private static void endFamily(Process child) throws InterruptedException {
-        List<ProcessHandle> family = child.descendants().toList();
-        child.destroyForcibly();
-        child.waitFor();
-        for (ProcessHandle p : family) {
-            p.destroyForcibly();
-            try {
-                p.onExit().get(5, TimeUnit.SECONDS); // an orphan is gone once its new parent reaped it
-            } catch (ExecutionException | TimeoutException e) {
-                // still listed after 5 s: nothing more we can do from here, ignoring
+    private static Process startChild(ProcessBuilder builder) {
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("Too many open files")) {
+                throw new Main.Failure("cannot start the tour's child process (sh): the process is out of file descriptors"
+                        + " (EMFILE, " + openFilesLimit() + "); raise the limit with ulimit -n");
             }
+            throw new Main.Failure("cannot start the tour's child process (sh): " + message.lines().findFirst().orElse(message).strip());
+        }
+    }
+
+    /** RLIMIT_NOFILE as /proc/self/limits gives it: "Max open files 20 20 files" as "limit 20". */
+    private static String openFilesLimit() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith("Max open files"))
+                    .map(l -> "limit " + l.substring("Max open files".length()).strip().split("\\s+")[0]).findFirst().orElse("limit unknown");
+        } catch (IOException e) {
+            return "limit unknown"; // no /proc: said without it, ignoring
         }
     }
 
@@ -220,12 +230,26 @@ final class TourCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private void register(EventLoop loop, OsPipe pipe, EventFd wakeups, DeviceFile device, Path tree, Process child)
+    private void register(EventLoop loop, OsPipe pipe, EventFd wakeups, TimerFd timerFd, DeviceFile device, Path tree, Process child)
             throws IOException {
         Duration period = Duration.ofMillis(Math.clamp(duration.toMillis() / 10, 50, 1000));
         long[] ticks = {0};
         loop.scheduleAtFixedRate(period, period, t -> // the deadline moves on once the handler returns
                 event(Kind.TIMER, "tick " + ++ticks[0] + " (every " + period.toMillis() + " ms)", System.nanoTime() - t.deadlineNanos()));
+
+        // the kernel's timer, half a period after the loop's: its k-th expiration is due at first + (k - 1) * period
+        long first = timerFd.clockNanos() + period.toNanos() * 3 / 2;
+        timerFd.armAtClockNanos(first, period);
+        long[] expirations = {0};
+        loop.onReadable(timerFd, (source, events) -> {
+            long n = timerFd.readExpirations();
+            long now = timerFd.clockNanos();
+            if (n > 0) {
+                expirations[0] += n;
+                event(Kind.TIMERFD, "expiration " + expirations[0] + (n > 1 ? " (" + n + " at once)" : "") + " (every "
+                        + period.toMillis() + " ms)", now - (first + (expirations[0] - 1) * period.toNanos()));
+            }
+        });
 
         loop.onReadable(wakeups, (source, events) -> {
             long n = wakeups.read();

@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
                 + " entry found by listing rather than reported by the kernel. Control characters in paths"
                 + " are escaped; bytes that are not UTF-8 are shown as U+FFFD.",
             "",
-            "Ends with Ctrl-C or SIGTERM (exit 0), or when every watched path is gone; prints a summary on stderr."})
+            "Ends with Ctrl-C, SIGTERM or SIGHUP (exit 0), or when every watched path is gone; prints a summary on stderr."})
 final class WatchCommand implements Callable<Integer> {
     /** The event names -e takes, as inotifywait takes them, and the kinds each asks for. */
     private static final List<String> EVENT_NAMES = List.of("access", "modify", "attrib", "close_write", "close_nowrite",
@@ -90,6 +90,11 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
+        if (events.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("-e")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-e '" + String.join(",",
+                    spec.commandLine().getParseResult().matchedOption("-e").originalStringValues()) + "' names no event: use "
+                    + String.join(", ", EVENT_NAMES) + ", or leave -e out for all of them");
+        }
         Set<FileEvent.Kind> kinds = kinds();
         for (Path path : paths) {
             if (!Files.exists(path)) {
@@ -114,7 +119,7 @@ final class WatchCommand implements Callable<Integer> {
             err.printf("fdloop watch: watching %d path%s (%d inotify watch%s)%s; Ctrl-C ends%n", paths.size(),
                     paths.size() == 1 ? "" : "s", directories, directories == 1 ? "" : "es", recursive ? ", recursively" : "");
             err.flush();
-            loop.run();
+            stop.run();
             double seconds = (System.nanoTime() - started) / 1e9;
             err.printf("fdloop watch: %d event%s in %.1f s%s%s%s%n", printed, printed == 1 ? "" : "s", seconds,
                     overflows == 0 ? "" : ", " + overflows + " overflow" + (overflows == 1 ? "" : "s"),

@@ -20,7 +20,7 @@ class BenchCommandIT {
     @TempDir
     Path dir;
 
-    private static boolean onPath(String program) {
+    static boolean onPath(String program) {
         return Arrays.stream(System.getenv("PATH").split(File.pathSeparator)).anyMatch(d -> Files.isExecutable(Path.of(d, program)));
     }
 

@@ -33,9 +33,10 @@ final class Cli implements AutoCloseable {
     private final Lines err;
     private final List<String> command;
 
-    private Cli(List<String> command) throws IOException {
+    private Cli(List<String> command, Path directory) throws IOException {
         this.command = command;
         this.process = new ProcessBuilder(command)
+                .directory(directory == null ? null : directory.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
         this.out = new Lines(process.getInputStream(), "stdout");
@@ -44,24 +45,62 @@ final class Cli implements AutoCloseable {
 
     /** Starts {@code fdloop args...}. */
     static Cli start(String... args) throws IOException {
-        return startAs(List.of(), args);
+        return new Cli(command(args), null);
     }
 
     /** Starts {@code prefix... fdloop args...}: fdloop run by a command such as setpriv. */
     static Cli startAs(List<String> prefix, String... args) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(command(args));
+        return new Cli(command, null);
+    }
+
+    /** Starts {@code fdloop args...} in {@code directory}, where its relative paths resolve. */
+    static Cli startIn(Path directory, String... args) throws IOException {
+        return new Cli(command(args), directory);
+    }
+
+    /**
+     * Starts {@code fdloop args... | reader} in bash: stdout is what {@code reader} prints, stderr
+     * is fdloop's, and the exit code is fdloop's ({@code PIPESTATUS[0]}). {@link #pid()} is bash's.
+     */
+    static Cli startPiped(String reader, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "\"$@\" | " + reader + "; exit \"${PIPESTATUS[0]}\"", "bash"));
+        command.addAll(command(args));
+        return new Cli(command, null);
+    }
+
+    /** Starts {@code command} (the ./fdloop launcher, say) in {@code directory}. */
+    static Cli startCommandIn(Path directory, List<String> command) throws IOException {
+        return new Cli(command, directory);
+    }
+
+    /** Runs {@code command} (the ./fdloop launcher, say) in {@code directory} to its end. */
+    static Cli runCommandIn(Path directory, List<String> command) throws IOException, InterruptedException {
+        Cli cli = new Cli(command, directory);
+        try {
+            cli.exitCode();
+        } catch (AssertionError e) {
+            cli.close(); // it did not end: nothing of it outlives the test
+            throw e;
+        }
+        return cli;
+    }
+
+    /** The java command line of the packaged {@code fdloop args...}, as the launcher runs it. */
+    static List<String> command(String... args) {
         String jar = property("fdloop.cli.jar");
         String lib = property("fdloop.cli.lib");
-        List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=org.fdloop", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "--module-path", jar + File.pathSeparator + lib, "-m", "org.fdloop.cli/org.fdloop.cli.Main"));
         command.addAll(List.of(args));
-        return new Cli(command);
+        return command;
     }
 
     /** Starts another program, such as inotifywait, to read its lines the same way. */
     static Cli startProgram(String... command) throws IOException {
-        return new Cli(List.of(command));
+        return new Cli(List.of(command), null);
     }
 
     /** Runs {@code fdloop args...} to its end. */
@@ -144,9 +183,14 @@ final class Cli implements AutoCloseable {
         err.join();
     }
 
+    /** Whether the command is still running. */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     @Override
     public String toString() {
-        return String.join(" ", command.subList(command.indexOf("-m") + 2, command.size()))
+        return String.join(" ", command.subList(command.indexOf("-m") < 0 ? 0 : command.indexOf("-m") + 2, command.size()))
                 + "\n--- stdout:\n" + String.join("\n", out.all()) + "\n--- stderr:\n" + String.join("\n", err.all());
     }
 

@@ -44,6 +44,6 @@ class DeviceCommandIT {
     void zeroPressesIsAUsageError() throws Exception {
         Cli cli = Cli.run("device", "--presses", "0");
         assertThat(cli.exitCode()).isEqualTo(2);
-        assertThat(cli.errLines().getFirst()).isEqualTo("fdloop device: --presses is 1 or more, not 0");
+        assertThat(cli.errLines()).containsExactly("fdloop device: --presses is 1 or more, not 0; see 'fdloop device --help'");
     }
 }

@@ -41,6 +41,37 @@ class MonitorCommandIT {
         }
     }
 
+    /** An anonymous pipe has no name a next writer could open: its end of file ends the monitor of it, once. */
+    @Test
+    void anAnonymousPipesEndOfFileEndsTheMonitor() throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("bash", "-c", "printf 'hello\\n' | \"$@\" /dev/stdin", "bash"));
+        command.addAll(Cli.command("monitor"));
+        Cli cli = Cli.runCommandIn(dir, command);
+        assertThat(cli.exitCode()).as("%s", cli).isZero();
+        assertThat(cli.outLines()).as("%s", cli).singleElement().asString().endsWith(" /dev/stdin: \"hello\\n\" (6 bytes)");
+        assertThat(cli.errLines()).as("%s", cli).containsExactly("fdloop monitor: waiting on 1 path; Ctrl-C ends",
+                "fdloop monitor: /dev/stdin: end of file", cli.errLines().getLast());
+        assertThat(cli.errLines().getLast()).matches("fdloop monitor: 6 bytes in \\d+\\.\\d s");
+    }
+
+    /** A named FIFO waits for its next writer once per writer, without spinning on the end of file. */
+    @Test
+    void aNamedFifoWaitsForTheNextWriterOncePerWriter() throws Exception {
+        Path fifo = dir.resolve("in");
+        Fifo.create(fifo);
+        try (Cli cli = Cli.start("monitor", fifo.toString())) {
+            cli.awaitErr("waiting on 1 path");
+            for (int i = 0; i < 3; i++) {
+                write(fifo, "w" + i);
+                cli.awaitOut(": \"w" + i + "\" ");
+                cli.awaitErr("the last writer closed it; waiting for the next");
+            }
+            cli.kill("TERM");
+            assertThat(cli.exitCode()).isZero();
+            assertThat(cli.errLines()).as("%s", cli).filteredOn(l -> l.contains("waiting for the next")).hasSize(3);
+        }
+    }
+
     @Test
     void asyncJsonCarriesTheSignalsPollBand() throws Exception {
         Path fifo = dir.resolve("in");
@@ -75,7 +106,7 @@ class MonitorCommandIT {
     void aMissingPathIsOneLineAndExitCode1() throws Exception {
         Cli cli = Cli.run("monitor", dir.resolve("nothing").toString());
         assertThat(cli.exitCode()).isEqualTo(1);
-        assertThat(cli.errLines()).singleElement().asString().startsWith("fdloop monitor: ").contains("ENOENT");
+        assertThat(cli.errLines()).containsExactly("fdloop monitor: " + dir.resolve("nothing") + ": no such file or directory");
     }
 
     @Test

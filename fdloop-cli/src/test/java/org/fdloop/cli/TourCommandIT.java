@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoFdLeaks.class)
 class TourCommandIT {
     private static final List<String> SOURCES =
-            List.of("timer", "eventfd", "pipe", "child-exit", "files", "signal", "thread-signal", "device");
+            List.of("timer", "timerfd", "eventfd", "pipe", "child-exit", "files", "signal", "thread-signal", "device");
 
     @Test
     void everySourceKindAppearsAndTheTableIsPrinted() throws Exception {
@@ -36,6 +36,8 @@ class TourCommandIT {
             assertThat(lines).anyMatch(l -> l.contains("files          MOVE f0.txt -> sub/f0.txt"));
             assertThat(lines).anyMatch(l -> l.matches(".* thread-signal +SIGRTMIN\\+1 from pid " + cli.pid() + " uid \\d+, SI_TKILL .*"));
             assertThat(lines).contains("source         events     median        p99   mechanism");
+            assertThat(lines).anyMatch(l -> l.matches("^timerfd +\\d+ .*   timerfd \\(CLOCK_MONOTONIC, an interval\\), waited on by epoll$"));
+            assertThat(lines).anyMatch(l -> l.matches("^device +\\d+ .*   signal-driven I/O \\(fasync, F_SETSIG\\): .*"));
             assertThat(scratch).as("the tour's temporary directory").doesNotExist();
             assertThat(ProcessHandle.of(child).filter(ProcessHandle::isAlive)).as("the tour's child").isEmpty();
             assertThat(cli.errLines()).isEmpty();
