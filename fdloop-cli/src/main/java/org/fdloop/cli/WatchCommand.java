@@ -93,7 +93,7 @@ final class WatchCommand implements Callable<Integer> {
         if (events.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("-e")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-e '" + String.join(",",
                     spec.commandLine().getParseResult().matchedOption("-e").originalStringValues()) + "' names no event: use "
-                    + String.join(", ", EVENT_NAMES) + ", or leave -e out for all of them");
+                    + String.join(", ", EVENT_NAMES) + ", or leave -e out for the changes (create, delete, modify, close_write, attrib, move)");
         }
         Set<FileEvent.Kind> kinds = kinds();
         for (Path path : paths) {
