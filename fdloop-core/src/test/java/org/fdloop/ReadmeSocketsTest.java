@@ -24,8 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The examples of README.md's "Sockets" section, compiled and run. Each block between the
- * {@code // README} markers is the README's code, unchanged: keep them the same.
+ * The examples of docs/SOCKETS.md, compiled and run. Each block between the
+ * {@code // README} markers is the code of docs/SOCKETS.md, unchanged: keep them the same.
  */
 @ExtendWith(NoFdLeaks.class)
 class ReadmeSocketsTest {
@@ -126,7 +126,7 @@ class ReadmeSocketsTest {
 
     @Test
     void theReadmeShowsTheseExamplesUnchanged() throws Exception {
-        Path readme = Path.of(System.getProperty("user.dir")).resolveSibling("README.md");
+        Path readme = Path.of(System.getProperty("user.dir")).resolveSibling("docs").resolve("SOCKETS.md");
         String text = Files.readString(readme);
         String source = Files.readString(Path.of(System.getProperty("user.dir"),
                 "src/test/java/org/fdloop/ReadmeSocketsTest.java"));
@@ -136,7 +136,7 @@ class ReadmeSocketsTest {
             String block = source.substring(source.indexOf('\n', start) + 1, end);
             String unindented = block.lines().map(line -> line.length() >= 12 ? line.substring(12) : line.strip())
                     .reduce("", (a, b) -> a + b + "\n");
-            assertThat(text).as("README.md holds the %s example as this test runs it", name).contains(unindented.strip());
+            assertThat(text).as("docs/SOCKETS.md holds the %s example as this test runs it", name).contains(unindented.strip());
         }
     }
 }

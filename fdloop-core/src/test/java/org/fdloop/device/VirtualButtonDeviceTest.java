@@ -161,7 +161,7 @@ class VirtualButtonDeviceTest {
         }
     }
 
-    /** README.md's example, as printed there but for where the lines go. */
+    /** docs/SIGNALS.md's example, as printed there but for where the lines go. */
     @Test
     void readmeExampleDeliversEachChangeOnce() throws Exception {
         List<String> printed = new ArrayList<>();
@@ -184,7 +184,7 @@ class VirtualButtonDeviceTest {
                     buttons.release(57);
                 } catch (IOException e) { throw new UncheckedIOException(e); }
             });
-            loop.schedule(PATIENCE, timer -> loop.stop());            // not in the README: a test never hangs
+            loop.schedule(PATIENCE, timer -> loop.stop());            // not in the docs: a test never hangs
             loop.run();
         }
         assertThat(printed).extracting(line -> line.replaceAll(" band .*", ""))
