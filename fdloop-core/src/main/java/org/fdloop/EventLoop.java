@@ -19,7 +19,8 @@ import org.fdloop.fd.Fd;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.Spawn;
 import org.fdloop.internal.FdAccess;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.ProcessCalls;
 
 /**
  * One thread, one poller, every kind of source: fds, timers, tasks from other threads, hooks.
@@ -338,8 +339,11 @@ public final class EventLoop implements AutoCloseable {
 
     /** Gives the loop thread the builder's timer slack, once per thread, keeping the one it had. */
     private void setTimerSlack() throws IOException {
-        long before = LibC.timerSlack();
-        LibC.setTimerSlack(timerSlackNanos);
+        long before = ProcessCalls.timerSlack();
+        if (before < 0) {
+            throw Errno.exception("prctl(PR_GET_TIMERSLACK)", (int) -before);
+        }
+        Errno.check(ProcessCalls.setTimerSlack(timerSlackNanos), "prctl(PR_SET_TIMERSLACK, " + timerSlackNanos + ")");
         slackThread = owner;
         slackBefore = before;
     }
@@ -1220,11 +1224,8 @@ public final class EventLoop implements AutoCloseable {
         closed = true;
         tasks.clear();
         if (slackThread == current) {
-            try {
-                LibC.setTimerSlack(slackBefore);
-            } catch (IOException e) {
-                // prctl(PR_SET_TIMERSLACK) fails only for a value it cannot take, and this one it gave. Ignoring.
-            }
+            // prctl(PR_SET_TIMERSLACK) fails only for a value it cannot take, and this one it gave: its answer is ignored
+            ProcessCalls.setTimerSlack(slackBefore);
         }
         FdAccess.get().unpin(wakeFd);
         wakeFd.close();

@@ -28,7 +28,8 @@ import org.fdloop.fd.Pipe;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.StreamFd;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.FileCalls;
 import org.fdloop.testing.Loops;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
@@ -446,7 +447,7 @@ class BackendConformanceTest {
     @Test
     void selectRefusesAnFdAtOrAboveFdSetSizeNamingTheBackendsWithoutTheLimit() throws Exception {
         try (EventLoop loop = open(Backend.SELECT); Pipe pipe = Pipe.open()) {
-            int high = LibC.fcntl(pipe.readEnd().number(), Constants.F_DUPFD_CLOEXEC, 1500, "fcntl(F_DUPFD_CLOEXEC, 1500)");
+            int high = Errno.check(FileCalls.fcntl(pipe.readEnd().number(), Constants.F_DUPFD_CLOEXEC, 1500), "fcntl(F_DUPFD_CLOEXEC, 1500)");
             try (Fd copy = new Fd(high, "pipe read end (copy)") {}) {
                 assertThat(high).isGreaterThanOrEqualTo(1500);
                 assertThatThrownBy(() -> loop.onReadable(copy, (s, ev) -> {}))

@@ -17,6 +17,7 @@ import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
+import org.fdloop.internal.linux.ProcessCalls;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -306,7 +307,7 @@ class LoopSignalTest {
             assertThat(SignalSet.blockedInThread(loopTid.get()).contains(RT)).as("the new thread inherited the mask").isTrue();
             Thread sender = Thread.ofPlatform().start(() -> {
                 try {
-                    org.fdloop.internal.linux.LibC.tgkill(OsThread.processId(), loopTid.get(), RT.number());
+                    org.fdloop.internal.linux.ProcessCalls.tgkill(OsThread.processId(), loopTid.get(), RT.number());
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.ProcessCalls;
 import org.fdloop.testing.NoFdLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -21,23 +21,23 @@ class LoopTimerSlackTest {
 
     @Test
     void theSlackIsSetForTheWaitsAndGivenBackAtClose() throws Exception {
-        long own = LibC.timerSlack();
+        long own = ProcessCalls.timerSlack();
         List<Long> seen = new ArrayList<>();
         try (EventLoop loop = EventLoop.builder().timerSlack(Duration.ofNanos(1)).build()) {
-            loop.schedule(Duration.ofMillis(2), t -> seen.add(LibC.timerSlack()));
+            loop.schedule(Duration.ofMillis(2), t -> seen.add(ProcessCalls.timerSlack()));
             loop.run();
             assertThat(seen).as("the slack in the handler of a timer the loop waited for").containsExactly(1L);
-            assertThat(LibC.timerSlack()).as("between run() calls it stays set").isEqualTo(1);
+            assertThat(ProcessCalls.timerSlack()).as("between run() calls it stays set").isEqualTo(1);
         }
-        assertThat(LibC.timerSlack()).as("close() gives the thread its own slack back").isEqualTo(own);
+        assertThat(ProcessCalls.timerSlack()).as("close() gives the thread its own slack back").isEqualTo(own);
     }
 
     @Test
     void withoutTheOptionTheThreadKeepsItsOwnSlack() throws Exception {
-        long own = LibC.timerSlack();
+        long own = ProcessCalls.timerSlack();
         List<Long> seen = new ArrayList<>();
         try (EventLoop loop = EventLoop.open()) {
-            loop.schedule(Duration.ofMillis(2), t -> seen.add(LibC.timerSlack()));
+            loop.schedule(Duration.ofMillis(2), t -> seen.add(ProcessCalls.timerSlack()));
             loop.run();
         }
         assertThat(seen).containsExactly(own);
@@ -45,11 +45,11 @@ class LoopTimerSlackTest {
 
     @Test
     void aStartedLoopSetsItsOwnThreadsSlackNotTheCallers() throws Exception {
-        long own = LibC.timerSlack();
+        long own = ProcessCalls.timerSlack();
         List<Long> seen = new ArrayList<>();
         EventLoop loop = EventLoop.builder().timerSlack(Duration.ofNanos(7_000)).build();
         try {
-            loop.schedule(Duration.ofMillis(2), t -> seen.add(LibC.timerSlack()));
+            loop.schedule(Duration.ofMillis(2), t -> seen.add(ProcessCalls.timerSlack()));
             Thread thread = loop.start();
             thread.join(TimeUnit.SECONDS.toMillis(30));
             assertThat(thread.isAlive()).as("the loop ended when its one timer had fired").isFalse();
@@ -57,7 +57,7 @@ class LoopTimerSlackTest {
             loop.close();
         }
         assertThat(seen).containsExactly(7_000L);
-        assertThat(LibC.timerSlack()).as("the caller's thread never waited").isEqualTo(own);
+        assertThat(ProcessCalls.timerSlack()).as("the caller's thread never waited").isEqualTo(own);
     }
 
     @Test

@@ -2,7 +2,7 @@ package org.fdloop;
 
 import org.fdloop.fd.Signal;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.ProcessCalls;
 
 /**
  * A program that sends signals to another process, for the tests that need a sender other than
@@ -30,7 +30,7 @@ public final class SignalSender {
                 int count = Integer.parseInt(args[3]);
                 long full = 0;
                 for (int i = 0; i < count; i++) {
-                    while (LibC.sigqueue(pid, signal.number(), i) == -Constants.EAGAIN) {
+                    while (ProcessCalls.sigqueue(pid, signal.number(), i) == -Constants.EAGAIN) {
                         full++;
                         Thread.onSpinWait(); // the receiver's handlers empty its queue in microseconds
                     }

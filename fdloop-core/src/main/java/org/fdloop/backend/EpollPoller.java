@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.Structs;
 
 /**
@@ -41,7 +41,7 @@ final class EpollPoller extends Poller {
             throw new IllegalArgumentException("maxEvents is at least 1, not " + maxEvents);
         }
         this.capacity = maxEvents;
-        this.epfd = LibC.epollCreate1(EPOLL_CLOEXEC);
+        this.epfd = Errno.check(IoCalls.epollCreate1(EPOLL_CLOEXEC), "epoll_create1()");
         this.events = arena.allocate(EVENT_SIZE * maxEvents, 8);
         this.ctlEvent = arena.allocate(Structs.EPOLL_EVENT);
         this.timeout = arena.allocate(Structs.TIMESPEC);
@@ -59,7 +59,7 @@ final class EpollPoller extends Poller {
 
     @Override
     public void remove(int fd) throws IOException {
-        int r = LibC.epollCtl(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
+        int r = IoCalls.epollCtl(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
         if (r < 0) {
             throw Errno.exception("epoll_ctl(DEL, fd " + fd + ")", -r);
         }
@@ -68,7 +68,7 @@ final class EpollPoller extends Poller {
     private void ctl(int op, int fd, int interest, long token, String name) throws IOException {
         ctlEvent.set(JAVA_INT, Structs.EPOLL_EVENT_EVENTS, interest);
         ctlEvent.set(DATA, Structs.EPOLL_EVENT_DATA, token);
-        int r = LibC.epollCtl(epfd, op, fd, ctlEvent);
+        int r = IoCalls.epollCtl(epfd, op, fd, ctlEvent);
         if (r < 0) {
             throw Errno.exception("epoll_ctl(" + name + ", fd " + fd + ", events 0x" + Integer.toHexString(interest) + ")", -r);
         }
@@ -83,14 +83,21 @@ final class EpollPoller extends Poller {
                 timeout.set(JAVA_LONG, Structs.TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
                 limit = timeout;
             }
-            int n = LibC.epollPwait2(epfd, events, capacity, limit);
+            int n = IoCalls.epollPwait2(epfd, events, capacity, limit);
             if (n >= 0) {
                 return n;
+            }
+            if (n != -ENOSYS) {
+                throw Errno.exception("epoll_pwait2(" + epfd + ")", -n);
             }
             pwait2 = false; // ENOSYS: a kernel before 5.11; milliseconds from now on
         }
         int millis = timeoutNanos < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, (timeoutNanos + 999_999) / 1_000_000);
-        return LibC.epollWait(epfd, events, capacity, millis);
+        int n = IoCalls.epollWait(epfd, events, capacity, millis);
+        if (n < 0) {
+            throw Errno.exception("epoll_wait(" + epfd + ")", -n);
+        }
+        return n;
     }
 
     @Override
@@ -112,7 +119,7 @@ final class EpollPoller extends Poller {
     public void close() {
         if (!closed) {
             closed = true;
-            LibC.close(epfd);
+            IoCalls.close(epfd);
             arena.close();
         }
     }

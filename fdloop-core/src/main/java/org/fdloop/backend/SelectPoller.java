@@ -6,7 +6,8 @@ import static org.fdloop.internal.linux.Constants.*;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.Structs;
 
 /**
@@ -76,7 +77,11 @@ final class SelectPoller extends PollSetPoller {
             timeout.set(JAVA_LONG, Structs.TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
             limit = timeout;
         }
-        if (LibC.pselect(nfds, readSet, writeSet, exceptSet, limit) <= 0) {
+        int n = IoCalls.pselect(nfds, readSet, writeSet, exceptSet, limit);
+        if (n < 0) {
+            throw Errno.exception("pselect(" + nfds + ")", -n);
+        }
+        if (n == 0) {
             return;
         }
         int first = firstIndex();

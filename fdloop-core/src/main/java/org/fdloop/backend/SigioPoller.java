@@ -10,9 +10,12 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fdloop.fd.LinuxException;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.EventCalls;
 import org.fdloop.internal.linux.Fasync;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.PollList;
+import org.fdloop.internal.linux.ProcessCalls;
 import org.fdloop.internal.linux.SignalRecords;
 import org.fdloop.internal.linux.Structs;
 
@@ -86,7 +89,7 @@ final class SigioPoller extends PollSetPoller {
                     + "signals go to the thread, and two loops would take each other's. Open this one with another backend, "
                     + "or on another thread");
         }
-        this.signal = LibC.sigrtmin() + SIGNAL_OFFSET;
+        this.signal = ProcessCalls.sigrtmin() + SIGNAL_OFFSET;
         this.sigset = arena.allocate(Structs.SIGSET);
         int word = (signal - 1) / 64;
         sigset.set(JAVA_LONG, word * 8L, 1L << ((signal - 1) % 64));
@@ -94,16 +97,16 @@ final class SigioPoller extends PollSetPoller {
         int opened = -1;
         try {
             // blocked before any fd is armed: its default action would end the JVM
-            LibC.pthreadSigmask(SIG_BLOCK, sigset, before);
+            Errno.check(ProcessCalls.pthreadSigmask(SIG_BLOCK, sigset, before), "pthread_sigmask(SIG_BLOCK)");
             this.wasBlocked = (before.get(JAVA_LONG, word * 8L) & (1L << ((signal - 1) % 64))) != 0;
             this.blockedIn = current;
-            opened = LibC.signalfd(-1, sigset, SFD_CLOEXEC | SFD_NONBLOCK, "signalfd(SIGRTMIN+" + SIGNAL_OFFSET + ")");
+            opened = Errno.check(EventCalls.signalfd(-1, sigset, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd(SIGRTMIN+" + SIGNAL_OFFSET + ")");
             this.signalFd = opened;
             this.records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
         } catch (IOException | RuntimeException e) {
             OWNERS.remove(current);
             if (opened >= 0) {
-                LibC.close(opened);
+                IoCalls.close(opened);
             }
             list.close();
             hints.close();
@@ -111,7 +114,7 @@ final class SigioPoller extends PollSetPoller {
             throw e;
         }
         this.owner = current;
-        this.ownerTid = LibC.gettid();
+        this.ownerTid = ProcessCalls.gettid();
     }
 
     @Override
@@ -269,8 +272,8 @@ final class SigioPoller extends PollSetPoller {
         OWNERS.remove(owner);
         OWNERS.add(current);
         owner = current;
-        ownerTid = LibC.gettid();
-        LibC.pthreadSigmask(SIG_BLOCK, sigset, MemorySegment.NULL); // inherited from the thread that started it; made sure
+        ownerTid = ProcessCalls.gettid();
+        Errno.check(ProcessCalls.pthreadSigmask(SIG_BLOCK, sigset, MemorySegment.NULL), "pthread_sigmask(SIG_BLOCK)"); // inherited from the thread that started it; made sure
         for (int i = 0; i < size; i++) {
             if (signals[i]) {
                 Fasync.setOwner(fds[i], ownerTid, name(fds[i]));
@@ -301,13 +304,13 @@ final class SigioPoller extends PollSetPoller {
                     // dropped: the loop is closing
                 }
                 if (!wasBlocked) {
-                    LibC.pthreadSigmask(SIG_UNBLOCK, sigset, MemorySegment.NULL);
+                    Errno.check(ProcessCalls.pthreadSigmask(SIG_UNBLOCK, sigset, MemorySegment.NULL), "pthread_sigmask(SIG_UNBLOCK)");
                 }
             } catch (LinuxException e) {
                 // reading our own signalfd or pthread_sigmask failed: the signal stays blocked, which is safe, ignoring
             }
         }
-        LibC.close(signalFd);
+        IoCalls.close(signalFd);
         records.close();
         list.close();
         hints.close();

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.EventCalls;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.PollList;
 import org.fdloop.internal.linux.ThreadScratch;
 
@@ -49,7 +51,7 @@ final class ThreadsPoller extends PollSetPoller {
 
     ThreadsPoller(int maxEvents) throws IOException {
         super(maxEvents);
-        this.readyFd = LibC.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        this.readyFd = Errno.check(EventCalls.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd(0)");
     }
 
     @Override
@@ -150,13 +152,13 @@ final class ThreadsPoller extends PollSetPoller {
     }
 
     private static void readCounter(int eventFd) {
-        LibC.read(eventFd, ThreadScratch.get().word, 8); // EAGAIN when another read took it first: nothing to do
+        IoCalls.read(eventFd, ThreadScratch.get().word, 8); // EAGAIN when another read took it first: nothing to do
     }
 
     private static void addOne(int eventFd) {
         MemorySegment word = ThreadScratch.get().word;
         word.set(ValueLayout.JAVA_LONG, 0, 1L);
-        LibC.write(eventFd, word, 8); // EAGAIN only at a counter of 2^64 - 2: the reader is behind by that much, ignoring
+        IoCalls.write(eventFd, word, 8); // EAGAIN only at a counter of 2^64 - 2: the reader is behind by that much, ignoring
     }
 
     @Override
@@ -182,7 +184,7 @@ final class ThreadsPoller extends PollSetPoller {
                 workers[i] = null;
             }
         }
-        LibC.close(readyFd);
+        IoCalls.close(readyFd);
         own.close();
     }
 
@@ -208,7 +210,7 @@ final class ThreadsPoller extends PollSetPoller {
             this.fd = fd;
             this.index = index;
             this.events = events;
-            this.control = LibC.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+            this.control = Errno.check(EventCalls.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd(0)");
             polls.add(fd, events);
             polls.add(control, POLLIN);
             this.thread = Thread.ofPlatform().daemon(true).name("fdloop-threads fd " + fd).unstarted(this);
@@ -269,7 +271,7 @@ final class ThreadsPoller extends PollSetPoller {
                 Thread.currentThread().interrupt();
             }
             stopped = true;
-            LibC.close(control);
+            IoCalls.close(control);
             polls.close();
         }
     }

@@ -10,7 +10,10 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.EventCalls;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
+import org.fdloop.internal.linux.ProcessCalls;
 import org.fdloop.internal.linux.SpawnCalls;
 
 /**
@@ -58,15 +61,19 @@ public final class Child implements AutoCloseable {
      * thrown.
      */
     static Child started(int pid, boolean leadsGroup, StreamFd[] ends, String program) throws LinuxException {
-        int fd = pidfdOpen(pid, PIDFD_NONBLOCK);
+        int fd = EventCalls.pidfdOpen(pid, PIDFD_NONBLOCK);
         if (fd == -EINVAL) { // before Linux 5.10: no PIDFD_NONBLOCK
-            fd = pidfdOpen(pid, 0);
+            fd = EventCalls.pidfdOpen(pid, 0);
             if (fd >= 0) {
-                LibC.fcntl(fd, F_SETFL, O_NONBLOCK, "fcntl(pidfd " + fd + ", F_SETFL, O_NONBLOCK)");
+                int r = FileCalls.fcntl(fd, F_SETFL, O_NONBLOCK);
+                if (r < 0) {
+                    IoCalls.close(fd);
+                    fd = r;
+                }
             }
         }
         if (fd < 0) {
-            LibC.kill(pid, SIGKILL);
+            ProcessCalls.kill(pid, SIGKILL);
             try (Arena arena = Arena.ofConfined()) {
                 waitid(P_PID, pid, arena.allocate(SIGINFO_BYTES, 8), WEXITED);
             }
@@ -135,7 +142,10 @@ public final class Child implements AutoCloseable {
             throw new IllegalStateException("pid " + pid + " (" + program + ") is in the JVM's own process group: "
                     + "signalling that group would signal the JVM too. Start it with Spawn.newProcessGroup() or newSession()");
         }
-        LibC.kill((int) -pid, signal.number());
+        int r = ProcessCalls.kill((int) -pid, signal.number());
+        if (r < 0) {
+            throw Errno.exception("kill(-" + pid + ", " + signal.name() + ") to the process group of " + program, -r);
+        }
     }
 
     /**
@@ -239,9 +249,7 @@ public final class Child implements AutoCloseable {
     private void killAndReap() {
         try {
             if (leadsGroup) {
-                try {
-                    LibC.kill((int) -pid, SIGKILL);
-                } catch (LinuxException e) {
+                if (ProcessCalls.kill((int) -pid, SIGKILL) < 0) {
                     pidFd.sendSignal(Signal.KILL); // the group is empty but for the zombie, or gone
                 }
             } else {

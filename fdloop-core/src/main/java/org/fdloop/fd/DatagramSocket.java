@@ -10,7 +10,7 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.util.Objects;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.SockAddr;
 import org.fdloop.internal.linux.ThreadScratch;
 
@@ -94,13 +94,13 @@ public final class DatagramSocket extends Fd implements SocketFd {
                 // through this thread's native buffer, also from a direct buffer: no segment is made per call
                 ThreadScratch scratch = ThreadScratch.get();
                 scratch.bufferView(count).put(0, src, src.position(), count);
-                n = LibC.sendto(fd, scratch.buffer(count), count, MSG_NOSIGNAL, sockaddr.out(), length);
+                n = IoCalls.sendto(fd, scratch.buffer(count), count, MSG_NOSIGNAL, sockaddr.out(), length);
             } else if (src.isDirect()) {
-                n = LibC.sendto(fd, MemorySegment.ofBuffer(src), count, MSG_NOSIGNAL, sockaddr.out(), length);
+                n = IoCalls.sendto(fd, MemorySegment.ofBuffer(src), count, MSG_NOSIGNAL, sockaddr.out(), length);
             } else {
                 // larger than the scratch buffer: a datagram goes out whole or not at all, so no pieces
                 try (Arena arena = Arena.ofConfined()) {
-                    n = LibC.sendto(fd, arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, MSG_NOSIGNAL,
+                    n = IoCalls.sendto(fd, arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, MSG_NOSIGNAL,
                             sockaddr.out(), length);
                 }
             }
@@ -134,14 +134,14 @@ public final class DatagramSocket extends Fd implements SocketFd {
             int length = sockaddr.encode(target, domain);
             long n;
             if (src.isNative()) {
-                n = LibC.sendto(fd, src, count, MSG_NOSIGNAL, sockaddr.out(), length);
+                n = IoCalls.sendto(fd, src, count, MSG_NOSIGNAL, sockaddr.out(), length);
             } else if (count <= ThreadScratch.MAX_BUFFER) {
                 MemorySegment buffer = ThreadScratch.get().buffer(count);
                 buffer.copyFrom(src);
-                n = LibC.sendto(fd, buffer, count, MSG_NOSIGNAL, sockaddr.out(), length);
+                n = IoCalls.sendto(fd, buffer, count, MSG_NOSIGNAL, sockaddr.out(), length);
             } else {
                 try (Arena arena = Arena.ofConfined()) {
-                    n = LibC.sendto(fd, arena.allocate(count).copyFrom(src), count, MSG_NOSIGNAL, sockaddr.out(), length);
+                    n = IoCalls.sendto(fd, arena.allocate(count).copyFrom(src), count, MSG_NOSIGNAL, sockaddr.out(), length);
                 }
             }
             if (n == -EAGAIN) {
@@ -157,7 +157,7 @@ public final class DatagramSocket extends Fd implements SocketFd {
     }
 
     private LinuxException sendtoFailed(int errno, long count, SocketAddress target) {
-        return Sockets.exception("sendto(" + describe() + ", " + count + " bytes, " + Sockets.format(target) + ")", errno,
+        return Sockets.exception("sendto(" + describe() + ", " + count + " bytes, " + SockAddr.format(target) + ")", errno,
                 Sockets.hint("sendto", errno, this, family, target));
     }
 
@@ -181,17 +181,17 @@ public final class DatagramSocket extends Fd implements SocketFd {
             if (room <= ThreadScratch.MAX_BUFFER) {
                 // through this thread's native buffer, also into a direct buffer: no segment is made per call
                 ThreadScratch scratch = ThreadScratch.get();
-                n = LibC.recvfrom(fd, scratch.buffer(room), room, 0, sockaddr.in(), sockaddr.inLength());
+                n = IoCalls.recvfrom(fd, scratch.buffer(room), room, 0, sockaddr.in(), sockaddr.inLength());
                 if (n > 0) {
                     dst.put(dst.position(), scratch.bufferView(room), 0, (int) n);
                 }
             } else if (dst.isDirect()) {
-                n = LibC.recvfrom(fd, MemorySegment.ofBuffer(dst), room, 0, sockaddr.in(), sockaddr.inLength());
+                n = IoCalls.recvfrom(fd, MemorySegment.ofBuffer(dst), room, 0, sockaddr.in(), sockaddr.inLength());
             } else {
                 // a datagram larger than the scratch buffer needs room of its own: it cannot come in pieces
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment buffer = arena.allocate(room);
-                    n = LibC.recvfrom(fd, buffer, room, 0, sockaddr.in(), sockaddr.inLength());
+                    n = IoCalls.recvfrom(fd, buffer, room, 0, sockaddr.in(), sockaddr.inLength());
                     if (n > 0) {
                         MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
                     }
@@ -261,16 +261,16 @@ public final class DatagramSocket extends Fd implements SocketFd {
             long n;
             if (room <= ThreadScratch.MAX_BUFFER) {
                 ThreadScratch scratch = ThreadScratch.get();
-                n = LibC.recv(fd, scratch.buffer(room), room, 0);
+                n = IoCalls.recv(fd, scratch.buffer(room), room, 0);
                 if (n > 0) {
                     dst.put(dst.position(), scratch.bufferView(room), 0, (int) n);
                 }
             } else if (dst.isDirect()) {
-                n = LibC.recv(fd, MemorySegment.ofBuffer(dst), room, 0);
+                n = IoCalls.recv(fd, MemorySegment.ofBuffer(dst), room, 0);
             } else {
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment buffer = arena.allocate(room);
-                    n = LibC.recv(fd, buffer, room, 0);
+                    n = IoCalls.recv(fd, buffer, room, 0);
                     if (n > 0) {
                         MemorySegment.ofBuffer(dst).copyFrom(buffer.asSlice(0, n));
                     }
@@ -307,12 +307,12 @@ public final class DatagramSocket extends Fd implements SocketFd {
             if (count <= ThreadScratch.MAX_BUFFER) {
                 ThreadScratch scratch = ThreadScratch.get();
                 scratch.bufferView(count).put(0, src, src.position(), count);
-                n = LibC.send(fd, scratch.buffer(count), count, MSG_NOSIGNAL);
+                n = IoCalls.send(fd, scratch.buffer(count), count, MSG_NOSIGNAL);
             } else if (src.isDirect()) {
-                n = LibC.send(fd, MemorySegment.ofBuffer(src), count, MSG_NOSIGNAL);
+                n = IoCalls.send(fd, MemorySegment.ofBuffer(src), count, MSG_NOSIGNAL);
             } else {
                 try (Arena arena = Arena.ofConfined()) {
-                    n = LibC.send(fd, arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, MSG_NOSIGNAL);
+                    n = IoCalls.send(fd, arena.allocate(count).copyFrom(MemorySegment.ofBuffer(src)), count, MSG_NOSIGNAL);
                 }
             }
             if (n == -EAGAIN) {

@@ -6,7 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 
 /**
  * A file opened by path whose readiness the kernel reports: a character device (a tty, a pty
@@ -65,7 +66,7 @@ public final class DeviceFile extends StreamFd {
     /** Opens {@code path}; {@code kind} names it in messages, or null for its file type and path. */
     static DeviceFile open(Path path, Access access, String kind) throws IOException {
         String name = path.toString();
-        int mode = LibC.statxMode(name);
+        int mode = Errno.check(FileCalls.statxMode(name), "statx(" + name + ")");
         refuseUnwaitable(path, mode);
         String call = "open(" + name + ", " + switch (access) {
             case READ -> "O_RDONLY";
@@ -77,24 +78,20 @@ public final class DeviceFile extends StreamFd {
             case WRITE -> O_WRONLY;
             case READ_WRITE -> O_RDWR;
         };
-        int fd;
-        try {
-            fd = LibC.open(name, flags, 0, call);
-        } catch (LinuxException e) {
-            if (e.errno() == ENXIO && (mode & S_IFMT) == S_IFCHR) {
-                throw Errno.exception(call, ENXIO, "no driver has a device at this device number: "
-                        + "the hardware is absent or its driver is not loaded");
-            }
-            throw e;
+        int fd = FileCalls.open(name, flags, 0);
+        if (fd == -ENXIO && (mode & S_IFMT) == S_IFCHR) {
+            throw Errno.exception(call, ENXIO, "no driver has a device at this device number: "
+                    + "the hardware is absent or its driver is not loaded");
         }
+        Errno.check(fd, call);
         String type;
         try {
             // the path may have been replaced between statx and open: check what was opened
-            int opened = LibC.statxMode(fd, "statx(" + name + ")");
+            int opened = Errno.check(FileCalls.statxMode(fd), "statx(" + name + ")");
             refuseUnwaitable(path, opened);
             type = fileType(opened);
         } catch (IOException | RuntimeException e) {
-            LibC.close(fd);
+            IoCalls.close(fd);
             throw e;
         }
         return new DeviceFile(fd, kind == null ? type + " " + name : kind, path, access, type);

@@ -6,7 +6,8 @@ import static org.fdloop.internal.linux.Constants.*;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.EventCalls;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.ThreadScratch;
 
 /**
@@ -52,7 +53,7 @@ public final class EventFd extends Fd {
             throw new IllegalArgumentException("an eventfd's initial value is 0 to 4294967295 (an unsigned int), not " + initialValue);
         }
         int flags = EFD_CLOEXEC | EFD_NONBLOCK | (semaphore ? EFD_SEMAPHORE : 0);
-        return new EventFd(LibC.eventfd((int) initialValue, flags), semaphore);
+        return new EventFd(Errno.check(EventCalls.eventfd((int) initialValue, flags), "eventfd(" + initialValue + ")"), semaphore);
     }
 
     /** Whether this eventfd is in semaphore mode. */
@@ -76,7 +77,7 @@ public final class EventFd extends Fd {
         try {
             MemorySegment word = ThreadScratch.get().word;
             word.set(JAVA_LONG, 0, value);
-            long n = LibC.writeCritical(fd, word, 8);
+            long n = IoCalls.writeCritical(fd, word, 8);
             if (n == 8) {
                 return true;
             }

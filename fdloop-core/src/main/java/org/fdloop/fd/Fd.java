@@ -13,7 +13,8 @@ import java.util.Objects;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.Fasync;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.Structs;
 
 /**
@@ -160,7 +161,7 @@ public class Fd implements AutoCloseable {
 
     private void closeNow() {
         // Linux releases the number even when close fails (EINTR, EIO): never retry, ignoring the result.
-        LibC.close(number);
+        IoCalls.close(number);
     }
 
     /** The error for a use after close: names the fd without touching it. */
@@ -185,7 +186,7 @@ public class Fd implements AutoCloseable {
     final int readRecord(MemorySegment into, int size) throws IOException {
         int fd = acquire();
         try {
-            long n = LibC.readCritical(fd, into, size);
+            long n = IoCalls.readCritical(fd, into, size);
             if (n == size) {
                 return 0;
             }
@@ -242,7 +243,11 @@ public class Fd implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 // round up, so that the wait is at least as long as asked
                 int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (left + 999_999) / 1_000_000));
-                if (LibC.poll(pollfd, 1, millis) > 0) {
+                int ready = IoCalls.poll(pollfd, 1, millis);
+                if (ready < 0) {
+                    throw Errno.exception("poll(" + describe() + ", " + millis + " ms)", -ready);
+                }
+                if (ready > 0) {
                     int revents = pollfd.get(ValueLayout.JAVA_SHORT, Structs.POLLFD_REVENTS);
                     if ((revents & POLLNVAL) != 0) {
                         throw new IllegalStateException("poll reports " + describe() + " as not open (POLLNVAL)");
@@ -324,7 +329,7 @@ public class Fd implements AutoCloseable {
     public final Signal asyncSignal() throws IOException {
         int fd = acquire();
         try {
-            int signal = LibC.fcntl(fd, F_GETSIG, 0, "fcntl(" + describe() + ", F_GETSIG)");
+            int signal = Errno.check(FileCalls.fcntl(fd, F_GETSIG, 0), "fcntl(" + describe() + ", F_GETSIG)");
             return signal == 0 ? null : Signal.of(signal);
         } finally {
             release();
@@ -336,7 +341,7 @@ public class Fd implements AutoCloseable {
         int fd = acquire();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment owner = arena.allocate(Structs.F_OWNER_EX);
-            LibC.fcntl(fd, F_GETOWN_EX, owner, "fcntl(" + describe() + ", F_GETOWN_EX)");
+            Errno.check(FileCalls.fcntl(fd, F_GETOWN_EX, owner), "fcntl(" + describe() + ", F_GETOWN_EX)");
             int type = owner.get(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_TYPE);
             int id = owner.get(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_PID);
             return new AsyncOwner(switch (type) {
@@ -354,7 +359,7 @@ public class Fd implements AutoCloseable {
     public final boolean isNonBlocking() throws IOException {
         int fd = acquire();
         try {
-            return (LibC.fcntl(fd, F_GETFL, 0, "fcntl(" + describe() + ", F_GETFL)") & O_NONBLOCK) != 0;
+            return (Errno.check(FileCalls.fcntl(fd, F_GETFL, 0), "fcntl(" + describe() + ", F_GETFL)") & O_NONBLOCK) != 0;
         } finally {
             release();
         }
@@ -364,7 +369,7 @@ public class Fd implements AutoCloseable {
     public final boolean isCloseOnExec() throws IOException {
         int fd = acquire();
         try {
-            return (LibC.fcntl(fd, F_GETFD, 0, "fcntl(" + describe() + ", F_GETFD)") & FD_CLOEXEC) != 0;
+            return (Errno.check(FileCalls.fcntl(fd, F_GETFD, 0), "fcntl(" + describe() + ", F_GETFD)") & FD_CLOEXEC) != 0;
         } finally {
             release();
         }

@@ -6,7 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 
 /**
  * One end of a FIFO (a named pipe, fifo(7)): a pipe that processes open by path. Each Fifo is
@@ -55,13 +56,10 @@ public final class Fifo extends StreamFd {
             throw new IllegalArgumentException("a FIFO's mode is permission bits, 0 to 0777 (octal), not 0"
                     + Integer.toOctalString(mode));
         }
-        try {
-            LibC.mkfifo(path.toString(), mode);
-        } catch (LinuxException e) {
-            if (e.errno() != EEXIST) {
-                throw e;
-            }
-            throw Errno.exception(e.call(), EEXIST, whatExists(path));
+        int r = FileCalls.mkfifo(path.toString(), mode);
+        if (r < 0) {
+            String call = "mkfifo(" + path + ", 0" + Integer.toOctalString(mode) + ")";
+            throw r == -EEXIST ? Errno.exception(call, EEXIST, whatExists(path)) : Errno.exception(call, -r);
         }
     }
 
@@ -89,23 +87,19 @@ public final class Fifo extends StreamFd {
     private static Fifo open(Path path, boolean reading) throws IOException {
         Objects.requireNonNull(path, "path");
         String name = path.toString();
-        int mode;
-        try {
-            mode = LibC.statxMode(name);
-        } catch (LinuxException e) {
-            if (e.errno() != ENOENT) {
-                throw e;
-            }
-            throw Errno.exception(e.call(), ENOENT, "nothing is at " + name + "; create the FIFO first with Fifo.create");
+        int mode = FileCalls.statxMode(name);
+        if (mode == -ENOENT) {
+            throw Errno.exception("statx(" + name + ")", ENOENT, "nothing is at " + name + "; create the FIFO first with Fifo.create");
         }
+        Errno.check(mode, "statx(" + name + ")");
         refuseOtherTypes(path, mode);
-        int fd = LibC.open(name, (reading ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_CLOEXEC, 0,
+        int fd = Errno.check(FileCalls.open(name, (reading ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_CLOEXEC, 0),
                 "open(" + name + (reading ? ", O_RDONLY)" : ", O_WRONLY)"));
         try {
             // the path may have been replaced between statx and open: check what was opened
-            refuseOtherTypes(path, LibC.statxMode(fd, "statx(" + name + ")"));
+            refuseOtherTypes(path, Errno.check(FileCalls.statxMode(fd), "statx(" + name + ")"));
         } catch (IOException | RuntimeException e) {
-            LibC.close(fd);
+            IoCalls.close(fd);
             throw e;
         }
         return new Fifo(fd, path, reading);
@@ -159,10 +153,8 @@ public final class Fifo extends StreamFd {
 
     /** What the EEXIST of mkfifo met, for its message. */
     private static String whatExists(Path path) {
-        int mode;
-        try {
-            mode = LibC.statxMode(path.toString());
-        } catch (LinuxException e) {
+        int mode = FileCalls.statxMode(path.toString());
+        if (mode < 0) {
             // a symbolic link to nothing: statx follows it, mkfifo does not
             return path + " exists already; delete it first or choose another path";
         }

@@ -14,7 +14,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.StringJoiner;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.EventCalls;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.Structs;
 import org.fdloop.internal.linux.Sysctl;
 import org.fdloop.internal.linux.ThreadScratch;
@@ -165,7 +166,7 @@ public final class Inotify extends Fd {
      *     already, or the process is out of descriptors
      */
     public static Inotify open() throws IOException {
-        return new Inotify(LibC.inotifyInit1(IN_CLOEXEC | IN_NONBLOCK));
+        return new Inotify(Errno.check(EventCalls.inotifyInit1(IN_CLOEXEC | IN_NONBLOCK), "inotify_init1()"));
     }
 
     /**
@@ -218,23 +219,26 @@ public final class Inotify extends Fd {
             throw new IllegalArgumentException("MASK_ADD and MASK_CREATE contradict each other (add to an existing "
                     + "watch, fail if one exists): give at most one of them");
         }
-        String what = "inotify_add_watch(" + describe() + ", " + path + ", " + names(events, "|")
-                + (flags.isEmpty() ? "" : ", " + names(flags, "|")) + ")";
         int fd = acquire();
+        int wd;
         try {
-            return LibC.inotifyAddWatch(fd, path.toString(), mask, what);
-        } catch (LinuxException e) {
-            throw switch (e.errno()) {
-                case ENOTDIR -> withHint(e, flags.contains(WatchFlag.ONLYDIR)
-                        ? "ONLYDIR was given and the path is not a directory"
-                        : "a component of the path is not a directory");
-                case EEXIST -> withHint(e, "the inode is watched already and MASK_CREATE refuses to change that "
-                        + "watch; leave MASK_CREATE out to replace its events, or use MASK_ADD");
-                default -> e;
-            };
+            wd = EventCalls.inotifyAddWatch(fd, path.toString(), mask);
         } finally {
             release();
         }
+        if (wd >= 0) {
+            return wd;
+        }
+        String call = "inotify_add_watch(" + describe() + ", " + path + ", " + names(events, "|")
+                + (flags.isEmpty() ? "" : ", " + names(flags, "|")) + ")";
+        throw switch (-wd) {
+            case ENOTDIR -> Errno.exception(call, ENOTDIR, flags.contains(WatchFlag.ONLYDIR)
+                    ? "ONLYDIR was given and the path is not a directory"
+                    : "a component of the path is not a directory");
+            case EEXIST -> Errno.exception(call, EEXIST, "the inode is watched already and MASK_CREATE refuses to change that "
+                    + "watch; leave MASK_CREATE out to replace its events, or use MASK_ADD");
+            default -> Errno.exception(call, -wd);
+        };
     }
 
     /**
@@ -246,15 +250,18 @@ public final class Inotify extends Fd {
      */
     public void removeWatch(int wd) throws IOException {
         int fd = acquire();
+        int r;
         try {
-            LibC.inotifyRmWatch(fd, wd, "inotify_rm_watch(" + describe() + ", wd " + wd + ")");
-        } catch (LinuxException e) {
-            throw e.errno() == EINVAL
-                    ? withHint(e, "wd " + wd + " is not a watch of this inotify instance: addWatch never returned it, "
-                            + "or the watch is removed already (an IGNORED event with wd " + wd + " reported that)")
-                    : e;
+            r = EventCalls.inotifyRmWatch(fd, wd);
         } finally {
             release();
+        }
+        if (r < 0) {
+            String call = "inotify_rm_watch(" + describe() + ", wd " + wd + ")";
+            throw r == -EINVAL
+                    ? Errno.exception(call, EINVAL, "wd " + wd + " is not a watch of this inotify instance: addWatch never "
+                            + "returned it, or the watch is removed already (an IGNORED event with wd " + wd + " reported that)")
+                    : Errno.exception(call, -r);
         }
     }
 
@@ -272,7 +279,7 @@ public final class Inotify extends Fd {
         int fd = acquire();
         try {
             MemorySegment buffer = ThreadScratch.get().buffer(ThreadScratch.MAX_BUFFER);
-            long n = LibC.read(fd, buffer, buffer.byteSize());
+            long n = IoCalls.read(fd, buffer, buffer.byteSize());
             if (n == -EAGAIN) {
                 return List.of();
             }
@@ -322,12 +329,6 @@ public final class Inotify extends Fd {
     }
 
     /** {@code e} with {@code hint} in place of the generic one. */
-    private static LinuxException withHint(LinuxException e, String hint) {
-        LinuxException hinted = new LinuxException(e.call(), e.errno(), e.errnoName(), Errno.meaning(e.errno()), hint);
-        hinted.setStackTrace(e.getStackTrace());
-        return hinted;
-    }
-
     /** The names of {@code values} in declaration order, joined by {@code separator}: {@code CREATE|DELETE}. */
     static <E extends Enum<E>> String names(Set<E> values, String separator) {
         StringJoiner joined = new StringJoiner(separator);

@@ -8,7 +8,7 @@ import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.SocketCalls;
 
 /**
  * A listening stream socket (TCP or Unix): listen(2) on a bound socket, then
@@ -94,7 +94,7 @@ public final class ListeningSocket extends Fd implements SocketFd {
         checkBacklog(backlog);
         int fd = acquire();
         try {
-            int r = LibC.listen(fd, backlog);
+            int r = SocketCalls.listen(fd, backlog);
             if (r < 0) {
                 SocketAddress local = null;
                 try {
@@ -124,7 +124,7 @@ public final class ListeningSocket extends Fd implements SocketFd {
         int fd = acquire();
         try {
             while (true) {
-                int r = LibC.accept4(fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                int r = SocketCalls.accept4(fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (r >= 0) {
                     return StreamSocket.accepted(r, family);
                 }

@@ -1,6 +1,6 @@
 package org.fdloop.fd;
 
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.ProcessCalls;
 
 /** The kernel's ids of the calling thread and process, as signals and F_SETOWN_EX need them. */
 public final class OsThread {
@@ -8,11 +8,11 @@ public final class OsThread {
 
     /** gettid(2): the kernel's id of the calling (platform) thread. Not {@link Thread#threadId()}. */
     public static int currentId() {
-        return LibC.gettid();
+        return ProcessCalls.gettid();
     }
 
     /** getpid(2). */
     public static int processId() {
-        return LibC.getpid();
+        return ProcessCalls.getpid();
     }
 }

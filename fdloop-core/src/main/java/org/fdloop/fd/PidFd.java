@@ -5,7 +5,8 @@ import static org.fdloop.internal.linux.Constants.*;
 import java.io.IOException;
 import java.util.Objects;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.EventCalls;
+import org.fdloop.internal.linux.FileCalls;
 
 /**
  * A pidfd (pidfd_open(2)): a file descriptor that refers to one process, whatever its pid is
@@ -40,7 +41,7 @@ public final class PidFd extends Fd {
     public static PidFd open(ProcessHandle process) throws IOException {
         Objects.requireNonNull(process, "process");
         long pid = process.pid();
-        PidFd pidFd = new PidFd(LibC.pidfdOpen(pid, 0), pid);
+        PidFd pidFd = new PidFd(Errno.check(EventCalls.pidfdOpen(pid, 0), "pidfd_open(pid " + pid + ")"), pid);
         try {
             // If the process was reaped just before pidfd_open, the pid may already name another
             // process; ProcessHandle.isAlive() compares start times and notices. An unreaped
@@ -65,13 +66,13 @@ public final class PidFd extends Fd {
         int fd = acquire();
         try {
             String what = "fcntl(" + describe() + ", ";
-            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
+            int flags = Errno.check(FileCalls.fcntl(fd, F_GETFL, 0), what + "F_GETFL)");
             if ((flags & O_NONBLOCK) == 0) {
-                LibC.fcntl(fd, F_SETFL, flags | O_NONBLOCK, what + "F_SETFL, O_NONBLOCK)");
+                Errno.check(FileCalls.fcntl(fd, F_SETFL, flags | O_NONBLOCK), what + "F_SETFL, O_NONBLOCK)");
             }
-            int fdFlags = LibC.fcntl(fd, F_GETFD, 0, what + "F_GETFD)");
+            int fdFlags = Errno.check(FileCalls.fcntl(fd, F_GETFD, 0), what + "F_GETFD)");
             if ((fdFlags & FD_CLOEXEC) == 0) {
-                LibC.fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC, what + "F_SETFD, FD_CLOEXEC)");
+                Errno.check(FileCalls.fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC), what + "F_SETFD, FD_CLOEXEC)");
             }
         } finally {
             release();
@@ -92,7 +93,10 @@ public final class PidFd extends Fd {
         Objects.requireNonNull(signal, "signal");
         int fd = acquire();
         try {
-            LibC.pidfdSendSignal(fd, signal.number(), "pidfd_send_signal(" + describe() + ", " + signal.name() + ")");
+            int r = EventCalls.pidfdSendSignal(fd, signal.number());
+            if (r < 0) {
+                throw Errno.exception("pidfd_send_signal(" + describe() + ", " + signal.name() + ")", -r);
+            }
         } finally {
             release();
         }

@@ -2,8 +2,13 @@ package org.fdloop.fd;
 
 import static org.fdloop.internal.linux.Constants.*;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import java.io.IOException;
-import org.fdloop.internal.linux.LibC;
+import java.lang.foreign.MemorySegment;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.ThreadScratch;
 
 /**
  * A pipe (pipe2(2)): a read end and a write end, both O_NONBLOCK and O_CLOEXEC.
@@ -24,8 +29,10 @@ public final class Pipe implements AutoCloseable {
 
     /** A new pipe. */
     public static Pipe open() throws IOException {
-        int[] fds = LibC.pipe2(O_CLOEXEC | O_NONBLOCK);
-        return new Pipe(new StreamFd(fds[0], "pipe read end"), new StreamFd(fds[1], "pipe write end"));
+        MemorySegment fds = ThreadScratch.get().word; // two ints
+        Errno.check(FileCalls.pipe2(fds, O_CLOEXEC | O_NONBLOCK), "pipe2()");
+        return new Pipe(new StreamFd(fds.getAtIndex(JAVA_INT, 0), "pipe read end"),
+                new StreamFd(fds.getAtIndex(JAVA_INT, 1), "pipe write end"));
     }
 
     /** The end to read from. */
@@ -67,7 +74,7 @@ public final class Pipe implements AutoCloseable {
     static int capacity(Fd fd) throws IOException {
         int number = fd.acquire();
         try {
-            return LibC.fcntl(number, F_GETPIPE_SZ, 0, "fcntl(" + fd.describe() + ", F_GETPIPE_SZ)");
+            return Errno.check(FileCalls.fcntl(number, F_GETPIPE_SZ, 0), "fcntl(" + fd.describe() + ", F_GETPIPE_SZ)");
         } finally {
             fd.release();
         }
@@ -80,7 +87,11 @@ public final class Pipe implements AutoCloseable {
         }
         int number = fd.acquire();
         try {
-            return LibC.fcntl(number, F_SETPIPE_SZ, bytes, "fcntl(" + fd.describe() + ", F_SETPIPE_SZ, " + bytes + ")");
+            int r = FileCalls.fcntl(number, F_SETPIPE_SZ, bytes);
+            if (r < 0) {
+                throw Errno.exception("fcntl(" + fd.describe() + ", F_SETPIPE_SZ, " + bytes + ")", -r);
+            }
+            return r;
         } finally {
             fd.release();
         }

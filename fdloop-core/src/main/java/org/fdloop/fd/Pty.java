@@ -3,9 +3,13 @@ package org.fdloop.fd;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Objects;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 
 /**
  * The master side of a pseudoterminal (pty(7)): what this process writes here the slave reads
@@ -50,16 +54,18 @@ public final class Pty extends StreamFd {
 
     /** A new pseudoterminal; open its slave with {@link #openSlave()}. */
     public static Pty open() throws IOException {
-        int fd = LibC.posixOpenpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        try {
+        int fd = Errno.check(FileCalls.posixOpenpt(O_RDWR | O_NOCTTY | O_CLOEXEC), "posix_openpt()");
+        try (Arena arena = Arena.ofConfined()) {
             String what = "fcntl(pty master " + fd + ", ";
-            int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
-            LibC.fcntl(fd, F_SETFL, flags | O_NONBLOCK, what + "F_SETFL, O_NONBLOCK)");
-            LibC.grantpt(fd);
-            LibC.unlockpt(fd);
-            return new Pty(fd, Path.of(LibC.ptsname(fd)));
+            int flags = Errno.check(FileCalls.fcntl(fd, F_GETFL, 0), what + "F_GETFL)");
+            Errno.check(FileCalls.fcntl(fd, F_SETFL, flags | O_NONBLOCK), what + "F_SETFL, O_NONBLOCK)");
+            Errno.check(FileCalls.grantpt(fd), "grantpt(" + fd + ")");
+            Errno.check(FileCalls.unlockpt(fd), "unlockpt(" + fd + ")");
+            MemorySegment name = arena.allocate(128);
+            Errno.check(FileCalls.ptsname(fd, name), "ptsname_r(" + fd + ")");
+            return new Pty(fd, Path.of(name.getString(0)));
         } catch (IOException | RuntimeException e) {
-            LibC.close(fd);
+            IoCalls.close(fd);
             throw e;
         }
     }

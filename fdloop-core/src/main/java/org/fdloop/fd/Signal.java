@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.Objects;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.ProcessCalls;
 
 /**
  * A Linux signal number with its name: {@code SIGUSR1}, {@code SIGRTMIN+2}.
@@ -21,8 +22,8 @@ public final class Signal implements Comparable<Signal> {
     };
     /** The highest signal number on Linux (_NSIG - 1). */
     public static final int MAX_NUMBER = Constants.NSIG - 1;
-    private static final int RTMIN = LibC.sigrtmin();
-    private static final int RTMAX = LibC.sigrtmax();
+    private static final int RTMIN = ProcessCalls.sigrtmin();
+    private static final int RTMAX = ProcessCalls.sigrtmax();
     private static final Signal[] BY_NUMBER = new Signal[MAX_NUMBER + 1];
 
     static {
@@ -230,7 +231,11 @@ public final class Signal implements Comparable<Signal> {
         if (tid <= 0) {
             throw new IllegalArgumentException("a thread id is a positive number (OsThread.currentId()), not " + tid);
         }
-        LibC.tgkill(LibC.getpid(), tid, number);
+        int pid = ProcessCalls.getpid();
+        int r = ProcessCalls.tgkill(pid, tid, number);
+        if (r < 0) {
+            throw Errno.exception("tgkill(" + pid + ", " + tid + ", " + number + ")", -r);
+        }
     }
 
     /** Sends this signal to a process (kill). */
@@ -238,7 +243,10 @@ public final class Signal implements Comparable<Signal> {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a process id is a positive number, not " + pid);
         }
-        LibC.kill((int) pid, number);
+        int r = ProcessCalls.kill((int) pid, number);
+        if (r < 0) {
+            throw Errno.exception("kill(" + pid + ", " + number + ")", -r);
+        }
     }
 
     /**
@@ -253,12 +261,19 @@ public final class Signal implements Comparable<Signal> {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a process id is a positive number, not " + pid);
         }
-        return LibC.sigqueue((int) pid, number, value) == 0;
+        int r = ProcessCalls.sigqueue((int) pid, number, value);
+        if (r < 0 && r != -Constants.EAGAIN) {
+            throw Errno.exception("sigqueue(" + pid + ", " + number + ", " + value + ")", -r);
+        }
+        return r == 0;
     }
 
     /** Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE). */
     public void queueToCurrentThread(long value) throws IOException {
-        LibC.sigqueueSelf(number, value);
+        int r = ProcessCalls.sigqueueSelf(number, value);
+        if (r < 0) {
+            throw Errno.exception("pthread_sigqueue(self, " + number + ")", -r);
+        }
     }
 
     @Override

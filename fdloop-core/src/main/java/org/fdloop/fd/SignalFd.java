@@ -7,7 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.EventCalls;
 import org.fdloop.internal.linux.ThreadScratch;
 
 /**
@@ -45,7 +45,7 @@ public final class SignalFd extends Fd {
     public static SignalFd open(SignalSet signals) throws IOException {
         checkSignals(signals);
         try (Arena arena = Arena.ofConfined()) {
-            int fd = LibC.signalfd(-1, signals.toNative(arena), SFD_CLOEXEC | SFD_NONBLOCK, "signalfd(" + signals + ")");
+            int fd = Errno.check(EventCalls.signalfd(-1, signals.toNative(arena), SFD_CLOEXEC | SFD_NONBLOCK), "signalfd(" + signals + ")");
             return new SignalFd(fd, signals);
         }
     }
@@ -60,7 +60,7 @@ public final class SignalFd extends Fd {
         checkSignals(signals);
         int fd = acquire();
         try (Arena arena = Arena.ofConfined()) {
-            LibC.signalfd(fd, signals.toNative(arena), 0, "signalfd(" + describe() + ", " + signals + ")");
+            Errno.check(EventCalls.signalfd(fd, signals.toNative(arena), 0), "signalfd(" + describe() + ", " + signals + ")");
             this.signals = signals;
         } finally {
             release();

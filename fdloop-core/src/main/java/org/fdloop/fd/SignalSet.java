@@ -12,7 +12,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.StringJoiner;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.ProcessCalls;
 import org.fdloop.internal.linux.Structs;
 
 /**
@@ -136,7 +137,7 @@ public final class SignalSet {
                 newSet = arena.allocate(Structs.SIGSET);
                 newSet.set(JAVA_LONG, 0, set.bits);
             }
-            LibC.pthreadSigmask(how, newSet, old);
+            Errno.check(ProcessCalls.pthreadSigmask(how, newSet, old), "pthread_sigmask(" + how + ")");
             return new SignalSet(old.get(JAVA_LONG, 0));
         }
     }

@@ -67,12 +67,12 @@ public sealed interface SocketFd extends AutoCloseable permits StreamSocket, Lis
      * @throws IllegalArgumentException for a buffer size of zero or less
      */
     default <T> void setOption(SocketOption<T> option, T value) throws IOException {
-        Sockets.setOption((Fd) this, family(), option, value);
+        SocketOptions.set((Fd) this, family(), option, value);
     }
 
     /** A socket option's value: getsockopt(2). The options are those of {@link #setOption}. */
     default <T> T option(SocketOption<T> option) throws IOException {
-        return Sockets.option((Fd) this, family(), option);
+        return SocketOptions.get((Fd) this, family(), option);
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.SpawnCalls;
 
 /**
@@ -305,24 +306,26 @@ public final class Spawn {
                             case INHERIT -> -1;
                             case NULL -> {
                                 if (devNull < 0) {
-                                    devNull = LibC.open("/dev/null", O_RDWR | O_CLOEXEC, 0, "open(/dev/null, O_RDWR)");
+                                    devNull = Errno.check(FileCalls.open("/dev/null", O_RDWR | O_CLOEXEC, 0), "open(/dev/null, O_RDWR)");
                                     transient_.add(devNull);
                                 }
                                 yield devNull;
                             }
                             case PIPE -> {
-                                int[] pipe = LibC.pipe2(O_CLOEXEC);
-                                int childEnd = target == 0 ? pipe[0] : pipe[1];
-                                int ourEnd = target == 0 ? pipe[1] : pipe[0];
+                                MemorySegment pipe = arena.allocate(JAVA_INT, 2);
+                                Errno.check(FileCalls.pipe2(pipe, O_CLOEXEC), "pipe2() for the child's " + STREAM_NAMES[target]);
+                                int childEnd = pipe.getAtIndex(JAVA_INT, target == 0 ? 0 : 1);
+                                int ourEnd = pipe.getAtIndex(JAVA_INT, target == 0 ? 1 : 0);
                                 transient_.add(childEnd);
                                 ends[target] = new StreamFd(ourEnd, STREAM_NAMES[target] + " pipe of " + program);
-                                LibC.fcntl(ourEnd, F_SETFL, O_NONBLOCK, "fcntl(" + ends[target].describe() + ", F_SETFL, O_NONBLOCK)");
+                                Errno.check(FileCalls.fcntl(ourEnd, F_SETFL, O_NONBLOCK),
+                                        "fcntl(" + ends[target].describe() + ", F_SETFL, O_NONBLOCK)");
                                 yield childEnd;
                             }
                             case FILE, APPEND -> {
                                 int flags = target == 0 ? O_RDONLY
                                         : O_WRONLY | O_CREAT | (s.kind == Stdio.Kind.APPEND ? O_APPEND : O_TRUNC);
-                                int fd = LibC.open(s.path.toString(), flags | O_CLOEXEC, 0666,
+                                int fd = Errno.check(FileCalls.open(s.path.toString(), flags | O_CLOEXEC, 0666),
                                         "open(" + s.path + " for the child's " + STREAM_NAMES[target] + ")");
                                 transient_.add(fd);
                                 yield fd;
@@ -379,7 +382,7 @@ public final class Spawn {
             }
         } finally {
             for (int fd : transient_) {
-                LibC.close(fd);
+                IoCalls.close(fd);
             }
             for (Fd fd : pinned) {
                 fd.release();
@@ -403,7 +406,8 @@ public final class Spawn {
             throws LinuxException {
         int from = source;
         if (source <= highest) {
-            from = LibC.fcntl(source, F_DUPFD_CLOEXEC, highest + 1, "fcntl(" + source + ", F_DUPFD_CLOEXEC, " + (highest + 1) + ")");
+            from = Errno.check(FileCalls.fcntl(source, F_DUPFD_CLOEXEC, highest + 1),
+                    "fcntl(" + source + ", F_DUPFD_CLOEXEC, " + (highest + 1) + ")");
             transient_.add(from);
         }
         check(addDup2(actions, from, target), "posix_spawn_file_actions_adddup2(" + from + ", " + target + ")");
@@ -448,10 +452,8 @@ public final class Spawn {
         return hint == null ? Errno.exception(call, errno) : Errno.exception(call, errno, hint);
     }
 
-    private static void check(int result, String call) throws LinuxException {
-        if (result < 0) {
-            throw Errno.exception(call, -result);
-        }
+    private static void check(int answer, String call) throws LinuxException {
+        Errno.check(answer, call);
     }
 
     private static MemorySegment strings(Arena arena, List<String> words) {

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.ThreadScratch;
 
 /**
@@ -103,12 +103,12 @@ public class StreamFd extends Fd {
 
     /** The call that reads: read(2) here; a socket uses recv(2). Returns bytes read or -errno. */
     long readSome(int fd, MemorySegment buffer, long count) {
-        return LibC.read(fd, buffer, count);
+        return IoCalls.read(fd, buffer, count);
     }
 
     /** The call that writes: write(2) here; a socket uses send(2) with MSG_NOSIGNAL. Returns bytes written or -errno. */
     long writeSome(int fd, MemorySegment buffer, long count) {
-        return LibC.write(fd, buffer, count);
+        return IoCalls.write(fd, buffer, count);
     }
 
     /**

@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
+import org.fdloop.internal.linux.SockAddr;
 
 /**
  * A stream socket: one TCP connection (INET, INET6) or Unix stream connection (UNIX), made by
@@ -96,7 +97,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
     public boolean connect(SocketAddress remote) throws IOException {
         Sockets.checkAddress(this, family, remote, "connect to");
         if (connecting != null) {
-            throw new IllegalStateException(describe() + " is connecting to " + Sockets.format(connecting)
+            throw new IllegalStateException(describe() + " is connecting to " + SockAddr.format(connecting)
                     + " already: wait until it is writable, then call finishConnect()");
         }
         if (connected) {
@@ -138,7 +139,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
             if (!Sockets.readyNow(fd, POLLOUT)) {
                 return false;
             }
-            int error = Sockets.getInt(fd, SOL_SOCKET, SO_ERROR, this, "SO_ERROR");
+            int error = SocketOptions.getInt(fd, SOL_SOCKET, SO_ERROR, this, "SO_ERROR");
             SocketAddress remote = connecting;
             connecting = null;
             if (error != 0) {
@@ -189,13 +190,13 @@ public final class StreamSocket extends StreamFd implements SocketFd {
 
     @Override
     long readSome(int fd, MemorySegment buffer, long count) {
-        return LibC.recv(fd, buffer, count, 0);
+        return IoCalls.recv(fd, buffer, count, 0);
     }
 
     @Override
     long writeSome(int fd, MemorySegment buffer, long count) {
         // MSG_NOSIGNAL: a broken connection is EPIPE, not SIGPIPE
-        return LibC.send(fd, buffer, count, MSG_NOSIGNAL);
+        return IoCalls.send(fd, buffer, count, MSG_NOSIGNAL);
     }
 
     @Override

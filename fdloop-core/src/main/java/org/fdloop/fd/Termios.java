@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Consumer;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
 import org.fdloop.internal.linux.Structs;
 
 /**
@@ -44,7 +44,7 @@ final class Termios {
     /** cfmakeraw(3), then VMIN 1 and VTIME 0: each byte is readable as it arrives. */
     static void setRaw(Fd fd) throws IOException {
         change(fd, "raw", termios -> {
-            LibC.cfmakeraw(termios);
+            FileCalls.cfmakeraw(termios);
             termios.set(JAVA_BYTE, Structs.TERMIOS_CC + VMIN, (byte) 1);
             termios.set(JAVA_BYTE, Structs.TERMIOS_CC + VTIME, (byte) 0);
         });
@@ -83,10 +83,9 @@ final class Termios {
             MemorySegment termios = arena.allocate(Structs.TERMIOS);
             get(fd, number, termios);
             edit.accept(termios);
-            try {
-                LibC.tcsetattr(number, TCSANOW, termios);
-            } catch (LinuxException e) {
-                throw failure("tcsetattr(" + fd.describe() + ", TCSANOW, " + what + ")", e);
+            int r = FileCalls.tcsetattr(number, TCSANOW, termios);
+            if (r < 0) {
+                throw failure("tcsetattr(" + fd.describe() + ", TCSANOW, " + what + ")", -r);
             }
         } finally {
             fd.release();
@@ -94,17 +93,16 @@ final class Termios {
     }
 
     private static void get(Fd fd, int number, MemorySegment termios) throws LinuxException {
-        try {
-            LibC.tcgetattr(number, termios);
-        } catch (LinuxException e) {
-            throw failure("tcgetattr(" + fd.describe() + ")", e);
+        int r = FileCalls.tcgetattr(number, termios);
+        if (r < 0) {
+            throw failure("tcgetattr(" + fd.describe() + ")", -r);
         }
     }
 
     /** The same errno, named with the Fd rather than its bare number. */
-    private static LinuxException failure(String call, LinuxException e) {
-        return e.errno() == ENOTTY
+    private static LinuxException failure(String call, int errno) {
+        return errno == ENOTTY
                 ? Errno.exception(call, ENOTTY, "it is not a terminal: only ttys, serial ports and ptys have termios settings")
-                : Errno.exception(call, e.errno());
+                : Errno.exception(call, errno);
     }
 }

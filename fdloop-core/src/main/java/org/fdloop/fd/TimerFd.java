@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.EventCalls;
 import org.fdloop.internal.linux.Structs;
 import org.fdloop.internal.linux.ThreadScratch;
 
@@ -66,7 +66,8 @@ public final class TimerFd extends Fd {
     /** A new, disarmed timer on {@code clock} (TFD_CLOEXEC|TFD_NONBLOCK). */
     public static TimerFd open(Clock clock) throws IOException {
         Objects.requireNonNull(clock, "clock");
-        return new TimerFd(LibC.timerfdCreate(clock.id, TFD_CLOEXEC | TFD_NONBLOCK), clock);
+        return new TimerFd(Errno.check(EventCalls.timerfdCreate(clock.id, TFD_CLOEXEC | TFD_NONBLOCK),
+                "timerfd_create(" + clock.kernelName() + ")"), clock);
     }
 
     /** The clock this timer counts on. */
@@ -166,7 +167,9 @@ public final class TimerFd extends Fd {
     public long clockNanos() throws IOException {
         acquire();
         try {
-            return LibC.clockGettime(clock.id);
+            MemorySegment now = ThreadScratch.get().record;
+            Errno.check(EventCalls.clockGettime(clock.id, now), "clock_gettime(" + clock.kernelName() + ")");
+            return now.get(JAVA_LONG, Structs.TIMESPEC_SEC) * 1_000_000_000L + now.get(JAVA_LONG, Structs.TIMESPEC_NSEC);
         } finally {
             release();
         }
@@ -242,7 +245,7 @@ public final class TimerFd extends Fd {
             spec.set(JAVA_LONG, Structs.ITIMERSPEC_INTERVAL + Structs.TIMESPEC_NSEC, interval.getNano());
             spec.set(JAVA_LONG, Structs.ITIMERSPEC_VALUE + Structs.TIMESPEC_SEC, valueSeconds);
             spec.set(JAVA_LONG, Structs.ITIMERSPEC_VALUE + Structs.TIMESPEC_NSEC, valueNanos);
-            int r = LibC.timerfdSettime(fd, flags, spec, MemorySegment.NULL);
+            int r = EventCalls.timerfdSettime(fd, flags, spec, MemorySegment.NULL);
             if (r < 0) {
                 throw Errno.exception("timerfd_settime(" + describe() + ", " + setting(flags, valueSeconds, valueNanos, interval) + ")", -r);
             }
@@ -266,7 +269,7 @@ public final class TimerFd extends Fd {
         int fd = acquire();
         try {
             MemorySegment spec = ThreadScratch.get().record;
-            LibC.timerfdGettime(fd, spec);
+            Errno.check(EventCalls.timerfdGettime(fd, spec), "timerfd_gettime(" + describe() + ")");
             return Duration.ofSeconds(spec.get(JAVA_LONG, member + Structs.TIMESPEC_SEC),
                     spec.get(JAVA_LONG, member + Structs.TIMESPEC_NSEC));
         } finally {

@@ -22,7 +22,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.Structs;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
@@ -224,14 +225,14 @@ class DeviceFileTest {
                 Pty pty = Pty.open();
                 DeviceFile slave = pty.openSlave()) {
             assertThat(Ready.poll(nul, POLLIN, Duration.ZERO) & POLLIN).as("poll: always ready").isEqualTo(POLLIN);
-            int epoll = LibC.epollCreate1(EPOLL_CLOEXEC);
+            int epoll = IoCalls.epollCreate1(EPOLL_CLOEXEC);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment event = arena.allocate(Structs.EPOLL_EVENT);
                 event.set(ValueLayout.JAVA_INT, Structs.EPOLL_EVENT_EVENTS, EPOLLIN);
-                assertThat(LibC.epollCtl(epoll, EPOLL_CTL_ADD, nul.number(), event)).as("epoll_ctl(/dev/null)").isEqualTo(-EPERM);
-                assertThat(LibC.epollCtl(epoll, EPOLL_CTL_ADD, slave.number(), event)).as("epoll_ctl(pty slave)").isZero();
+                assertThat(IoCalls.epollCtl(epoll, EPOLL_CTL_ADD, nul.number(), event)).as("epoll_ctl(/dev/null)").isEqualTo(-EPERM);
+                assertThat(IoCalls.epollCtl(epoll, EPOLL_CTL_ADD, slave.number(), event)).as("epoll_ctl(pty slave)").isZero();
             } finally {
-                LibC.close(epoll);
+                IoCalls.close(epoll);
             }
         }
     }
@@ -258,10 +259,7 @@ class DeviceFileTest {
     }
 
     private static int modeOf(Path path) {
-        try {
-            return LibC.statxMode(path.toString());
-        } catch (LinuxException e) {
-            return -1;
-        }
+        int mode = FileCalls.statxMode(path.toString());
+        return mode < 0 ? -1 : mode;
     }
 }

@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
 import org.fdloop.testing.Reads;
@@ -25,8 +25,8 @@ class FifoTest {
     void createdFifoCarriesBytesFromWriterToReader() throws Exception {
         Path path = dir.resolve("f");
         Fifo.create(path);
-        assertThat(LibC.statxMode(path.toString()) & S_IFMT).isEqualTo(S_IFIFO);
-        assertThat(LibC.statxMode(path.toString()) & 0777).as("mode 0600").isEqualTo(0600);
+        assertThat(FileCalls.statxMode(path.toString()) & S_IFMT).isEqualTo(S_IFIFO);
+        assertThat(FileCalls.statxMode(path.toString()) & 0777).as("mode 0600").isEqualTo(0600);
         try (Fifo reader = Fifo.openForReading(path); Fifo writer = Fifo.openForWriting(path)) {
             assertThat(reader.path()).isEqualTo(path);
             assertThat(writer.write(Reads.bytes("through the FIFO"))).isEqualTo(16);
@@ -38,7 +38,7 @@ class FifoTest {
     void createTakesAMode() throws Exception {
         Path path = dir.resolve("f");
         Fifo.create(path, 0400); // no bits a umask takes off
-        assertThat(LibC.statxMode(path.toString()) & 0777).isEqualTo(0400);
+        assertThat(FileCalls.statxMode(path.toString()) & 0777).isEqualTo(0400);
     }
 
     @Test

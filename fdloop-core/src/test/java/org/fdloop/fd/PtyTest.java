@@ -6,7 +6,7 @@ import static org.fdloop.internal.linux.Constants.*;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.FileCalls;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
 import org.fdloop.testing.Reads;
@@ -21,7 +21,7 @@ class PtyTest {
         try (Pty pty = Pty.open()) {
             Path slave = pty.slavePath();
             assertThat(slave.toString()).matches("/dev/pts/[0-9]+");
-            assertThat(LibC.statxMode(slave.toString()) & S_IFMT).isEqualTo(S_IFCHR);
+            assertThat(FileCalls.statxMode(slave.toString()) & S_IFMT).isEqualTo(S_IFCHR);
             assertThat(pty.kind()).isEqualTo("pty master");
         }
     }

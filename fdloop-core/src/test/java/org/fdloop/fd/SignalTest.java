@@ -3,12 +3,12 @@ package org.fdloop.fd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.ProcessCalls;
 import org.junit.jupiter.api.Test;
 
 class SignalTest {
-    private static final int RTMIN = LibC.sigrtmin();
-    private static final int RTMAX = LibC.sigrtmax();
+    private static final int RTMIN = ProcessCalls.sigrtmin();
+    private static final int RTMAX = ProcessCalls.sigrtmax();
 
     @Test
     void parseAcceptsTheWaysPeopleWriteASignal() {

@@ -16,6 +16,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.fdloop.internal.linux.SockAddr;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Reads;
 import org.junit.jupiter.api.Test;
@@ -143,12 +144,12 @@ class SocketFamiliesTest {
 
     @Test
     void ipv6AddressesAreWrittenShortInMessages() throws Exception {
-        assertThat(Sockets.compact((Inet6Address) InetAddress.getByName("::1"))).isEqualTo("::1");
-        assertThat(Sockets.compact((Inet6Address) InetAddress.getByName("::"))).isEqualTo("::");
-        assertThat(Sockets.compact((Inet6Address) InetAddress.getByName("1::"))).isEqualTo("1::");
-        assertThat(Sockets.compact((Inet6Address) InetAddress.getByName("2001:db8:0:0:1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
-        assertThat(Sockets.compact((Inet6Address) InetAddress.getByName("fe80:0:0:0:0:0:0:1%1"))).isEqualTo("fe80::1%1");
-        assertThat(Sockets.compact((Inet6Address) InetAddress.getByName("1:2:3:4:5:6:7:8"))).isEqualTo("1:2:3:4:5:6:7:8");
-        assertThat(Sockets.compact((Inet6Address) InetAddress.getByName("1:0:3:4:5:6:7:8"))).as("one zero group stays").isEqualTo("1:0:3:4:5:6:7:8");
+        assertThat(SockAddr.compact((Inet6Address) InetAddress.getByName("::1"))).isEqualTo("::1");
+        assertThat(SockAddr.compact((Inet6Address) InetAddress.getByName("::"))).isEqualTo("::");
+        assertThat(SockAddr.compact((Inet6Address) InetAddress.getByName("1::"))).isEqualTo("1::");
+        assertThat(SockAddr.compact((Inet6Address) InetAddress.getByName("2001:db8:0:0:1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
+        assertThat(SockAddr.compact((Inet6Address) InetAddress.getByName("fe80:0:0:0:0:0:0:1%1"))).isEqualTo("fe80::1%1");
+        assertThat(SockAddr.compact((Inet6Address) InetAddress.getByName("1:2:3:4:5:6:7:8"))).isEqualTo("1:2:3:4:5:6:7:8");
+        assertThat(SockAddr.compact((Inet6Address) InetAddress.getByName("1:0:3:4:5:6:7:8"))).as("one zero group stays").isEqualTo("1:0:3:4:5:6:7:8");
     }
 }

@@ -16,7 +16,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.FileCalls;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.testing.BlockedSignals;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
@@ -122,7 +124,7 @@ class SpawnTest {
         try (Child child = Spawn.of("sh", "-c", "cat /proc/$$/fdinfo/0 | grep flags; cat")
                 .stdin(Spawn.Stdio.pipe()).stdout(Spawn.Stdio.pipe()).start()) {
             assertThat(child.stdout().read(ByteBuffer.allocate(1)) >= 0).isTrue(); // 0 at once or a byte: never blocks
-            int ours = LibC.fcntl(child.stdin().number(), Constants.F_GETFL, 0, "F_GETFL");
+            int ours = FileCalls.fcntl(child.stdin().number(), Constants.F_GETFL, 0);
             assertThat(ours & Constants.O_NONBLOCK).isNotZero();
             child.stdin().close();
             String flags = readAll(child.stdout()).trim();
@@ -197,7 +199,7 @@ class SpawnTest {
      */
     @Test
     void theChildHasOnlyTheDescriptorsItWasGiven() throws Exception {
-        int leaky = LibC.open("/dev/null", Constants.O_RDONLY, 0, "open(/dev/null) without O_CLOEXEC");
+        int leaky = Errno.check(FileCalls.open("/dev/null", Constants.O_RDONLY, 0), "open(/dev/null) without O_CLOEXEC");
         try (Pipe passed = Pipe.open();
                 Child child = Spawn.of("sleep", "1000").stdin(Spawn.Stdio.devNull()).stdout(Spawn.Stdio.pipe())
                         .passFd(passed.readEnd(), 7).passFd(passed.writeEnd(), 4).start()) {
@@ -213,7 +215,7 @@ class SpawnTest {
             child.signal(Signal.KILL);
             assertThat(await(child)).isEqualTo(ExitStatus.killed(Signal.KILL, false));
         } finally {
-            LibC.close(leaky);
+            IoCalls.close(leaky);
         }
     }
 

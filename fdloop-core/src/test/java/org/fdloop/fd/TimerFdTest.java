@@ -3,10 +3,13 @@ package org.fdloop.fd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.time.Instant;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.EventCalls;
+import org.fdloop.internal.linux.ThreadScratch;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
 import org.junit.jupiter.api.Assumptions;
@@ -122,7 +125,9 @@ class TimerFdTest {
             assertThat(Ready.readableNow(t)).isFalse();
             try {
                 // set the wall clock to its own current value: it steps back by the microseconds between the calls
-                LibC.clockSettime(Constants.CLOCK_REALTIME, LibC.clockGettime(Constants.CLOCK_REALTIME));
+                MemorySegment now = ThreadScratch.get().record;
+                Errno.check(EventCalls.clockGettime(Constants.CLOCK_REALTIME, now), "clock_gettime(CLOCK_REALTIME)");
+                Errno.check(EventCalls.clockSettime(Constants.CLOCK_REALTIME, now), "clock_settime(CLOCK_REALTIME)");
             } catch (LinuxException e) {
                 Assumptions.assumeTrue(e.errno() != Constants.EPERM, "needs CAP_SYS_TIME: " + e.getMessage());
                 throw e;

@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import org.fdloop.fd.Fd;
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
+import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.Structs;
 
 /** poll(2) on one fd, for tests that need to wait for readiness before the event loop exists. */
@@ -28,7 +28,7 @@ public final class Ready {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
                 int millis = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000));
-                if (LibC.poll(pfd, 1, millis) > 0) {
+                if (IoCalls.poll(pfd, 1, millis) > 0) {
                     return pfd.get(JAVA_SHORT, Structs.POLLFD_REVENTS) & 0xffff;
                 }
                 if (System.nanoTime() - deadline >= 0) {

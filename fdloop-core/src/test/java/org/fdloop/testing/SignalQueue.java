@@ -1,7 +1,6 @@
 package org.fdloop.testing;
 
 import org.fdloop.internal.linux.Constants;
-import org.fdloop.internal.linux.LibC;
 
 /**
  * A full realtime signal queue on demand. RLIMIT_SIGPENDING is this process's limit, but the
@@ -19,12 +18,12 @@ public final class SignalQueue {
 
     /** Runs {@code burst} with RLIMIT_SIGPENDING at {@code limit}, and restores it even when it fails. */
     public static void withLimit(long limit, Burst burst) throws Exception {
-        long[] before = LibC.getrlimit(Constants.RLIMIT_SIGPENDING);
-        LibC.setrlimit(Constants.RLIMIT_SIGPENDING, limit, before[1]);
+        long[] before = Rlimits.get(Constants.RLIMIT_SIGPENDING);
+        Rlimits.set(Constants.RLIMIT_SIGPENDING, limit, before[1]);
         try {
             burst.run();
         } finally {
-            LibC.setrlimit(Constants.RLIMIT_SIGPENDING, before[0], before[1]);
+            Rlimits.set(Constants.RLIMIT_SIGPENDING, before[0], before[1]);
         }
     }
 }

@@ -1,11 +1,11 @@
 package org.fdloop.internal.linux;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.fdloop.internal.linux.Constants.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.fdloop.fd.LinuxException;
 
 /**
@@ -19,6 +19,12 @@ public final class Errno {
     private static final MethodHandle STRERRORNAME_NP = LibC.optional("strerrorname_np");
     private static final MethodHandle STRERRORDESC_NP = LibC.optional("strerrordesc_np");
 
+    static {
+        // the limits a message names are read from /proc/sys, which takes a descriptor: hold one in reserve
+        // from the first call on, for the messages of EMFILE and ENFILE
+        Sysctl.holdReserve();
+    }
+
     /** The symbolic name of an errno value, {@code "EAGAIN"}, or {@code "errno 11"} where libc cannot say. */
     public static String name(int errno) {
         String name = libcString(STRERRORNAME_NP, errno);
@@ -29,6 +35,19 @@ public final class Errno {
     public static String meaning(int errno) {
         String meaning = libcString(STRERRORDESC_NP, errno);
         return meaning == null ? "unknown error" : meaning;
+    }
+
+    /**
+     * A wrapper's answer (see {@link LibC}) checked: the result when it is not negative, else the
+     * exception for {@code call}, which names the call with its key arguments. For calls whose
+     * description costs nothing to make, or that run once; elsewhere test the answer and call
+     * {@link #exception(String, int)} only when it is negative.
+     */
+    public static int check(int answer, String call) throws LinuxException {
+        if (answer < 0) {
+            throw exception(call, -answer);
+        }
+        return answer;
     }
 
     /** The exception for {@code call} (with its key arguments, {@code "open(/dev/x, O_RDWR)"}) failing with errno. */
@@ -46,8 +65,9 @@ public final class Errno {
         return switch (errno) {
             case EMFILE -> function.equals("inotify_init1")
                     ? "the user's inotify instance limit is reached (fs.inotify.max_user_instances is now "
-                            + Sysctl.read("fs.inotify.max_user_instances") + ") or the process is out of descriptors ("
-                            + openFileLimit() + ")"
+                            + Sysctl.read("fs.inotify.max_user_instances") + "): close instances this user holds, or raise "
+                            + "the sysctl; or the process is out of descriptors (" + openFileLimit() + "): close some, or "
+                            + "raise the limit with ulimit -n"
                     : "the process is out of file descriptors (" + openFileLimit() + "); close some, or raise the limit with ulimit -n";
             case ENFILE -> "the system-wide file limit is reached; raise fs.file-max (now " + Sysctl.read("fs.file-max") + ")";
             case ENOSPC -> function.equals("inotify_add_watch")
@@ -72,20 +92,17 @@ public final class Errno {
     }
 
     private static String openFileLimit() {
-        try {
-            long[] limit = LibC.getrlimit(RLIMIT_NOFILE);
-            return "RLIMIT_NOFILE is " + limit[0] + ", hard limit " + limit[1];
-        } catch (LinuxException e) {
-            return "RLIMIT_NOFILE unknown";
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limit = arena.allocate(Structs.RLIMIT);
+            return FileCalls.getrlimit(RLIMIT_NOFILE, limit) < 0 ? "RLIMIT_NOFILE unknown"
+                    : "RLIMIT_NOFILE is " + limit.get(JAVA_LONG, Structs.RLIMIT_CUR) + ", hard limit "
+                            + limit.get(JAVA_LONG, Structs.RLIMIT_MAX);
         }
     }
 
     private static String kernelRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
-        } catch (java.io.IOException e) {
-            return "unknown";
-        }
+        String release = Sysctl.text("kernel.osrelease");
+        return release == null ? "unknown" : release;
     }
 
     private static String libcString(MethodHandle function, int errno) {

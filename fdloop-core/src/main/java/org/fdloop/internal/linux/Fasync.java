@@ -32,11 +32,11 @@ public final class Fasync {
      */
     public static boolean arm(int fd, int signal, int tid, String name) throws LinuxException {
         String what = "fcntl(" + name + ", ";
-        LibC.fcntl(fd, F_SETSIG, signal, what + "F_SETSIG, " + signal + ")");
+        Errno.check(FileCalls.fcntl(fd, F_SETSIG, signal), what + "F_SETSIG, " + signal + ")");
         setOwner(fd, tid, name);
-        int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
-        LibC.fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK, what + "F_SETFL, O_ASYNC)");
-        return (LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)") & O_ASYNC) != 0;
+        int flags = Errno.check(FileCalls.fcntl(fd, F_GETFL, 0), what + "F_GETFL)");
+        Errno.check(FileCalls.fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK), what + "F_SETFL, O_ASYNC)");
+        return (Errno.check(FileCalls.fcntl(fd, F_GETFL, 0), what + "F_GETFL)") & O_ASYNC) != 0;
     }
 
     /** Sends {@code fd}'s readiness signals to thread {@code tid} from now on (F_SETOWN_EX, F_OWNER_TID). */
@@ -45,19 +45,19 @@ public final class Fasync {
             MemorySegment owner = arena.allocate(Structs.F_OWNER_EX);
             owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_TYPE, F_OWNER_TID);
             owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_PID, tid);
-            LibC.fcntl(fd, F_SETOWN_EX, owner, "fcntl(" + name + ", F_SETOWN_EX, tid " + tid + ")");
+            Errno.check(FileCalls.fcntl(fd, F_SETOWN_EX, owner), "fcntl(" + name + ", F_SETOWN_EX, tid " + tid + ")");
         }
     }
 
     /** Stops signal-driven I/O on {@code fd} (clears O_ASYNC); the signal and owner stay set. */
     public static void disarm(int fd, String name) throws LinuxException {
         String what = "fcntl(" + name + ", ";
-        int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
-        LibC.fcntl(fd, F_SETFL, flags & ~O_ASYNC, what + "F_SETFL)");
+        int flags = Errno.check(FileCalls.fcntl(fd, F_GETFL, 0), what + "F_GETFL)");
+        Errno.check(FileCalls.fcntl(fd, F_SETFL, flags & ~O_ASYNC), what + "F_SETFL)");
     }
 
     /** Whether O_ASYNC is set on {@code fd}. */
     public static boolean isArmed(int fd, String name) throws LinuxException {
-        return (LibC.fcntl(fd, F_GETFL, 0, "fcntl(" + name + ", F_GETFL)") & O_ASYNC) != 0;
+        return (Errno.check(FileCalls.fcntl(fd, F_GETFL, 0), "fcntl(" + name + ", F_GETFL)") & O_ASYNC) != 0;
     }
 }

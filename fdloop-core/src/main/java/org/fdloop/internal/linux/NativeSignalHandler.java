@@ -85,7 +85,7 @@ public final class NativeSignalHandler {
             // tells fdloop's requests from another program's signal that happens to use the same si_code;
             // no secret: a process allowed to signal this one may kill it too
             t.set(JAVA_LONG, SignalHandlerCode.KEY_OFFSET, new SplittableRandom().nextLong() | 1);
-            code = LibC.mapExecutable(SignalHandlerCode.forArch(Arch.CURRENT, t.address()), "the signal handler's code");
+            code = Syscalls.mapExecutable(SignalHandlerCode.forArch(Arch.CURRENT, t.address()), "the signal handler's code");
             table = t;
             return null;
         } catch (LinuxException e) {
@@ -140,7 +140,7 @@ public final class NativeSignalHandler {
             MemorySegment action = arena.allocate(Structs.SIGACTION); // zeroed: an empty sa_mask
             action.set(JAVA_LONG, Structs.SA_HANDLER, code.address());
             action.set(JAVA_INT, Structs.SA_FLAGS, Constants.SA_SIGINFO | Constants.SA_RESTART);
-            LibC.sigaction(signo, action, old);
+            Errno.check(ProcessCalls.sigaction(signo, action, old), "sigaction(" + signo + ")");
         }
         previous[signo] = old;
     }
@@ -163,7 +163,7 @@ public final class NativeSignalHandler {
             MemorySegment old = previous[signo];
             if (old != null) {
                 previous[signo] = null;
-                LibC.sigaction(signo, old, MemorySegment.NULL);
+                Errno.check(ProcessCalls.sigaction(signo, old, MemorySegment.NULL), "sigaction(" + signo + ")");
             }
         }
     }
@@ -200,7 +200,11 @@ public final class NativeSignalHandler {
                 info.set(JAVA_INT, Structs.SI_CODE, SignalHandlerCode.CONTROL_CODE);
                 info.set(JAVA_INT, Structs.SI_PID, pid);
                 info.set(JAVA_LONG, Structs.SI_VALUE, table.get(JAVA_LONG, SignalHandlerCode.KEY_OFFSET));
-                return LibC.tgsigqueueinfo(pid, signo, info) == 0;
+                int r = ProcessCalls.tgsigqueueinfo(pid, signo, info);
+                if (r < 0 && r != -Constants.EAGAIN) {
+                    throw Errno.exception("rt_tgsigqueueinfo(" + pid + ", " + signo + ")", -r);
+                }
+                return r == 0;
             }
         }
     }
@@ -255,7 +259,7 @@ public final class NativeSignalHandler {
     public static long[] currentAction(int signo) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment now = arena.allocate(Structs.SIGACTION);
-            LibC.sigaction(signo, MemorySegment.NULL, now);
+            Errno.check(ProcessCalls.sigaction(signo, MemorySegment.NULL, now), "sigaction(" + signo + ")");
             return new long[] {now.get(JAVA_LONG, Structs.SA_HANDLER), now.get(JAVA_INT, Structs.SA_FLAGS)};
         }
     }

@@ -66,7 +66,14 @@ public final class PollList implements AutoCloseable {
 
     /** Looks at every fd without waiting; returns how many are ready. */
     public int pollNow() throws LinuxException {
-        return size == 0 ? 0 : LibC.poll(fds, size, 0);
+        if (size == 0) {
+            return 0;
+        }
+        int ready = IoCalls.poll(fds, size, 0);
+        if (ready < 0) {
+            throw Errno.exception("poll(" + size + " fds, 0 ms)", -ready);
+        }
+        return ready;
     }
 
     /**
@@ -81,7 +88,11 @@ public final class PollList implements AutoCloseable {
             timeout.set(java.lang.foreign.ValueLayout.JAVA_LONG, Structs.TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
             limit = timeout;
         }
-        return LibC.ppoll(fds, size, limit);
+        int ready = IoCalls.ppoll(fds, size, limit);
+        if (ready < 0) {
+            throw Errno.exception("ppoll(" + size + " fds)", -ready);
+        }
+        return ready;
     }
 
     /** The fd of entry {@code i}. */

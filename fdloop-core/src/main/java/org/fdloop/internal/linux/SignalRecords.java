@@ -65,7 +65,7 @@ public final class SignalRecords implements AutoCloseable {
      * @return how many were read; 0 when none was pending
      */
     public int read(int fd) throws LinuxException {
-        long n = LibC.read(fd, records, size * capacity);
+        long n = IoCalls.read(fd, records, size * capacity);
         if (n == -Constants.EAGAIN) {
             return 0;
         }

@@ -257,6 +257,54 @@ public final class SockAddr {
         return optionLength;
     }
 
+    // ---- addresses in messages ---------------------------------------------------------------
+
+    /** An address as people write it: {@code 127.0.0.1:8080}, {@code [::1]:8080}, {@code /run/app.sock}, {@code @name}. */
+    public static String format(SocketAddress address) {
+        return switch (address) {
+            case null -> "the address";
+            case InetSocketAddress inet when inet.isUnresolved() -> inet.getHostString() + ":" + inet.getPort();
+            case InetSocketAddress inet when inet.getAddress() instanceof Inet6Address v6 -> "[" + compact(v6) + "]:" + inet.getPort();
+            case InetSocketAddress inet -> inet.getAddress().getHostAddress() + ":" + inet.getPort();
+            case UnixDomainSocketAddress unix -> unix.getPath().toString().isEmpty() ? "(unnamed)" : unix.getPath().toString();
+            default -> address.toString();
+        };
+    }
+
+    /** An IPv6 address in its short form (RFC 5952): {@code ::1}, {@code fe80::1%2}; Java writes every group. */
+    public static String compact(Inet6Address address) {
+        byte[] b = address.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1, bestLength = 1; // the longest run of two or more zero groups becomes "::"
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return address.getScopeId() != 0 ? text + "%" + address.getScopeId() : text.toString();
+    }
+
     private static Charset pathCharset() {
         String name = System.getProperty("sun.jnu.encoding");
         try {

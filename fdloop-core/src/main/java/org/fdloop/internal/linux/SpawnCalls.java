@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -17,10 +16,10 @@ import java.lang.invoke.MethodHandle;
  * {@code waitid(2)} as a system call (glibc's waitid has no P_PIDFD before 2.36 and it is a
  * cancellation point).
  *
- * <p>Every wrapper returns its result or {@code -errno} and throws nothing for an errno; the
+ * <p>Every wrapper answers in {@link LibC}'s convention: its result, or {@code -errno}; the
  * caller, which knows what the call was for, makes the {@link org.fdloop.fd.LinuxException}.
- * The posix_spawn functions return their error number instead of setting errno, so none of
- * these captures errno.
+ * The posix_spawn functions return their error number instead of setting errno
+ * ({@link LibC#bindReturningError}).
  */
 public final class SpawnCalls {
     private SpawnCalls() {}
@@ -62,31 +61,31 @@ public final class SpawnCalls {
     /** pidfd_open's flag for an O_NONBLOCK pidfd (Linux 5.10). */
     public static final int PIDFD_NONBLOCK = Constants.O_NONBLOCK;
 
-    private static final MethodHandle SPAWN = bind("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    private static final MethodHandle SPAWNP = bind("posix_spawnp", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    private static final MethodHandle ACTIONS_INIT = bind("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
-    private static final MethodHandle ACTIONS_DESTROY = bind("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
-    private static final MethodHandle ADD_DUP2 = bind("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ADD_CLOSE = bind("posix_spawn_file_actions_addclose", JAVA_INT, ADDRESS, JAVA_INT);
+    // each answers 0 or -error (LibC.bindReturningError)
+    private static final MethodHandle SPAWN = LibC.bindReturningError("posix_spawn", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    private static final MethodHandle SPAWNP = LibC.bindReturningError("posix_spawnp", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    private static final MethodHandle ACTIONS_INIT = LibC.bindReturningError("posix_spawn_file_actions_init", ADDRESS);
+    private static final MethodHandle ACTIONS_DESTROY = LibC.bindReturningError("posix_spawn_file_actions_destroy", ADDRESS);
+    private static final MethodHandle ADD_DUP2 = LibC.bindReturningError("posix_spawn_file_actions_adddup2", ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ADD_CLOSE = LibC.bindReturningError("posix_spawn_file_actions_addclose", ADDRESS, JAVA_INT);
     /** glibc 2.34; null where it is older. */
-    private static final MethodHandle ADD_CLOSEFROM = bindOptional("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle ADD_CLOSEFROM = optional("posix_spawn_file_actions_addclosefrom_np", ADDRESS, JAVA_INT);
     /** glibc 2.29; null where it is older. */
-    private static final MethodHandle ADD_CHDIR = bindOptional("posix_spawn_file_actions_addchdir_np", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_INIT = bind("posix_spawnattr_init", JAVA_INT, ADDRESS);
-    private static final MethodHandle ATTR_DESTROY = bind("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
-    private static final MethodHandle ATTR_SETFLAGS = bind("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
-    private static final MethodHandle ATTR_SETSIGMASK = bind("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_SETSIGDEFAULT = bind("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_SETPGROUP = bind("posix_spawnattr_setpgroup", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle ADD_CHDIR = optional("posix_spawn_file_actions_addchdir_np", ADDRESS, ADDRESS);
+    private static final MethodHandle ATTR_INIT = LibC.bindReturningError("posix_spawnattr_init", ADDRESS);
+    private static final MethodHandle ATTR_DESTROY = LibC.bindReturningError("posix_spawnattr_destroy", ADDRESS);
+    private static final MethodHandle ATTR_SETFLAGS = LibC.bindReturningError("posix_spawnattr_setflags", ADDRESS, JAVA_SHORT);
+    private static final MethodHandle ATTR_SETSIGMASK = LibC.bindReturningError("posix_spawnattr_setsigmask", ADDRESS, ADDRESS);
+    private static final MethodHandle ATTR_SETSIGDEFAULT = LibC.bindReturningError("posix_spawnattr_setsigdefault", ADDRESS, ADDRESS);
+    private static final MethodHandle ATTR_SETPGROUP = LibC.bindReturningError("posix_spawnattr_setpgroup", ADDRESS, JAVA_INT);
     /** The address of libc's {@code environ} variable. */
     private static final MemorySegment ENVIRON = LOOKUP.find("environ")
             .orElseThrow(() -> new UnsatisfiedLinkError("libc has no environ"))
             .reinterpret(ADDRESS.byteSize());
 
-    /** The system calls, in a class of their own so that the stub is made at first use only. */
-    private static final class Direct {
+    /** waitid, in a class of its own so that the stub is made at first use only. */
+    private static final class Wait {
         static final MethodHandle WAITID = Syscalls.handle(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS);
-        static final MethodHandle ARGS2 = Syscalls.handle(JAVA_LONG, JAVA_LONG);
         static final long SYS_WAITID = Arch.CURRENT == Arch.X86_64 ? 247 : 95;
     }
 
@@ -107,7 +106,7 @@ public final class SpawnCalls {
             int r = searchPath
                     ? (int) SPAWNP.invokeExact(pid, path, actions, attr, argv, envp)
                     : (int) SPAWN.invokeExact(pid, path, actions, attr, argv, envp);
-            return -r;
+            return r;
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn", t);
         }
@@ -123,7 +122,7 @@ public final class SpawnCalls {
 
     public static int addDup2(MemorySegment actions, int fd, int target) {
         try {
-            return -(int) ADD_DUP2.invokeExact(actions, fd, target);
+            return (int) ADD_DUP2.invokeExact(actions, fd, target);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_adddup2", t);
         }
@@ -131,7 +130,7 @@ public final class SpawnCalls {
 
     public static int addClose(MemorySegment actions, int fd) {
         try {
-            return -(int) ADD_CLOSE.invokeExact(actions, fd);
+            return (int) ADD_CLOSE.invokeExact(actions, fd);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_addclose", t);
         }
@@ -140,7 +139,7 @@ public final class SpawnCalls {
     /** Closes every descriptor from {@code lowest} up in the child; only where {@link #hasCloseFrom()}. */
     public static int addCloseFrom(MemorySegment actions, int lowest) {
         try {
-            return -(int) ADD_CLOSEFROM.invokeExact(actions, lowest);
+            return (int) ADD_CLOSEFROM.invokeExact(actions, lowest);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_addclosefrom_np", t);
         }
@@ -149,7 +148,7 @@ public final class SpawnCalls {
     /** Changes the child's directory; only where {@link #hasChdir()}. */
     public static int addChdir(MemorySegment actions, MemorySegment path) {
         try {
-            return -(int) ADD_CHDIR.invokeExact(actions, path);
+            return (int) ADD_CHDIR.invokeExact(actions, path);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_addchdir_np", t);
         }
@@ -165,7 +164,7 @@ public final class SpawnCalls {
 
     public static int attrSetFlags(MemorySegment attr, short flags) {
         try {
-            return -(int) ATTR_SETFLAGS.invokeExact(attr, flags);
+            return (int) ATTR_SETFLAGS.invokeExact(attr, flags);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setflags", t);
         }
@@ -173,7 +172,7 @@ public final class SpawnCalls {
 
     public static int attrSetSigmask(MemorySegment attr, MemorySegment set) {
         try {
-            return -(int) ATTR_SETSIGMASK.invokeExact(attr, set);
+            return (int) ATTR_SETSIGMASK.invokeExact(attr, set);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setsigmask", t);
         }
@@ -181,7 +180,7 @@ public final class SpawnCalls {
 
     public static int attrSetSigdefault(MemorySegment attr, MemorySegment set) {
         try {
-            return -(int) ATTR_SETSIGDEFAULT.invokeExact(attr, set);
+            return (int) ATTR_SETSIGDEFAULT.invokeExact(attr, set);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setsigdefault", t);
         }
@@ -189,7 +188,7 @@ public final class SpawnCalls {
 
     public static int attrSetPgroup(MemorySegment attr, int pgroup) {
         try {
-            return -(int) ATTR_SETPGROUP.invokeExact(attr, pgroup);
+            return (int) ATTR_SETPGROUP.invokeExact(attr, pgroup);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setpgroup", t);
         }
@@ -207,7 +206,7 @@ public final class SpawnCalls {
     public static int waitid(int idType, long id, MemorySegment info, int options) {
         try {
             while (true) {
-                long r = (long) Direct.WAITID.invokeExact(Direct.SYS_WAITID, (long) idType, id, info, (long) options,
+                long r = (long) Wait.WAITID.invokeExact(Wait.SYS_WAITID, (long) idType, id, info, (long) options,
                         MemorySegment.NULL);
                 if (r != -Constants.EINTR) {
                     return (int) r;
@@ -218,30 +217,16 @@ public final class SpawnCalls {
         }
     }
 
-    /** pidfd_open(2): the pidfd, or -errno. */
-    public static int pidfdOpen(long pid, int flags) {
-        try {
-            return (int) (long) Direct.ARGS2.invokeExact((long) Constants.SYS_pidfd_open, pid, (long) flags);
-        } catch (Throwable t) {
-            throw LibC.unexpected("pidfd_open", t);
-        }
-    }
-
     private static int call(MethodHandle handle, MemorySegment argument, String name) {
         try {
-            return -(int) handle.invokeExact(argument);
+            return (int) handle.invokeExact(argument);
         } catch (Throwable t) {
             throw LibC.unexpected(name, t);
         }
     }
 
-    private static MethodHandle bind(String name, MemoryLayout result, MemoryLayout... arguments) {
-        return LOOKUP.find(name)
-                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(result, arguments)))
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name + ": fdloop needs glibc 2.28 or newer"));
-    }
-
-    private static MethodHandle bindOptional(String name, MemoryLayout result, MemoryLayout... arguments) {
-        return LOOKUP.find(name).map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(result, arguments))).orElse(null);
+    /** {@link LibC#bindReturningError} for a function this glibc may not have; null if it has not. */
+    private static MethodHandle optional(String name, MemoryLayout... arguments) {
+        return LOOKUP.find(name).isPresent() ? LibC.bindReturningError(name, arguments) : null;
     }
 }

@@ -7,9 +7,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -61,7 +60,7 @@ public final class Syscalls {
             reason = "it is turned off with -D" + PROPERTY + "=" + setting;
         } else {
             try {
-                stub = LibC.mapExecutable(code(Arch.CURRENT), "the system call stub");
+                stub = mapExecutable(code(Arch.CURRENT), "the system call stub");
             } catch (LinuxException e) {
                 reason = "this process may not map executable memory (" + e.getMessage() + ")";
             }
@@ -138,35 +137,28 @@ public final class Syscalls {
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no syscall: fdloop needs glibc 2.28 or newer"));
         // (MemorySegment errno, long number, args...) -> long, -1 with errno set on failure
         MethodHandle captured = LINKER.downcallHandle(syscall, descriptor(arguments), options.toArray(Linker.Option[]::new));
-        List<Class<?>> callArguments = captured.type().parameterList().subList(1, captured.type().parameterCount());
-        // (long r, MemorySegment errno, long number, args...) -> r or -errno
-        MethodHandle answer = MethodHandles.dropArguments(NEGATIVE_ERRNO, 2, callArguments);
-        // (MemorySegment errno, long number, args...): the call, then the answer from its result and errno
-        MethodHandle call = MethodHandles.foldArguments(answer, 0, captured);
-        // (long number, args...): this thread's errno slot first
-        return MethodHandles.foldArguments(call, 0, ERRNO_SLOT);
+        return LibC.answeringErrno(captured);
     }
 
-    private static final MethodHandle NEGATIVE_ERRNO;
-    private static final MethodHandle ERRNO_SLOT;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            NEGATIVE_ERRNO = lookup.findStatic(Syscalls.class, "resultOrNegativeErrno",
-                    MethodType.methodType(long.class, long.class, MemorySegment.class));
-            ERRNO_SLOT = lookup.findStatic(Syscalls.class, "errnoSlot", MethodType.methodType(MemorySegment.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+    /**
+     * Maps {@code code} into a page of its own that is executable and no longer writable: mmap(2)
+     * read-write, the copy, then mprotect(2) to read-execute, so the page is never writable and
+     * executable at once. The page stays mapped for the life of the process. {@code what} names
+     * the code for the error, which is what a W^X policy (SELinux's execmem, a seccomp filter)
+     * answers.
+     */
+    static MemorySegment mapExecutable(byte[] code, String what) throws LinuxException {
+        long length = code.length;
+        long address = ProcessCalls.mmap(length, Constants.PROT_READ | Constants.PROT_WRITE,
+                Constants.MAP_PRIVATE | Constants.MAP_ANONYMOUS, -1, 0L);
+        if (address < 0) {
+            throw Errno.exception("mmap(" + length + ", PROT_READ|PROT_WRITE) for " + what, (int) -address);
         }
-    }
-
-    private static long resultOrNegativeErrno(long result, MemorySegment errno) {
-        return result == -1 ? -LibC.errno(errno) : result;
-    }
-
-    private static MemorySegment errnoSlot() {
-        return ThreadScratch.get().errno;
+        MemorySegment page = MemorySegment.ofAddress(address).reinterpret(length);
+        MemorySegment.copy(code, 0, page, ValueLayout.JAVA_BYTE, 0, code.length);
+        Errno.check(ProcessCalls.mprotect(page, length, Constants.PROT_READ | Constants.PROT_EXEC),
+                "mprotect(" + what + ", PROT_READ|PROT_EXEC)");
+        return page;
     }
 
     private static FunctionDescriptor descriptor(MemoryLayout... arguments) {

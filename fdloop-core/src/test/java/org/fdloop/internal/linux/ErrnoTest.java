@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.fdloop.fd.EventFd;
+import org.fdloop.fd.Inotify;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.testing.NoFdLeaks;
+import org.fdloop.testing.Rlimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +42,7 @@ class ErrnoTest {
 
     @Test
     void badDescriptorIsEbadfWithAHint() {
-        assertThatThrownBy(() -> LibC.fcntl(1_000_000, Constants.F_GETFL, 0, "fcntl(1000000, F_GETFL)"))
+        assertThatThrownBy(() -> Errno.check(FileCalls.fcntl(1_000_000, Constants.F_GETFL, 0), "fcntl(1000000, F_GETFL)"))
                 .isInstanceOf(LinuxException.class)
                 .hasMessageStartingWith("fcntl(1000000, F_GETFL): EBADF (Bad file descriptor)")
                 .hasMessageContaining("not open");
@@ -49,7 +51,7 @@ class ErrnoTest {
     @Test
     void missingPathIsEnoentNamingThePath(@TempDir Path dir) {
         String missing = dir.resolve("missing").toString();
-        assertThatThrownBy(() -> LibC.open(missing, Constants.O_RDONLY, 0, "open(" + missing + ", O_RDONLY)"))
+        assertThatThrownBy(() -> Errno.check(FileCalls.open(missing, Constants.O_RDONLY, 0), "open(" + missing + ", O_RDONLY)"))
                 .isInstanceOf(LinuxException.class)
                 .hasMessageContaining(missing)
                 .hasMessageContaining("ENOENT");
@@ -58,11 +60,11 @@ class ErrnoTest {
     @Test
     void epollRefusesRegularFilesWithAnExplanation(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("plain.txt"), "text");
-        int epfd = LibC.epollCreate1(Constants.EPOLL_CLOEXEC);
-        int fd = LibC.open(file.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0, "open");
+        int epfd = IoCalls.epollCreate1(Constants.EPOLL_CLOEXEC);
+        int fd = FileCalls.open(file.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment event = arena.allocate(Structs.EPOLL_EVENT);
-            int r = LibC.epollCtl(epfd, Constants.EPOLL_CTL_ADD, fd, event);
+            int r = IoCalls.epollCtl(epfd, Constants.EPOLL_CTL_ADD, fd, event);
             assertThat(r).as("epoll_ctl(ADD, a regular file)").isEqualTo(-Constants.EPERM);
             assertThat(Errno.exception("epoll_ctl(ADD, " + file + ")", -r))
                     .isInstanceOf(LinuxException.class)
@@ -70,21 +72,21 @@ class ErrnoTest {
                     .hasMessageContaining("regular files and directories are always ready")
                     .hasMessageContaining("/dev/urandom");
         } finally {
-            LibC.close(fd);
-            LibC.close(epfd);
+            IoCalls.close(fd);
+            IoCalls.close(epfd);
         }
     }
 
     @Test
     void outOfDescriptorsGivesTheOpenFileLimit() throws Exception {
-        long[] before = LibC.getrlimit(Constants.RLIMIT_NOFILE);
+        long[] before = Rlimits.get(Constants.RLIMIT_NOFILE);
         List<EventFd> opened = new ArrayList<>();
         LinuxException failure = null;
         try (EventFd probe = EventFd.open()) {
             // room for a few more descriptors only; everything the assertion needs is loaded already
             long low = probe.number() + 4;
             assertThat(LinuxException.class).isNotNull();
-            LibC.setrlimit(Constants.RLIMIT_NOFILE, low, before[1]);
+            Rlimits.set(Constants.RLIMIT_NOFILE, low, before[1]);
             try {
                 for (int i = 0; i < 10; i++) {
                     opened.add(EventFd.open());
@@ -92,7 +94,7 @@ class ErrnoTest {
             } catch (LinuxException e) {
                 failure = e;
             } finally {
-                LibC.setrlimit(Constants.RLIMIT_NOFILE, before[0], before[1]);
+                Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
             }
             assertThat(failure).as("opening past RLIMIT_NOFILE fails").isNotNull();
             assertThat(failure.errnoName()).isEqualTo("EMFILE");
@@ -101,10 +103,48 @@ class ErrnoTest {
                     .contains("RLIMIT_NOFILE is " + low)
                     .contains("ulimit -n");
         } finally {
-            LibC.setrlimit(Constants.RLIMIT_NOFILE, before[0], before[1]);
+            Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
             opened.forEach(EventFd::close);
         }
-        assertThat(LibC.getrlimit(Constants.RLIMIT_NOFILE)).as("the limit is restored").containsExactly(before);
+        assertThat(Rlimits.get(Constants.RLIMIT_NOFILE)).as("the limit is restored").containsExactly(before);
+    }
+
+    @Test
+    void inotifyAtEmfileNamesTheRealLimitsThoughNoDescriptorIsLeftToReadThem() throws Exception {
+        long instances = Sysctl.read("fs.inotify.max_user_instances");
+        assertThat(instances).as("fs.inotify.max_user_instances is readable here").isPositive();
+        // load every class the failure needs while there are descriptors to read them with
+        Inotify.open().close();
+        assertThat(Errno.exception("inotify_init1()", Constants.EMFILE).getMessage()).contains("max_user_instances");
+        long[] before = Rlimits.get(Constants.RLIMIT_NOFILE);
+        List<EventFd> opened = new ArrayList<>();
+        LinuxException failure = null;
+        try (EventFd probe = EventFd.open()) {
+            long low = probe.number() + 4;
+            Rlimits.set(Constants.RLIMIT_NOFILE, low, before[1]);
+            try {
+                for (int i = 0; i < 10; i++) {
+                    opened.add(EventFd.open()); // until the process has no descriptor left
+                }
+            } catch (LinuxException e) {
+                assertThat(e.errnoName()).isEqualTo("EMFILE");
+            }
+            try {
+                Inotify.open().close();
+            } catch (LinuxException e) {
+                failure = e;
+            } finally {
+                Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
+            }
+        } finally {
+            Rlimits.set(Constants.RLIMIT_NOFILE, before[0], before[1]);
+            opened.forEach(EventFd::close);
+        }
+        assertThat(failure).as("inotify_init1 with no descriptor left fails").isNotNull();
+        assertThat(failure.getMessage())
+                .startsWith("inotify_init1(): EMFILE")
+                .contains("fs.inotify.max_user_instances is now " + instances + ")")
+                .contains("RLIMIT_NOFILE is ");
     }
 
     @Test

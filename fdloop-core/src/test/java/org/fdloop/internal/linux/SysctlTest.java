@@ -24,6 +24,12 @@ class SysctlTest {
     }
 
     @Test
+    void textIsTheFirstLineOfATextualSysctl() throws Exception {
+        assertThat(Sysctl.text("kernel.osrelease")).isEqualTo(catOnce(Path.of("/proc/sys/kernel/osrelease"))).isNotEmpty();
+        assertThat(Sysctl.text("fs.no_such_sysctl")).isNull();
+    }
+
+    @Test
     void pathMapsDotsToDirectories() {
         assertThat(Sysctl.path("fs.inotify.max_user_watches")).isEqualTo(Path.of("/proc/sys/fs/inotify/max_user_watches"));
     }
