@@ -60,7 +60,11 @@ void start(int i) throws Exception {
         }
         if (!stopping) {
             long backoff = Math.min(2000, 100L << Math.min(restarts[i]++, 5));   // 100 ms, doubling, at most 2 s
-            loop.schedule(Duration.ofMillis(backoff), t -> start(i));
+            loop.schedule(Duration.ofMillis(backoff), t -> {
+                if (!stopping) {
+                    start(i);
+                }
+            });
         }
     });
     readLines(i, workers[i].child());

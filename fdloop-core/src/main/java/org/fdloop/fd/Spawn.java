@@ -58,7 +58,14 @@ import org.fdloop.internal.linux.SpawnCalls;
 public final class Spawn {
     /** What one of the child's stdin, stdout and stderr is. */
     public static final class Stdio {
-        enum Kind { INHERIT, NULL, PIPE, FILE, APPEND, FD }
+        enum Kind {
+            INHERIT, NULL, PIPE, FILE, APPEND, FD;
+
+            /** Whether the child's file actions for it are the same at every start: no descriptor of ours is involved. */
+            boolean reusable() {
+                return this == INHERIT || this == NULL;
+            }
+        }
 
         private static final Stdio INHERIT = new Stdio(Kind.INHERIT, null, null);
         private static final Stdio NULL = new Stdio(Kind.NULL, null, null);
@@ -135,6 +142,8 @@ public final class Spawn {
     private final TreeMap<Integer, Fd> passed = new TreeMap<>();
     private boolean newGroup;
     private boolean newSession;
+    /** What posix_spawn is given, made at the first start that can reuse it; every setter drops it. */
+    private Prepared prepared;
 
     private Spawn(List<String> command) {
         if (command.isEmpty()) {
@@ -175,6 +184,7 @@ public final class Spawn {
         Map<String, String> copy = new LinkedHashMap<>();
         environment.forEach((name, value) -> copy.put(checkName(name), checkValue(name, value)));
         this.environment = copy;
+        prepared = null;
         return this;
     }
 
@@ -188,6 +198,7 @@ public final class Spawn {
         } else {
             environment.put(checkName(name), checkValue(name, value));
         }
+        prepared = null;
         return this;
     }
 
@@ -213,6 +224,7 @@ public final class Spawn {
             throw new UnsupportedOperationException("this glibc has no posix_spawn_file_actions_addchdir_np (glibc 2.29)");
         }
         this.directory = Objects.requireNonNull(directory, "directory");
+        prepared = null;
         return this;
     }
 
@@ -222,18 +234,21 @@ public final class Spawn {
             throw new IllegalArgumentException("stdin cannot append: use Stdio.file(" + stdin.path + ") to read the file");
         }
         stdio[0] = stdin;
+        prepared = null;
         return this;
     }
 
     /** The child's stdout. */
     public Spawn stdout(Stdio stdout) {
         stdio[1] = Objects.requireNonNull(stdout, "stdout");
+        prepared = null;
         return this;
     }
 
     /** The child's stderr. */
     public Spawn stderr(Stdio stderr) {
         stdio[2] = Objects.requireNonNull(stderr, "stderr");
+        prepared = null;
         return this;
     }
 
@@ -253,6 +268,7 @@ public final class Spawn {
                     + ": the child gets every number up to the highest one passed closed");
         }
         passed.put(childNumber, fd);
+        prepared = null;
         return this;
     }
 
@@ -262,6 +278,7 @@ public final class Spawn {
      */
     public Spawn newProcessGroup() {
         newGroup = true;
+        prepared = null;
         newSession = false;
         return this;
     }
@@ -273,6 +290,7 @@ public final class Spawn {
      */
     public Spawn newSession() {
         newSession = true;
+        prepared = null;
         newGroup = false;
         return this;
     }
@@ -285,6 +303,10 @@ public final class Spawn {
      * @throws IllegalStateException when an {@link Fd} given for stdio or {@link #passFd} is closed
      */
     public Child start() throws IOException {
+        if (SpawnCalls.hasCloseFrom() && passed.isEmpty()
+                && stdio[0].kind.reusable() && stdio[1].kind.reusable() && stdio[2].kind.reusable()) {
+            return startPrepared();
+        }
         String program = command.get(0);
         boolean searchPath = program.indexOf('/') < 0;
         int highest = passed.isEmpty() ? 2 : passed.lastKey();
@@ -355,16 +377,7 @@ public final class Spawn {
                         check(addChdir(actions, arena.allocateFrom(directory.toString())),
                                 "posix_spawn_file_actions_addchdir_np(" + directory + ")");
                     }
-                    short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
-                            | (newGroup ? POSIX_SPAWN_SETPGROUP : 0) | (newSession ? POSIX_SPAWN_SETSID : 0));
-                    check(attrSetFlags(attr, flags), "posix_spawnattr_setflags()");
-                    MemorySegment none = arena.allocate(SIGSET_BYTES, 8);
-                    check(attrSetSigmask(attr, none), "posix_spawnattr_setsigmask()");
-                    MemorySegment all = arena.allocate(SIGSET_BYTES, 8).fill((byte) 0xff);
-                    check(attrSetSigdefault(attr, all), "posix_spawnattr_setsigdefault()");
-                    if (newGroup) {
-                        check(attrSetPgroup(attr, 0), "posix_spawnattr_setpgroup()");
-                    }
+                    setAttributes(attr, arena);
                     MemorySegment pid = arena.allocate(JAVA_INT);
                     int r = spawn(searchPath, pid, arena.allocateFrom(program), actions, attr, strings(arena, command),
                             environment == null ? environ() : environment(arena));
@@ -394,6 +407,94 @@ public final class Spawn {
                     }
                 }
             }
+        }
+    }
+
+    /** The attributes every child gets: empty mask, default dispositions, and the group or session asked for. */
+    private void setAttributes(MemorySegment attr, Arena arena) throws LinuxException {
+        short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+                | (newGroup ? POSIX_SPAWN_SETPGROUP : 0) | (newSession ? POSIX_SPAWN_SETSID : 0));
+        check(attrSetFlags(attr, flags), "posix_spawnattr_setflags()");
+        MemorySegment none = arena.allocate(SIGSET_BYTES, 8);
+        check(attrSetSigmask(attr, none), "posix_spawnattr_setsigmask()");
+        MemorySegment all = arena.allocate(SIGSET_BYTES, 8).fill((byte) 0xff);
+        check(attrSetSigdefault(attr, all), "posix_spawnattr_setsigdefault()");
+        if (newGroup) {
+            check(attrSetPgroup(attr, 0), "posix_spawnattr_setpgroup()");
+        }
+    }
+
+    /**
+     * The arguments of posix_spawn made once and given to every start, for a child whose stdio is
+     * inherited or /dev/null and who is passed no descriptor: the file actions (the child opens
+     * /dev/null itself, then closes every descriptor above 2), the attributes, argv and the
+     * environment. posix_spawn only reads them, so they can serve any number of starts, from
+     * any number of threads. Freed when no Spawn holds them any more.
+     */
+    private record Prepared(MemorySegment path, MemorySegment actions, MemorySegment attr, MemorySegment argv,
+            MemorySegment envp) {
+        private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+    }
+
+    private Prepared prepare() throws LinuxException {
+        Arena arena = Arena.ofShared();
+        MemorySegment actions = arena.allocate(FILE_ACTIONS_BYTES, 8);
+        MemorySegment attr = arena.allocate(ATTR_BYTES, 8);
+        boolean actionsMade = false;
+        boolean attrMade = false;
+        try {
+            check(actionsInit(actions), "posix_spawn_file_actions_init()");
+            actionsMade = true;
+            check(attrInit(attr), "posix_spawnattr_init()");
+            attrMade = true;
+            MemorySegment devNull = arena.allocateFrom("/dev/null");
+            for (int target = 0; target < 3; target++) {
+                if (stdio[target].kind == Stdio.Kind.NULL) {
+                    check(addOpen(actions, target, devNull, O_RDWR, 0), "posix_spawn_file_actions_addopen(" + target + ", /dev/null)");
+                }
+            }
+            check(addCloseFrom(actions, 3), "posix_spawn_file_actions_addclosefrom_np(3)");
+            if (directory != null) {
+                check(addChdir(actions, arena.allocateFrom(directory.toString())),
+                        "posix_spawn_file_actions_addchdir_np(" + directory + ")");
+            }
+            setAttributes(attr, arena);
+            Prepared made = new Prepared(arena.allocateFrom(command.get(0)), actions, attr, strings(arena, command),
+                    environment == null ? null : environment(arena));
+            Prepared.CLEANER.register(made, () -> {
+                actionsDestroy(actions);
+                attrDestroy(attr);
+                arena.close();
+            });
+            return made;
+        } catch (LinuxException | RuntimeException e) {
+            if (actionsMade) {
+                actionsDestroy(actions);
+            }
+            if (attrMade) {
+                attrDestroy(attr);
+            }
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** {@link #start()} with the {@link Prepared} arguments: one posix_spawn and one pidfd_open. */
+    private Child startPrepared() throws IOException {
+        Prepared p = prepared;
+        if (p == null) {
+            prepared = p = prepare();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pid = arena.allocate(JAVA_INT);
+            int r = spawn(command.get(0).indexOf('/') < 0, pid, p.path(), p.actions(), p.attr(), p.argv(),
+                    p.envp() == null ? environ() : p.envp());
+            if (r < 0) {
+                throw spawnFailed(-r);
+            }
+            return Child.started(pid.get(JAVA_INT, 0), newGroup || newSession, new StreamFd[3], command.get(0));
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(p);
         }
     }
 

@@ -73,6 +73,24 @@ class SpawnTest {
         return pids;
     }
 
+    /**
+     * Waits until {@code pid} sleeps (state S in /proc/<pid>/stat): posix_spawn returns once the
+     * child has called execve, while the dynamic loader may still hold a library open (as fd 3,
+     * say); a program that sleeps has finished starting.
+     */
+    static void awaitSleeping(long pid) throws Exception {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            String stat = Files.readAllLines(Path.of("/proc/" + pid + "/stat")).get(0);
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            if (state == 'S') {
+                return;
+            }
+            assertThat(System.nanoTime() - deadline).as("pid %d sleeps within %s (state %s)", pid, PATIENCE, state).isNegative();
+            Thread.sleep(5);
+        }
+    }
+
     /** The named line of /proc/<pid>/status, after its colon and blanks. */
     static String statusLine(Object pid, String name) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
@@ -109,7 +127,9 @@ class SpawnTest {
                 } else if (n > 0) {
                     got.write(buffer.array(), 0, n);
                 } else if (!in.hasRemaining()) {
-                    assertThat(Ready.awaitReadable(child.stdout())).isTrue();
+                    assertThat(child.stdout().awaitReadable(PATIENCE)).as("more output, or its end").isTrue();
+                } else {
+                    child.stdout().awaitReadable(java.time.Duration.ofMillis(10)); // or stdin has room again
                 }
             }
             assertThat(got.toByteArray()).isEqualTo(sent);
@@ -203,6 +223,7 @@ class SpawnTest {
         try (Pipe passed = Pipe.open();
                 Child child = Spawn.of("sleep", "1000").stdin(Spawn.Stdio.devNull()).stdout(Spawn.Stdio.pipe())
                         .passFd(passed.readEnd(), 7).passFd(passed.writeEnd(), 4).start()) {
+            awaitSleeping(child.pid());
             Set<Integer> fds = new TreeSet<>();
             try (Stream<Path> entries = Files.list(Path.of("/proc/" + child.pid() + "/fd"))) {
                 entries.forEach(e -> fds.add(Integer.parseInt(e.getFileName().toString())));
@@ -214,6 +235,45 @@ class SpawnTest {
             assertThat(link(child.pid(), 0)).isEqualTo("/dev/null");
             child.signal(Signal.KILL);
             assertThat(await(child)).isEqualTo(ExitStatus.killed(Signal.KILL, false));
+        } finally {
+            IoCalls.close(leaky);
+        }
+    }
+
+    /**
+     * A builder whose children need no descriptor of ours makes posix_spawn's arguments once and
+     * reuses them; each setter drops them, so every start runs what the builder says at that time.
+     */
+    @Test
+    void aReusedBuilderStartsWhatItSaysNow(@TempDir Path dir) throws Exception {
+        int leaky = Errno.check(FileCalls.open("/dev/null", Constants.O_RDONLY, 0), "open(/dev/null) without O_CLOEXEC");
+        try {
+            Spawn spawn = Spawn.of("sh", "-c", "exit $CODE").env("CODE", "3").stdin(Spawn.Stdio.devNull());
+            for (int i = 0; i < 3; i++) {
+                try (Child child = spawn.start()) {
+                    assertThat(await(child)).isEqualTo(ExitStatus.exited(3));
+                }
+            }
+            spawn.env("CODE", "4");
+            try (Child child = spawn.start()) {
+                assertThat(await(child)).isEqualTo(ExitStatus.exited(4));
+            }
+            spawn = Spawn.of("sleep", "1000").stdin(Spawn.Stdio.devNull()).stdout(Spawn.Stdio.devNull());
+            try (Child child = spawn.start()) {
+                awaitSleeping(child.pid());
+                Set<Integer> fds = new TreeSet<>();
+                try (Stream<Path> entries = Files.list(Path.of("/proc/" + child.pid() + "/fd"))) {
+                    entries.forEach(e -> fds.add(Integer.parseInt(e.getFileName().toString())));
+                }
+                assertThat(fds).as("the JVM had fd %d open without O_CLOEXEC", leaky).containsExactly(0, 1, 2);
+                assertThat(link(child.pid(), 0)).isEqualTo("/dev/null");
+                assertThat(link(child.pid(), 1)).isEqualTo("/dev/null");
+                assertThat(statusLine(child.pid(), "SigBlk")).isEqualTo("0000000000000000");
+            }
+            try (Child child = spawn.directory(dir).newProcessGroup().start()) {
+                assertThat(Files.readSymbolicLink(Path.of("/proc/" + child.pid() + "/cwd"))).isEqualTo(dir.toRealPath());
+                assertThat(statusLine(child.pid(), "NSpgid")).isEqualTo(String.valueOf(child.pid()));
+            }
         } finally {
             IoCalls.close(leaky);
         }
@@ -248,6 +308,7 @@ class SpawnTest {
             assertThat(ours & 0xa01).as("this thread blocks SIGHUP, SIGUSR1, SIGUSR2: %x", ours).isEqualTo(0xa01);
             // sh ignores nothing and blocks nothing of its own while it waits in read
             try (Child child = Spawn.of("sh", "-c", "read x").stdin(Spawn.Stdio.pipe()).start()) {
+                awaitSleeping(child.pid());
                 assertThat(statusLine(child.pid(), "SigBlk")).isEqualTo("0000000000000000");
                 assertThat(statusLine(child.pid(), "SigIgn")).isEqualTo("0000000000000000");
                 child.stdin().write(ByteBuffer.wrap("go\n".getBytes(StandardCharsets.US_ASCII)));
@@ -334,6 +395,7 @@ class SpawnTest {
     @Test
     void newSessionLeadsASessionWithoutTerminal() throws Exception {
         try (Child child = Spawn.of("sleep", "1000").newSession().start()) {
+            awaitSleeping(child.pid());
             assertThat(statusLine(child.pid(), "NSsid")).isEqualTo(String.valueOf(child.pid()));
             assertThat(statusLine(child.pid(), "NSpgid")).isEqualTo(String.valueOf(child.pid()));
             assertThat(child.leadsGroup()).isTrue();

@@ -67,6 +67,7 @@ public final class SpawnCalls {
     private static final MethodHandle ACTIONS_INIT = LibC.bindReturningError("posix_spawn_file_actions_init", ADDRESS);
     private static final MethodHandle ACTIONS_DESTROY = LibC.bindReturningError("posix_spawn_file_actions_destroy", ADDRESS);
     private static final MethodHandle ADD_DUP2 = LibC.bindReturningError("posix_spawn_file_actions_adddup2", ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ADD_OPEN = LibC.bindReturningError("posix_spawn_file_actions_addopen", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle ADD_CLOSE = LibC.bindReturningError("posix_spawn_file_actions_addclose", ADDRESS, JAVA_INT);
     /** glibc 2.34; null where it is older. */
     private static final MethodHandle ADD_CLOSEFROM = optional("posix_spawn_file_actions_addclosefrom_np", ADDRESS, JAVA_INT);
@@ -125,6 +126,15 @@ public final class SpawnCalls {
             return (int) ADD_DUP2.invokeExact(actions, fd, target);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_adddup2", t);
+        }
+    }
+
+    /** Opens {@code path} (glibc copies it) as descriptor {@code fd} in the child. */
+    public static int addOpen(MemorySegment actions, int fd, MemorySegment path, int flags, int mode) {
+        try {
+            return (int) ADD_OPEN.invokeExact(actions, fd, path, flags, mode);
+        } catch (Throwable t) {
+            throw LibC.unexpected("posix_spawn_file_actions_addopen", t);
         }
     }
 
