@@ -30,7 +30,7 @@
 #             posix_spawn, pidfd_open, epoll_wait, waitid(P_PIDFD)), then SpawnBenchmark -m fdloop (EventLoop.spawn)
 #             and -m jdk (ProcessBuilder.start, waitFor), per round; the start call and start-to-exit-observed, p50, p99
 #
-# Environment: ROUNDS (5), SPAWN_N (1000), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
+# Environment: ROUNDS (5), SPAWN_N (1000), SPAWN_W (1000 warm-up starts for Java; C warms up with 50), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
 # PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (../shared/bench-c beside the checkout),
 # OUTDIR (fdloop-bench/target/loop-bench/<time>), JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm),
 # BUILD=1 to rebuild the jars first (they are built anyway when missing).
@@ -68,6 +68,7 @@ if [[ "${BUILD:-0}" == 1 || ! -f fdloop-bench/target/fdloop-bench.jar ]]; then
 fi
 
 SPAWN_N=${SPAWN_N:-1000}
+SPAWN_W=${SPAWN_W:-1000}
 what=("$@")
 [[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch signals lateness spawn)
 mkdir -p "$OUTDIR"
@@ -227,8 +228,8 @@ for w in "${what[@]}"; do
         start=$(wc -l <"$RAW")
         for ((r = 1; r <= ROUNDS; r++)); do
             run "$r" "$CBIN" -n "$SPAWN_N" -w 50 /bin/true
-            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m fdloop -n "$SPAWN_N" -w 200 /bin/true
-            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m jdk -n "$SPAWN_N" -w 200 /bin/true
+            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m fdloop -n "$SPAWN_N" -w "$SPAWN_W" /bin/true
+            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m jdk -n "$SPAWN_N" -w "$SPAWN_W" /bin/true
         done
         summarize "$start" "/bin/true: fdloop spawn vs ProcessBuilder.start() vs C posix_spawn + pidfd ($ROUNDS rounds, alternating, unpinned)" \
             spawn SpawnSummary

@@ -1,8 +1,9 @@
 /*
  * The C baseline of the spawn benchmark (docs/BENCHMARKS.md): a program started N times, one at
  * a time, the way fdloop's Spawn and ChildSource do it: posix_spawn with stdin, stdout and stderr
- * on /dev/null, every other descriptor closed (addclosefrom_np), an empty signal mask and default
- * dispositions; then pidfd_open, the pidfd in an epoll set, epoll_wait until it is readable, and
+ * on /dev/null (opened by the child), every other descriptor closed (addclosefrom_np), an empty
+ * signal mask and default dispositions, the file actions and attributes made once and reused;
+ * then pidfd_open, the pidfd in an epoll set, epoll_wait until it is readable, and
  * waitid(P_PIDFD) for the status.
  *
  *   spawn_pidfd [-n N] [-w W] [PROGRAM]     (N = 1000 measured, W = 50 warm-up, PROGRAM = /bin/true)
@@ -72,27 +73,24 @@ int main(int argc, char **argv) {
     int epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) die("epoll_create1", errno);
 
+    /* as Spawn does for a child whose stdio is /dev/null: the arguments made once, reused by every start */
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    for (int fd = 0; fd < 3; fd++) posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
     for (int i = -warmup; i < n; i++) {
         long long t0 = now_ns();
-        /* as Spawn.start() does it, per call */
-        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        posix_spawn_file_actions_t actions;
-        posix_spawnattr_t attr;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawnattr_init(&attr);
-        for (int fd = 0; fd < 3; fd++) posix_spawn_file_actions_adddup2(&actions, devnull, fd);
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
         pid_t pid;
         int r = posix_spawn(&pid, program, &actions, &attr, child_argv, environ);
-        posix_spawnattr_destroy(&attr);
-        posix_spawn_file_actions_destroy(&actions);
-        close(devnull);
         if (r != 0) die(program, r);
         int pidfd = (int) syscall(SYS_pidfd_open, pid, O_NONBLOCK);
         if (pidfd < 0) die("pidfd_open", errno);
@@ -119,6 +117,8 @@ int main(int argc, char **argv) {
             exit_seen[i] = t2 - t0;
         }
     }
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
     printf("spawn_pidfd n=%d start_p50_us=%.1f start_p99_us=%.1f", n, percentile_us(start, n, 0.5), percentile_us(start, n, 0.99));
     printf(" exit_p50_us=%.1f exit_p99_us=%.1f\n", percentile_us(exit_seen, n, 0.5), percentile_us(exit_seen, n, 0.99));
     return 0;

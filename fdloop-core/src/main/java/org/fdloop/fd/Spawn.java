@@ -53,7 +53,10 @@ import org.fdloop.internal.linux.SpawnCalls;
  * {@link #start()} throw a {@link LinuxException} that names it, with no child, zombie or
  * descriptor left behind (glibc reaps a child whose exec failed before posix_spawn returns).
  *
- * <p>A builder is not thread-safe; {@link #start()} may be called again for another child.
+ * <p>A builder is not thread-safe; {@link #start()} may be called again for another child. A
+ * builder whose child needs no descriptor of this process (stdio inherited or /dev/null, nothing
+ * passed) makes posix_spawn's arguments at its first start and reuses them, so that each later
+ * start is one posix_spawn and one pidfd_open; changing the builder makes them anew.
  */
 public final class Spawn {
     /** What one of the child's stdin, stdout and stderr is. */
