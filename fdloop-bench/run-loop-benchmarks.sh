@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks of the event loop; docs/BENCHMARKS.md shows results and how to read them.
 #
-#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch] [signals] [signal-path] [lateness]
+#   fdloop-bench/run-loop-benchmarks.sh [pingpong] [timers] [execute] [dispatch] [signals] [signal-path] [lateness] [spawn]
 #   (none: all but signal-path)
 #
 #   pingpong  eventfd ping-pong between two loops, alternating with the C baseline
@@ -26,8 +26,11 @@
 #             timeout; also with -s 1, a timer slack of 1 ns) and -m epoll (a timerfd in epoll), then
 #             TimerLateness -m loop (scheduleAtFixedRate; also with -s 1, Builder.timerSlack) and
 #             -m timerfd (a TimerFd in the loop), per round and period
+#   spawn     /bin/true started SPAWN_N times one at a time, stdio on /dev/null: C (src/main/c/spawn_pidfd.c:
+#             posix_spawn, pidfd_open, epoll_wait, waitid(P_PIDFD)), then SpawnBenchmark -m fdloop (EventLoop.spawn)
+#             and -m jdk (ProcessBuilder.start, waitFor), per round; the start call and start-to-exit-observed, p50, p99
 #
-# Environment: ROUNDS (5), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
+# Environment: ROUNDS (5), SPAWN_N (1000), SPAWN_W (1000 warm-up starts for Java; C warms up with 50), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
 # PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (the C sources: fdloop-bench/src/main/c),
 # OUTDIR (fdloop-bench/target/loop-bench/<time>), JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm),
 # BUILD=1 to rebuild the jars first (they are built anyway when missing).
@@ -64,8 +67,10 @@ if [[ "${BUILD:-0}" == 1 || ! -f fdloop-bench/target/fdloop-bench.jar ]]; then
     MAVEN_OPTS=${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow} mvn -B -q -DskipTests package -pl fdloop-bench -am
 fi
 
+SPAWN_N=${SPAWN_N:-1000}
+SPAWN_W=${SPAWN_W:-1000}
 what=("$@")
-[[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch signals lateness)
+[[ ${#what[@]} -gt 0 ]] || what=(pingpong timers execute dispatch signals lateness spawn)
 mkdir -p "$OUTDIR"
 RAW="$OUTDIR/raw.txt"
 SUMMARY="$OUTDIR/summary.md"
@@ -217,8 +222,20 @@ for w in "${what[@]}"; do
         summarize "$start" "Timer lateness: C timerfd_jitter vs fdloop's timers ($ROUNDS rounds, alternating, unpinned)" \
             lateness TimerLatenessSummary
         ;;
+    spawn)
+        CBIN=fdloop-bench/target/bench-c/spawn_pidfd
+        compile "$CBIN" fdloop-bench/src/main/c/spawn_pidfd.c
+        start=$(wc -l <"$RAW")
+        for ((r = 1; r <= ROUNDS; r++)); do
+            run "$r" "$CBIN" -n "$SPAWN_N" -w 50 /bin/true
+            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m fdloop -n "$SPAWN_N" -w "$SPAWN_W" /bin/true
+            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m jdk -n "$SPAWN_N" -w "$SPAWN_W" /bin/true
+        done
+        summarize "$start" "/bin/true: fdloop spawn vs ProcessBuilder.start() vs C posix_spawn + pidfd ($ROUNDS rounds, alternating, unpinned)" \
+            spawn SpawnSummary
+        ;;
     *)
-        echo "unknown benchmark '$w': pingpong, timers, execute, dispatch, signals, signal-path or lateness" >&2
+        echo "unknown benchmark '$w': pingpong, timers, execute, dispatch, signals, signal-path, lateness or spawn" >&2
         exit 2
         ;;
     esac

@@ -8,7 +8,7 @@ import java.io.IOException;
  * above it the slot's generation, so that an event reported for an earlier registration of the
  * same slot is recognised as stale); this class keeps the registration that goes with them.
  */
-abstract sealed class PolledSource extends Source permits IoSource, ExitSource, InternalSource {
+abstract sealed class PolledSource extends Source permits IoSource, ExitSource, InternalSource, ChildSource, ProcessExitSource {
     /** The slot of the loop's table; set by {@link EventLoop#register}. */
     int slot;
     /** What the poller reports for this source: generation << 32 | slot. */

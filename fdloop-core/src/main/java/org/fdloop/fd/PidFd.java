@@ -12,11 +12,12 @@ import org.fdloop.internal.linux.FileCalls;
  * A pidfd (pidfd_open(2)): a file descriptor that refers to one process, whatever its pid is
  * later reused for.
  *
- * <p>The fd becomes readable when the process exits. It is a wake-up only: fdloop never reaps
- * the process (no waitid), because for a child started with {@link ProcessBuilder} the JDK's
- * reaper does that, and {@link Process#exitValue()} reads the status it collected. Once the
- * fd is readable, read the exit status from the {@link Process}. {@link #sendSignal(Signal)}
- * signals exactly this process, never a later one that got its pid.
+ * <p>The fd becomes readable when the process exits. A pidfd from {@link #open} is a wake-up
+ * only: fdloop never reaps that process (no waitid), because for a child started with
+ * {@link ProcessBuilder} the JDK's reaper does that, and {@link Process#exitValue()} reads the
+ * status it collected; for any other process the status is its parent's to read. A child
+ * started with {@link Spawn} is fdloop's own, and its {@link Child} reaps it through its pidfd.
+ * {@link #sendSignal(Signal)} signals exactly this process, never a later one that got its pid.
  */
 public final class PidFd extends Fd {
     private final long pid;
@@ -24,6 +25,11 @@ public final class PidFd extends Fd {
     private PidFd(int fd, long pid) {
         super(fd, "pidfd (pid " + pid + ")");
         this.pid = pid;
+    }
+
+    /** Takes ownership of {@code fd}, a pidfd for {@code pid} that is O_CLOEXEC and O_NONBLOCK already. */
+    static PidFd adopt(int fd, long pid) {
+        return new PidFd(fd, pid);
     }
 
     /**
