@@ -10,9 +10,11 @@ import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.AsyncOwner;
+import org.fdloop.fd.Child;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.Signal;
+import org.fdloop.fd.Spawn;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.backend.Poller;
 
@@ -375,6 +377,61 @@ abstract sealed class LoopRegistry permits EventLoop {
     }
 
     /**
+     * Starts a child ({@link Spawn#start()}) and dispatches {@code handler} once, on the loop
+     * thread, when it has exited, with its status; see {@link ChildSource}. If the loop closes
+     * while the child runs, the child is killed (with its process group when it leads one) and
+     * reaped.
+     */
+    public ChildSource spawn(Spawn spawn, ChildHandler handler) throws IOException {
+        checkThread("spawn");
+        Objects.requireNonNull(handler, "handler");
+        Child child = spawn.start();
+        try {
+            return onChildExit(child, handler);
+        } catch (IOException | RuntimeException e) {
+            child.close();
+            throw e;
+        }
+    }
+
+    /** Dispatches {@code handler} once, on the loop thread, when {@code child} has exited, with its status; see {@link ChildSource}. */
+    public ChildSource onChildExit(Child child, ChildHandler handler) throws IOException {
+        checkThread("onChildExit");
+        Objects.requireNonNull(child, "child");
+        Objects.requireNonNull(handler, "handler");
+        ChildSource source = ChildSource.open(self(), child, handler);
+        register(source);
+        return source;
+    }
+
+    /**
+     * Dispatches {@code handler} once, on the loop thread, when {@code process} has exited: any
+     * process, not only this JVM's children, through a pidfd. The exit status is not reported
+     * (only the parent can read it); see {@link ProcessExitSource}. A process gone already is
+     * reported on the next iteration.
+     */
+    public ProcessExitSource onExit(ProcessHandle process, ProcessExitHandler handler) throws IOException {
+        checkThread("onExit");
+        Objects.requireNonNull(process, "process");
+        Objects.requireNonNull(handler, "handler");
+        ProcessExitSource source = ProcessExitSource.open(self(), process, handler);
+        register(source);
+        source.reportIfGone();
+        return source;
+    }
+
+    /**
+     * {@link #onExit(ProcessHandle, ProcessExitHandler)} for the process with id {@code pid}.
+     *
+     * @throws org.fdloop.fd.LinuxException with ESRCH when no process has that id
+     */
+    public ProcessExitSource onExit(long pid, ProcessExitHandler handler) throws IOException {
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> org.fdloop.internal.linux.Errno.exception(
+                "onExit(pid " + pid + ")", org.fdloop.internal.linux.Constants.ESRCH, "no process has id " + pid));
+        return onExit(process, handler);
+    }
+
+    /**
      * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
      * every signal-driven fd instead of reading their signals. Raise the limit
      * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
@@ -510,6 +567,8 @@ abstract sealed class LoopRegistry permits EventLoop {
                 FdAccess.get().unpin(i.fd());
             }
             case ExitSource e -> slots.free(e);
+            case ChildSource c -> slots.free(c);
+            case ProcessExitSource p -> slots.free(p);
             case TimerSource t -> { } // onClose took it out of the heaps
             case SignalSource s -> signals.release(s);
             case AsyncIoSource a -> signals.release(a);

@@ -186,7 +186,7 @@ class SpawnTest {
             assertThat(readAll(child.stderr())).isEqualTo(ourStdout + "\n");
             await(child);
         }
-        try (Pipe pipe = Pipe.open();
+        try (OsPipe pipe = OsPipe.open();
                 Child child = Spawn.of("printf", "via %s", "our pipe").stdout(Spawn.Stdio.fd(pipe.writeEnd())).start()) {
             assertThat(await(child).succeeded()).isTrue();
             pipe.writeEnd().close();
@@ -220,7 +220,7 @@ class SpawnTest {
     @Test
     void theChildHasOnlyTheDescriptorsItWasGiven() throws Exception {
         int leaky = Errno.check(FileCalls.open("/dev/null", Constants.O_RDONLY, 0), "open(/dev/null) without O_CLOEXEC");
-        try (Pipe passed = Pipe.open();
+        try (OsPipe passed = OsPipe.open();
                 Child child = Spawn.of("sleep", "1000").stdin(Spawn.Stdio.devNull()).stdout(Spawn.Stdio.pipe())
                         .passFd(passed.readEnd(), 7).passFd(passed.writeEnd(), 4).start()) {
             awaitSleeping(child.pid());
@@ -282,7 +282,7 @@ class SpawnTest {
     /** Passed descriptors that sit at each other's target numbers are not overwritten on the way. */
     @Test
     void passedDescriptorsMaySwapNumbers() throws Exception {
-        try (Pipe a = Pipe.open(); Pipe b = Pipe.open()) {
+        try (OsPipe a = OsPipe.open(); OsPipe b = OsPipe.open()) {
             int an = a.writeEnd().number();
             int bn = b.writeEnd().number();
             // a's write end goes to b's number and b's to a's
@@ -470,7 +470,7 @@ class SpawnTest {
     @Test
     void aClosedFdIsRefusedBeforeAnythingStarts() throws Exception {
         Set<Long> before = children();
-        Pipe pipe = Pipe.open();
+        OsPipe pipe = OsPipe.open();
         pipe.close();
         assertThatThrownBy(() -> Spawn.of("true").stdout(Spawn.Stdio.fd(pipe.writeEnd())).start())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
