@@ -3,6 +3,7 @@ package org.fdloop;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.util.StringJoiner;
+import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.Signal;
 
@@ -30,16 +31,18 @@ public final class AsyncIoSource extends Source {
     private final Fd fd;
     final int number;
     private final Signal signal;
+    private final AsyncOwner.Kind owner;
     private final int events;
     private final AsyncIoHandler handler;
     /** The bands gathered for the coming dispatch. */
     int band;
 
-    AsyncIoSource(EventLoop loop, Fd fd, int number, Signal signal, int events, AsyncIoHandler handler) {
+    AsyncIoSource(EventLoop loop, Fd fd, int number, Signal signal, AsyncOwner.Kind owner, int events, AsyncIoHandler handler) {
         super(loop, "async io " + fd);
         this.fd = fd;
         this.number = number;
         this.signal = signal;
+        this.owner = owner;
         this.events = events;
         this.handler = handler;
     }
@@ -49,9 +52,19 @@ public final class AsyncIoSource extends Source {
         return fd;
     }
 
-    /** The realtime signal the kernel sends for this fd (F_SETSIG). */
+    /** The realtime signal the kernel sends for this fd (F_SETSIG), or {@link Signal#IO} for plain SIGIO (F_SETSIG 0). */
     public Signal signal() {
         return signal;
+    }
+
+    /** Who the kernel sends the signal to: the loop thread, this process, or its process group. */
+    public AsyncOwner.Kind owner() {
+        return owner;
+    }
+
+    /** Whether the kernel signals this fd to the process (or its group), through fdloop's native handler. */
+    boolean isProcessOwned() {
+        return owner != AsyncOwner.Kind.THREAD;
     }
 
     /** What the handler is called for: {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}. */

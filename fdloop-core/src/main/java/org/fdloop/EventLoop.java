@@ -405,20 +405,15 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     /** Turns what the wait reported into pending entries; the loop's own fds' handlers run here. */
     private void collect(int ready) throws IOException {
         for (int i = 0; i < ready; i++) {
-            long token = poller.readyToken(i);
-            if (token < 0) {
-                signals.collect(token); // the signal fds not yet converted to internal sources
-                continue;
-            }
-            PolledSource source = slots.lookup(token);
+            PolledSource source = slots.lookup(poller.readyToken(i));
             if (source instanceof InternalSource internal) {
                 internal.collect(poller.readyEvents(i));
             } else if (source != null && !source.queued) { // null: closed since; queued: left by an interrupted dispatch
                 pending.add(source, poller.readyEvents(i));
             }
         }
-        if (ready == 0 && signals != null) {
-            signals.collectAfterEmptyWait(); // a signal's handler may have ended the wait
+        if (signals != null) {
+            signals.collectAfterWait(ready == 0); // what other threads queued; a signal's handler may have ended the wait
         }
     }
 
@@ -480,6 +475,10 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     private int runTasks(int most) {
         int ran = 0;
         for (Runnable task; ran < most && (task = tasks.poll()) != null; ) {
+            if (task instanceof InternalTask) {
+                task.run(); // the loop's own (LoopSignals.wake): it queues what it finds, and is no dispatch
+                continue;
+            }
             ran++;
             long start = stats.clock;
             try {
@@ -493,6 +492,9 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         }
         return ran;
     }
+
+    /** A task the loop queues for itself through {@link #execute}: no dispatch, and what it throws ends {@code run()}. */
+    interface InternalTask extends Runnable {}
 
     /** Runs every task execute() accepted, until none is left; when the loop ends or closes. */
     private void runAcceptedTasks() {
@@ -524,11 +526,6 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     /** What the loop has done so far. Thread-safe (approximate from another thread). */
     public LoopStats stats() {
         return stats.snapshot();
-    }
-
-    /** The backend this loop waits with. */
-    public Backend backend() {
-        return poller.backend();
     }
 
     /**
@@ -593,13 +590,5 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     @Override
     public boolean isClosed() {
         return closed;
-    }
-
-    static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4; // about 73 years: never, in practice
-        }
     }
 }

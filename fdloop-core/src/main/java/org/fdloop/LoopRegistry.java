@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import org.fdloop.backend.Backend;
+import org.fdloop.fd.AsyncOwner;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.Signal;
@@ -310,14 +311,34 @@ abstract sealed class LoopRegistry permits EventLoop {
      *     or in signal-driven I/O to another thread (another loop's, say); or on a virtual thread
      */
     public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncIoHandler handler) throws IOException {
+        return onAsyncIo(fd, events, signal, AsyncOwner.Kind.THREAD, handler);
+    }
+
+    /**
+     * Signal-driven I/O with the kernel's other owners: as
+     * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)} for {@link AsyncOwner.Kind#THREAD}; for
+     * {@link AsyncOwner.Kind#PROCESS} (F_SETOWN to this process) and
+     * {@link AsyncOwner.Kind#PROCESS_GROUP} (F_SETOWN_EX F_OWNER_PGRP, this process's group: every
+     * process in it gets the signal) the signal lands on any thread of the JVM, and fdloop's native
+     * handler takes it, and SIGIO, on the {@link SignalRoute#NATIVE} route, with si_fd and si_band.
+     * {@code signal} {@link Signal#IO} is plain SIGIO (F_SETSIG 0), which carries no fd: the loop
+     * then polls its plain fds on each. See docs/SIGNALS.md.
+     *
+     * @throws IllegalStateException for a process owner on the {@link SignalRoute#JVM} route, or
+     *     where another loop reads the signal or SIGIO from a signalfd (a thread owner's), and as
+     *     {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}
+     */
+    public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncOwner.Kind owner, AsyncIoHandler handler)
+            throws IOException {
         checkThread("onAsyncIo");
+        Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(fd, "fd");
         Objects.requireNonNull(signal, "signal (AsyncIoSource.DEFAULT_SIGNAL for the default)");
         Objects.requireNonNull(handler, "handler");
         SourceArguments.checkAsyncIo(events, signal);
         LoopSignals s = signals();
         int number = FdAccess.get().pin(fd);
-        AsyncIoSource source = new AsyncIoSource(self(), fd, number, signal, events, handler);
+        AsyncIoSource source = new AsyncIoSource(self(), fd, number, signal, owner, events, handler);
         try {
             s.addAsync(source);
         } catch (IOException | RuntimeException e) {
@@ -553,6 +574,19 @@ abstract sealed class LoopRegistry permits EventLoop {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The backend this loop waits with. */
+    public Backend backend() {
+        return poller.backend();
+    }
+
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4; // about 73 years: never, in practice
         }
     }
 }

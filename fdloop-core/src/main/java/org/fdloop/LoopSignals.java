@@ -3,10 +3,10 @@ package org.fdloop;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -16,8 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.fdloop.fd.AsyncOwner;
-import org.fdloop.fd.EventFd;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.OsThread;
@@ -27,6 +28,7 @@ import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.SignalReaders;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.internal.linux.PollList;
@@ -34,27 +36,26 @@ import org.fdloop.internal.linux.SignalRecords;
 
 /**
  * What a loop holds for signals, signal-driven I/O and child exits, created with the first such
- * source.
+ * source. Its fds are internal registrations of the loop ({@link InternalSource}), each with its
+ * own handler:
  *
  * <ul>
- * <li>A signalfd, in the poller under {@link #SIGNALFD_TOKEN}, for the signals sent to the loop
- *     thread: those of {@link EventLoop#onThreadSignal}, the realtime signals of signal-driven
- *     I/O, and SIGIO (the kernel's "realtime queue full"). Its mask only grows; each signal in
- *     it is blocked in the thread that registered it, and threads started from there inherit
- *     that. Closing the loop takes what is still pending and unblocks them again.</li>
- * <li>A pipe, in the poller under {@link #NATIVE_TOKEN}, into which the native signal handler
- *     ({@link NativeSignalHandler}) writes the siginfo of each process-directed signal this
- *     loop takes, on the {@link SignalRoute#NATIVE} route.</li>
- * <li>An eventfd, in the poller under {@link #BRIDGE_TOKEN}, written by the JVM's signal
- *     handler threads for process-directed signals on the {@link SignalRoute#JVM} route
- *     ({@link SignalBridge}) and by anyone who has a source due outside the poller: a child
- *     that exited before its pidfd existed, an async fd to look at again.</li>
+ * <li>A signalfd for the signals sent to the loop thread: those of {@link EventLoop#onThreadSignal},
+ *     the realtime signals of signal-driven I/O to the thread, and SIGIO (the kernel's "realtime
+ *     queue full"). Its mask only grows; each signal in it is blocked in the thread that
+ *     registered it, and threads started from there inherit that. Closing the loop takes what is
+ *     still pending and unblocks them again.</li>
+ * <li>A pipe into which the native signal handler ({@link NativeSignalHandler}) writes the
+ *     siginfo of each process-directed signal this loop takes, on the {@link SignalRoute#NATIVE}
+ *     route, and of signal-driven I/O to the process.</li>
  * </ul>
+ *
+ * <p>What comes from other threads, the JVM's signal handler threads on the {@link SignalRoute#JVM}
+ * route ({@link SignalBridge}) and anyone who has a source due outside the poller (a child that
+ * exited before its pidfd existed, an async fd to look at again), comes through the loop's one
+ * cross-thread channel, {@link EventLoop#execute}.
  */
 final class LoopSignals {
-    static final long SIGNALFD_TOKEN = -2L;
-    static final long BRIDGE_TOKEN = -3L;
-    static final long NATIVE_TOKEN = -4L;
     private static final int RECORDS_PER_READ = 64;
     /** What the native handler's pipe is enlarged to: 8192 records (fs.pipe-max-size allows it unprivileged). */
     static final int NATIVE_PIPE_BYTES = 1 << 20;
@@ -64,14 +65,14 @@ final class LoopSignals {
     /** Set to {@code false} to leave the main thread's signal mask alone ({@link #steer}). */
     static final String STEER_PROPERTY = "fdloop.steerSignals";
     private static final boolean STEER = !"false".equalsIgnoreCase(System.getProperty(STEER_PROPERTY, "true"));
-    private static final Duration STEER_PATIENCE = Duration.ofMillis(200);
     /** Whether the fallback to the JVM's handler was reported: once per process. */
-    private static final java.util.concurrent.atomic.AtomicBoolean fallbackReported = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean fallbackReported = new AtomicBoolean();
 
     private final EventLoop loop;
 
     // thread-directed signals and signal-driven I/O
     private SignalFd signalFd;
+    private InternalSource signalFdSource;
     private int signalFdNumber = -1;
     private SignalRecords records;
     /** The threads this loop blocked signals in, each with the mask it had before. */
@@ -91,14 +92,17 @@ final class LoopSignals {
     private long overflows;
 
     // process-directed signals, and sources due outside the poller
-    private volatile EventFd bridgeFd;
     private final List<SignalSource> bridged = new ArrayList<>();
     private final ConcurrentLinkedQueue<Source> due = new ConcurrentLinkedQueue<>();
+    /** Whether {@link #takeQueuedTask} is in the loop's task queue and has not started yet. */
+    private final AtomicBoolean taskQueued = new AtomicBoolean();
+    private final EventLoop.InternalTask takeQueuedTask = this::takeQueued;
 
     // process-directed signals through the native handler
     private SignalRoute route;
     private final int nativePipeBytes;
     private Pipe nativePipe;
+    private InternalSource nativePipeSource;
     private int nativeReadFd = -1;
     private int nativePipeRecords;
     private SignalRecords siginfo;
@@ -112,6 +116,13 @@ final class LoopSignals {
     private final long[] nativeRead = new long[Signal.MAX_NUMBER + 1];
     private final long[] nativeLost = new long[Signal.MAX_NUMBER + 1];
     private final long[] sentSnapshot = new long[Signal.MAX_NUMBER + 1];
+    /** This loop's users of each signal through the native handler: sources, and process-owned async fds. */
+    private final int[] nativeUsers = new int[Signal.MAX_NUMBER + 1];
+    /** How many process-owned async sources use each signal (SIGIO: all of them, for the kernel's overflow), by number. */
+    private final int[] processAsyncUses = new int[Signal.MAX_NUMBER + 1];
+    private int processAsync;
+    /** Set when a native record said to look at every process-owned async fd: plain SIGIO, or records lost. */
+    private boolean pollProcessOwned;
     /** Set when a native signal was added or the loop changed threads: {@link #steer} looks at the thread again. */
     boolean steerPending;
     /** Set when a collection ended before it could account: look again in the next iteration. */
@@ -158,22 +169,16 @@ final class LoopSignals {
         return route;
     }
 
-    /** Refuses a process-directed {@code signal} that this loop's route cannot take, saying why. */
+    /**
+     * Refuses a process-directed {@code signal} that this loop's route cannot take, saying why.
+     * (Another kind of reader that takes it already is refused where the signal is claimed:
+     * {@link SignalReaders}.)
+     */
     void checkProcessDirected(String method, Signal signal) throws IOException {
         if (route() == SignalRoute.JVM) {
             SignalBridge.check(method, signal);
-            if (NativeSignalHandler.isInstalled(signal.number())) {
-                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
-                        + " through fdloop's native handler, and a signal has one handler per process: build this loop "
-                        + "with the same SignalRoute (the default, NATIVE)");
-            }
         } else {
             SignalBridge.checkNative(method, signal);
-            if (SignalBridge.isInstalled(signal)) {
-                throw new IllegalStateException(method + "(" + signal.name() + "): another loop takes " + signal.name()
-                        + " through the JVM's handler (SignalRoute.JVM), and a signal has one handler per process: "
-                        + "build this loop with SignalRoute.JVM too, or close that source first");
-            }
         }
     }
 
@@ -182,42 +187,79 @@ final class LoopSignals {
             addNative(source);
             return;
         }
-        openBridge();
+        SignalReaders.claim(source.signal(), SignalReaders.Kind.JVM_HANDLER, "onSignal(" + source.signal().name() + ")");
         bridged.add(source);
         try {
             SignalBridge.subscribe(source);
         } catch (IOException | RuntimeException e) {
             bridged.remove(source);
+            SignalReaders.release(source.signal(), SignalReaders.Kind.JVM_HANDLER);
             throw e;
         }
     }
 
     private void addNative(SignalSource source) throws IOException {
-        openBridge(); // to look again at the pipe when a handler was still running
+        takeNative(source.signal(), "onSignal(" + source.signal().name() + ")");
+        nativeSources.get(source.signal().number()).add(source);
+    }
+
+    /**
+     * One more user in this loop of {@code signal} through the native handler (a source, or the
+     * process-owned async fds): the first takes the signal's slot in the handler's table.
+     */
+    private void takeNative(Signal signal, String call) throws IOException {
         openNativePipe();
-        int n = source.signal().number();
-        if (nativeSlot[n] < 0) {
+        int n = signal.number();
+        if (nativeUsers[n] == 0) {
             // records of an earlier registration of this signal may still be in the pipe: take them first
             drainNative();
             nativeRead[n] = 0;
             nativeLost[n] = 0;
-            nativeSlot[n] = NativeSignalHandler.add(n, FdAccess.get().pin(nativePipe.writeEnd()));
+            SignalReaders.claim(signal, SignalReaders.Kind.NATIVE_HANDLER, call);
+            int writeFd = FdAccess.get().pin(nativePipe.writeEnd());
+            try {
+                nativeSlot[n] = NativeSignalHandler.add(n, writeFd);
+            } catch (IOException | RuntimeException e) {
+                FdAccess.get().unpin(nativePipe.writeEnd());
+                SignalReaders.release(signal, SignalReaders.Kind.NATIVE_HANDLER);
+                throw e;
+            }
             steerPending = true;
-            // a signal has a slot exactly while it has a list of sources: releaseNative clears both
+            // a signal has a slot exactly while it has a list of sources: giveBackNative clears both
             nativeSources.set(n, new ArrayList<>());
             nativeNumbers = Arrays.copyOf(nativeNumbers, nativeNumbers.length + 1);
             nativeNumbers[nativeNumbers.length - 1] = n;
         }
-        nativeSources.get(n).add(source);
+        nativeUsers[n]++;
+    }
+
+    /** One user fewer of {@code signal} through the native handler: the last gives its slot back. */
+    private void giveBackNative(Signal signal) {
+        int n = signal.number();
+        if (nativeUsers[n] == 0 || --nativeUsers[n] > 0) {
+            return;
+        }
+        // so that collecting no longer reads a slot the signal gave back
+        nativeSources.set(n, null);
+        nativeNumbers = Arrays.stream(nativeNumbers).filter(number -> number != n).toArray();
+        int slot = nativeSlot[n];
+        nativeSlot[n] = -1;
+        try {
+            NativeSignalHandler.remove(n, slot); // waits until no handler can write to our pipe for it
+        } catch (LinuxException e) {
+            // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
+        }
+        FdAccess.get().unpin(nativePipe.writeEnd());
+        SignalReaders.release(signal, SignalReaders.Kind.NATIVE_HANDLER);
     }
 
     /**
      * Called at a blocking wait when {@link #steerPending}: where this loop's thread is the one the
      * kernel tries after the process's main thread (in a JVM the java launcher started, the thread
-     * that runs {@code main}), has the main thread block this loop's native signals, so that they
-     * wake this thread in its wait instead of waking the main thread first
-     * ({@link NativeSignalHandler#requestBlockInMainThread}), and waits until /proc shows it, up
-     * to {@link #STEER_PATIENCE}. Turned off with -D{@value #STEER_PROPERTY}=false.
+     * that runs {@code main}), has the main thread block this loop's native signals from the next
+     * one it takes on, so that the later ones wake this thread in its wait instead of waking the
+     * main thread first ({@link NativeSignalHandler#blockInMainThread}). Turned off with
+     * -D{@value #STEER_PROPERTY}=false.
      */
     void steer() {
         steerPending = false;
@@ -227,48 +269,16 @@ final class LoopSignals {
         int main = OsThread.processId();
         for (int n : nativeNumbers) {
             Signal signal = Signal.of(n);
-            String why = null; // why the signal still goes through the main thread, or null
             try {
-                if (mainBlocks(main, signal)) {
-                    // an earlier loop's request, or the main thread's own mask
-                } else if (!NativeSignalHandler.requestBlockInMainThread(signal.number())) {
-                    why = "the kernel's queue of realtime signals is full";
-                } else if (!awaitMainBlocks(main, signal)) {
-                    why = "it did not answer within " + STEER_PATIENCE;
+                if (!SignalSet.blockedInThread(main).contains(signal)) { // else an earlier loop's doing, or its own mask
+                    NativeSignalHandler.blockInMainThread(n);
+                    LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + " wakes the loop thread directly from the second "
+                            + "one on: the process's main thread blocks it once it took one");
                 }
             } catch (IOException e) {
-                why = e.getMessage();
-            }
-            String reason = why;
-            LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + (reason == null
-                    ? " now wakes the loop thread directly: the process's main thread blocks it"
-                    : " still goes through the process's main thread: " + reason));
-        }
-    }
-
-    private static boolean mainBlocks(int main, Signal signal) throws IOException {
-        return SignalSet.blockedInThread(main).contains(signal);
-    }
-
-    /** Waits until the main thread blocks {@code signal}; whether it did within {@link #STEER_PATIENCE}. */
-    private static boolean awaitMainBlocks(int main, Signal signal) throws IOException {
-        long deadline = System.nanoTime() + STEER_PATIENCE.toNanos();
-        for (int i = 0; !mainBlocks(main, signal); i++) {
-            if (System.nanoTime() - deadline > 0) {
-                return false; // the request may still be carried out later, which changes nothing but the thread
-            }
-            if (i < 100) {
-                Thread.yield(); // the main thread only has to be scheduled: usually microseconds
-                continue;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return mainBlocks(main, signal);
+                LOG.log(System.Logger.Level.DEBUG, () -> signal.name() + " goes through the process's main thread: " + e);
             }
         }
-        return true;
     }
 
     /** The thread the kernel tries after the main thread for a process-directed signal: the second in /proc/self/task. */
@@ -298,14 +308,9 @@ final class LoopSignals {
                 // over this user's pipe-user-pages-soft: the default 64 KiB holds 512 records, ignoring
             }
             nativePipeRecords = pipe.capacity() / (int) SignalRecords.Format.SIGINFO.size;
-            int readFd = FdAccess.get().pin(pipe.readEnd());
-            try {
-                loop.poller().add(readFd, IoSource.READABLE, NATIVE_TOKEN);
-            } catch (IOException | RuntimeException e) {
-                FdAccess.get().unpin(pipe.readEnd());
-                throw e;
-            }
-            nativeReadFd = readFd;
+            nativePipeSource = loop.addInternal("the native signal handler's pipe", pipe.readEnd(), IoSource.READABLE,
+                    events -> collectNative());
+            nativeReadFd = nativePipeSource.polledNumber();
             siginfo = new SignalRecords(SignalRecords.Format.SIGINFO, RECORDS_PER_READ);
             nativePipe = pipe;
         } finally {
@@ -316,7 +321,7 @@ final class LoopSignals {
     }
 
     void addThreadDirected(SignalSource source) throws IOException {
-        watch(source.signal());
+        watch(source.signal(), "onThreadSignal(" + source.signal().name() + ")");
         threadSources.computeIfAbsent(source.signal(), s -> new ArrayList<>()).add(source);
     }
 
@@ -339,21 +344,66 @@ final class LoopSignals {
                         + " (another loop, or other code): close that registration, or call disableAsync() on it first");
             }
         }
-        openBridge();
-        watch(Signal.IO);
-        watch(source.signal());
-        fd.enableAsync(source.signal(), tid);
+        String call = "onAsyncIo(" + fd + ", " + source.signal().name() + (source.isProcessOwned() ? ", " + source.owner() : "")
+                + ")";
+        if (source.isProcessOwned()) {
+            addProcessOwned(source, call);
+        } else {
+            watch(Signal.IO, call);
+            watch(source.signal(), call);
+            fd.enableAsync(source.signal() == Signal.IO ? null : source.signal(), new AsyncOwner(AsyncOwner.Kind.THREAD, tid));
+            asyncUses[source.signal().number()]++;
+        }
         if (number >= asyncByFd.length) {
             asyncByFd = Arrays.copyOf(asyncByFd, Math.max(number + 1, asyncByFd.length * 2));
         }
         asyncByFd[number] = source;
         async.add(source);
-        asyncUses[source.signal().number()]++;
         recheck(source); // O_ASYNC signals changes only: look once for readiness from before
     }
 
-    /** Adds {@code signal} to the signalfd and blocks it in the calling thread. */
-    private void watch(Signal signal) throws IOException {
+    /**
+     * Signal-driven I/O to this process or its group: the signal lands on any thread, and the
+     * native handler writes it, with si_fd and si_band, into this loop's pipe. SIGIO is taken too:
+     * it is the signal itself when plain, and the kernel's "realtime queue full" otherwise (whose
+     * default action would end the JVM).
+     */
+    private void addProcessOwned(AsyncIoSource source, String call) throws IOException {
+        if (route() != SignalRoute.NATIVE) {
+            throw new IllegalStateException(call + ": signal-driven I/O to " + source.owner() + " lands on any thread of "
+                    + "the JVM, and only fdloop's native handler takes such a signal with its fd and band; this loop takes "
+                    + "signals sent to the process through the JVM (SignalRoute.JVM). Build it with SignalRoute.NATIVE, or "
+                    + "use AsyncOwner.Kind.THREAD");
+        }
+        Signal signal = source.signal();
+        takeNative(Signal.IO, call);
+        try {
+            if (signal != Signal.IO) {
+                takeNative(signal, call);
+            }
+            // one may be pending when the last source closes, and the previous action (SIG_DFL) would end the JVM
+            NativeSignalHandler.keepInstalled(Signal.IO.number());
+            NativeSignalHandler.keepInstalled(signal.number());
+            try {
+                AsyncOwner owner = source.owner() == AsyncOwner.Kind.PROCESS ? AsyncOwner.ofThisProcess()
+                        : AsyncOwner.ofThisProcessGroup();
+                source.fd().enableAsync(signal == Signal.IO ? null : signal, owner);
+            } catch (IOException | RuntimeException e) {
+                if (signal != Signal.IO) {
+                    giveBackNative(signal);
+                }
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            giveBackNative(Signal.IO);
+            throw e;
+        }
+        processAsyncUses[signal.number()]++;
+        processAsync++;
+    }
+
+    /** Adds {@code signal} to the signalfd and blocks it in the calling thread; {@code call} needs it. */
+    private void watch(Signal signal, String call) throws IOException {
         if (signal.number() == loop.poller().readinessSignal()) {
             throw new IllegalArgumentException(signal.name() + " is the SIGIO backend's: the kernel sends it for every fd of "
                     + "this loop. Choose another realtime signal");
@@ -365,8 +415,8 @@ final class LoopSignals {
         if (signalFd == null) {
             signalFd = SignalFd.open(SignalSet.empty());
             try {
-                signalFdNumber = FdAccess.get().pin(signalFd);
-                loop.poller().add(signalFdNumber, IoSource.READABLE, SIGNALFD_TOKEN);
+                signalFdSource = loop.addInternal("the loop's signalfd", signalFd, IoSource.READABLE, events -> collectSignals());
+                signalFdNumber = signalFdSource.polledNumber();
                 records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
             } catch (IOException | RuntimeException e) {
                 closeSignalFd();
@@ -374,7 +424,13 @@ final class LoopSignals {
             }
         }
         if (!signalFd.signals().contains(signal)) {
-            signalFd.setSignals(signalFd.signals().with(signal));
+            SignalReaders.claim(signal, SignalReaders.Kind.SIGNALFD, call); // given back when the signalfd closes
+            try {
+                signalFd.setSignals(signalFd.signals().with(signal));
+            } catch (IOException | RuntimeException e) {
+                SignalReaders.release(signal, SignalReaders.Kind.SIGNALFD);
+                throw e;
+            }
         }
         // blocked after it is in the signalfd, so that closing finds every signal this loop blocked there
         SignalSet before = SignalSet.of(signal).block();
@@ -387,22 +443,7 @@ final class LoopSignals {
      * the loop reads it here, for its own signal-driven sources and the backend alike.
      */
     void watchSignalQueueOverflow() throws IOException {
-        watch(Signal.IO);
-    }
-
-    void openBridge() throws IOException {
-        if (bridgeFd == null) {
-            EventFd fd = EventFd.open();
-            int number = FdAccess.get().pin(fd);
-            try {
-                loop.poller().add(number, IoSource.READABLE, BRIDGE_TOKEN);
-            } catch (IOException | RuntimeException e) {
-                FdAccess.get().unpin(fd);
-                fd.close();
-                throw e;
-            }
-            bridgeFd = fd;
-        }
+        watch(Signal.IO, "the SIGIO backend");
     }
 
     /**
@@ -419,16 +460,18 @@ final class LoopSignals {
         due(source);
     }
 
-    /** Wakes the loop to take the bridged signals and the due sources. Thread-safe. */
+    /**
+     * Has the loop take the JVM route's counts, the due sources and a native collection left
+     * unfinished, in a task through {@link EventLoop#execute}: the loop's one cross-thread wake-up.
+     * At most one such task is queued at a time. Thread-safe.
+     */
     void wake() {
-        EventFd fd = bridgeFd;
-        if (fd == null) {
-            return;
-        }
-        try {
-            fd.write(1);
-        } catch (IOException | IllegalStateException e) {
-            // the loop closed meanwhile: nothing is left to wake, ignoring
+        if (taskQueued.compareAndSet(false, true)) {
+            try {
+                loop.execute(takeQueuedTask);
+            } catch (RejectedExecutionException e) {
+                // the loop has ended or closed: nothing is left to take, ignoring
+            }
         }
     }
 
@@ -442,39 +485,38 @@ final class LoopSignals {
         } else if (source.isNative()) {
             releaseNative(source);
         } else {
-            bridged.remove(source);
-            SignalBridge.unsubscribe(source);
+            if (bridged.remove(source)) {
+                SignalBridge.unsubscribe(source);
+                SignalReaders.release(source.signal(), SignalReaders.Kind.JVM_HANDLER);
+            }
         }
     }
 
     private void releaseNative(SignalSource source) {
-        int n = source.signal().number();
-        List<SignalSource> list = nativeSources.get(n);
-        if (list == null || !list.remove(source) || !list.isEmpty()) {
-            return;
+        List<SignalSource> list = nativeSources.get(source.signal().number());
+        if (list != null && list.remove(source)) {
+            giveBackNative(source.signal());
         }
-        // so that collecting no longer reads a slot the signal gave back
-        nativeSources.set(n, null);
-        nativeNumbers = Arrays.stream(nativeNumbers).filter(number -> number != n).toArray();
-        int slot = nativeSlot[n];
-        nativeSlot[n] = -1;
-        try {
-            NativeSignalHandler.remove(n, slot); // waits until no handler can write to our pipe for it
-        } catch (LinuxException e) {
-            // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
-        }
-        FdAccess.get().unpin(nativePipe.writeEnd());
     }
 
     void release(AsyncIoSource source) {
         int number = source.number;
         asyncByFd[number] = null;
         async.remove(source);
-        asyncUses[source.signal().number()]--;
         try {
             Fasync.disarm(number, "fd " + number);
         } catch (LinuxException e) {
             // the number is pinned, so it is still this file: this cannot fail but for EBADF of a bug, ignoring
+        }
+        if (source.isProcessOwned()) {
+            processAsyncUses[source.signal().number()]--;
+            processAsync--;
+            if (source.signal() != Signal.IO) {
+                giveBackNative(source.signal());
+            }
+            giveBackNative(Signal.IO);
+        } else {
+            asyncUses[source.signal().number()]--;
         }
         // No new signal is queued for it from here on, but some may be queued already.
         suspect.set(number);
@@ -493,25 +535,22 @@ final class LoopSignals {
 
     // ---- collecting what is ready ----------------------------------------------------------------
 
-    /** Called by the loop when one of this class's fds is ready. */
-    void collect(long token) throws IOException {
-        if (token == SIGNALFD_TOKEN) {
-            collectSignals();
-        } else if (token == BRIDGE_TOKEN) {
-            collectBridged();
-        } else if (token == NATIVE_TOKEN) {
-            collectNative();
-        }
-    }
-
     /**
-     * Called after a wait that reported nothing ready. When the native handler ran on the loop's
-     * own thread during the wait, the wait ended with EINTR and the handler's record is already in
-     * the pipe: taking it now hands the signal to its sources in this iteration, where waiting for
-     * epoll to report the pipe would take one more wait and one more pass of the loop. Costs a
-     * read of the handler's counters where this loop takes native signals.
+     * Called after every wait. Takes what other threads queued ({@link #wake}) now, in this
+     * iteration, where the queued task would run only after this iteration's dispatch (the task
+     * then finds nothing). And after a wait that reported nothing ready: when the native handler
+     * ran on the loop's own thread during the wait, the wait ended with EINTR and the handler's
+     * record is already in the pipe; taking it now hands the signal to its sources in this
+     * iteration, where waiting for epoll to report the pipe would take one more wait and one more
+     * pass of the loop. Costs a read of the handler's counters where this loop takes native signals.
      */
-    void collectAfterEmptyWait() throws IOException {
+    void collectAfterWait(boolean emptyWait) throws IOException {
+        if (taskQueued.get()) {
+            collectQueued(); // the task still runs later, and finds nothing left
+        }
+        if (!emptyWait) {
+            return;
+        }
         for (int n : nativeNumbers) {
             if (NativeSignalHandler.sent(n, nativeSlot[n]) != nativeRead[n] + nativeLost[n]) {
                 collectNative();
@@ -531,6 +570,22 @@ final class LoopSignals {
      * every handler counted had finished, and its record, if written, had been read.
      */
     private void collectNative() throws IOException {
+        try {
+            collectNativeRecords();
+        } finally {
+            if (pollProcessOwned) {
+                pollProcessOwned = false;
+                for (AsyncIoSource source : async) {
+                    if (source.isProcessOwned() && !polled.contains(source)) {
+                        polled.add(source);
+                    }
+                }
+                pollAndDispatch();
+            }
+        }
+    }
+
+    private void collectNativeRecords() throws IOException {
         nativeRecheck = false;
         int taken = 0;
         for (int round = 0; round < 8; round++) {
@@ -572,13 +627,28 @@ final class LoopSignals {
     }
 
     /** Hands the {@code count} records just read to the sources of their signals. */
-    private void deliverNative(int count) {
+    private void deliverNative(int count) throws IOException {
         for (int i = 0; i < count; i++) {
             int signo = siginfo.signo(i);
             if (signo <= 0 || signo > Signal.MAX_NUMBER) {
                 continue; // not a record the handler wrote, ignoring
             }
             nativeRead[signo]++;
+            if (processAsync > 0) {
+                int code = siginfo.code(i);
+                if (code >= POLL_IN && code <= POLL_HUP && processAsyncUses[signo] > 0) {
+                    asyncSignal(signo, siginfo.fd(i), siginfo.band(i));
+                    continue;
+                }
+                if (signo == SIGIO && code == SI_KERNEL) {
+                    // plain SIGIO, which names no fd, or the kernel's "realtime queue full"
+                    if (processAsyncUses[SIGIO] == 0) {
+                        overflows++;
+                    }
+                    pollProcessOwned = true;
+                    continue;
+                }
+            }
             List<SignalSource> sources = nativeSources.get(signo);
             if (sources == null) {
                 continue; // no source takes this signal any more, ignoring
@@ -609,6 +679,9 @@ final class LoopSignals {
                 continue;
             }
             nativeLost[n] += lost;
+            if (processAsyncUses[n] > 0 || n == SIGIO && processAsync > 0) {
+                pollProcessOwned = true; // a readiness signal was lost: look at the fds instead
+            }
             for (SignalSource source : nativeSources.get(n)) {
                 if (!source.isEnabled()) {
                     continue;
@@ -721,8 +794,17 @@ final class LoopSignals {
         polled.clear();
     }
 
-    private void collectBridged() throws IOException {
-        bridgeFd.read();
+    /** The task {@link #wake} queues, on the loop thread. */
+    private void takeQueued() {
+        taskQueued.set(false); // first: what comes after this has its own task
+        try {
+            collectQueued();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void collectQueued() throws IOException {
         if (nativeRecheck) {
             collectNative();
         }
@@ -766,7 +848,9 @@ final class LoopSignals {
                 source.close(); // the user closed it while registered, as IoSource notices at dispatch
                 continue;
             }
-            fd.enableAsync(source.signal(), tid);
+            if (!source.isProcessOwned()) {
+                fd.enableAsync(source.signal() == Signal.IO ? null : source.signal(), new AsyncOwner(AsyncOwner.Kind.THREAD, tid));
+            }
             recheck(source);
         }
     }
@@ -781,9 +865,12 @@ final class LoopSignals {
                 .toArray(SignalSource[]::new)) {
             source.close();
         }
+        for (AsyncIoSource source : async.toArray(AsyncIoSource[]::new)) {
+            source.close(); // a process-owned one gives back its native slots
+        }
         if (nativePipe != null) {
             // every slot is empty and no handler writes to the pipe any more (remove() waited)
-            FdAccess.get().unpin(nativePipe.readEnd());
+            nativePipeSource.close(); // the read end
             nativePipe.close();
             siginfo.close();
         }
@@ -798,11 +885,6 @@ final class LoopSignals {
         due.clear();
         restoreMask();
         closeSignalFd();
-        EventFd bridge = bridgeFd;
-        if (bridge != null) {
-            FdAccess.get().unpin(bridge); // the poller closes right after: no need to remove it
-            bridge.close();
-        }
         if (pollList != null) {
             pollList.close();
         }
@@ -837,10 +919,14 @@ final class LoopSignals {
 
     private void closeSignalFd() {
         if (signalFd != null) {
-            if (signalFdNumber >= 0) {
-                FdAccess.get().unpin(signalFd);
+            for (Signal signal : signalFd.signals().signals()) {
+                SignalReaders.release(signal, SignalReaders.Kind.SIGNALFD);
             }
-            signalFd.close();
+            if (signalFdSource != null) {
+                signalFdSource.close(); // closes the signalfd too
+            } else {
+                signalFd.close();
+            }
             signalFd = null;
         }
         if (records != null) {

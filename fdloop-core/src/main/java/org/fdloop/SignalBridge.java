@@ -16,7 +16,8 @@ import org.fdloop.fd.SignalSet;
  * Process-directed signals into event loops through the JVM's own handler: the SIGIO + eventfd
  * bridge, with HotSpot's native handler as the minimal handler. {@code sun.misc.Signal.handle}
  * installs a Java handler that the JVM runs on a thread of its own, outside signal context; it
- * counts the signal in each subscribed source and writes the source's loop's bridge eventfd.
+ * counts the signal in each subscribed source and wakes the source's loop through its task
+ * queue ({@link LoopSignals#wake}).
  * The loop dispatches on its own thread.
  *
  * <p>This is the only class that touches {@code sun.misc.Signal}. It is the

@@ -17,9 +17,10 @@ final class SourceArguments {
             throw new IllegalArgumentException("signal-driven I/O takes READABLE, WRITABLE and PRIORITY, not "
                     + IoSource.describe(events) + ": a signal reports each change, so EDGE and ONESHOT do not apply");
         }
-        if (!signal.isRealtime()) {
+        if (!signal.isRealtime() && signal != Signal.IO) {
             throw new IllegalArgumentException("signal-driven I/O needs a realtime signal (Signal.realtime(n)), not "
-                    + signal.name() + ": a standard signal coalesces and the loop could not tell which fd is ready");
+                    + signal.name() + ": a standard signal coalesces and the loop could not tell which fd is ready "
+                    + "(Signal.IO is plain SIGIO, which the loop answers by polling)");
         }
         String reserved = SignalBridge.reservedReason(signal);
         if (reserved != null) {

@@ -92,12 +92,26 @@ class LoopSignalChildJvmTest {
     @Test
     void aLoopOnTheMainJavaThreadHasTheProcesssMainThreadBlockItsSignalsSoThatTheyWakeTheLoopDirectly() throws Exception {
         assertThat(probe(List.of(), List.of(), "steer", "USR1", "main").output())
-                .as("the launcher's thread blocks it from the loop's first wait, for the rest of the process's life")
+                .as("the launcher's thread blocks it from the first it took on, for the rest of the process's life")
                 .contains("handled SIGUSR1 x3; main thread blocks it: true; after close: true");
         assertThat(probe(List.of(), List.of(), "steer", "RTMIN+5", "main").output()).as("a realtime signal too")
                 .contains("handled SIGRTMIN+5 x3; main thread blocks it: true");
-        assertThat(probe(List.of(), List.of("-Dfdloop.directSyscalls=false"), "steer", "USR1", "main").output())
-                .as("the request sent through glibc's syscall(3)")
+    }
+
+    @Test
+    void withThePendingSignalLimitReachedNoSignalIsTakenThatNobodySent() throws Exception {
+        // RLIMIT_SIGPENDING 0: the kernel queues no siginfo but that of kill() of a standard
+        // signal; any other arrives as a plain SI_USER from pid 0 (a realtime signal from kill()
+        // too, so none is used here). fdloop once sent its main thread a signal to have it block
+        // the loop's signals, which then came to the loop as SIGUSR1, SIGHUP and SIGTERM from pid 0.
+        List<String> noQueue = List.of("bash", "-c", "ulimit -i 0 && exec \"$0\" \"$@\"");
+        Result result = probe(noQueue, List.of(), "senders", "USR1", "HUP", "TERM");
+        assertThat(result.output()).as("the limit applies").contains("pending signal limit: 0");
+        assertThat(result.output()).as("each signal once, from the probe itself")
+                .contains("took its own: 3 of 3").doesNotContain("from pid 0");
+        assertThat(result.output().lines().filter(l -> l.startsWith("took SIG"))).as(result.output()).hasSize(3);
+        assertThat(probe(noQueue, List.of(), "steer", "USR1", "main").output())
+                .as("the main thread still blocks the loop's signals, from the first it took")
                 .contains("handled SIGUSR1 x3; main thread blocks it: true");
     }
 

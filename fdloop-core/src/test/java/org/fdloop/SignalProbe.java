@@ -1,6 +1,10 @@
 package org.fdloop;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalSet;
@@ -16,6 +20,9 @@ import org.fdloop.fd.SignalSet;
  * SignalProbe term                takes SIGTERM in a loop, closes the source, then sends SIGTERM again
  * SignalProbe steer SIGNAL main|own  takes SIGNAL in a loop on main or on a thread of its own, and says
  *                                 whether the process's main thread blocks SIGNAL then and after close
+ * SignalProbe senders SIGNAL...   takes the SIGNALs in a loop on main, sends each to itself once the loop
+ *                                 waited, prints the sender of every signal it takes, until its own came
+ * SignalProbe asyncio OWNER       signal-driven I/O on a pipe to OWNER (PROCESS, PROCESS_GROUP), one write
  * </pre>
  */
 public final class SignalProbe {
@@ -126,6 +133,59 @@ public final class SignalProbe {
                     sender.join();
                     System.out.println("handled " + signal.name() + " x" + handled.get() + "; main thread blocks it: " + during[0]
                             + "; after close: " + blockedInMain(signal));
+                }
+                case "senders" -> {
+                    List<Signal> signals = Arrays.stream(args, 1, args.length).map(Signal::parse).toList();
+                    try (var limits = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/self/limits"))) {
+                        limits.filter(l -> l.startsWith("Max pending signals"))
+                                .forEach(l -> System.out.println("pending signal limit: " + l.split("\\s+")[3]));
+                    }
+                    Set<Signal> own = new HashSet<>();
+                    for (Signal signal : signals) {
+                        loop.onSignal(signal, (SignalInfoHandler) (s, info) -> {
+                            System.out.println("took " + info.signal().name() + " from pid " + info.pid());
+                            if (info.pid() == pid && own.add(info.signal()) && own.size() == signals.size()) {
+                                loop.stop();
+                            }
+                        });
+                    }
+                    // the loop waits first (where it arranges the main thread's mask), then sends
+                    loop.schedule(Duration.ofMillis(100), t -> {
+                        for (Signal signal : signals) {
+                            try {
+                                signal.sendToProcess(pid);
+                            } catch (java.io.IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    });
+                    loop.schedule(Duration.ofSeconds(10), t -> loop.stop());
+                    loop.run();
+                    System.out.println("took its own: " + own.size() + " of " + signals.size());
+                }
+                case "asyncio" -> {
+                    org.fdloop.fd.AsyncOwner.Kind owner = org.fdloop.fd.AsyncOwner.Kind.valueOf(args[1]);
+                    try (org.fdloop.fd.Pipe pipe = org.fdloop.fd.Pipe.open()) {
+                        String[] seen = {null};
+                        loop.onAsyncIo(pipe.readEnd(), IoSource.READABLE, Signal.realtime(7), owner, (s, band) -> {
+                            seen[0] = "ready " + AsyncIoSource.describeBand(band) + " "
+                                    + org.fdloop.testing.Reads.drain(pipe.readEnd()) + " bytes";
+                            loop.stop();
+                        });
+                        org.fdloop.fd.AsyncOwner set = pipe.readEnd().asyncOwner();
+                        System.out.println("owner " + set.kind() + ", its own group: "
+                                + (set.equals(org.fdloop.fd.AsyncOwner.ofThisProcessGroup()) && set.id() == pid));
+                        loop.schedule(Duration.ofMillis(50), t -> {
+                            try {
+                                pipe.writeEnd().write(java.nio.ByteBuffer.allocate(5));
+                            } catch (java.io.IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        loop.schedule(Duration.ofSeconds(10), t -> loop.stop());
+                        loop.run();
+                        System.out.println(seen[0]);
+                    }
                 }
                 default -> throw new IllegalArgumentException("unknown mode " + args[0]);
             }

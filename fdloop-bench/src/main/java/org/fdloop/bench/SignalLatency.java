@@ -29,8 +29,9 @@ import org.fdloop.fd.SignalSet;
  *
  * <p>{@code -t own} (the default) runs the loop on a thread of its own, and main sends; {@code -t
  * main} runs the loop on the thread that runs {@code main}, and a thread of its own sends. The
- * native route's signals wake a loop on main in one step (the process's main thread blocks
- * them, see {@code NativeSignalHandler.requestBlockInMainThread}), a loop elsewhere in two.
+ * native route's signals wake a loop on main in one step from the second on (the process's main
+ * thread blocks them once it took one, see {@code NativeSignalHandler.blockInMainThread}), a loop
+ * elsewhere in two.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp 'fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*' \

@@ -7,6 +7,30 @@ package org.fdloop.fd;
  * @param id the thread id, process id or process group id
  */
 public record AsyncOwner(Kind kind, int id) {
+    /** This process (F_OWNER_PID, or F_SETOWN with its pid): the kernel picks a thread of it. */
+    public static AsyncOwner ofThisProcess() {
+        return new AsyncOwner(Kind.PROCESS, OsThread.processId());
+    }
+
+    /** This process's process group (F_OWNER_PGRP): every process in it gets the signal. */
+    public static AsyncOwner ofThisProcessGroup() throws java.io.IOException {
+        // /proc/self/stat: "pid (comm) state ppid pgrp ...", and comm may hold spaces and parentheses
+        try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/self/stat"))) {
+            String stat = in.readLine();
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new AsyncOwner(Kind.PROCESS_GROUP, Integer.parseInt(after[2]));
+        }
+    }
+
+    /** Whether signals to this owner reach this process: this process, or its process group. */
+    public boolean includesThisProcess() throws java.io.IOException {
+        return switch (kind) {
+            case THREAD -> false;
+            case PROCESS -> id == OsThread.processId();
+            case PROCESS_GROUP -> id == ofThisProcessGroup().id();
+        };
+    }
+
     /** The owner types of {@code struct f_owner_ex}. */
     public enum Kind {
         /** F_OWNER_TID: one thread; what fdloop uses. */

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.linux.Errno;
@@ -330,6 +331,61 @@ public class Fd implements AutoCloseable {
                         + "SignalSet.of(" + signal.name() + ").block()");
             }
             Fasync.arm(fd, signal.number(), ownerTid, describe());
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Makes the kernel send {@code signal} to {@code owner} whenever this fd becomes ready: a
+     * thread (F_SETOWN_EX F_OWNER_TID), a process (F_OWNER_PID, what F_SETOWN with a pid sets) or
+     * a process group (F_OWNER_PGRP). {@code signal} null is plain SIGIO (F_SETSIG 0), which
+     * carries no fd and coalesces.
+     *
+     * <p>A signal to this process, or to its group, lands on whichever thread of the JVM the
+     * kernel picks, and a realtime signal's default action, like SIGIO's, ends the process. So
+     * this refuses such an owner unless the process handles the signal, and SIGIO too: the kernel
+     * sends a plain SIGIO instead of a realtime signal it could not queue.
+     * {@code EventLoop.onAsyncIo} with a process owner installs fdloop's handler for both.
+     *
+     * @throws IllegalArgumentException for a thread owner that is no thread of this process
+     * @throws IllegalStateException when the owner would end the JVM on the first event: a thread
+     *     that neither blocks nor handles the signal, or this process (or its group) when it does
+     *     not handle the signal and SIGIO; or this Fd is closed
+     */
+    public final void enableAsync(Signal signal, AsyncOwner owner) throws IOException {
+        Objects.requireNonNull(owner, "owner");
+        if (owner.kind() == AsyncOwner.Kind.THREAD && signal != null) {
+            enableAsync(signal, owner.id());
+            return;
+        }
+        Signal sent = signal == null ? Signal.IO : signal;
+        int fd = acquire();
+        try {
+            if (owner.kind() == AsyncOwner.Kind.THREAD) {
+                if (!SignalSet.blockedInThread(owner.id()).contains(Signal.IO) && !SignalSet.handledByProcess().contains(Signal.IO)) {
+                    throw new IllegalStateException("thread " + owner.id() + " neither blocks nor handles SIGIO: its default "
+                            + "action would end the JVM on the first event. Block it in that thread first: "
+                            + "SignalSet.of(SIGIO).block()");
+                }
+            } else if (owner.includesThisProcess()) {
+                SignalSet handled = SignalSet.handledByProcess();
+                for (Signal needed : List.of(sent, Signal.IO)) {
+                    if (!handled.contains(needed)) {
+                        throw new IllegalStateException("signal-driven I/O to " + owner + " sends " + sent.name()
+                                + (sent == Signal.IO ? "" : " (and SIGIO when the realtime queue is full)")
+                                + " to any thread of this process, and no handler is installed for " + needed.name()
+                                + ": its default action would end the JVM on the first event. Use EventLoop.onAsyncIo with "
+                                + "this owner (fdloop's native handler takes both), or install handlers first");
+                    }
+                }
+            }
+            int type = switch (owner.kind()) {
+                case THREAD -> F_OWNER_TID;
+                case PROCESS -> F_OWNER_PID;
+                case PROCESS_GROUP -> F_OWNER_PGRP;
+            };
+            Fasync.arm(fd, signal == null ? 0 : signal.number(), type, owner.id(), describe());
         } finally {
             release();
         }

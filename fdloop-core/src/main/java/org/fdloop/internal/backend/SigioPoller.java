@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.LinuxException;
+import org.fdloop.fd.Signal;
+import org.fdloop.internal.SignalReaders;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.LibC;
 import org.fdloop.internal.linux.PollList;
@@ -88,6 +90,15 @@ final class SigioPoller extends PollSetPoller {
                     + "or on another thread");
         }
         this.signal = LibC.sigrtmin() + SIGNAL_OFFSET;
+        try {
+            SignalReaders.claim(Signal.of(signal), SignalReaders.Kind.SIGNALFD, "the SIGIO backend's readiness signal");
+        } catch (RuntimeException e) {
+            OWNERS.remove(current);
+            list.close();
+            hints.close();
+            arena.close();
+            throw e;
+        }
         this.sigset = arena.allocate(Structs.SIGSET);
         int word = (signal - 1) / 64;
         sigset.set(JAVA_LONG, word * 8L, 1L << ((signal - 1) % 64));
@@ -103,6 +114,7 @@ final class SigioPoller extends PollSetPoller {
             this.records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
         } catch (IOException | RuntimeException e) {
             OWNERS.remove(current);
+            SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
             if (opened >= 0) {
                 LibC.close(opened);
             }
@@ -309,6 +321,7 @@ final class SigioPoller extends PollSetPoller {
             }
         }
         LibC.close(signalFd);
+        SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
         records.close();
         list.close();
         hints.close();

@@ -11,9 +11,10 @@ import org.fdloop.fd.LinuxException;
  * Signal-driven I/O on a descriptor number, in one place: what {@code Fd.enableAsync}, the loop's
  * signal-driven sources and the SIGIO backend all do.
  *
- * <p>The order is fixed: F_SETSIG, then F_SETOWN_EX {F_OWNER_TID, tid}, then O_ASYNC. On a tty,
- * O_ASYNC before the owner is set installs a process-wide owner, and the next byte would send the
- * signal to any thread of the JVM and end it.
+ * <p>The order is fixed: F_SETSIG, then F_SETOWN_EX (a thread, a process or a process group),
+ * then O_ASYNC. On a tty, O_ASYNC before the owner is set installs a process-wide owner, and the
+ * next byte would send the signal to any thread of the JVM and end it. (F_SETOWN with a process
+ * id sets the same owner as F_SETOWN_EX with F_OWNER_PID; the kernel keeps one.)
  *
  * <p>Only a file whose driver has a {@code ->fasync} method raises the signal, and the kernel keeps
  * O_ASYNC set only on such a file (the method sets it; F_SETFL alone does not). Measured on 6.18:
@@ -31,9 +32,18 @@ public final class Fasync {
      * @param name the fd as error messages name it ("pipe read end 7")
      */
     public static boolean arm(int fd, int signal, int tid, String name) throws LinuxException {
+        return arm(fd, signal, F_OWNER_TID, tid, name);
+    }
+
+    /**
+     * As {@link #arm(int, int, int, String)}, to any owner: {@code ownerType} F_OWNER_TID,
+     * F_OWNER_PID (what F_SETOWN with a process id sets) or F_OWNER_PGRP; {@code signal} 0 for
+     * plain SIGIO, which carries no fd.
+     */
+    public static boolean arm(int fd, int signal, int ownerType, int ownerId, String name) throws LinuxException {
         String what = "fcntl(" + name + ", ";
         LibC.fcntl(fd, F_SETSIG, signal, what + "F_SETSIG, " + signal + ")");
-        setOwner(fd, tid, name);
+        setOwner(fd, ownerType, ownerId, name);
         int flags = LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)");
         LibC.fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK, what + "F_SETFL, O_ASYNC)");
         return (LibC.fcntl(fd, F_GETFL, 0, what + "F_GETFL)") & O_ASYNC) != 0;
@@ -41,11 +51,20 @@ public final class Fasync {
 
     /** Sends {@code fd}'s readiness signals to thread {@code tid} from now on (F_SETOWN_EX, F_OWNER_TID). */
     public static void setOwner(int fd, int tid, String name) throws LinuxException {
+        setOwner(fd, F_OWNER_TID, tid, name);
+    }
+
+    private static void setOwner(int fd, int type, int id, String name) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment owner = arena.allocate(Structs.F_OWNER_EX);
-            owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_TYPE, F_OWNER_TID);
-            owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_PID, tid);
-            LibC.fcntl(fd, F_SETOWN_EX, owner, "fcntl(" + name + ", F_SETOWN_EX, tid " + tid + ")");
+            owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_TYPE, type);
+            owner.set(ValueLayout.JAVA_INT, Structs.F_OWNER_EX_PID, id);
+            String who = switch (type) {
+                case F_OWNER_TID -> "tid ";
+                case F_OWNER_PID -> "pid ";
+                default -> "process group ";
+            };
+            LibC.fcntl(fd, F_SETOWN_EX, owner, "fcntl(" + name + ", F_SETOWN_EX, " + who + id + ")");
         }
     }
 

@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.util.SplittableRandom;
 import org.fdloop.fd.LinuxException;
 
 /**
@@ -55,6 +54,8 @@ public final class NativeSignalHandler {
     private static final MemorySegment[] previous = new MemorySegment[Constants.NSIG];
     /** Where each signal's previous action is kept, made at its first install and reused by every later one. */
     private static final MemorySegment[] saved = new MemorySegment[Constants.NSIG];
+    /** The signals whose action stays the handler's when their last slot empties ({@link #keepInstalled}). */
+    private static final boolean[] kept = new boolean[Constants.NSIG];
 
     /**
      * Why the native handler cannot be used in this process, or null when it can. The first call
@@ -82,9 +83,7 @@ public final class NativeSignalHandler {
                     t.set(JAVA_INT, entry(signo, slot), -1);
                 }
             }
-            // tells fdloop's requests from another program's signal that happens to use the same si_code;
-            // no secret: a process allowed to signal this one may kill it too
-            t.set(JAVA_LONG, SignalHandlerCode.KEY_OFFSET, new SplittableRandom().nextLong() | 1);
+            t.set(JAVA_INT, SignalHandlerCode.MAIN_OFFSET, (int) ProcessHandle.current().pid()); // the main thread's id
             code = LibC.mapExecutable(SignalHandlerCode.forArch(Arch.CURRENT, t.address()), "the signal handler's code");
             table = t;
             return null;
@@ -146,6 +145,21 @@ public final class NativeSignalHandler {
     }
 
     /**
+     * Leaves the handler installed for {@code signo} for the rest of the process, also when its
+     * last slot empties (it then writes nowhere): for the signals of signal-driven I/O to the
+     * process, of which one queued before the fd's O_ASYNC was cleared may still be pending, and
+     * whose previous action (SIG_DFL) would end the JVM. The handler must be installed for it.
+     */
+    public static void keepInstalled(int signo) {
+        synchronized (installs) {
+            if (previous[signo] == null) {
+                throw new IllegalStateException("the native handler is not installed for signal " + signo);
+            }
+            kept[signo] = true;
+        }
+    }
+
+    /**
      * Stops writing {@code signo} to the fd in {@code slot}, and returns once no handler can
      * write to it any more: the fd may be closed then. The last slot of a signal puts back the
      * action it had before.
@@ -161,7 +175,7 @@ public final class NativeSignalHandler {
                 }
             }
             MemorySegment old = previous[signo];
-            if (old != null) {
+            if (old != null && !kept[signo]) {
                 previous[signo] = null;
                 LibC.sigaction(signo, old, MemorySegment.NULL);
             }
@@ -169,10 +183,10 @@ public final class NativeSignalHandler {
     }
 
     /**
-     * Asks the process's main thread (the one whose id is the pid) to block {@code signo} from
-     * then on, for the rest of the process's life; the handler must be installed for it. The
-     * main thread does it when it next runs, which /proc shows (its SigBlk line). Returns false
-     * when the kernel could not queue the request (its queue of realtime signals is full).
+     * Has the process's main thread (the one whose id is the pid) block {@code signo} from the
+     * next time the handler runs there for it, for the rest of the process's life; the handler
+     * must be installed for it. The signal that runs the handler there is delivered as usual,
+     * and /proc shows the new mask (its SigBlk line) once the handler returned.
      *
      * <p>Why: for a process-directed signal the kernel tries the main thread first, and in a JVM
      * started by the java launcher that thread only waits for the JVM to end. Taking the signal
@@ -184,25 +198,23 @@ public final class NativeSignalHandler {
      * process, and a JVM's handler runs on any thread).
      *
      * <p>How: only a thread can change its own mask, and a handler changes its thread's mask
-     * through the ucontext it returns to. So this sends the main thread {@code signo} itself with
-     * rt_tgsigqueueinfo, carrying {@link SignalHandlerCode#CONTROL_CODE} and the table's key; the
-     * handler sets the bit and returns ({@link SignalHandlerCode}).
+     * through the ucontext it returns to ({@link SignalHandlerCode}). No signal is sent for it:
+     * one sent by fdloop to its main thread would, with the kernel's queue of pending signals
+     * full (RLIMIT_SIGPENDING), arrive without its siginfo, as an ordinary signal from pid 0 that
+     * the handler could not tell from one a process sent.
      */
-    public static boolean requestBlockInMainThread(int signo) throws LinuxException {
-        int pid = (int) ProcessHandle.current().pid();
+    public static void blockInMainThread(int signo) {
         synchronized (installs) {
             if (previous[signo] == null) {
                 throw new IllegalStateException("the native handler is not installed for signal " + signo);
             }
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment info = arena.allocate(Structs.SIGINFO);
-                info.set(JAVA_INT, Structs.SI_SIGNO, signo);
-                info.set(JAVA_INT, Structs.SI_CODE, SignalHandlerCode.CONTROL_CODE);
-                info.set(JAVA_INT, Structs.SI_PID, pid);
-                info.set(JAVA_LONG, Structs.SI_VALUE, table.get(JAVA_LONG, SignalHandlerCode.KEY_OFFSET));
-                return LibC.tgsigqueueinfo(pid, signo, info) == 0;
-            }
+            LONG.getAndBitwiseOr(table, (long) SignalHandlerCode.STEER_OFFSET, 1L << (signo - 1));
         }
+    }
+
+    /** Whether the main thread is still to block {@code signo} when it next takes it ({@link #blockInMainThread}). */
+    public static boolean isBlockInMainThreadPending(int signo) {
+        return ((long) LONG.getVolatile(table, (long) SignalHandlerCode.STEER_OFFSET) & 1L << (signo - 1)) != 0;
     }
 
     private static void awaitNoHandlerRunning() {

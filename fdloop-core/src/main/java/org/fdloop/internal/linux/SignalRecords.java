@@ -1,6 +1,7 @@
 package org.fdloop.internal.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -84,21 +85,21 @@ public final class SignalRecords implements AutoCloseable {
         return records.get(JAVA_INT, i * size + format.signoOffset);
     }
 
-    // ssi_code, ssi_fd and ssi_band: signalfd records only
-
-    /** The {@code ssi_code} of record {@code i}. */
+    /** The {@code ssi_code} or {@code si_code} of record {@code i}. */
     public int code(int i) {
-        return records.get(JAVA_INT, i * size + Structs.SSI_CODE);
+        return records.get(JAVA_INT, i * size + (format == Format.SIGNALFD ? Structs.SSI_CODE : Structs.SI_CODE));
     }
 
-    /** The {@code ssi_fd} of record {@code i}: the ready fd of signal-driven I/O. */
+    /** The {@code ssi_fd} or {@code si_fd} of record {@code i}: the ready fd of signal-driven I/O (POLL_* codes only). */
     public int fd(int i) {
-        return records.get(JAVA_INT, i * size + Structs.SSI_FD);
+        return records.get(JAVA_INT, i * size + (format == Format.SIGNALFD ? Structs.SSI_FD : Structs.SI_FD));
     }
 
-    /** The {@code ssi_band} of record {@code i}: the poll events of signal-driven I/O. */
+    /** The {@code ssi_band} or {@code si_band} of record {@code i}: the poll events of signal-driven I/O (POLL_* codes only). */
     public int band(int i) {
-        return records.get(JAVA_INT, i * size + Structs.SSI_BAND);
+        return format == Format.SIGNALFD
+                ? records.get(JAVA_INT, i * size + Structs.SSI_BAND)
+                : (int) records.get(JAVA_LONG, i * size + Structs.SI_BAND);
     }
 
     /** Record {@code i} as a {@link SignalInfo}. */

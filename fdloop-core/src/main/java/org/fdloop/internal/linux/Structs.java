@@ -109,6 +109,22 @@ public final class Structs {
     public static final long SI_UID = offset(SIGINFO, "si_uid");
     public static final long SI_VALUE = offset(SIGINFO, "si_value");
 
+    /**
+     * {@code siginfo_t} as signal-driven I/O fills it (si_code POLL_IN to POLL_HUP): the union's
+     * {@code _sigpoll} member, {@code long si_band; int si_fd;}.
+     */
+    public static final StructLayout SIGINFO_POLL = MemoryLayout.structLayout(
+                    JAVA_INT.withName("si_signo"),
+                    JAVA_INT.withName("si_errno"),
+                    JAVA_INT.withName("si_code"),
+                    MemoryLayout.paddingLayout(4),
+                    JAVA_LONG.withName("si_band"),
+                    JAVA_INT.withName("si_fd"),
+                    MemoryLayout.paddingLayout(128 - 28))
+            .withName("siginfo_t");
+    public static final long SI_BAND = offset(SIGINFO_POLL, "si_band");
+    public static final long SI_FD = offset(SIGINFO_POLL, "si_fd");
+
     /*
      * struct inotify_event {
      *     int      wd;
@@ -325,7 +341,7 @@ public final class Structs {
     public static StructLayout[] all(Arch arch) {
         return new StructLayout[] {
             epollEvent(arch), SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
-            F_OWNER_EX, TERMIOS, RLIMIT, STATX, SIGINFO, SIGACTION,
+            F_OWNER_EX, TERMIOS, RLIMIT, STATX, SIGINFO, SIGINFO_POLL, SIGACTION,
             SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN, SOCKADDR_STORAGE, LINGER,
         };
     }

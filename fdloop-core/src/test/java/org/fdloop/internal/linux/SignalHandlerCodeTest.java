@@ -24,89 +24,98 @@ class SignalHandlerCodeTest {
 
     /** What the x86_64 code must be, as {@code objdump -M intel} prints it. */
     private static final List<String> X86_64 = List.of(
-            "cmp DWORD PTR [rsi+0x8],0xffffff9c",  // si_code == CONTROL_CODE (-100)?
-            "jne 0x26",
-            "movabs rax,0x1122334455667788",
-            "mov rcx,QWORD PTR [rax+0x8]",        // the key
-            "cmp rcx,QWORD PTR [rsi+0x18]",       // si_value
-            "jne 0x26",
+            "movabs r8,0x1122334455667788",
+            "lea ecx,[rdi-0x1]",
+            "bt QWORD PTR [r8+0x8],rcx",          // is the main thread to block signo?
+            "jae 0x32",
+            "mov eax,0xba",                       // SYS_gettid
+            "syscall",
+            "cmp eax,DWORD PTR [r8+0x10]",        // is this the main thread?
+            "jne 0x32",
             "lea ecx,[rdi-0x1]",
             "bts QWORD PTR [rdx+0x128],rcx",      // uc_sigmask |= 1 << (signo - 1)
-            "ret",
-            "movabs rax,0x1122334455667788",       // 0x26: a signal to deliver
+            "lock btr QWORD PTR [r8+0x8],rcx",    // done
+            "movabs rax,0x1122334455667788",       // 0x32: the signal, to deliver
             "lock inc QWORD PTR [rax]",
             "mov r10,rsi",
             "mov ecx,edi",
             "shl rcx,0x7",
             "lea r8,[rax+rcx*1+0x40]",
             "lea r9,[r8+0x80]",
-            "mov edi,DWORD PTR [r8]",            // 0x49: the loop over the signal's slots
+            "mov edi,DWORD PTR [r8]",            // 0x55: the loop over the signal's slots
             "test edi,edi",
-            "js 0x64",
+            "js 0x70",
             "lock inc QWORD PTR [r8+0x8]",
             "mov eax,0x1",                       // SYS_write
             "mov rsi,r10",
             "mov edx,0x80",                      // 128 bytes of siginfo_t
             "syscall",
-            "add r8,0x10",                       // 0x64
+            "add r8,0x10",                       // 0x70
             "cmp r8,r9",
-            "jne 0x49",
+            "jne 0x55",
             "movabs rax,0x1122334455667788",
             "lock dec QWORD PTR [rax]",
             "ret");
 
     /** What the aarch64 code must be, as {@code aarch64-linux-gnu-objdump} prints it. */
     private static final List<String> AARCH64 = List.of(
-            "ldr w8, [x1, #8]",                  // si_code == CONTROL_CODE (-100)?
-            "cmn w8, #0x64",
-            "b.ne 0x48",
             "mov x9, #0x7788",
             "movk x9, #0x5566, lsl #16",
             "movk x9, #0x3344, lsl #32",
             "movk x9, #0x1122, lsl #48",
-            "ldr x8, [x9, #8]",                  // the key
-            "ldr x10, [x1, #24]",                // si_value
-            "cmp x8, x10",
-            "b.ne 0x48",
             "sub w10, w0, #0x1",
+            "ldr x11, [x9, #8]",                 // is the main thread to block signo?
+            "lsr x11, x11, x10",
+            "tbz w11, #0, 0x64",
+            "mov w12, w0",
+            "mov x8, #0xb2",                     // SYS_gettid
+            "svc #0x0",
+            "ldr w11, [x9, #16]",                // is this the main thread?
+            "cmp w0, w11",
+            "mov w0, w12",
+            "b.ne 0x64",
             "mov x11, #0x1",
             "lsl x11, x11, x10",
             "ldr x12, [x2, #40]",                // uc_sigmask |= 1 << (signo - 1)
             "orr x12, x12, x11",
             "str x12, [x2, #40]",
-            "ret",
-            "mov x9, #0x7788",                   // 0x48: a signal to deliver
+            "add x15, x9, #0x8",
+            "ldxr x12, [x15]",                   // 0x54: done
+            "bic x12, x12, x11",
+            "stxr w14, x12, [x15]",
+            "cbnz w14, 0x54",
+            "mov x9, #0x7788",                   // 0x64: the signal, to deliver
             "movk x9, #0x5566, lsl #16",
             "movk x9, #0x3344, lsl #32",
             "movk x9, #0x1122, lsl #48",
-            "ldaxr x10, [x9]",                   // 0x58: active++
+            "ldaxr x10, [x9]",                   // 0x74: active++
             "add x10, x10, #0x1",
             "stlxr w11, x10, [x9]",
-            "cbnz w11, 0x58",
+            "cbnz w11, 0x74",
             "dmb ish",
             "mov x12, x1",
             "mov w13, w0",
             "add x13, x9, x13, lsl #7",
             "add x13, x13, #0x40",
             "add x14, x13, #0x80",
-            "ldr w0, [x13]",                     // 0x80: the loop over the signal's slots
-            "tbnz w0, #31, 0xac",
+            "ldr w0, [x13]",                     // 0x9c: the loop over the signal's slots
+            "tbnz w0, #31, 0xc8",
             "add x15, x13, #0x8",
-            "ldxr x10, [x15]",                   // 0x8c: sent++
+            "ldxr x10, [x15]",                   // 0xa8: sent++
             "add x10, x10, #0x1",
             "stxr w11, x10, [x15]",
-            "cbnz w11, 0x8c",
+            "cbnz w11, 0xa8",
             "mov x1, x12",
             "mov x2, #0x80",
             "mov x8, #0x40",                     // SYS_write
             "svc #0x0",
-            "add x13, x13, #0x10",               // 0xac
+            "add x13, x13, #0x10",               // 0xc8
             "cmp x13, x14",
-            "b.ne 0x80",
-            "ldxr x10, [x9]",                    // 0xb8: active--
+            "b.ne 0x9c",
+            "ldxr x10, [x9]",                    // 0xd4: active--
             "sub x10, x10, #0x1",
             "stlxr w11, x10, [x9]",
-            "cbnz w11, 0xb8",
+            "cbnz w11, 0xd4",
             "ret");
 
     @Test
@@ -124,7 +133,7 @@ class SignalHandlerCodeTest {
     @Test
     void aWrongByteIsCaughtByTheDisassembly(@TempDir Path dir) throws Exception {
         byte[] code = SignalHandlerCode.x86_64(TABLE);
-        code[0x5d + 1] = 0x40; // mov edx, 128 -> mov edx, 64: half a siginfo_t
+        code[0x69 + 1] = 0x40; // mov edx, 128 -> mov edx, 64: half a siginfo_t
         List<String> listing = Disassembler.X86_64.instructions(dir, code);
         assertThat(listing).isNotEqualTo(X86_64).contains("mov edx,0x40");
     }

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,9 +26,8 @@ static const unsigned char stub_code[] = { @STUB@ };
 #define SLOTS @SLOTS@
 #define SLOTS_OFFSET @SLOTS_OFFSET@
 #define ENTRY_BYTES @ENTRY_BYTES@
-#define KEY_OFFSET @KEY_OFFSET@
-#define CONTROL_CODE (@CONTROL_CODE@)
-#define KEY 0x5eed0123456789abL
+#define STEER_OFFSET @STEER_OFFSET@
+#define MAIN_OFFSET @MAIN_OFFSET@
 
 static int failures;
 
@@ -47,6 +47,15 @@ static volatile long *sent_of(int signo, int slot) {
 
 static volatile long *active(void) {
     return (volatile long *) TABLE;
+}
+
+/* bit signo - 1: the main thread is to block signo the next time the handler runs there */
+static volatile unsigned long *steer(void) {
+    return (volatile unsigned long *) (TABLE + STEER_OFFSET);
+}
+
+static unsigned long bit(int signo) {
+    return 1UL << (signo - 1);
 }
 
 static void *executable(const unsigned char *code, size_t n) {
@@ -87,6 +96,17 @@ static void call(void (*handler)(int, siginfo_t *, void *), int signo, int code,
     si.si_value.sival_ptr = (void *) value;
     memset(uc, 0, sizeof *uc);
     handler(signo, &si, uc);
+}
+
+struct call_args {
+    void (*handler)(int, siginfo_t *, void *);
+    ucontext_t uc;
+};
+
+static void *call_usr1(void *p) {
+    struct call_args *args = p;
+    call(args->handler, SIGUSR1, SI_QUEUE, 3, &args->uc);
+    return NULL;
 }
 
 /* The bytes waiting in a non-blocking pipe, read into buf. */
@@ -132,7 +152,7 @@ int main(void) {
     }
     for (int signo = 0; signo <= 64; signo++)
         for (int slot = 0; slot < SLOTS; slot++) *fd_of(signo, slot) = -1;
-    *(volatile long *) (TABLE + KEY_OFFSET) = KEY;
+    *steer() = 0;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -163,37 +183,43 @@ int main(void) {
     check(drain(a[0], buf, sizeof buf) == 0 && drain(b[0], buf, sizeof buf) == 0 && *active() == 0,
             "handler: a signal without slots writes nothing");
 
-    /* fdloop's request, the handler called directly: the bit in the ucontext's mask is what the
-       thread returns to */
+    /* the main thread's block, the handler called directly: the bit in the ucontext's mask is
+       what the thread returns to */
     void (*handler)(int, siginfo_t *, void *) = sa.sa_sigaction;
     ucontext_t uc;
-    call(handler, SIGUSR1, CONTROL_CODE, KEY, &uc);
-    check(sigismember(&uc.uc_sigmask, SIGUSR1) && !sigismember(&uc.uc_sigmask, SIGUSR2),
-            "handler, called: the request (code and key) sets its signal's bit, and only that, in uc_sigmask");
-    check(drain(a[0], buf, sizeof buf) == 0 && *sent_of(SIGUSR1, 0) == 2 && *active() == 0,
-            "handler, called: the request writes no record and counts nothing");
-    call(handler, SIGUSR1, CONTROL_CODE, KEY + 1, &uc);
+    call(handler, SIGUSR1, SI_QUEUE, 1, &uc);
     check(!sigismember(&uc.uc_sigmask, SIGUSR1) && drain(a[0], buf, sizeof buf) == 128 && *sent_of(SIGUSR1, 0) == 3,
-            "handler, called: the request's code with another value is an ordinary signal");
+            "handler, called: without its steer bit a signal on the main thread leaves the mask alone and is delivered");
+    drain(b[0], buf, sizeof buf);
+    *(volatile int *) (TABLE + MAIN_OFFSET) = getpid();
+    *steer() = bit(SIGUSR1);
+    call(handler, SIGUSR1, SI_QUEUE, 2, &uc);
+    check(sigismember(&uc.uc_sigmask, SIGUSR1) && !sigismember(&uc.uc_sigmask, SIGUSR2),
+            "handler, called: with its steer bit on the main thread it sets its signal's bit, and only that, in uc_sigmask");
+    check(*steer() == 0 && drain(a[0], buf, sizeof buf) == 128 && *sent_of(SIGUSR1, 0) == 4 && *active() == 0,
+            "handler, called: and clears the steer bit, and delivers the signal as any other");
+    drain(b[0], buf, sizeof buf);
+    *steer() = bit(SIGUSR1) | bit(SIGUSR2);
+    struct call_args args = {handler};
+    pthread_t other;
+    if (pthread_create(&other, NULL, call_usr1, &args) || pthread_join(other, NULL)) { perror("pthread"); return 2; }
+    check(!sigismember(&args.uc.uc_sigmask, SIGUSR1) && *steer() == (bit(SIGUSR1) | bit(SIGUSR2))
+            && drain(a[0], buf, sizeof buf) == 128 && *sent_of(SIGUSR1, 0) == 5,
+            "handler, called on another thread: the steer bit stays, the mask is left alone, the signal delivered");
     drain(b[0], buf, sizeof buf);
 
     /* the same through the kernel: the thread's mask after the handler returned */
-    int e = try_queue(SIGUSR1, CONTROL_CODE, KEY);
-    if (e == E2BIG) {
-        /* qemu-user (7.2) refuses a si_code it does not know; a kernel takes any negative one */
-        printf("not run: the request through the kernel (rt_tgsigqueueinfo: %s, as qemu-user answers)\n", strerror(e));
-    } else if (e) {
-        fprintf(stderr, "rt_tgsigqueueinfo: %s\n", strerror(e));
-        return 2;
-    } else {
-        check(blocked(SIGUSR1) && !blocked(SIGUSR2), "handler: the request blocks its signal, and only that, in this thread");
-        check(drain(a[0], buf, sizeof buf) == 0 && *sent_of(SIGUSR1, 0) == 3 && *active() == 0,
-                "handler: the request writes no record and counts nothing");
-        sigset_t usr1;
-        sigemptyset(&usr1);
-        sigaddset(&usr1, SIGUSR1);
-        sigprocmask(SIG_UNBLOCK, &usr1, NULL);
-    }
+    *steer() = bit(SIGUSR1);
+    queue(SIGUSR1, SI_QUEUE, 4);
+    check(blocked(SIGUSR1) && !blocked(SIGUSR2) && *steer() == 0,
+            "handler: with its steer bit the main thread blocks its signal, and only that, once the handler returned");
+    check(drain(a[0], buf, sizeof buf) == 128 && *sent_of(SIGUSR1, 0) == 6 && *active() == 0,
+            "handler: and the signal is delivered as any other");
+    drain(b[0], buf, sizeof buf);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
 
     /* a full pipe: the write fails with EAGAIN; the count still goes up, nothing else happens */
     while (write(a[1], buf, 4096) > 0) ;
