@@ -465,11 +465,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         } catch (Throwable t) {
             failed(source, t);
         }
-        if (!source.carrier) {
-            stats.finished(source.name(), start);
-        } else if (stats.timing) {
-            stats.clock = System.nanoTime(); // the carrier's own reading is the loop's time, not the next handler's
-        }
+        stats.finished(source.name(), start);
     }
 
     private int runTasks(int most) {

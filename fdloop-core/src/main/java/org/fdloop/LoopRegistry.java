@@ -189,7 +189,9 @@ abstract sealed class LoopRegistry permits EventLoop {
      * Watches {@code root} through inotify and calls {@code handler} for each change of a kind in
      * {@code events}: on a directory, changes to its entries (with {@code recursive}, in the whole
      * tree below it, following the tree as it changes); on a file, changes to the file. See
-     * {@link WatchSource} and docs/WATCH.md for renames, overflow and the errors.
+     * {@link WatchSource} and docs/WATCH.md for renames, overflow and the errors. The root's
+     * DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking;
+     * {@link WatchSource#CHANGES} is the set for changes.
      *
      * @throws org.fdloop.fd.LinuxException ENOENT, EACCES, ENOSPC (fs.inotify.max_user_watches; a
      *     recursive watch takes back what it added), EMFILE (fs.inotify.max_user_instances)
@@ -208,6 +210,11 @@ abstract sealed class LoopRegistry permits EventLoop {
         WatchSource source = watches.add(absolute, events, recursive, handler);
         count(source);
         return source;
+    }
+
+    /** {@link #watch(Path, Set, boolean, WatchHandler)} for {@link WatchSource#CHANGES}. */
+    public WatchSource watch(Path root, boolean recursive, WatchHandler handler) throws IOException {
+        return watch(root, WatchSource.CHANGES, recursive, handler);
     }
 
     /** The loop's inotify, or null while it has no file watch; for tests. */
