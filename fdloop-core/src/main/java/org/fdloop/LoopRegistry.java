@@ -78,7 +78,8 @@ abstract sealed class LoopRegistry permits EventLoop {
      * Dispatches {@code handler} when {@code fd} is ready for {@code events}
      * ({@link IoSource#READABLE} and friends, optionally {@link IoSource#EDGE} or {@link IoSource#ONESHOT}).
      * A {@link ListeningSocket} whose handler runs out of file descriptors is the one exception to
-     * {@link ErrorHandler}'s policy: see {@link AcceptReserve}'s documentation in docs/LOOP.md.
+     * {@link ErrorHandler}'s policy: it stays enabled, and the loop closes the connections waiting on
+     * it until descriptors are free (docs/LOOP.md, "When a handler throws").
      *
      * @throws IllegalStateException when {@code fd} is closed, or registered with this loop already (naming the source)
      */
