@@ -405,8 +405,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     /** Turns what the wait reported into pending entries; the loop's own fds' handlers run here. */
     private void collect(int ready) throws IOException {
         for (int i = 0; i < ready; i++) {
-            long token = poller.readyToken(i);
-            PolledSource source = slots.lookup(token);
+            PolledSource source = slots.lookup(poller.readyToken(i));
             if (source instanceof InternalSource internal) {
                 internal.collect(poller.readyEvents(i));
             } else if (source != null && !source.queued) { // null: closed since; queued: left by an interrupted dispatch
@@ -466,11 +465,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         } catch (Throwable t) {
             failed(source, t);
         }
-        if (!source.carrier) {
-            stats.finished(source.name(), start);
-        } else if (stats.timing) {
-            stats.clock = System.nanoTime(); // the carrier's own reading is the loop's time, not the next handler's
-        }
+        stats.finished(source.name(), start);
     }
 
     private int runTasks(int most) {
@@ -494,10 +489,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         return ran;
     }
 
-    /**
-     * A task the loop queues for itself through {@link #execute}, its one cross-thread wake-up
-     * channel: not counted as a dispatch, and what it throws ends {@code run()} as a failed wait would.
-     */
+    /** A task the loop queues for itself through {@link #execute}: no dispatch, and what it throws ends {@code run()}. */
     interface InternalTask extends Runnable {}
 
     /** Runs every task execute() accepted, until none is left; when the loop ends or closes. */
@@ -530,11 +522,6 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     /** What the loop has done so far. Thread-safe (approximate from another thread). */
     public LoopStats stats() {
         return stats.snapshot();
-    }
-
-    /** The backend this loop waits with. */
-    public Backend backend() {
-        return poller.backend();
     }
 
     /**
@@ -599,13 +586,5 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     @Override
     public boolean isClosed() {
         return closed;
-    }
-
-    static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4; // about 73 years: never, in practice
-        }
     }
 }

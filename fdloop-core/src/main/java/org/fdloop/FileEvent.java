@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -14,16 +15,21 @@ import org.fdloop.fd.Inotify;
  * @param path the full path of the file or directory it happened to: the watched root joined with
  *     the entry's path below it; for {@link Kind#MOVE} the new path; for {@link Kind#OVERFLOW} and
  *     the self events ({@link Kind#DELETE_SELF}, {@link Kind#MOVE_SELF}, {@link Kind#UNMOUNT},
- *     {@link Kind#IGNORED}) the watched root
+ *     {@link Kind#IGNORED}) the watched root as it was named when the watch began
  * @param from for {@link Kind#MOVE}, the old path; null for every other kind
  * @param directory whether the entry is a directory (IN_ISDIR)
  * @param cookie the kernel's rename cookie for {@link Kind#MOVE}, {@link Kind#MOVED_FROM} and
  *     {@link Kind#MOVED_TO}; 0 for every other kind
  * @param scanned true when the event was not reported by the kernel but found by listing a
- *     directory: the contents of a directory created or moved into a recursive watch, and
- *     everything a rescan after an overflow finds. Always {@link Kind#CREATE}
+ *     directory: the contents of a directory created or moved into a recursive watch
+ *     ({@link Kind#CREATE}), and what a rescan after an overflow finds changed since the watch
+ *     last knew the directory: {@link Kind#CREATE} for a new entry, {@link Kind#DELETE} for one
+ *     that is gone, {@link Kind#MODIFY} or {@link Kind#ATTRIB} for one whose modification or
+ *     change time is later than the last moment the watch had read every event
+ * @param problem for {@link Kind#SKIPPED}, why the directory could not be watched or listed
+ *     (a {@link org.fdloop.fd.LinuxException} with the call and its errno); null for every other kind
  */
-public record FileEvent(Kind kind, Path path, Path from, boolean directory, int cookie, boolean scanned) {
+public record FileEvent(Kind kind, Path path, Path from, boolean directory, int cookie, boolean scanned, IOException problem) {
 
     /** What happened, named as inotify(7) and inotifywait(1) name it. */
     public enum Kind {
@@ -53,9 +59,13 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
          * inotifywait prints it as two lines, MOVED_FROM and MOVED_TO.
          */
         MOVE(Inotify.Event.MOVED_FROM, Inotify.Event.MOVED_TO),
-        /** The watched root itself was deleted; IGNORED follows (IN_DELETE_SELF). */
+        /** The watched root itself was deleted; IGNORED follows. Reported whether asked for or not (IN_DELETE_SELF). */
         DELETE_SELF(Inotify.Event.DELETE_SELF),
-        /** The watched root itself was moved; later events still name its old path (IN_MOVE_SELF). */
+        /**
+         * The watched root itself was renamed or moved, or a directory above it was (seen when
+         * the watch next adds a directory and the root's path names another inode, or nothing):
+         * the watch ends, and IGNORED follows. Reported whether asked for or not (IN_MOVE_SELF).
+         */
         MOVE_SELF(Inotify.Event.MOVE_SELF),
         /** The file system holding the watched root was unmounted; IGNORED follows. Always reported (IN_UNMOUNT). */
         UNMOUNT(Inotify.Event.UNMOUNT),
@@ -65,25 +75,39 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
          */
         OVERFLOW(Inotify.Event.Q_OVERFLOW),
         /**
-         * The kernel removed the watch of the root (deleted, unmounted): no further event comes.
-         * Always reported; not when the source is closed (IN_IGNORED).
+         * The watch has ended: the kernel removed the root's watch (deleted, unmounted), or the
+         * root was moved (after {@link #MOVE_SELF}). No further event comes. Always reported; not
+         * when the source is closed (IN_IGNORED).
          */
-        IGNORED(Inotify.Event.IGNORED);
+        IGNORED(Inotify.Event.IGNORED),
+        /**
+         * A directory of a recursive watch could not be watched or listed: it cannot be read by
+         * this process (EACCES), the watch limit is reached (ENOSPC), the process is out of
+         * descriptors (EMFILE). Nothing below it is reported; the rest of the tree is watched.
+         * {@link FileEvent#problem()} says why. Reported once per directory, whether asked for or
+         * not; the watch tries again when the directory is next created, moved in or rescanned.
+         */
+        SKIPPED;
 
         private final Set<Inotify.Event> inotifyEvents;
 
-        Kind(Inotify.Event first, Inotify.Event... rest) {
-            this.inotifyEvents = Collections.unmodifiableSet(EnumSet.of(first, rest));
+        Kind(Inotify.Event... events) {
+            EnumSet<Inotify.Event> set = EnumSet.noneOf(Inotify.Event.class);
+            set.addAll(java.util.List.of(events));
+            this.inotifyEvents = Collections.unmodifiableSet(set);
         }
 
-        /** The inotify events this kind stands for: one, or for {@link #MOVE} MOVED_FROM and MOVED_TO. */
+        /**
+         * The inotify events this kind stands for: one, for {@link #MOVE} MOVED_FROM and MOVED_TO,
+         * for {@link #SKIPPED} none.
+         */
         public Set<Inotify.Event> inotifyEvents() {
             return inotifyEvents;
         }
 
-        /** Whether this kind can be asked for; UNMOUNT, OVERFLOW and IGNORED are always reported. */
+        /** Whether this kind can be asked for; UNMOUNT, OVERFLOW, IGNORED and SKIPPED are always reported. */
         public boolean isWatchable() {
-            return this != UNMOUNT && this != OVERFLOW && this != IGNORED;
+            return this != UNMOUNT && this != OVERFLOW && this != IGNORED && this != SKIPPED;
         }
     }
 
@@ -93,15 +117,25 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
         if ((kind == Kind.MOVE) != (from != null)) {
             throw new IllegalArgumentException("a MOVE has a from path and no other kind has one; got " + kind + " from " + from);
         }
+        if ((kind == Kind.SKIPPED) != (problem != null)) {
+            throw new IllegalArgumentException("a SKIPPED has a problem and no other kind has one; got " + kind
+                    + " with problem " + problem);
+        }
+    }
+
+    /** An event that is not {@link Kind#SKIPPED}: without a problem. */
+    public FileEvent(Kind kind, Path path, Path from, boolean directory, int cookie, boolean scanned) {
+        this(kind, path, from, directory, cookie, scanned, null);
     }
 
     /**
      * The event as inotifywait's {@code --format '%e %w%f'} prints it, with MOVE on one line and a
      * scanned entry marked: {@code CREATE,ISDIR /srv/inbox/new}, {@code MOVE /srv/a -> /srv/b},
-     * {@code CREATE /srv/new/f (scanned)}.
+     * {@code CREATE /srv/new/f (scanned)}, {@code SKIPPED,ISDIR /srv/private (inotify_add_watch(...): EACCES ...)}.
      */
     @Override
     public String toString() {
-        return kind + (directory ? ",ISDIR " : " ") + (from == null ? "" : from + " -> ") + path + (scanned ? " (scanned)" : "");
+        return kind + (directory ? ",ISDIR " : " ") + (from == null ? "" : from + " -> ") + path + (scanned ? " (scanned)" : "")
+                + (problem == null ? "" : " (" + problem.getMessage() + ")");
     }
 }

@@ -78,7 +78,8 @@ abstract sealed class LoopRegistry permits EventLoop {
      * Dispatches {@code handler} when {@code fd} is ready for {@code events}
      * ({@link IoSource#READABLE} and friends, optionally {@link IoSource#EDGE} or {@link IoSource#ONESHOT}).
      * A {@link ListeningSocket} whose handler runs out of file descriptors is the one exception to
-     * {@link ErrorHandler}'s policy: see {@link AcceptReserve}'s documentation in docs/LOOP.md.
+     * {@link ErrorHandler}'s policy: it stays enabled, and the loop closes the connections waiting on
+     * it until descriptors are free (docs/LOOP.md, "When a handler throws").
      *
      * @throws IllegalStateException when {@code fd} is closed, or registered with this loop already (naming the source)
      */
@@ -189,7 +190,9 @@ abstract sealed class LoopRegistry permits EventLoop {
      * Watches {@code root} through inotify and calls {@code handler} for each change of a kind in
      * {@code events}: on a directory, changes to its entries (with {@code recursive}, in the whole
      * tree below it, following the tree as it changes); on a file, changes to the file. See
-     * {@link WatchSource} and docs/WATCH.md for renames, overflow and the errors.
+     * {@link WatchSource} and docs/WATCH.md for renames, overflow and the errors. The root's
+     * DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking;
+     * {@link WatchSource#CHANGES} is the set for changes.
      *
      * @throws org.fdloop.fd.LinuxException ENOENT, EACCES, ENOSPC (fs.inotify.max_user_watches; a
      *     recursive watch takes back what it added), EMFILE (fs.inotify.max_user_instances)
@@ -208,6 +211,11 @@ abstract sealed class LoopRegistry permits EventLoop {
         WatchSource source = watches.add(absolute, events, recursive, handler);
         count(source);
         return source;
+    }
+
+    /** {@link #watch(Path, Set, boolean, WatchHandler)} for {@link WatchSource#CHANGES}. */
+    public WatchSource watch(Path root, boolean recursive, WatchHandler handler) throws IOException {
+        return watch(root, WatchSource.CHANGES, recursive, handler);
     }
 
     /** The loop's inotify, or null while it has no file watch; for tests. */
@@ -574,6 +582,19 @@ abstract sealed class LoopRegistry permits EventLoop {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The backend this loop waits with. */
+    public Backend backend() {
+        return poller.backend();
+    }
+
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4; // about 73 years: never, in practice
         }
     }
 }

@@ -23,11 +23,6 @@ public abstract class Source implements AutoCloseable {
     private boolean unreferenced;
     /** Whether the source is in the loop's pending list through {@link EventLoop#addPendingOnce}; the dispatch clears it. */
     boolean queued;
-    /**
-     * Whether the source only carries others' events to their handlers through {@link EventLoop#invoke}
-     * (the file watches' inotify), which count and time each handler: the carrier itself is neither.
-     */
-    boolean carrier;
 
     Source(EventLoop loop, String name) {
         this.loop = loop;

@@ -1,9 +1,11 @@
 package org.fdloop;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.fdloop.fd.Inotify;
@@ -16,39 +18,70 @@ import org.fdloop.fd.Inotify;
  * {@code inotifywait -r}: a directory created or moved into the tree is watched at once, and
  * what is already inside it by the time its watch exists is reported as {@link FileEvent.Kind#CREATE}
  * events with {@link FileEvent#scanned()} set, so a file created right after its directory is
- * reported exactly once either way. A directory deleted or moved out of the tree is dropped.
- * Symbolic links inside the tree are not followed.
+ * reported exactly once either way. A directory deleted or moved out of the tree is dropped, and
+ * nothing that happens in it later is reported. Symbolic links inside the tree are not followed.
+ * A directory that cannot be watched or listed (unreadable, or a limit reached) is reported once as
+ * {@link FileEvent.Kind#SKIPPED} and the rest of the tree is watched.
+ *
+ * <p>{@link #CHANGES} is the set of events a watch for changes wants; {@link FileEvent.Kind#OPEN},
+ * {@link FileEvent.Kind#ACCESS} and {@link FileEvent.Kind#CLOSE_NOWRITE} report reads, and only
+ * when asked for. The watch's own listings of directories never show up as events: while it lists
+ * a directory, it takes those three out of the directory's and its parent's inotify mask.
  *
  * <p>A rename inside the tree is one {@link FileEvent.Kind#MOVE} event with both paths; a rename
  * out of the tree is a {@link FileEvent.Kind#MOVED_FROM}, a rename into it a
  * {@link FileEvent.Kind#MOVED_TO}. Asking for any of MOVE, MOVED_FROM or MOVED_TO gets all three.
  *
+ * <p>The root renamed or moved (or a directory above it, noticed when the watch next adds a
+ * directory) ends the watch: {@link FileEvent.Kind#MOVE_SELF}, then
+ * {@link FileEvent.Kind#IGNORED}. The watch does not follow the tree to its new place: the kernel
+ * does not tell where that is without a descriptor of the root held open, and one held open would
+ * keep a deleted root's inode alive, so that its deletion would never be reported. The root
+ * deleted is {@link FileEvent.Kind#DELETE_SELF}, then IGNORED. Either way no path that is no longer
+ * the tree's is ever reported.
+ *
  * <p>The kernel's queue is bounded: when it overflows, every watch of the loop gets an
  * {@link FileEvent.Kind#OVERFLOW} event, and a watch with {@link #setRescanOnOverflow} then
- * lists its tree again and reports every entry as a scanned CREATE.
+ * lists its tree again and reports what changed since it last knew each directory, each entry at
+ * most once: CREATE, DELETE, MODIFY or ATTRIB, all {@linkplain FileEvent#scanned() scanned}.
  *
  * <p>All the watches of a loop share one inotify instance, which the loop opens with the first
  * watch and closes with the last. A disabled watch keeps following its tree, but drops the events
- * that happen while it is disabled. Events reach handlers in the order the kernel queued them,
- * across all watches of the loop; {@link #setPriority} does not reorder them.
+ * that happen while it is disabled. A watch's events reach its handler in the order the kernel
+ * queued them; among several watches with events in the same iteration, {@link #setPriority}
+ * orders them as it orders every source.
  */
 public final class WatchSource extends Source {
+    /**
+     * What a watch for changes asks for, and what {@code fdloop watch} reports by default: CREATE,
+     * DELETE, MODIFY, CLOSE_WRITE, ATTRIB and the renames (MOVE). The root's own DELETE_SELF and
+     * MOVE_SELF come without asking.
+     */
+    public static final Set<FileEvent.Kind> CHANGES = Collections.unmodifiableSet(EnumSet.of(FileEvent.Kind.CREATE,
+            FileEvent.Kind.DELETE, FileEvent.Kind.MODIFY, FileEvent.Kind.CLOSE_WRITE, FileEvent.Kind.ATTRIB, FileEvent.Kind.MOVE));
+
     final Watches watches;
     final Path root;
     private final Set<FileEvent.Kind> kinds;
-    /** What this watch asks inotify for: the user's kinds plus what following a tree needs. */
-    final Set<Inotify.Event> inotifyEvents;
+    /** What this watch asks inotify for: the user's kinds plus what following a tree needs (IN_* bits). */
+    final int mask;
     final boolean recursive;
     private final WatchHandler handler;
     boolean rescanOnOverflow;
     /** The directories (or the one file) this source watches, by their current path. */
     final Map<Path, Watches.Entry> watched = new HashMap<>();
+    /** The directories reported as SKIPPED, so that each is reported once. */
+    final Set<Path> skipped = new HashSet<>();
+    /** The root's inode (its file key), to notice when its path names something else. */
+    Object rootKey;
+    /** Whether the root's path names something else now, and the watch ends once the events read are handled. */
+    boolean rootGone;
     /** A MOVED_FROM waiting for the MOVED_TO with its cookie, or null. */
     Watches.PendingMove pendingFrom;
-    /** Whether the kernel removed the root's watch (IGNORED): nothing more comes. */
+    /** Whether the watch ended (IGNORED was reported): nothing more comes. */
     boolean ended;
-    /** The event, or the failure, that the next dispatch delivers. */
-    Object current;
+    /** The events, and failures, that the next dispatch delivers, in order. */
+    final ArrayDeque<FileEvent> queue = new ArrayDeque<>();
 
     WatchSource(EventLoop loop, Watches watches, Path root, Set<FileEvent.Kind> kinds, boolean recursive, WatchHandler handler) {
         super(loop, (recursive ? "recursive watch " : "watch ") + root);
@@ -57,18 +90,13 @@ public final class WatchSource extends Source {
         this.kinds = Collections.unmodifiableSet(EnumSet.copyOf(kinds));
         this.recursive = recursive;
         this.handler = handler;
-        EnumSet<Inotify.Event> events = EnumSet.noneOf(Inotify.Event.class);
+        int bits = Watches.TREE_BITS | Watches.ROOT_BITS;
         for (FileEvent.Kind kind : kinds) {
-            events.addAll(kind.inotifyEvents());
+            for (Inotify.Event event : kind.inotifyEvents()) {
+                bits |= event.bit();
+            }
         }
-        if (events.contains(Inotify.Event.MOVED_FROM) || events.contains(Inotify.Event.MOVED_TO)) {
-            events.add(Inotify.Event.MOVED_FROM); // both halves, to pair them
-            events.add(Inotify.Event.MOVED_TO);
-        }
-        if (recursive) {
-            events.addAll(EnumSet.of(Inotify.Event.CREATE, Inotify.Event.DELETE, Inotify.Event.MOVED_FROM, Inotify.Event.MOVED_TO));
-        }
-        this.inotifyEvents = Collections.unmodifiableSet(events);
+        this.mask = bits;
     }
 
     /** The watched path, absolute. */
@@ -76,7 +104,7 @@ public final class WatchSource extends Source {
         return root;
     }
 
-    /** The kinds of events asked for (UNMOUNT, OVERFLOW and IGNORED come without asking). */
+    /** The kinds of events asked for (the root's DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking). */
     public Set<FileEvent.Kind> events() {
         return kinds;
     }
@@ -94,7 +122,7 @@ public final class WatchSource extends Source {
         return closed ? 0 : watched.size();
     }
 
-    /** Whether the kernel removed the root's watch (the root was deleted or unmounted; IGNORED was reported). */
+    /** Whether the watch ended: the root was deleted, unmounted or moved, and IGNORED was reported. */
     public boolean hasEnded() {
         return ended;
     }
@@ -107,8 +135,11 @@ public final class WatchSource extends Source {
     /**
      * After an {@link FileEvent.Kind#OVERFLOW} event, lists the watched directory (for a recursive
      * watch the whole tree, watching any directory it missed and dropping those that are gone) and
-     * reports every entry as a CREATE event with {@link FileEvent#scanned()} set. Needs CREATE
-     * among the events. Default off.
+     * reports what changed since the watch last knew each directory, as events with
+     * {@link FileEvent#scanned()} set: CREATE for an entry it did not know, DELETE for one that is
+     * gone, MODIFY (or ATTRIB) for one whose modification (or change) time is later than the last
+     * moment every event had been read, when the source asked for that kind. Needs CREATE among the
+     * events. Default off.
      */
     public WatchSource setRescanOnOverflow(boolean rescan) {
         loop.checkThread("setRescanOnOverflow");
@@ -124,7 +155,7 @@ public final class WatchSource extends Source {
     /** Whether the user asked for events of {@code kind}; the three halves of a rename count as one. */
     boolean wants(FileEvent.Kind kind) {
         return switch (kind) {
-            case UNMOUNT, OVERFLOW, IGNORED -> true;
+            case UNMOUNT, OVERFLOW, IGNORED, SKIPPED, DELETE_SELF, MOVE_SELF -> true;
             case MOVE, MOVED_FROM, MOVED_TO -> kinds.contains(FileEvent.Kind.MOVE)
                     || kinds.contains(FileEvent.Kind.MOVED_FROM) || kinds.contains(FileEvent.Kind.MOVED_TO);
             default -> kinds.contains(kind);
@@ -138,25 +169,23 @@ public final class WatchSource extends Source {
 
     @Override
     void dispatch(int events) throws Exception {
-        Object item = current;
-        current = null;
-        if (item instanceof Exception failure) {
-            // a directory of the tree could not be watched: the error handler hears of it, and the
-            // watch goes on (the handler did not fail, so the source is not disabled)
-            loop.reportError(this, failure);
-            return;
+        // one dispatch delivers what the watch has queued; closed or disabled, the rest is dropped
+        for (FileEvent event; isEnabled() && (event = queue.poll()) != null; ) {
+            handler.changed(this, event);
         }
-        handler.changed(this, (FileEvent) item);
     }
 
     @Override
     void onEnable() {}
 
     @Override
-    void onDisable() {}
+    void onDisable() {
+        queue.clear(); // events that came while enabled but were not delivered yet: dropped, as documented
+    }
 
     @Override
     void onClose() {
+        queue.clear();
         loop.release(this);
     }
 }

@@ -3,24 +3,17 @@ package org.fdloop;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fdloop.fd.Inotify;
 import org.fdloop.fd.InotifyEvent;
-import org.fdloop.fd.LinuxException;
 
 /**
  * The loop's inotify instance and every {@link WatchSource} on it.
@@ -32,31 +25,47 @@ import org.fdloop.fd.LinuxException;
  * kernel has one watch per inode and instance): a {@link Node} per wd lists the {@link Entry}s
  * of each source that watches it, under the path that source knows it by. A node's mask is the
  * union of what its sources asked for (IN_MASK_ADD); it never shrinks while the node lives, and
- * each source filters what it did not ask for.
+ * each source filters what it did not ask for. {@link TreeWalk} adds the watches of a tree and
+ * lists its directories.
  *
- * <p>Work happens in two steps per read: every event of the batch is turned into FileEvents
- * and the trees are updated (watches added, moved, dropped), then the handlers run. A handler
- * may so close any source, or open new watches, without disturbing the bookkeeping.
+ * <p>The inotify fd is one of the loop's internal registrations: when it is readable, its handler
+ * runs while the loop collects, reads, turns the events into FileEvents queued on their sources,
+ * updates the trees (watches added, moved, dropped), and puts each source with news on the loop's
+ * pending list. The handlers run from there, each watch's in its own dispatch, by priority like
+ * every other source; one may so close any source, or open new watches, without disturbing the
+ * bookkeeping.
  */
 final class Watches {
-    /** Reads per dispatch at most, so that a flood of file events does not starve other sources. */
+    /** The events that reading a file or listing a directory causes: taken out of a directory's mask while it is listed. */
+    static final int READ_BITS = IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE;
+    /** What every watch asks for: the events that keep its directories' names and its tree up to date. */
+    static final int TREE_BITS = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
+    /** What every watch asks for: the root deleted or moved ends the watch. */
+    static final int ROOT_BITS = IN_DELETE_SELF | IN_MOVE_SELF;
+    /** Reads per iteration at most. */
     private static final int MAX_READS = 16;
+    /**
+     * How much earlier than the last complete read a file's time may say it changed and still
+     * count as changed after it: file times come from a clock that lags the wall clock by a tick.
+     */
+    private static final long CLOCK_MARGIN_MILLIS = 50;
 
     /** The kinds that need nothing but a path, and their IN_* bits. */
     private static final FileEvent.Kind[] OTHER_KINDS = {
         FileEvent.Kind.ACCESS, FileEvent.Kind.MODIFY, FileEvent.Kind.ATTRIB, FileEvent.Kind.CLOSE_WRITE,
-        FileEvent.Kind.CLOSE_NOWRITE, FileEvent.Kind.OPEN, FileEvent.Kind.DELETE_SELF, FileEvent.Kind.MOVE_SELF,
-        FileEvent.Kind.UNMOUNT,
+        FileEvent.Kind.CLOSE_NOWRITE, FileEvent.Kind.OPEN, FileEvent.Kind.UNMOUNT,
     };
     private static final int[] OTHER_BITS = {
-        IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_DELETE_SELF, IN_MOVE_SELF, IN_UNMOUNT,
+        IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_UNMOUNT,
     };
-
-    private enum Walk { INITIAL, NEW, RESCAN }
 
     /** One watch descriptor: an inode watched by one or more sources. */
     static final class Node {
         final int wd;
+        /** The IN_* events the sources on this node asked for, together. */
+        int mask;
+        /** Whether the kernel's mask of the watch holds the read events now ({@link TreeWalk} turns them off while listing). */
+        boolean readOn;
         final List<Entry> entries = new ArrayList<>(1);
 
         Node(int wd) {
@@ -72,11 +81,12 @@ final class Watches {
         Path path;
         boolean detached;
         /**
-         * Names a listing of this directory reported as CREATE since the queue was last drained:
-         * the kernel may also have queued a CREATE or MOVED_TO for them (when they appeared after
-         * the watch was added and before the listing), which is then dropped as a duplicate.
+         * The names in the directory as the watch knows them: from its last listing, kept up to
+         * date by the kernel's events. A CREATE for a name known already is one a listing reported
+         * (the entry came after the watch was added and before the listing); a rescan reports the
+         * difference. Null until the directory is listed, and for a watched file.
          */
-        Set<String> scanned;
+        Set<String> names;
 
         Entry(WatchSource source, Node node, Path path, boolean root) {
             this.source = source;
@@ -84,49 +94,43 @@ final class Watches {
             this.path = path;
             this.root = root;
         }
-
-        /** Whether a listing reported {@code name}; forgets it. */
-        boolean unscan(String name) {
-            return scanned != null && scanned.remove(name);
-        }
     }
 
     /** A MOVED_FROM waiting for its MOVED_TO. */
     record PendingMove(Entry entry, String name, Path path, boolean directory, int cookie) {}
 
-    /** A FileEvent, or a failure, on its way to a source's handler. */
-    private record Delivery(WatchSource source, Object item) {}
-
     private final EventLoop loop;
     private final Inotify inotify;
-    private final IoSource io;
-    private final Map<Integer, Node> nodes = new HashMap<>();
-    private final List<WatchSource> sources = new ArrayList<>();
-    private final ArrayDeque<Delivery> deliveries = new ArrayDeque<>();
-    /** Entries with scanned names, forgotten when a read finds the queue empty. */
-    private final List<Entry> unsettled = new ArrayList<>();
+    private final InternalSource registration;
+    final Map<Integer, Node> nodes = new HashMap<>();
+    final List<WatchSource> sources = new ArrayList<>();
+    private final TreeWalk walk = new TreeWalk(this);
+    /** When the latest read started, and the one before it (System.currentTimeMillis). */
+    private long readMillis;
+    private long previousReadMillis;
+    /** Whether the loop is collecting (its pending list takes sources), not dispatching. */
+    private boolean collecting;
     private boolean closed;
 
     Watches(EventLoop loop) throws IOException {
         this.loop = loop;
         Inotify opened = Inotify.open();
         try {
-            this.io = loop.onReadable(opened, (source, events) -> ready());
+            this.registration = loop.addInternal("the inotify of the file watches", opened, IoSource.READABLE, events -> ready());
         } catch (IOException | RuntimeException e) {
             opened.close();
             throw e;
         }
         this.inotify = opened;
-        io.named("inotify of the file watches");
-        io.carrier = true; // each watch handler is counted and timed by its own invoke
-        loop.uncount(io); // the watches keep the loop going, not their shared fd
+        readMillis = System.currentTimeMillis();
+        previousReadMillis = readMillis;
     }
 
     boolean isClosed() {
         return closed;
     }
 
-    /** The inotify instance, for tests. */
+    /** The inotify instance, for tests and {@link TreeWalk}. */
     Inotify inotify() {
         return inotify;
     }
@@ -137,7 +141,8 @@ final class Watches {
         WatchSource source = new WatchSource(loop, this, root, kinds, recursive, handler);
         sources.add(source);
         try {
-            walk(source, root, Walk.INITIAL, null);
+            source.rootKey = rootKey(root);
+            walk.walk(source, root, TreeWalk.Mode.INITIAL, null, null, 0);
         } catch (IOException | RuntimeException e) {
             // no half-watched tree: take back every watch this source added, then report
             sources.remove(source);
@@ -149,6 +154,10 @@ final class Watches {
                 }
             }
             throw e;
+        }
+        if (!source.queue.isEmpty()) {
+            // directories skipped while the tree was added: dispatched next iteration (a handler may be running now)
+            loop.defer(() -> loop.addPendingOnce(source));
         }
         return source;
     }
@@ -181,25 +190,19 @@ final class Watches {
         }
         closed = true;
         nodes.clear();
-        deliveries.clear();
-        unsettled.clear();
-        io.close();
-        inotify.close();
+        registration.close(); // and the inotify with it
     }
 
     // ---- watches --------------------------------------------------------------------------------
 
-    /** Adds (or extends) the watch of {@code path} for {@code source}; returns its entry. */
-    private Entry watch(WatchSource source, Path path, boolean root) throws IOException {
-        Set<Inotify.WatchFlag> flags = EnumSet.of(Inotify.WatchFlag.MASK_ADD);
-        if (!root) {
-            flags.add(Inotify.WatchFlag.ONLYDIR); // a directory found in the tree, never a link to one
-            flags.add(Inotify.WatchFlag.DONT_FOLLOW);
-        } else if (source.recursive) {
-            flags.add(Inotify.WatchFlag.ONLYDIR);
-        }
-        int wd = inotify.addWatch(path, source.inotifyEvents, flags);
+    /**
+     * Adds (or extends) the watch of {@code path} for {@code source} with {@code mask}; returns its
+     * entry. The mask given may leave out bits of the source's, which {@link TreeWalk} adds later.
+     */
+    Entry watch(WatchSource source, Path path, boolean root, int mask) throws IOException {
+        int wd = inotify.addWatch(path, events(mask), flags(source, root, true));
         Node node = nodes.computeIfAbsent(wd, Node::new);
+        node.mask |= source.mask;
         Entry known = source.watched.get(path);
         if (known != null) {
             if (known.node == node) {
@@ -213,8 +216,34 @@ final class Watches {
         return entry;
     }
 
+    /** How {@code source} adds the watch of its root or of a directory of its tree. */
+    static Set<Inotify.WatchFlag> flags(WatchSource source, boolean root, boolean add) {
+        Set<Inotify.WatchFlag> flags = EnumSet.noneOf(Inotify.WatchFlag.class);
+        if (add) {
+            flags.add(Inotify.WatchFlag.MASK_ADD);
+        }
+        if (!root) {
+            flags.add(Inotify.WatchFlag.ONLYDIR); // a directory found in the tree, never a link to one
+            flags.add(Inotify.WatchFlag.DONT_FOLLOW);
+        } else if (source.recursive) {
+            flags.add(Inotify.WatchFlag.ONLYDIR);
+        }
+        return flags;
+    }
+
+    /** The watchable inotify events of an IN_* mask. */
+    static Set<Inotify.Event> events(int mask) {
+        Set<Inotify.Event> events = EnumSet.noneOf(Inotify.Event.class);
+        for (Inotify.Event event : Inotify.Event.values()) {
+            if (event.isWatchable() && (mask & event.bit()) != 0) {
+                events.add(event);
+            }
+        }
+        return events;
+    }
+
     /** Forgets {@code entry}; removes its watch when no source is left on it. */
-    private void detach(Entry entry) {
+    void detach(Entry entry) {
         if (entry.detached) {
             return;
         }
@@ -223,164 +252,124 @@ final class Watches {
         Node node = entry.node;
         node.entries.remove(entry);
         if (node.entries.isEmpty() && nodes.remove(node.wd, node)) {
-            try {
-                inotify.removeWatch(node.wd);
-            } catch (IOException e) {
-                // EINVAL: the kernel removed the watch already (the inode is gone; IGNORED is queued), ignoring
-            }
+            removeWatch(node.wd);
         }
     }
 
-    /**
-     * Watches {@code top} and, for a recursive source, every directory below it, top-down: each
-     * directory is listed after its watch exists, so an entry created meanwhile is either in the
-     * listing or reported by the watch. {@link Walk#INITIAL} reports nothing and throws; the others
-     * report every entry listed as a scanned CREATE and hand failures to the error handler.
-     */
-    private void walk(WatchSource source, Path top, Walk mode, Set<Path> seen) throws IOException {
-        ArrayDeque<Path> todo = new ArrayDeque<>();
-        todo.push(top);
-        while (!todo.isEmpty()) {
-            Path dir = todo.pop();
-            boolean isRoot = mode != Walk.NEW && dir == top;
-            Entry entry;
-            try {
-                entry = watch(source, dir, isRoot);
-            } catch (LinuxException e) {
-                if (!isRoot && (e.errno() == ENOENT || e.errno() == ENOTDIR)) {
-                    continue; // deleted or replaced since it was listed: its parent reports that, ignoring
-                }
-                if (mode == Walk.INITIAL) {
-                    throw e;
-                }
-                if (!isRoot || e.errno() != ENOENT) {
-                    fail(source, e);
-                }
-                continue;
-            }
-            if (seen != null) {
-                seen.add(dir);
-            }
-            if (mode == Walk.INITIAL && !source.recursive) {
-                return;
-            }
-            List<Path> children;
-            try {
-                children = list(dir);
-            } catch (NoSuchFileException | NotDirectoryException e) {
-                continue; // deleted since its watch was added, or the watched root is a file; ignoring
-            } catch (IOException e) {
-                if (mode == Walk.INITIAL) {
-                    throw e;
-                }
-                fail(source, e);
-                continue;
-            }
-            List<Path> subdirectories = new ArrayList<>();
-            for (Path child : children) {
-                boolean directory = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
-                if (mode != Walk.INITIAL) {
-                    if (entry.scanned == null) {
-                        entry.scanned = new HashSet<>();
-                        unsettled.add(entry);
-                    }
-                    entry.scanned.add(child.getFileName().toString());
-                    emit(source, FileEvent.Kind.CREATE, child, null, directory, 0, true);
-                }
-                if (directory && source.recursive) {
-                    subdirectories.add(child);
-                }
-            }
-            for (int i = subdirectories.size() - 1; i >= 0; i--) {
-                todo.push(subdirectories.get(i));
-            }
+    void removeWatch(int wd) {
+        try {
+            inotify.removeWatch(wd);
+        } catch (IOException e) {
+            // EINVAL: the kernel removed the watch already (the inode is gone; IGNORED is queued), ignoring
         }
     }
 
-    /** The entries of {@code dir}, by name. */
-    private static List<Path> list(Path dir) throws IOException {
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            stream.forEach(children::add);
-        }
-        children.sort(Comparator.comparing(child -> child.getFileName().toString()));
-        return children;
-    }
-
-    /** The watched directory {@code from} and those below it are now at {@code to}. */
-    private void rekey(WatchSource source, Path from, Path to) {
-        List<Entry> moved = new ArrayList<>();
-        for (Entry entry : source.watched.values()) {
-            if (entry.path.startsWith(from)) {
-                moved.add(entry);
-            }
-        }
-        for (Entry entry : moved) {
-            source.watched.remove(entry.path, entry);
-        }
-        for (Entry entry : moved) {
-            Path path = to.resolve(from.relativize(entry.path));
-            Entry there = source.watched.get(path);
-            if (there != null) {
-                if (there.node == entry.node) { // a listing of the new place watched it already
-                    entry.detached = true;
-                    entry.node.entries.remove(entry);
-                    continue;
-                }
-                detach(there);
-            }
-            entry.path = path;
-            source.watched.put(path, entry);
+    /** The root's inode, to tell when its path names something else; null when it cannot be read. */
+    static Object rootKey(Path root) {
+        try {
+            return Files.readAttributes(root, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
-    /** The watched directory {@code path} and those below it left the tree. */
-    private void dropTree(WatchSource source, Path path) {
+    /** Ends {@code source}'s watch: the root left its path. Reports MOVE_SELF and IGNORED. */
+    void end(WatchSource source) {
+        if (source.ended) {
+            return;
+        }
+        source.pendingFrom = null;
+        emit(source, FileEvent.Kind.MOVE_SELF, source.root, null, false, 0, false);
         for (Entry entry : List.copyOf(source.watched.values())) {
-            if (entry.path.startsWith(path) && !entry.root) {
-                detach(entry);
-            }
+            detach(entry);
         }
+        source.ended = true;
+        emit(source, FileEvent.Kind.IGNORED, source.root, null, false, 0, false);
     }
 
     // ---- reading and translating events -----------------------------------------------------------
 
-    /** The inotify fd is readable: read, translate, deliver; until the queue is empty or MAX_READS. */
+    /**
+     * The inotify fd is readable (the loop is collecting): read and translate, until the queue is
+     * empty or MAX_READS, so that a flood of file events does not starve other sources.
+     */
     private void ready() throws IOException {
+        collecting = true;
+        try {
+            readAll();
+        } finally {
+            collecting = false;
+        }
+    }
+
+    private void readAll() throws IOException {
         for (int reads = 0; reads < MAX_READS && !closed; reads++) {
+            previousReadMillis = readMillis;
+            readMillis = System.currentTimeMillis();
             List<InotifyEvent> batch = inotify.read();
             if (batch.isEmpty()) {
                 settle();
-                deliver();
                 return;
             }
-            for (InotifyEvent event : batch) {
+            for (InotifyEvent event : checkRoots(batch)) {
                 handle(event);
             }
-            deliver();
         }
     }
 
     /**
-     * The queue was empty: a MOVED_FROM still waiting has no partner (the kernel queues both
-     * halves together), and every duplicate a listing could have met was read.
+     * Marks the watches whose root's path names another inode now, or nothing: the root, or a
+     * directory above it, was renamed, and the paths such a watch would report are no longer the
+     * tree's. One stat per watch and read. A root deleted or renamed itself is left to the kernel's
+     * DELETE_SELF or MOVE_SELF: one more read finds it when the stat came after it was queued.
      */
-    private void settle() {
+    private List<InotifyEvent> checkRoots(List<InotifyEvent> batch) throws IOException {
+        List<WatchSource> strayed = new ArrayList<>(0);
         for (WatchSource source : sources) {
+            if (!source.ended && !source.rootGone && source.rootKey != null && !source.rootKey.equals(rootKey(source.root))) {
+                strayed.add(source);
+            }
+        }
+        if (strayed.isEmpty()) {
+            return batch;
+        }
+        List<InotifyEvent> all = new ArrayList<>(batch);
+        all.addAll(inotify.read());
+        for (WatchSource source : strayed) {
+            Entry root = source.watched.get(source.root);
+            boolean told = root != null && all.stream().anyMatch(e -> e.wd() == root.node.wd
+                    && (e.mask() & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) != 0);
+            source.rootGone = !told;
+        }
+        return all;
+    }
+
+    /** The queue was empty: a MOVED_FROM still waiting has no partner (the kernel queues both halves together). */
+    private void settle() {
+        for (WatchSource source : List.copyOf(sources)) {
             if (source.pendingFrom != null) {
                 movedOut(source);
             }
+            if (source.rootGone && !source.ended) {
+                end(source); // moved without a MOVE_SELF of its own: a directory above it was renamed
+            }
         }
-        for (Entry entry : unsettled) {
-            entry.scanned = null;
-        }
-        unsettled.clear();
     }
 
     private void handle(InotifyEvent event) {
         if (event.isOverflow()) {
             overflow();
             return;
+        }
+        int mask = event.mask();
+        // A MOVED_FROM is followed at once by its MOVED_TO: anything else means it left the tree, and
+        // that is settled before this event is looked at (it may be about what left).
+        for (int i = 0; i < sources.size(); i++) {
+            WatchSource source = sources.get(i);
+            PendingMove from = source.pendingFrom;
+            if (from != null && ((mask & IN_MOVED_TO) == 0 || event.cookie() != from.cookie())) {
+                movedOut(source);
+            }
         }
         Node node = nodes.get(event.wd());
         if (node == null) {
@@ -392,10 +381,7 @@ final class Watches {
                 WatchSource source = entry.source;
                 entry.detached = true;
                 source.watched.remove(entry.path, entry);
-                if (entry.root) {
-                    if (source.pendingFrom != null) {
-                        movedOut(source);
-                    }
+                if (entry.root && !source.ended) {
                     source.ended = true;
                     emit(source, FileEvent.Kind.IGNORED, entry.path, null, false, 0, false);
                 }
@@ -404,7 +390,7 @@ final class Watches {
             return;
         }
         for (Entry entry : List.copyOf(node.entries)) {
-            if (!entry.detached) {
+            if (!entry.detached && !entry.source.ended) {
                 translate(entry, event);
             }
         }
@@ -412,42 +398,63 @@ final class Watches {
 
     /** One kernel event as {@code entry}'s source sees it. */
     private void translate(Entry entry, InotifyEvent event) {
+        WatchSource source = entry.source;
         String name = event.name();
-        if (name.isEmpty() && !entry.root) {
+        int mask = event.mask();
+        if (name.isEmpty()) {
+            if (entry.root) {
+                self(entry, mask);
+            }
             return; // about a directory inside the tree: its parent's watch reported it, with its name
         }
-        WatchSource source = entry.source;
-        Path path = name.isEmpty() ? entry.path : entry.path.resolve(name);
+        if (source.rootGone) {
+            return; // the root's path is another's now: no path of this watch can be told
+        }
+        Path path = entry.path.resolve(name);
         boolean directory = event.isDirectory();
-        int mask = event.mask();
         int cookie = event.cookie();
         PendingMove from = source.pendingFrom;
-        boolean partner = from != null && (mask & IN_MOVED_TO) != 0 && cookie == from.cookie();
-        if (from != null && !partner) {
-            movedOut(source);
-        }
         if ((mask & IN_MOVED_FROM) != 0) {
             source.pendingFrom = new PendingMove(entry, name, path, directory, cookie);
-        } else if (partner) {
-            moved(source, from, entry, name, path, directory, cookie);
+        } else if ((mask & IN_MOVED_TO) != 0 && from != null) {
+            moved(source, from, entry, name, path, directory, cookie); // handle() settled any other MOVED_FROM
         } else if ((mask & IN_MOVED_TO) != 0) {
             movedIn(source, entry, name, path, directory, cookie);
         } else if ((mask & IN_CREATE) != 0) {
-            if (entry.unscan(name)) {
+            if (entry.names != null && !entry.names.add(name)) {
                 return; // the listing of this directory reported it already
             }
             emit(source, FileEvent.Kind.CREATE, path, null, directory, 0, false);
             if (directory && source.recursive) {
-                walkReporting(source, path, Walk.NEW, null);
+                walk.walkNew(source, path, entry);
             }
         } else if ((mask & IN_DELETE) != 0) {
-            entry.unscan(name);
+            if (entry.names != null) {
+                entry.names.remove(name);
+            }
+            source.skipped.remove(path);
             emit(source, FileEvent.Kind.DELETE, path, null, directory, 0, false);
         } else {
-            for (int i = 0; i < OTHER_KINDS.length; i++) {
-                if ((mask & OTHER_BITS[i]) != 0) {
-                    emit(source, OTHER_KINDS[i], path, null, directory, 0, false);
-                }
+            other(source, path, directory, mask);
+        }
+    }
+
+    /** An event of the root's own watch about the root itself. */
+    private void self(Entry entry, int mask) {
+        WatchSource source = entry.source;
+        if ((mask & IN_DELETE_SELF) != 0) {
+            emit(source, FileEvent.Kind.DELETE_SELF, entry.path, null, false, 0, false); // IGNORED follows
+        } else if ((mask & IN_MOVE_SELF) != 0) {
+            end(source);
+        } else if (!source.rootGone) {
+            other(source, entry.path, false, mask);
+        }
+    }
+
+    private void other(WatchSource source, Path path, boolean directory, int mask) {
+        for (int i = 0; i < OTHER_KINDS.length; i++) {
+            if ((mask & OTHER_BITS[i]) != 0) {
+                emit(source, OTHER_KINDS[i], path, null, directory, 0, false);
             }
         }
     }
@@ -455,17 +462,19 @@ final class Watches {
     /** A rename inside the source's tree. */
     private void moved(WatchSource source, PendingMove from, Entry to, String name, Path path, boolean directory, int cookie) {
         source.pendingFrom = null;
-        from.entry().unscan(from.name());
-        if (to.unscan(name)) {
+        if (from.entry().names != null) {
+            from.entry().names.remove(from.name());
+        }
+        if (to.names != null && !to.names.add(name)) {
             // a listing of the new place reported the arrival already: only the departure is news
             emit(source, FileEvent.Kind.MOVED_FROM, from.path(), null, directory, cookie, false);
         } else {
             emit(source, FileEvent.Kind.MOVE, path, from.path(), directory, cookie, false);
         }
         if (directory && source.recursive) {
-            rekey(source, from.path(), path);
+            walk.rekey(source, from.path(), path);
             if (!source.watched.containsKey(path)) {
-                walkReporting(source, path, Walk.NEW, null); // it was not watched (a limit was hit when it came)
+                walk.walkNew(source, path, to); // it was not watched (skipped, or a limit was hit when it came)
             }
         }
     }
@@ -474,26 +483,30 @@ final class Watches {
     private void movedOut(WatchSource source) {
         PendingMove from = source.pendingFrom;
         source.pendingFrom = null;
-        from.entry().unscan(from.name());
+        if (from.entry().names != null) {
+            from.entry().names.remove(from.name());
+        }
         emit(source, FileEvent.Kind.MOVED_FROM, from.path(), null, from.directory(), from.cookie(), false);
-        if (from.directory() && source.recursive) {
-            dropTree(source, from.path());
+        if (from.directory()) {
+            walk.dropTree(source, from.path());
         }
     }
 
     /** A MOVED_TO without partner: renamed into the tree from outside. */
     private void movedIn(WatchSource source, Entry entry, String name, Path path, boolean directory, int cookie) {
-        if (entry.unscan(name)) {
+        if (entry.names != null && !entry.names.add(name)) {
             return; // the listing of this directory reported it already
         }
         emit(source, FileEvent.Kind.MOVED_TO, path, null, directory, cookie, false);
         if (directory && source.recursive) {
-            walkReporting(source, path, Walk.NEW, null);
+            walk.walkNew(source, path, entry);
         }
     }
 
     /** IN_Q_OVERFLOW: every source may have missed events. */
     private void overflow() {
+        // Events were lost after the read before this one: what changed since it started may be news.
+        long changedSince = previousReadMillis - CLOCK_MARGIN_MILLIS;
         for (WatchSource source : List.copyOf(sources)) {
             if (source.pendingFrom != null) {
                 movedOut(source); // its MOVED_TO may be among the dropped events
@@ -502,58 +515,35 @@ final class Watches {
                 continue;
             }
             emit(source, FileEvent.Kind.OVERFLOW, source.root, null, false, 0, false);
-            if (source.rescanOnOverflow) {
-                rescan(source);
+            if (source.rescanOnOverflow && !source.rootGone) {
+                walk.rescan(source, changedSince);
             }
-        }
-    }
-
-    /** Lists the source's tree again, watching what it missed and dropping what is gone. */
-    private void rescan(WatchSource source) {
-        Set<Path> seen = new HashSet<>();
-        walkReporting(source, source.root, Walk.RESCAN, seen);
-        for (Entry entry : List.copyOf(source.watched.values())) {
-            if (!seen.contains(entry.path)) {
-                detach(entry);
-            }
-        }
-        if (!seen.contains(source.root)) { // the root is gone and its IGNORED was among the dropped events
-            source.ended = true;
-            emit(source, FileEvent.Kind.IGNORED, source.root, null, false, 0, false);
-        }
-    }
-
-    /** {@link #walk} while handling events, where failures go to the error handler instead of being thrown. */
-    private void walkReporting(WatchSource source, Path top, Walk mode, Set<Path> seen) {
-        try {
-            walk(source, top, mode, seen);
-        } catch (IOException e) {
-            fail(source, e); // only an INITIAL walk throws; kept for the compiler
         }
     }
 
     // ---- delivering ---------------------------------------------------------------------------------
 
-    private void emit(WatchSource source, FileEvent.Kind kind, Path path, Path from, boolean directory, int cookie, boolean scanned) {
+    void emit(WatchSource source, FileEvent.Kind kind, Path path, Path from, boolean directory, int cookie, boolean scanned) {
         if (source.isEnabled() && source.wants(kind)) {
-            deliveries.add(new Delivery(source, new FileEvent(kind, path, from, directory, cookie, scanned)));
+            queue(source, new FileEvent(kind, path, from, directory, cookie, scanned));
         }
     }
 
-    private void fail(WatchSource source, Exception failure) {
-        if (!source.isClosed()) {
-            deliveries.add(new Delivery(source, failure));
+    /** Reports that {@code directory} of {@code source}'s tree could not be watched or listed, once. */
+    void skip(WatchSource source, Path directory, IOException problem) {
+        if (source.skipped.add(directory) && source.isEnabled()) {
+            queue(source, new FileEvent(FileEvent.Kind.SKIPPED, directory, null, true, 0, false, problem));
         }
     }
 
-    /** Runs the handlers for what the last batch brought, in order. */
-    private void deliver() {
-        for (Delivery d; !closed && (d = deliveries.poll()) != null; ) {
-            WatchSource source = d.source();
-            if (source.isEnabled()) { // not closed or disabled by an earlier handler
-                source.current = d.item();
-                loop.invoke(source, 0);
-            }
+    /**
+     * Queues {@code event} on its source, which the loop dispatches in this iteration when it is
+     * collecting; else (a watch added by a handler) {@link #add} has it dispatched in the next.
+     */
+    private void queue(WatchSource source, FileEvent event) {
+        source.queue.add(event);
+        if (collecting) {
+            loop.addPendingOnce(source);
         }
     }
 }

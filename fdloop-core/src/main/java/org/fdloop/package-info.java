@@ -18,7 +18,7 @@
  * route (the default where it can be used: see {@link org.fdloop.EventLoop.Builder#signalRoute})
  * fdloop's own handler, a few machine instructions, writes the signal's siginfo into the loop's pipe
  * from that thread; on the {@link org.fdloop.SignalRoute#JVM} route the JVM's handler
- * ({@code sun.misc.Signal}) counts it on a thread of its own and wakes the loop.
+ * ({@code sun.misc.Signal}) counts it on a thread of its own and wakes the loop through its task queue.
  *
  * <p>The handler is process-wide: the first source for a signal replaces the action the signal
  * had, every loop's sources for it share the new one, and when the last one closes the previous

@@ -77,6 +77,30 @@ class FileWatchTest {
     }
 
     @Test
+    void watchesAreDispatchedFromThePendingListByPriorityNotInTheKernelsOrder() throws Exception {
+        Path a = Files.createDirectory(dir.resolve("a"));
+        Path b = Files.createDirectory(dir.resolve("b"));
+        try (EventLoop loop = EventLoop.open()) {
+            List<String> order = new ArrayList<>();
+            loop.watch(a, EnumSet.of(CREATE), false, (s, e) -> order.add("a " + e.path().getFileName())).setPriority(5);
+            loop.watch(b, EnumSet.of(CREATE), false, (s, e) -> order.add("b " + e.path().getFileName())).setPriority(-5);
+            IoSource other = loop.onReadable(org.fdloop.fd.EventFd.open(), (s, events) -> {
+                ((org.fdloop.fd.EventFd) s.fd()).read();
+                order.add("eventfd");
+            });
+            ((org.fdloop.fd.EventFd) other.fd()).write(1);
+            Files.createFile(a.resolve("1")); // queued by the kernel before b's
+            Files.createFile(a.resolve("2"));
+            Files.createFile(b.resolve("3"));
+            runUntil(loop, () -> order.size() == 4);
+            assertThat(order).as("one iteration: b (-5), the eventfd (0), a (5); each watch's events in the kernel's order")
+                    .containsExactly("b 3", "eventfd", "a 1", "a 2");
+            other.close();
+            other.fd().close();
+        }
+    }
+
+    @Test
     void watchOfAFileReportsChangesToTheFileItself() throws Exception {
         Path file = Files.writeString(dir.resolve("config"), "a=1");
         try (EventLoop loop = EventLoop.open()) {
@@ -442,7 +466,7 @@ class FileWatchTest {
     // ---- overflow -----------------------------------------------------------------------------
 
     @Test
-    void overflowReachesEveryWatchAndARescanReportsTheFiles() throws Exception {
+    void overflowReachesEveryWatchAndARescanReportsTheFilesItDidNotKnow() throws Exception {
         assumeRoot(MAX_QUEUED_EVENTS);
         Path busy = Files.createDirectory(dir.resolve("busy"));
         Path quiet = Files.createDirectory(dir.resolve("quiet"));
@@ -465,20 +489,20 @@ class FileWatchTest {
             for (String name : names) {
                 Files.createFile(busy.resolve(name));
             }
-            runUntil(loop, () -> has(seen.get("quiet"), OVERFLOW, quiet) && seen.get("busy").size() == 16 + 1 + 100);
+            runUntil(loop, () -> has(seen.get("quiet"), OVERFLOW, quiet) && seen.get("busy").size() == 16 + 1 + 84);
 
             List<FileEvent> events = seen.get("busy");
             assertThat(events.subList(0, 16)).as("what the queue held")
                     .extracting(FileEvent::toString).containsExactlyElementsOf(names.subList(0, 16).stream().map(n -> "CREATE " + busy.resolve(n)).toList());
             assertThat(events.get(16).toString()).isEqualTo("OVERFLOW " + busy);
-            assertThat(events.subList(17, events.size())).as("the rescan: every file, in name order")
+            assertThat(events.subList(17, events.size())).as("the rescan: every file the watch did not know, once, in name order")
                     .extracting(FileEvent::toString)
-                    .containsExactlyElementsOf(names.stream().sorted().map(n -> "CREATE " + busy.resolve(n) + " (scanned)").toList());
+                    .containsExactlyElementsOf(names.subList(16, 100).stream().sorted().map(n -> "CREATE " + busy.resolve(n) + " (scanned)").toList());
             assertThat(seen.get("quiet")).extracting(FileEvent::toString).containsExactly("OVERFLOW " + quiet);
 
             Path after = Files.createFile(busy.resolve("after"));
             runUntil(loop, () -> has(seen.get("busy"), CREATE, after));
-            assertThat(events).hasSize(16 + 1 + 100 + 1);
+            assertThat(events).hasSize(16 + 1 + 84 + 1);
         }
     }
 
@@ -538,14 +562,10 @@ class FileWatchTest {
     }
 
     @Test
-    void directoryThatCannotBeWatchedForTheLimitGoesToTheErrorHandlerAndTheWatchGoesOn() throws Exception {
+    void directoryThatCannotBeWatchedForTheLimitIsSkippedOnceAndTheWatchGoesOn() throws Exception {
         assumeRoot(MAX_USER_WATCHES);
         List<Throwable> errors = new ArrayList<>();
-        List<Source> failedSources = new ArrayList<>();
-        try (EventLoop loop = EventLoop.builder().errorHandler((s, e) -> {
-            failedSources.add(s);
-            errors.add(e);
-        }).build()) {
+        try (EventLoop loop = EventLoop.builder().errorHandler((s, e) -> errors.add(e)).build()) {
             List<FileEvent> seen = new ArrayList<>();
             WatchSource watch = loop.watch(dir, EnumSet.of(CREATE), true, (s, e) -> seen.add(e));
             Path sub;
@@ -553,16 +573,17 @@ class FileWatchTest {
             try {
                 Sysctl.write(MAX_USER_WATCHES, 1); // below what exists: no new watch
                 sub = Files.createDirectory(dir.resolve("sub"));
-                runUntil(loop, () -> !errors.isEmpty());
+                runUntil(loop, () -> has(seen, SKIPPED, sub));
             } finally {
                 Sysctl.write(MAX_USER_WATCHES, old);
             }
-            assertThat(errors).singleElement().isInstanceOfSatisfying(LinuxException.class, e -> {
+            assertThat(seen).extracting(FileEvent::kind).containsExactly(CREATE, SKIPPED);
+            assertThat(seen.get(1).problem()).isInstanceOfSatisfying(LinuxException.class, e -> {
                 assertThat(e.errnoName()).isEqualTo("ENOSPC");
                 assertThat(e.getMessage()).contains(sub.toString()).contains("raise fs.inotify.max_user_watches (now 1)");
             });
-            assertThat(failedSources).containsExactly(watch);
-            assertThat(seen).extracting(FileEvent::toString).containsExactly("CREATE,ISDIR " + sub);
+            assertThat(seen.get(1).directory()).isTrue();
+            assertThat(errors).as("a skipped directory is an event, not a failure of the watch").isEmpty();
             assertThat(watch.watchCount()).as("sub is not watched").isEqualTo(1);
 
             Path after = Files.createFile(dir.resolve("after"));
@@ -582,7 +603,7 @@ class FileWatchTest {
             assertThatThrownBy(() -> loop.watch(dir, EnumSet.of(CREATE), false, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("handler");
             assertThatThrownBy(() -> loop.watch(dir, EnumSet.noneOf(FileEvent.Kind.class), false, none))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one kind of event");
-            for (FileEvent.Kind reported : List.of(OVERFLOW, IGNORED, UNMOUNT)) {
+            for (FileEvent.Kind reported : List.of(OVERFLOW, IGNORED, UNMOUNT, SKIPPED)) {
                 assertThatThrownBy(() -> loop.watch(dir, EnumSet.of(CREATE, reported), false, none))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(reported + " cannot be asked for");
             }
@@ -617,11 +638,14 @@ class FileWatchTest {
     void kindsNameTheirInotifyEvents() {
         assertThat(MOVE.inotifyEvents()).containsExactly(Inotify.Event.MOVED_FROM, Inotify.Event.MOVED_TO);
         assertThat(OVERFLOW.inotifyEvents()).containsExactly(Inotify.Event.Q_OVERFLOW);
-        assertThat(EnumSet.allOf(FileEvent.Kind.class)).filteredOn(k -> k != MOVE && k != OVERFLOW)
+        assertThat(SKIPPED.inotifyEvents()).as("the watch's own report").isEmpty();
+        assertThat(EnumSet.allOf(FileEvent.Kind.class)).filteredOn(k -> k != MOVE && k != OVERFLOW && k != SKIPPED)
                 .allSatisfy(k -> assertThat(k.inotifyEvents()).extracting(Enum::name).containsExactly(k.name()));
         assertThat(new FileEvent(MOVE, Path.of("/b"), Path.of("/a"), true, 7, false)).hasToString("MOVE,ISDIR /a -> /b");
         assertThatThrownBy(() -> new FileEvent(CREATE, Path.of("/b"), Path.of("/a"), false, 0, false))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new FileEvent(SKIPPED, Path.of("/b"), null, true, 0, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a SKIPPED has a problem");
     }
 
     // ---- helpers ------------------------------------------------------------------------------

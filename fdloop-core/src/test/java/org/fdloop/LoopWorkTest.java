@@ -302,6 +302,30 @@ class LoopWorkTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void anFdReadyAgainAfterItsHandlerDrainedItIsDispatchedAgain(Backend backend) throws Exception {
+        EventLoop loop = open(backend);
+        try (EventFd e = EventFd.open()) {
+            AtomicInteger calls = new AtomicInteger();
+            loop.onReadable(e, (s, ev) -> {
+                e.read();
+                calls.incrementAndGet();
+            });
+            loop.start();
+            for (int i = 1; i <= 200; i++) { // a ping-pong: THREADS once parked the fd's worker while the loop slept
+                e.write(1);
+                long deadline = System.nanoTime() + PATIENCE.toNanos();
+                while (calls.get() < i && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();
+                }
+                assertThat(calls).as("write " + i).hasValue(i);
+            }
+        } finally {
+            loop.close();
+        }
+    }
+
     // ---- 9. a listening socket at EMFILE does not spin ---------------------------------------------
 
     @ParameterizedTest
@@ -323,6 +347,9 @@ class LoopWorkTest {
             });
             assertThat(Ready.poll(server, Constants.POLLIN, PATIENCE)).as("both connections wait").isNotZero();
             ByteBuffer buffer = ByteBuffer.allocate(8);
+            // what runs out of descriptors must not need one to load its classes: load them now
+            assertThat(org.fdloop.internal.linux.Errno.exception("accept4", Constants.EMFILE).errnoName()).isEqualTo("EMFILE");
+            assertThatThrownBy(() -> ListeningSocket.listenOn(server.localAddress())).isInstanceOf(LinuxException.class);
             long[] limit = LibC.getrlimit(Constants.RLIMIT_NOFILE);
             List<EventFd> filling = new ArrayList<>();
             int firstEnd;

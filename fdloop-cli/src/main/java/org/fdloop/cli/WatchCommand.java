@@ -34,7 +34,13 @@ import picocli.CommandLine.Spec;
                 + " ..., with ISDIR for a directory) and the path. A rename inside the watched paths is one"
                 + " MOVED_TO event with the old path ('from'); a rename out of them is MOVED_FROM, into them"
                 + " MOVED_TO. When the kernel's event queue overflows, events were lost: watch prints"
-                + " Q_OVERFLOW, then lists the tree again and prints what it finds as CREATE (found by listing).",
+                + " Q_OVERFLOW, then lists the tree again and prints what changed meanwhile, each file once, as"
+                + " CREATE, DELETE, MODIFY or ATTRIB (found by listing).",
+            "",
+            "A directory that cannot be read is skipped with a warning on stderr (and a JSON object with"
+                + " \"warning\" on stdout with --json); the rest of the tree is watched. A watched PATH"
+                + " renamed or moved ends its watch (MOVE_SELF, then IGNORED): watch does not follow it to its"
+                + " new name, and never reports what later appears under the old one.",
             "",
             "With --json, one object per line: time (ISO-8601, UTC), path, events (an array), cookie (the"
                 + " kernel's rename cookie, 0 for other events), from (on a rename), and scanned: true for an"
@@ -55,8 +61,9 @@ final class WatchCommand implements Callable<Integer> {
 
     @Option(names = {"-e", "--event"}, split = ",", paramLabel = "EVENT", completionCandidates = EventNames.class,
             description = "Only these events (repeat or separate with commas): ${COMPLETION-CANDIDATES}."
-                    + " Default: all, except a directory's OPEN, ACCESS and CLOSE_NOWRITE (the watch lists each directory it"
-                    + " adds, which causes those). Q_OVERFLOW, UNMOUNT and IGNORED are always printed.")
+                    + " Default: the changes (create, delete, modify, close_write, attrib, move); the read-only access,"
+                    + " open and close_nowrite only when asked for. A PATH's own DELETE_SELF and MOVE_SELF, Q_OVERFLOW,"
+                    + " UNMOUNT and IGNORED are always printed.")
     List<String> events = new ArrayList<>();
 
     @Option(names = "--json", description = "One JSON object per event and line.")
@@ -71,8 +78,10 @@ final class WatchCommand implements Callable<Integer> {
     private PrintWriter out;
     /** The inotifywait names asked for, upper case. */
     private final Set<String> wanted = new LinkedHashSet<>();
+    private PrintWriter err;
     private long printed;
     private long overflows;
+    private long skipped;
     /** Whether the events now arriving are the listing that follows an overflow. */
     private boolean rescanning;
     private int open;
@@ -80,7 +89,7 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        err = spec.commandLine().getErr();
         Set<FileEvent.Kind> kinds = kinds();
         for (Path path : paths) {
             if (!Files.exists(path)) {
@@ -107,8 +116,9 @@ final class WatchCommand implements Callable<Integer> {
             err.flush();
             loop.run();
             double seconds = (System.nanoTime() - started) / 1e9;
-            err.printf("fdloop watch: %d event%s in %.1f s%s%s%n", printed, printed == 1 ? "" : "s", seconds,
+            err.printf("fdloop watch: %d event%s in %.1f s%s%s%s%n", printed, printed == 1 ? "" : "s", seconds,
                     overflows == 0 ? "" : ", " + overflows + " overflow" + (overflows == 1 ? "" : "s"),
+                    skipped == 0 ? "" : ", " + skipped + " director" + (skipped == 1 ? "y" : "ies") + " skipped",
                     stop.received() != null ? " (" + stop.received().name() + ")" : open == 0 ? " (every watched path is gone)" : "");
             err.flush();
         }
@@ -118,7 +128,7 @@ final class WatchCommand implements Callable<Integer> {
     /** The library's kinds for -e: CREATE always, for the listing after an overflow. */
     private Set<FileEvent.Kind> kinds() {
         if (events.isEmpty()) {
-            EVENT_NAMES.forEach(n -> wanted.add(n.toUpperCase(Locale.ROOT)));
+            List.of("CREATE", "DELETE", "MODIFY", "CLOSE_WRITE", "ATTRIB", "MOVE").forEach(wanted::add); // WatchSource.CHANGES
         }
         for (String name : events) {
             String n = name.trim().toLowerCase(Locale.ROOT);
@@ -147,10 +157,19 @@ final class WatchCommand implements Callable<Integer> {
     }
 
     private void print(Path given, WatchSource source, FileEvent e) {
+        if (e.kind() == FileEvent.Kind.SKIPPED) {
+            warn(given, source, e);
+            return;
+        }
         switch (e.kind()) {
             case OVERFLOW -> {
                 overflows++;
                 rescanning = true;
+            }
+            case MOVE_SELF -> {
+                err.println("fdloop watch: " + Json.printable(given.toString()) + " was renamed or moved: its watch ends"
+                        + " (watch does not follow a path to its new name)");
+                err.flush();
             }
             case IGNORED -> {
                 source.close(); // the root is gone: nothing more comes from it
@@ -199,14 +218,25 @@ final class WatchCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** Whether the user asked for this event; overflow, unmount, ignored and the listing after an overflow always. */
-    private boolean shown(FileEvent e) {
-        if (events.isEmpty() && e.directory() && (e.kind() == FileEvent.Kind.OPEN || e.kind() == FileEvent.Kind.ACCESS
-                || e.kind() == FileEvent.Kind.CLOSE_NOWRITE)) {
-            return false; // mostly the watch's own listing of each directory it adds; -e open,access,close_nowrite shows them
+    /** A directory that cannot be watched: one line on stderr, and with --json a warning object on stdout. */
+    private void warn(Path given, WatchSource source, FileEvent e) {
+        skipped++;
+        String path = shown(given, source, e.path());
+        String problem = e.problem().getMessage();
+        err.println("fdloop watch: warning: " + Json.printable(path) + " is not watched (" + problem
+                + "); the rest of the tree is");
+        err.flush();
+        if (json) {
+            out.println(Json.object().field("time", Instant.now().toString()).field("warning", "not watched: " + problem)
+                    .field("path", path));
+            out.flush();
         }
+    }
+
+    /** Whether the user asked for this event; a root's own events, overflow, unmount, ignored and the listing after an overflow always. */
+    private boolean shown(FileEvent e) {
         return switch (e.kind()) {
-            case OVERFLOW, UNMOUNT, IGNORED -> true;
+            case OVERFLOW, UNMOUNT, IGNORED, MOVE_SELF, DELETE_SELF -> true;
             case MOVE -> wanted.contains("MOVED_FROM") || wanted.contains("MOVED_TO");
             case CREATE -> wanted.contains("CREATE") || (e.scanned() && rescanning);
             default -> wanted.contains(e.kind().name());

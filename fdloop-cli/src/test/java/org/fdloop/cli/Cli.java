@@ -44,13 +44,24 @@ final class Cli implements AutoCloseable {
 
     /** Starts {@code fdloop args...}. */
     static Cli start(String... args) throws IOException {
+        return startAs(List.of(), args);
+    }
+
+    /** Starts {@code prefix... fdloop args...}: fdloop run by a command such as setpriv. */
+    static Cli startAs(List<String> prefix, String... args) throws IOException {
         String jar = property("fdloop.cli.jar");
         String lib = property("fdloop.cli.lib");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=org.fdloop", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "--module-path", jar + File.pathSeparator + lib, "-m", "org.fdloop.cli/org.fdloop.cli.Main"));
         command.addAll(List.of(args));
         return new Cli(command);
+    }
+
+    /** Starts another program, such as inotifywait, to read its lines the same way. */
+    static Cli startProgram(String... command) throws IOException {
+        return new Cli(List.of(command));
     }
 
     /** Runs {@code fdloop args...} to its end. */

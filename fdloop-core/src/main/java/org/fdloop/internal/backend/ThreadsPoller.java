@@ -45,6 +45,8 @@ final class ThreadsPoller extends PollSetPoller {
     private List<Worker> taken = new ArrayList<>();
     /** The workers of the wait before, whose fds the loop thread polls again in this one. */
     private List<Worker> rechecked = new ArrayList<>();
+    /** The ready events of the rechecked workers still ready, by their place in {@link #rechecked}. */
+    private int[] recheckRevents = new int[4];
     /** What the loop thread polls: the ready eventfd, then the signalfds. */
     private final PollList own = new PollList();
     /** The fds of the workers reported last time, polled again by the loop thread. */
@@ -138,12 +140,13 @@ final class ThreadsPoller extends PollSetPoller {
 
     /**
      * The workers the last wait reported: their handlers ran, and the loop thread now looks at
-     * their fds itself (one poll of them, not waiting), to report again those still ready once the
-     * new reports are in ({@link #reportStillReady()}): so a level-triggered fd that stays ready is
-     * reported in every wait, as the other backends do. Handing them all back to their workers at
-     * once would report it only when its worker's poll beats the loop's wait, which another fd's
-     * report can end first (two ready sockets: one of them in about half the iterations). Returns
-     * whether any is still ready (then the wait must not block).
+     * their fds itself (one poll of them, not waiting). The workers of those not ready are woken
+     * at once to poll again; those still ready are reported again once the new reports are in
+     * ({@link #reportStillReady()}), so a level-triggered fd that stays ready is reported in every
+     * wait, as the other backends do. Handing them all back to their workers would report it only
+     * when its worker's poll beats the loop's wait, which another fd's report can end first (two
+     * ready sockets: one of them in about half the iterations). Returns whether any is still
+     * ready (then the wait must not block: their workers stay parked).
      */
     private boolean recheckTaken() throws IOException {
         List<Worker> swap = rechecked;
@@ -157,25 +160,41 @@ final class ThreadsPoller extends PollSetPoller {
             int wanted = w.stopped ? 0 : pollEvents(w.index);
             recheck.add(wanted != 0 ? w.fd : -1, wanted); // a negative fd is skipped
         }
-        return recheck.pollNow() > 0;
+        boolean any = recheck.pollNow() > 0;
+        if (recheckRevents.length < rechecked.size()) {
+            recheckRevents = new int[Math.max(rechecked.size(), recheckRevents.length * 2)];
+        }
+        int kept = 0;
+        for (int k = 0; k < rechecked.size(); k++) {
+            Worker w = rechecked.get(k);
+            int revents = any ? recheck.revents(k) : 0;
+            if (w.stopped) {
+                continue;
+            }
+            if (revents != 0 && (revents & POLLNVAL) == 0) {
+                recheckRevents[kept] = revents;
+                rechecked.set(kept++, w); // still ready: reported after the new reports
+            } else {
+                w.reported = false; // not ready now: its worker looks again, before the loop waits
+                w.wake();
+            }
+        }
+        rechecked.subList(kept, rechecked.size()).clear();
+        return kept > 0;
     }
 
     /**
      * Reports the rechecked fds that are still ready, after the new reports (which come first, so
-     * that fds that stay ready take turns when there are more than a wait reports); those still
-     * ready stay taken with their workers parked, the others' workers are woken to poll again.
+     * that fds that stay ready take turns when there are more than a wait reports): those reported
+     * stay taken with their workers parked; those that found no room are handed to their workers.
      */
     private void reportStillReady() {
         for (int k = 0; k < rechecked.size(); k++) {
             Worker w = rechecked.get(k);
-            if (w.stopped) {
-                continue;
-            }
-            int revents = recheck.revents(k);
-            if (revents != 0 && (revents & POLLNVAL) == 0 && report(w.index, revents)) {
+            if (!w.stopped && report(w.index, recheckRevents[k])) {
                 taken.add(w);
-            } else {
-                w.reported = false; // not ready now, or no room left in this wait: its worker looks again
+            } else if (!w.stopped) {
+                w.reported = false;
                 w.wake();
             }
         }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# File watching beside inotifywait -r -m (Debian's inotify-tools) and java.nio's WatchService, in one run,
+# on tmpfs; docs/BENCHMARKS.md shows results and how to read them.
+#
+#   fdloop-bench/watch-benchmark.sh
+#
+# 1. establish: a tree of DIRS directories with FILES files each (default 5,000 x 9: 50,000 entries);
+#    wall time from starting each watcher to its "ready" line on stderr (inotifywait's "Watches
+#    established.", fdloop watch's "watching ...", WatchBench watchservice's "watching ..."), JVM start included.
+# 2. quiet: the CPU time (utime + stime from /proc/PID/stat) each watcher takes while the tree stays
+#    untouched for QUIET seconds after it is ready.
+# 3. storm: STORM files created with one byte written, then deleted, in one directory of the tree
+#    (CREATE, MODIFY, CLOSE_WRITE, DELETE each: 4 x STORM events; WatchService: ENTRY_CREATE, ENTRY_MODIFY,
+#    ENTRY_DELETE, 3 x STORM), then a marker directory. Each watcher prints to a pipe read by WatchBench count,
+#    which counts until the marker: events received, overflows, and events per second from the storm's
+#    start to the marker. The kernel's queue is the default (fs.inotify.max_queued_events).
+#
+# Environment: DIRS (5000), FILES (9), STORM (100000), QUIET (5), ROUNDS (3), WORK (/dev/shm/fdloop-watch-bench),
+# JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DIRS=${DIRS:-5000}
+FILES=${FILES:-9}
+STORM=${STORM:-100000}
+QUIET=${QUIET:-5}
+ROUNDS=${ROUNDS:-3}
+WORK=${WORK:-/dev/shm/fdloop-watch-bench}
+
+if [[ -z "${JAVA_HOME:-}" ]]; then
+    for jdk in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
+        if [[ -x "$jdk/bin/java" ]] && "$jdk/bin/java" -version 2>&1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
+            JAVA_HOME=${jdk%/}
+            break
+        fi
+    done
+fi
+export JAVA_HOME
+JAVA="$JAVA_HOME/bin/java"
+command -v inotifywait >/dev/null || { echo "inotifywait is missing: apt-get install inotify-tools" >&2; exit 1; }
+[[ "$(stat -f -c %T "$(dirname "$WORK")")" == tmpfs ]] || { echo "$(dirname "$WORK") is not tmpfs" >&2; exit 1; }
+if [[ ! -f fdloop-bench/target/fdloop-bench.jar || ! -f fdloop-cli/target/fdloop-cli.jar ]]; then
+    mvn -B -q -DskipTests package -pl fdloop-bench,fdloop-cli -am >&2
+fi
+BENCH=(
+    "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+    -cp "fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*" org.fdloop.bench.WatchBench
+)
+FDLOOP=(
+    "$JAVA" --enable-native-access=org.fdloop -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+    --module-path fdloop-cli/target/fdloop-cli.jar:fdloop-cli/target/lib -m org.fdloop.cli/org.fdloop.cli.Main watch
+)
+
+now_ms() { date +%s%3N; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# run_watcher NAME READY_REGEX COMMAND...: starts the watcher with stdout to the counter, stderr to a file
+start_watcher() {
+    local name=$1 ready=$2
+    shift 2
+    local err="$WORK/$name.err"
+    : > "$err"
+    local started
+    started=$(now_ms)
+    "$@" 2> "$err" | "${BENCH[@]}" count storm-marker > "$WORK/$name.count" &
+    PIPE_PID=$!
+    until grep -Eq "$ready" "$err"; do
+        sleep 0.01
+    done
+    READY_MS=$(( $(now_ms) - started ))
+    WATCHER_PID=$(pgrep -n -f -- "$WORK/tree" | head -1)
+}
+
+echo "# watch benchmark: $(date -u +%FT%TZ), $(uname -r), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1)"
+echo "# tree $DIRS directories x $FILES files on $(stat -f -c %T "$(dirname "$WORK")"), storm $STORM files, quiet ${QUIET}s"
+echo "# fs.inotify.max_queued_events=$(cat /proc/sys/fs/inotify/max_queued_events); inotifywait $(inotifywait --help 2>&1 | head -1 | awk '{print $2}')"
+printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' watcher round ready_ms quiet_cpu_ms expected received overflows events/s
+for round in $(seq 1 "$ROUNDS"); do
+    for watcher in inotifywait fdloop watchservice; do
+        rm -rf "$WORK"
+        mkdir -p "$WORK/tree"
+        "${BENCH[@]}" tree "$WORK/tree" "$DIRS" "$FILES"
+        mkdir "$WORK/tree/storm"
+        case $watcher in
+            inotifywait)
+                start_watcher inotifywait 'Watches established' \
+                    inotifywait -r -m -e create,modify,close_write,delete --format '%e %w%f' "$WORK/tree"
+                expected=$((4 * STORM)) ;;
+            fdloop)
+                start_watcher fdloop 'watching' "${FDLOOP[@]}" -r -e create,modify,close_write,delete "$WORK/tree"
+                expected=$((4 * STORM)) ;;
+            watchservice)
+                start_watcher watchservice 'watching' "${BENCH[@]}" watchservice "$WORK/tree"
+                expected=$((3 * STORM)) ;;
+        esac
+        before=$(cpu_ticks "$WATCHER_PID")
+        sleep "$QUIET"
+        quiet_ms=$(( ($(cpu_ticks "$WATCHER_PID") - before) * 1000 / $(getconf CLK_TCK) ))
+        storm_start=$("${BENCH[@]}" storm "$WORK/tree/storm" "$STORM")
+        mkdir "$WORK/tree/storm-marker"
+        wait "$PIPE_PID" 2>/dev/null || true &
+        for _ in $(seq 600); do [[ -s "$WORK/$watcher.count" ]] && break; sleep 0.1; done
+        kill "$WATCHER_PID" 2>/dev/null || true
+        wait 2>/dev/null || true
+        read -r received overflows marker_ms < "$WORK/$watcher.count"
+        rate=$(( received * 1000 / (marker_ms - storm_start) ))
+        printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' "$watcher" "$round" "$READY_MS" "$quiet_ms" "$expected" \
+            "$received" "$overflows" "$rate"
+    done
+done
+rm -rf "$WORK"
