@@ -212,11 +212,6 @@ public final class NativeSignalHandler {
         }
     }
 
-    /** Whether the main thread is still to block {@code signo} when it next takes it ({@link #blockInMainThread}). */
-    public static boolean isBlockInMainThreadPending(int signo) {
-        return ((long) LONG.getVolatile(table, (long) SignalHandlerCode.STEER_OFFSET) & 1L << (signo - 1)) != 0;
-    }
-
     private static void awaitNoHandlerRunning() {
         // A handler runs a few dozen instructions and one write; it takes long only when its
         // thread is preempted in it, so spin briefly and then yield.
