@@ -7,15 +7,18 @@
 # 1. establish: a tree of DIRS directories with FILES files each (default 5,000 x 9: 50,000 entries);
 #    wall time from starting each watcher to its "ready" line on stderr (inotifywait's "Watches
 #    established.", fdloop watch's "watching ...", WatchBench watchservice's "watching ..."), JVM start included.
+#    Then the time the watch itself takes in a JVM that is running already (WatchBench establish: fdloop's
+#    EventLoop.watch, and the walk that registers every directory with a WatchService), one fresh JVM each.
 # 2. quiet: the CPU time (utime + stime from /proc/PID/stat) each watcher takes while the tree stays
 #    untouched for QUIET seconds after it is ready.
 # 3. storm: STORM files created with one byte written, then deleted, in one directory of the tree
 #    (CREATE, MODIFY, CLOSE_WRITE, DELETE each: 4 x STORM events; WatchService: ENTRY_CREATE, ENTRY_MODIFY,
 #    ENTRY_DELETE, 3 x STORM), then a marker directory. Each watcher prints to a pipe read by WatchBench count,
 #    which counts until the marker: events received, overflows, and events per second from the storm's
-#    start to the marker. The kernel's queue is the default (fs.inotify.max_queued_events).
+#    start to the marker. The kernel's queue is the default (fs.inotify.max_queued_events). fdloop-null is
+#    fdloop watch printing to /dev/null, counted by its own summary (less the marker's event).
 #
-# Environment: DIRS (5000), FILES (9), STORM (100000), QUIET (5), ROUNDS (3), WORK (/dev/shm/fdloop-watch-bench),
+# Environment: WATCHERS ("inotifywait fdloop watchservice"), DIRS (5000), FILES (9), STORM (100000), QUIET (5), ROUNDS (3), WORK (/dev/shm/fdloop-watch-bench),
 # JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm).
 set -euo pipefail
 
@@ -63,7 +66,11 @@ start_watcher() {
     : > "$err"
     local started
     started=$(now_ms)
-    "$@" 2> "$err" | "${BENCH[@]}" count storm-marker > "$WORK/$name.count" &
+    if [[ $name == *-null ]]; then
+        "$@" 2> "$err" > /dev/null &
+    else
+        "$@" 2> "$err" | "${BENCH[@]}" count storm-marker > "$WORK/$name.count" &
+    fi
     PIPE_PID=$!
     until grep -Eq "$ready" "$err"; do
         sleep 0.01
@@ -77,7 +84,7 @@ echo "# tree $DIRS directories x $FILES files on $(stat -f -c %T "$(dirname "$WO
 echo "# fs.inotify.max_queued_events=$(cat /proc/sys/fs/inotify/max_queued_events); inotifywait $(inotifywait --help 2>&1 | head -1 | awk '{print $2}')"
 printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' watcher round ready_ms quiet_cpu_ms expected received overflows events/s
 for round in $(seq 1 "$ROUNDS"); do
-    for watcher in inotifywait fdloop watchservice; do
+    for watcher in ${WATCHERS:-inotifywait fdloop watchservice fdloop-null}; do
         rm -rf "$WORK"
         mkdir -p "$WORK/tree"
         "${BENCH[@]}" tree "$WORK/tree" "$DIRS" "$FILES"
@@ -87,8 +94,8 @@ for round in $(seq 1 "$ROUNDS"); do
                 start_watcher inotifywait 'Watches established' \
                     inotifywait -r -m -e create,modify,close_write,delete --format '%e %w%f' "$WORK/tree"
                 expected=$((4 * STORM)) ;;
-            fdloop)
-                start_watcher fdloop 'watching' "${FDLOOP[@]}" -r -e create,modify,close_write,delete "$WORK/tree"
+            fdloop|fdloop-null)
+                start_watcher "$watcher" 'watching' "${FDLOOP[@]}" -r -e create,modify,close_write,delete "$WORK/tree"
                 expected=$((4 * STORM)) ;;
             watchservice)
                 start_watcher watchservice 'watching' "${BENCH[@]}" watchservice "$WORK/tree"
@@ -99,6 +106,18 @@ for round in $(seq 1 "$ROUNDS"); do
         quiet_ms=$(( ($(cpu_ticks "$WATCHER_PID") - before) * 1000 / $(getconf CLK_TCK) ))
         storm_start=$("${BENCH[@]}" storm "$WORK/tree/storm" "$STORM")
         mkdir "$WORK/tree/storm-marker"
+        if [[ $watcher == fdloop-null ]]; then
+            # printing to /dev/null: the count is fdloop watch's own summary, once it had time to read everything
+            sleep 10
+            kill "$WATCHER_PID"
+            wait 2>/dev/null || true
+            summary=$(tail -1 "$WORK/$watcher.err")
+            received=$(( $(sed -E 's/^fdloop watch: ([0-9]+) events.*/\1/' <<< "$summary") - 1 ))
+            overflows=$(sed -nE 's/.* ([0-9]+) overflows?.*/\1/p' <<< "$summary")
+            printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' "$watcher" "$round" "$READY_MS" "$quiet_ms" "$expected" \
+                "$received" "${overflows:-0}" "-"
+            continue
+        fi
         wait "$PIPE_PID" 2>/dev/null || true &
         for _ in $(seq 600); do [[ -s "$WORK/$watcher.count" ]] && break; sleep 0.1; done
         kill "$WATCHER_PID" 2>/dev/null || true
@@ -107,6 +126,17 @@ for round in $(seq 1 "$ROUNDS"); do
         rate=$(( received * 1000 / (marker_ms - storm_start) ))
         printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' "$watcher" "$round" "$READY_MS" "$quiet_ms" "$expected" \
             "$received" "$overflows" "$rate"
+    done
+done
+echo "# in-process: milliseconds for the call that watches the tree (a fresh JVM each)"
+printf '%-12s %5s %8s %12s\n' watcher round watches watch_ms
+rm -rf "$WORK"
+mkdir -p "$WORK/tree"
+"${BENCH[@]}" tree "$WORK/tree" "$DIRS" "$FILES"
+for round in $(seq 1 "$ROUNDS"); do
+    for how in fdloop watchservice; do
+        read -r name watches ms < <("${BENCH[@]}" establish "$how" "$WORK/tree")
+        printf '%-12s %5s %8s %12s\n' "$name" "$round" "$watches" "$ms"
     done
 done
 rm -rf "$WORK"

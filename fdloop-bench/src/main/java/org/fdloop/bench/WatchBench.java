@@ -29,6 +29,9 @@ import java.util.Map;
  *                                            prints events, overflows and the time (ms)
  * watchservice ROOT                          java.nio's WatchService on ROOT and every directory below it,
  *                                            printing "KIND path" per event (it cannot recurse on Linux)
+ * establish fdloop|watchservice ROOT         the time (ms) one call takes to watch the tree, in this JVM:
+ *                                            EventLoop.watch(ROOT, CHANGES, true, ...), or the walk registering
+ *                                            every directory with a WatchService
  * </pre>
  */
 public final class WatchBench {
@@ -40,6 +43,7 @@ public final class WatchBench {
             case "storm" -> storm(Path.of(args[1]), Integer.parseInt(args[2]));
             case "count" -> count(args[1]);
             case "watchservice" -> watchService(Path.of(args[1]));
+            case "establish" -> establish(args[1], Path.of(args[2]));
             default -> throw new IllegalArgumentException("tree, storm, count or watchservice, not " + args[0]);
         }
     }
@@ -84,6 +88,35 @@ public final class WatchBench {
             events += x > 0 && line.substring(x + 2).chars().allMatch(Character::isDigit) ? Long.parseLong(line.substring(x + 2)) : 1;
         }
         System.out.println(events + " " + overflows + " -1");
+    }
+
+    private static void establish(String how, Path root) throws IOException {
+        if (how.equals("fdloop")) {
+            try (org.fdloop.EventLoop loop = org.fdloop.EventLoop.open()) {
+                long start = System.nanoTime();
+                int watches = loop.watch(root, true, (source, event) -> {}).watchCount();
+                report(how, watches, start);
+            }
+        } else {
+            try (WatchService service = root.getFileSystem().newWatchService()) {
+                long start = System.nanoTime();
+                int[] count = {0};
+                Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                        dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
+                                StandardWatchEventKinds.ENTRY_MODIFY);
+                        count[0]++;
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+                report(how, count[0], start);
+            }
+        }
+    }
+
+    private static void report(String how, int watches, long start) {
+        System.out.println(how + " " + watches + " " + (System.nanoTime() - start) / 1_000_000);
     }
 
     private static void watchService(Path root) throws IOException, InterruptedException {

@@ -88,7 +88,8 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        out = spec.commandLine().getOut();
+        // buffered: written out once per loop iteration (a post hook), not once per event
+        out = new PrintWriter(new java.io.BufferedWriter(spec.commandLine().getOut(), 1 << 16), false);
         err = spec.commandLine().getErr();
         if (events.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("-e")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-e '" + String.join(",",
@@ -110,6 +111,8 @@ final class WatchCommand implements Callable<Integer> {
         int directories = 0;
         try (EventLoop loop = backend.open()) {
             StopSignals stop = StopSignals.install(loop, List.of());
+            loop.post(out::flush);
+            loop.atExit(out::flush);
             for (Path path : paths) {
                 WatchSource watch = loop.watch(path, kinds, recursive, (source, e) -> print(path, source, e));
                 watch.setRescanOnOverflow(true);
@@ -216,11 +219,24 @@ final class WatchCommand implements Callable<Integer> {
             }
             out.println(line);
         } else {
-            out.println(Json.clock(now) + " " + String.join(",", names) + " "
+            out.println(clock(now) + " " + String.join(",", names) + " "
                     + Json.printable(path) + (from != null ? " (from " + Json.printable(from) + ")" : "")
                     + (e.scanned() ? " (found by listing)" : ""));
         }
-        out.flush();
+    }
+
+    private long clockSecond = Long.MIN_VALUE;
+    private String clockPrefix;
+
+    /** {@link Json#clock}, formatted once per second: a storm prints thousands of lines a second. */
+    private String clock(Instant now) {
+        if (now.getEpochSecond() != clockSecond) {
+            clockSecond = now.getEpochSecond();
+            String formatted = Json.clock(now);
+            clockPrefix = formatted.substring(0, formatted.length() - 3);
+        }
+        int millis = now.getNano() / 1_000_000;
+        return clockPrefix + (millis < 100 ? millis < 10 ? "00" : "0" : "") + millis;
     }
 
     /** A directory that cannot be watched: one line on stderr, and with --json a warning object on stdout. */
@@ -250,6 +266,9 @@ final class WatchCommand implements Callable<Integer> {
 
     /** {@code path} as below the PATH the user gave, not the absolute root. */
     private static String shown(Path given, WatchSource source, Path path) {
+        if (given.equals(source.root())) {
+            return path.toString(); // an absolute PATH: the paths are as given
+        }
         Path relative = source.root().relativize(path);
         return relative.toString().isEmpty() ? given.toString() : given.resolve(relative).toString();
     }
