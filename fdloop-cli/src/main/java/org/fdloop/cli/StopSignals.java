@@ -36,7 +36,9 @@ final class StopSignals {
 
     /**
      * The command loops' error handler: the first failure stops the loop and is thrown by
-     * {@link #run}; the command does not go on past what failed.
+     * {@link #run}; the command does not go on past what failed. The source that failed is
+     * closed, so that what is already queued for it (a watch's events after a queue overflow, by
+     * the thousand) is not handed to it again before the loop gets to its stop.
      */
     static final ErrorHandler STOP_ON_FAILURE = (source, error) -> {
         if (handlerFailure == null) {
@@ -44,6 +46,7 @@ final class StopSignals {
         }
         if (source != null) {
             source.loop().stop();
+            source.close();
         }
     };
 
