@@ -19,6 +19,8 @@ import org.fdloop.internal.linux.Constants;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.FileCalls;
 import org.fdloop.internal.linux.IoCalls;
+import org.fdloop.internal.linux.ProcessCalls;
+import org.fdloop.internal.linux.Structs;
 import org.fdloop.testing.BlockedSignals;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
@@ -314,6 +316,35 @@ class SpawnTest {
                 child.stdin().write(ByteBuffer.wrap("go\n".getBytes(StandardCharsets.US_ASCII)));
                 child.stdin().close();
                 assertThat(await(child).succeeded()).isTrue();
+            }
+        }
+    }
+
+    /**
+     * A signal the JVM ignores (SIG_IGN survives execve) has its default disposition in the child.
+     * SIGURG is ignored by default anyway, so ignoring it in this JVM for a moment changes nothing
+     * else; its old action is put back.
+     */
+    @Test
+    void aSignalTheJvmIgnoresIsNotIgnoredInTheChild() throws Exception {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment ignore = arena.allocate(Structs.SIGACTION);
+            ignore.set(java.lang.foreign.ValueLayout.JAVA_LONG, Structs.SA_HANDLER, 1L); // SIG_IGN
+            java.lang.foreign.MemorySegment old = arena.allocate(Structs.SIGACTION);
+            Errno.check(ProcessCalls.sigaction(Constants.SIGURG, ignore, old), "sigaction(SIGURG, SIG_IGN)");
+            try {
+                long ours = Long.parseUnsignedLong(statusLine(ProcessHandle.current().pid(), "SigIgn"), 16);
+                assertThat(ours & (1L << (Constants.SIGURG - 1))).as("this JVM ignores SIGURG now").isNotZero();
+                for (Spawn spawn : List.of(Spawn.of("sh", "-c", "read x").stdin(Spawn.Stdio.pipe()),   // per start
+                        Spawn.of("sleep", "1000"))) {                                                 // reused arguments
+                    try (Child child = spawn.start()) {
+                        awaitSleeping(child.pid());
+                        assertThat(statusLine(child.pid(), "SigIgn")).isEqualTo("0000000000000000");
+                    }
+                }
+            } finally {
+                Errno.check(ProcessCalls.sigaction(Constants.SIGURG, old, java.lang.foreign.MemorySegment.NULL),
+                        "sigaction(SIGURG) back");
             }
         }
     }
