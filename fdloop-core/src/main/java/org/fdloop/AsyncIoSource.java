@@ -44,17 +44,17 @@ public final class AsyncIoSource extends Source {
         this.handler = handler;
     }
 
-    /** The fd. */
+    /** {@return the fd} */
     public Fd fd() {
         return fd;
     }
 
-    /** The realtime signal the kernel sends for this fd (F_SETSIG). */
+    /** {@return the realtime signal the kernel sends for this fd (F_SETSIG)} */
     public Signal signal() {
         return signal;
     }
 
-    /** What the handler is called for: {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}. */
+    /** {@return what the handler is called for: {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}} */
     public int events() {
         return events;
     }

@@ -139,7 +139,11 @@ public final class EventLoop implements AutoCloseable {
         this.owner = Thread.currentThread();
     }
 
-    /** A loop with the defaults: epoll, errors printed to standard error. */
+    /**
+     * {@return a loop with the defaults: epoll, errors printed to standard error}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static EventLoop open() throws IOException {
         return builder().build();
     }
@@ -196,6 +200,8 @@ public final class EventLoop implements AutoCloseable {
          * about 120 ns per round trip, 3 %, the largest part of what the loop adds to the system
          * calls), so it is opt-in, as libuv's idle-time metrics and sd-event's delay profiling
          * are. Without it those fields stay 0; the counts are kept, and timers are as exact.
+         *
+         * @return this builder
          */
         public Builder timing(boolean on) {
             this.timing = on;
@@ -227,6 +233,7 @@ public final class EventLoop implements AutoCloseable {
          * between {@code run()} calls on a thread of the caller's, the slack stays set.
          *
          * @param slack from 1 ns to 1 s
+         * @return this builder
          */
         public Builder timerSlack(Duration slack) {
             Objects.requireNonNull(slack, "slack");
@@ -244,7 +251,11 @@ public final class EventLoop implements AutoCloseable {
             return this;
         }
 
-        /** Opens the loop; the calling thread owns it. */
+        /**
+         * Opens the loop; the calling thread owns it.
+         *
+         * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+         */
         public EventLoop build() throws IOException {
             return new EventLoop(this);
         }
@@ -252,7 +263,7 @@ public final class EventLoop implements AutoCloseable {
 
     // ---- threads ------------------------------------------------------------------------------
 
-    /** Whether the calling thread owns this loop. Thread-safe. */
+    /** {@return whether the calling thread owns this loop. Thread-safe} */
     public boolean inLoopThread() {
         return Thread.currentThread() == owner;
     }
@@ -299,6 +310,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Runs until {@link #stop()} or until no source is left that keeps it going (enabled I/O
      * sources and timers, pending defer hooks; post and exit hooks do not). Then runs the exit hooks.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void run() throws IOException {
         checkRunnable("run");
@@ -318,6 +331,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Runs one iteration: waits at most {@code timeout} for something to be ready (less when a
      * timer is due sooner), dispatches it, and returns how many handlers ran.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int runOnce(Duration timeout) throws IOException {
         Objects.requireNonNull(timeout, "timeout");
@@ -632,6 +647,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Dispatches {@code handler} when {@code fd} is ready for {@code events}
      * ({@link IoSource#READABLE} and friends, optionally {@link IoSource#EDGE} or {@link IoSource#ONESHOT}).
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public IoSource onIo(Fd fd, int events, IoHandler handler) throws IOException {
         checkThread("onIo");
@@ -644,7 +661,11 @@ public final class EventLoop implements AutoCloseable {
         return source;
     }
 
-    /** Dispatches {@code handler} while {@code fd} is readable (level-triggered). */
+    /**
+     * Dispatches {@code handler} while {@code fd} is readable (level-triggered).
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public IoSource onReadable(Fd fd, IoHandler handler) throws IOException {
         return onIo(fd, IoSource.READABLE, handler);
     }
@@ -754,6 +775,7 @@ public final class EventLoop implements AutoCloseable {
      *     hits fs.inotify.max_user_instances
      * @throws IllegalArgumentException for no events, one that cannot be asked for, or a recursive
      *     watch of something that is not a directory
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public WatchSource watch(Path root, Set<FileEvent.Kind> events, boolean recursive, WatchHandler handler) throws IOException {
         checkThread("watch");
@@ -828,6 +850,7 @@ public final class EventLoop implements AutoCloseable {
      *     process ignores ({@code nohup} sets SIGHUP to SIG_IGN; a shell does it to SIGINT for a
      *     background job), which the JVM then refuses to handle; when the loop was built with
      *     {@link SignalRoute#NATIVE} and the native handler cannot be used
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSource onSignal(Signal signal, SignalHandler handler) throws IOException {
         checkThread("onSignal");
@@ -852,6 +875,7 @@ public final class EventLoop implements AutoCloseable {
      *     the signal number only: use {@link #onSignal(Signal, SignalHandler)} there), and as
      *     {@link #onSignal(Signal, SignalHandler)}
      * @throws IllegalArgumentException as {@link #onSignal(Signal, SignalHandler)}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSource onSignal(Signal signal, SignalInfoHandler handler) throws IOException {
         checkThread("onSignal");
@@ -878,6 +902,7 @@ public final class EventLoop implements AutoCloseable {
      * The route {@link #onSignal} takes signals sent to the process by in this loop: the one the
      * builder set, or the one chosen by default (mapping the native handler on first use).
      *
+     * @return the route {@link #onSignal} takes signals sent to the process by in this loop
      * @throws IllegalStateException when the builder set {@link SignalRoute#NATIVE} and it cannot be used
      */
     public SignalRoute signalRoute() {
@@ -907,6 +932,7 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalArgumentException for the JVM's, glibc's and JDK's signals, SIGKILL and
      *     SIGSTOP, and SIGCHLD (use {@link #onExit})
      * @throws IllegalStateException on a virtual thread (a signal mask belongs to an OS thread)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSource onThreadSignal(Signal signal, SignalInfoHandler handler) throws IOException {
         checkThread("onThreadSignal");
@@ -927,6 +953,8 @@ public final class EventLoop implements AutoCloseable {
      * Signal-driven I/O: dispatches {@code handler} when {@code fd} becomes readable, signalled by
      * the kernel with {@link AsyncIoSource#DEFAULT_SIGNAL}. See
      * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public AsyncIoSource onAsyncIo(Fd fd, AsyncIoHandler handler) throws IOException {
         return onAsyncIo(fd, IoSource.READABLE, AsyncIoSource.DEFAULT_SIGNAL, handler);
@@ -952,6 +980,7 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalArgumentException for other events, a standard signal, or the JDK's SIGRTMAX-2
      * @throws IllegalStateException when {@code fd} is closed, registered with this loop already,
      *     or in signal-driven I/O to another thread (another loop's, say); or on a virtual thread
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncIoHandler handler) throws IOException {
         checkThread("onAsyncIo");
@@ -991,6 +1020,7 @@ public final class EventLoop implements AutoCloseable {
      * one the JDK reaped, is reported on the next iteration.
      *
      * @throws UnsupportedOperationException when {@code process} has no {@link Process#toHandle() handle}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public ExitSource onExit(Process process, ExitHandler handler) throws IOException {
         checkThread("onExit");
@@ -1008,6 +1038,8 @@ public final class EventLoop implements AutoCloseable {
      * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
      * every signal-driven fd instead of reading their signals. Raise the limit
      * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
+     *
+     * @return how many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled every signal-driven fd instead of reading their signals
      */
     public long signalQueueOverflows() {
         return signals == null ? 0 : signals.overflows();
@@ -1108,12 +1140,12 @@ public final class EventLoop implements AutoCloseable {
 
     // ---- statistics and closing -------------------------------------------------------------------
 
-    /** What the loop has done so far. Thread-safe (approximate from another thread). */
+    /** {@return what the loop has done so far. Thread-safe (approximate from another thread)} */
     public LoopStats stats() {
         return new LoopStats(iterations, eventsDispatched, wakeups, handlerNanos, waitNanos, histogram, slowestNanos, slowestName);
     }
 
-    /** The backend this loop waits with. */
+    /** {@return the backend this loop waits with} */
     public Backend backend() {
         return poller.backend();
     }
@@ -1172,7 +1204,7 @@ public final class EventLoop implements AutoCloseable {
         poller.close();
     }
 
-    /** Whether {@link #close()} has been called. */
+    /** {@return whether {@link #close()} has been called} */
     public boolean isClosed() {
         return closed;
     }

@@ -76,12 +76,12 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
             this.inotifyEvents = Collections.unmodifiableSet(EnumSet.of(first, rest));
         }
 
-        /** The inotify events this kind stands for: one, or for {@link #MOVE} MOVED_FROM and MOVED_TO. */
+        /** {@return the inotify events this kind stands for: one, or for {@link #MOVE} MOVED_FROM and MOVED_TO} */
         public Set<Inotify.Event> inotifyEvents() {
             return inotifyEvents;
         }
 
-        /** Whether this kind can be asked for; UNMOUNT, OVERFLOW and IGNORED are always reported. */
+        /** {@return whether this kind can be asked for; UNMOUNT, OVERFLOW and IGNORED are always reported} */
         public boolean isWatchable() {
             return this != UNMOUNT && this != OVERFLOW && this != IGNORED;
         }
@@ -99,6 +99,8 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
      * The event as inotifywait's {@code --format '%e %w%f'} prints it, with MOVE on one line and a
      * scanned entry marked: {@code CREATE,ISDIR /srv/inbox/new}, {@code MOVE /srv/a -> /srv/b},
      * {@code CREATE /srv/new/f (scanned)}.
+     *
+     * @return the event as inotifywait's {@code --format '%e %w%f'} prints it, with MOVE on one line and a scanned entry marked
      */
     @Override
     public String toString() {

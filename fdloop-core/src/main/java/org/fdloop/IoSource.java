@@ -70,17 +70,21 @@ public final class IoSource extends PolledSource {
         return events;
     }
 
-    /** The registered fd. */
+    /** {@return the registered fd} */
     public Fd fd() {
         return fd;
     }
 
-    /** The interest mask. */
+    /** {@return the interest mask} */
     public int events() {
         return events;
     }
 
-    /** Changes the interest mask (epoll_ctl MOD); re-arms a one-shot source. */
+    /**
+     * Changes the interest mask (epoll_ctl MOD); re-arms a one-shot source.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void setEvents(int events) throws IOException {
         loop.checkThread("setEvents");
         checkOpen();

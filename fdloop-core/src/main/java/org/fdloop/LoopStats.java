@@ -24,7 +24,7 @@ public record LoopStats(long iterations, long eventsDispatched, long wakeups, lo
         handlerHistogram = handlerHistogram.clone();
     }
 
-    /** The histogram (a copy). */
+    /** {@return the histogram (a copy)} */
     @Override
     public long[] handlerHistogram() {
         return handlerHistogram.clone();

@@ -61,12 +61,12 @@ public final class SignalSource extends Source {
         return new SignalSource(loop, signals, signal, null, handler, true, false);
     }
 
-    /** The signal. */
+    /** {@return the signal} */
     public Signal signal() {
         return signal;
     }
 
-    /** Whether this source takes signals sent to the loop thread ({@link EventLoop#onThreadSignal}). */
+    /** {@return whether this source takes signals sent to the loop thread ({@link EventLoop#onThreadSignal})} */
     public boolean isThreadDirected() {
         return threadDirected;
     }
@@ -74,6 +74,8 @@ public final class SignalSource extends Source {
     /**
      * The route this source's signals take: {@link SignalRoute#NATIVE} or {@link SignalRoute#JVM}
      * for a process-directed signal, null for a thread-directed one (the loop's signalfd).
+     *
+     * @return the route this source's signals take
      */
     public SignalRoute route() {
         return threadDirected ? null : nativeRoute ? SignalRoute.NATIVE : SignalRoute.JVM;

@@ -32,12 +32,12 @@ public abstract class Source implements AutoCloseable {
         this.name = name;
     }
 
-    /** The loop this source belongs to. */
+    /** {@return the loop this source belongs to} */
     public final EventLoop loop() {
         return loop;
     }
 
-    /** The source's name, as errors and {@link LoopStats} show it. */
+    /** {@return the source's name, as errors and {@link LoopStats} show it} */
     public final String name() {
         return name;
     }
@@ -48,7 +48,7 @@ public abstract class Source implements AutoCloseable {
         return this;
     }
 
-    /** The dispatch priority: lower runs first among sources ready in the same iteration. Default 0. */
+    /** {@return the dispatch priority: lower runs first among sources ready in the same iteration. Default 0} */
     public final int priority() {
         return priority;
     }
@@ -59,12 +59,16 @@ public abstract class Source implements AutoCloseable {
         this.priority = priority;
     }
 
-    /** Whether the source is enabled: a disabled source stays registered but is not dispatched. */
+    /** {@return whether the source is enabled: a disabled source stays registered but is not dispatched} */
     public final boolean isEnabled() {
         return enabled && !closed;
     }
 
-    /** Enables a disabled source (a fired one-shot I/O source is re-armed). */
+    /**
+     * Enables a disabled source (a fired one-shot I/O source is re-armed).
+     *
+     * @throws java.io.IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final void enable() throws java.io.IOException {
         loop.checkThread("enable");
         checkOpen();
@@ -75,7 +79,11 @@ public abstract class Source implements AutoCloseable {
         }
     }
 
-    /** Disables the source until {@link #enable()}. */
+    /**
+     * Disables the source until {@link #enable()}.
+     *
+     * @throws java.io.IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final void disable() throws java.io.IOException {
         loop.checkThread("disable");
         checkOpen();
@@ -86,7 +94,7 @@ public abstract class Source implements AutoCloseable {
         }
     }
 
-    /** Whether the source was closed. */
+    /** {@return whether the source was closed} */
     public final boolean isClosed() {
         return closed;
     }

@@ -39,17 +39,17 @@ public final class TimerSource extends Source {
         this.handler = handler;
     }
 
-    /** The next deadline, in {@link System#nanoTime()} units. */
+    /** {@return the next deadline, in {@link System#nanoTime()} units} */
     public long deadlineNanos() {
         return deadline;
     }
 
-    /** The period of a repeating timer, or {@link Duration#ZERO} for a one-shot one. */
+    /** {@return the period of a repeating timer, or {@link Duration#ZERO} for a one-shot one} */
     public Duration period() {
         return Duration.ofNanos(period);
     }
 
-    /** The accuracy window. */
+    /** {@return the accuracy window} */
     public Duration accuracy() {
         return Duration.ofNanos(accuracy);
     }

@@ -71,17 +71,17 @@ public final class WatchSource extends Source {
         this.inotifyEvents = Collections.unmodifiableSet(events);
     }
 
-    /** The watched path, absolute. */
+    /** {@return the watched path, absolute} */
     public Path root() {
         return root;
     }
 
-    /** The kinds of events asked for (UNMOUNT, OVERFLOW and IGNORED come without asking). */
+    /** {@return the kinds of events asked for (UNMOUNT, OVERFLOW and IGNORED come without asking)} */
     public Set<FileEvent.Kind> events() {
         return kinds;
     }
 
-    /** Whether the watch follows the directory tree below its root. */
+    /** {@return whether the watch follows the directory tree below its root} */
     public boolean isRecursive() {
         return recursive;
     }
@@ -89,17 +89,19 @@ public final class WatchSource extends Source {
     /**
      * How many inotify watches this source holds: one for its root, and for a recursive watch one
      * more per directory of its tree. 0 once the root's watch is gone or the source is closed.
+     *
+     * @return how many inotify watches this source holds
      */
     public int watchCount() {
         return closed ? 0 : watched.size();
     }
 
-    /** Whether the kernel removed the root's watch (the root was deleted or unmounted; IGNORED was reported). */
+    /** {@return whether the kernel removed the root's watch (the root was deleted or unmounted; IGNORED was reported)} */
     public boolean hasEnded() {
         return ended;
     }
 
-    /** Whether an overflow makes this watch list its tree again; see {@link #setRescanOnOverflow}. */
+    /** {@return whether an overflow makes this watch list its tree again; see {@link #setRescanOnOverflow}} */
     public boolean rescansOnOverflow() {
         return rescanOnOverflow;
     }

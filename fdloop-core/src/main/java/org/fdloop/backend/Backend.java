@@ -54,7 +54,11 @@ public enum Backend {
         this.opener = opener;
     }
 
-    /** A new poller of this kind that reports at most {@code maxEventsPerPoll} fds per poll. */
+    /**
+     * A new poller of this kind that reports at most {@code maxEventsPerPoll} fds per poll.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public Poller open(int maxEventsPerPoll) throws IOException {
         return opener.open(maxEventsPerPoll);
     }

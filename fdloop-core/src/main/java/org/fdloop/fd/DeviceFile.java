@@ -55,6 +55,7 @@ public final class DeviceFile extends StreamFd {
      *     or a socket: the message says what to use instead
      * @throws LinuxException if the path does not exist (ENOENT, from statx), or open(2) fails:
      *     ENXIO for a FIFO opened for writing that no one reads, or a device number no driver has
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static DeviceFile open(Path path, Access access) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -100,7 +101,7 @@ public final class DeviceFile extends StreamFd {
         return new DeviceFile(fd, kind == null ? type + " " + name : kind, path, access, type);
     }
 
-    /** The path this was opened with. */
+    /** {@return the path this was opened with} */
     public Path path() {
         return path;
     }
@@ -113,6 +114,8 @@ public final class DeviceFile extends StreamFd {
     /**
      * What was opened, from statx's {@code stx_mode}: {@code "character device"} or {@code "FIFO"}
      * (the other types are refused by {@link #open}).
+     *
+     * @return what was opened, from statx's {@code stx_mode}
      */
     public String fileType() {
         return fileType;

@@ -82,6 +82,7 @@ public class Fd implements AutoCloseable {
     /**
      * The descriptor number, for passing to other code while this Fd is open.
      *
+     * @return the descriptor number, for passing to other code while this Fd is open
      * @throws IllegalStateException if this Fd is closed (the number may already belong to another file)
      */
     public final int number() {
@@ -91,12 +92,12 @@ public class Fd implements AutoCloseable {
         return number;
     }
 
-    /** What this descriptor is: {@code "eventfd"}, {@code "inotify"}, {@code "pty master"}. */
+    /** {@return what this descriptor is: {@code "eventfd"}, {@code "inotify"}, {@code "pty master"}} */
     public final String kind() {
         return kind;
     }
 
-    /** Whether {@link #close()} has not been called yet. */
+    /** {@return whether {@link #close()} has not been called yet} */
     public final boolean isOpen() {
         return (int) STATE.getVolatile(this) >= 0;
     }
@@ -163,7 +164,7 @@ public class Fd implements AutoCloseable {
         LibC.close(number);
     }
 
-    /** The error for a use after close: names the fd without touching it. */
+    /** {@return the error for a use after close: names the fd without touching it} */
     protected final IllegalStateException closedError() {
         return new IllegalStateException(kind + " (fd " + number + ") is closed; it cannot be used any more");
     }
@@ -212,6 +213,7 @@ public class Fd implements AutoCloseable {
      * from another thread takes effect when the wait returns.
      *
      * @return true when ready, false when the timeout passed first
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final boolean awaitReadable(Duration timeout) throws IOException {
         return await(POLLIN, timeout);
@@ -222,6 +224,7 @@ public class Fd implements AutoCloseable {
      *
      * @return true when ready, false when the timeout passed first
      * @see #awaitReadable(Duration)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final boolean awaitWritable(Duration timeout) throws IOException {
         return await(POLLOUT, timeout);
@@ -281,6 +284,7 @@ public class Fd implements AutoCloseable {
      * @throws IllegalArgumentException when no thread of this process has id {@code ownerTid}
      * @throws IllegalStateException when the owner neither blocks nor handles {@code signal}, or
      *     this Fd is closed
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final void enableAsync(Signal signal, int ownerTid) throws IOException {
         Objects.requireNonNull(signal, "signal");
@@ -300,7 +304,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Stops signal-driven I/O (clears O_ASYNC); the owner and signal stay as they were. */
+    /**
+     * Stops signal-driven I/O (clears O_ASYNC); the owner and signal stay as they were.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final void disableAsync() throws IOException {
         int fd = acquire();
         try {
@@ -310,7 +318,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Whether signal-driven I/O is on (O_ASYNC). */
+    /**
+     * {@return whether signal-driven I/O is on (O_ASYNC)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final boolean isAsync() throws IOException {
         int fd = acquire();
         try {
@@ -320,7 +332,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** The signal sent on readiness (F_GETSIG), or null when none was set: then the kernel sends plain SIGIO without fd. */
+    /**
+     * {@return the signal sent on readiness (F_GETSIG), or null when none was set: then the kernel sends plain SIGIO without fd}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final Signal asyncSignal() throws IOException {
         int fd = acquire();
         try {
@@ -331,7 +347,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Who receives the readiness signal (F_GETOWN_EX). */
+    /**
+     * {@return who receives the readiness signal (F_GETOWN_EX)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final AsyncOwner asyncOwner() throws IOException {
         int fd = acquire();
         try (Arena arena = Arena.ofConfined()) {
@@ -350,7 +370,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Whether the descriptor is in non-blocking mode (O_NONBLOCK). */
+    /**
+     * {@return whether the descriptor is in non-blocking mode (O_NONBLOCK)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final boolean isNonBlocking() throws IOException {
         int fd = acquire();
         try {
@@ -360,7 +384,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Whether the descriptor is closed in programs this process executes (FD_CLOEXEC). */
+    /**
+     * {@return whether the descriptor is closed in programs this process executes (FD_CLOEXEC)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final boolean isCloseOnExec() throws IOException {
         int fd = acquire();
         try {

@@ -38,7 +38,11 @@ public final class Fifo extends StreamFd {
         this.readEnd = readEnd;
     }
 
-    /** Creates a FIFO at {@code path} with mode 0600 (mkfifo(3)); see {@link #create(Path, int)}. */
+    /**
+     * Creates a FIFO at {@code path} with mode 0600 (mkfifo(3)); see {@link #create(Path, int)}.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static void create(Path path) throws IOException {
         create(path, 0600);
     }
@@ -48,6 +52,7 @@ public final class Fifo extends StreamFd {
      *
      * @param mode permission bits, 0 to 0777 (octal)
      * @throws LinuxException EEXIST if something exists at the path (the message says what)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static void create(Path path, int mode) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -71,6 +76,7 @@ public final class Fifo extends StreamFd {
      *
      * @throws IllegalArgumentException if the path is not a FIFO
      * @throws LinuxException ENOENT if nothing is at the path
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static Fifo openForReading(Path path) throws IOException {
         return open(path, true);
@@ -81,6 +87,7 @@ public final class Fifo extends StreamFd {
      *
      * @throws IllegalArgumentException if the path is not a FIFO
      * @throws LinuxException ENXIO if no reader has the FIFO open: open the reading end first
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static Fifo openForWriting(Path path) throws IOException {
         return open(path, false);
@@ -111,12 +118,16 @@ public final class Fifo extends StreamFd {
         return new Fifo(fd, path, reading);
     }
 
-    /** The path this was opened with. */
+    /** {@return the path this was opened with} */
     public Path path() {
         return path;
     }
 
-    /** How many bytes the FIFO holds before a write would block (F_GETPIPE_SZ; 65536 by default). */
+    /**
+     * {@return how many bytes the FIFO holds before a write would block (F_GETPIPE_SZ; 65536 by default)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public int capacity() throws IOException {
         return OsPipe.capacity(this);
     }
@@ -127,6 +138,7 @@ public final class Fifo extends StreamFd {
      * the FIFO, not to this end: every end sees it.
      *
      * @return the capacity the FIFO has now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int setCapacity(int bytes) throws IOException {
         return OsPipe.setCapacity(this, bytes);

@@ -22,23 +22,31 @@ public final class OsPipe implements AutoCloseable {
         this.writeEnd = writeEnd;
     }
 
-    /** A new pipe. */
+    /**
+     * {@return a new pipe}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static OsPipe open() throws IOException {
         int[] fds = LibC.pipe2(O_CLOEXEC | O_NONBLOCK);
         return new OsPipe(new StreamFd(fds[0], "pipe read end"), new StreamFd(fds[1], "pipe write end"));
     }
 
-    /** The end to read from. */
+    /** {@return the end to read from} */
     public StreamFd readEnd() {
         return readEnd;
     }
 
-    /** The end to write to. */
+    /** {@return the end to write to} */
     public StreamFd writeEnd() {
         return writeEnd;
     }
 
-    /** How many bytes the pipe holds before a write would block (F_GETPIPE_SZ; 65536 by default). */
+    /**
+     * {@return how many bytes the pipe holds before a write would block (F_GETPIPE_SZ; 65536 by default)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public int capacity() throws IOException {
         return capacity(openEnd());
     }
@@ -48,6 +56,7 @@ public final class OsPipe implements AutoCloseable {
      * power of two pages. Unprivileged users are held to fs.pipe-max-size.
      *
      * @return the capacity the pipe has now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int setCapacity(int bytes) throws IOException {
         return setCapacity(openEnd(), bytes);

@@ -48,7 +48,11 @@ public final class Pty extends StreamFd {
         this.slavePath = slavePath;
     }
 
-    /** A new pseudoterminal; open its slave with {@link #openSlave()}. */
+    /**
+     * {@return a new pseudoterminal; open its slave with {@link #openSlave()}}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static Pty open() throws IOException {
         int fd = LibC.posixOpenpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         try {
@@ -64,7 +68,7 @@ public final class Pty extends StreamFd {
         }
     }
 
-    /** The slave's device file, {@code /dev/pts/N} (ptsname(3)). It exists while this master is open. */
+    /** {@return the slave's device file, {@code /dev/pts/N} (ptsname(3)). It exists while this master is open} */
     public Path slavePath() {
         return slavePath;
     }
@@ -74,6 +78,7 @@ public final class Pty extends StreamFd {
      * running "in" the terminal reads and writes. Each call opens another descriptor.
      *
      * @throws IllegalStateException if this master is closed (its slave number may be reused)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public DeviceFile openSlave() throws IOException {
         acquire(); // the master stays open meanwhile, so /dev/pts/N stays ours
@@ -84,7 +89,11 @@ public final class Pty extends StreamFd {
         }
     }
 
-    /** Sets the slave's input mode (tcsetattr, TCSANOW). */
+    /**
+     * Sets the slave's input mode (tcsetattr, TCSANOW).
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void setMode(Mode mode) throws IOException {
         Objects.requireNonNull(mode, "mode");
         synchronized (termiosLock) {
@@ -95,19 +104,31 @@ public final class Pty extends StreamFd {
         }
     }
 
-    /** The slave's input mode: {@link Mode#CANONICAL} when ICANON is on, else {@link Mode#RAW}. */
+    /**
+     * {@return the slave's input mode: {@link Mode#CANONICAL} when ICANON is on, else {@link Mode#RAW}}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public Mode mode() throws IOException {
         return Termios.isCanonical(this) ? Mode.CANONICAL : Mode.RAW;
     }
 
-    /** Turns the slave's echo (ECHO) on or off: whether what is written here comes back here. */
+    /**
+     * Turns the slave's echo (ECHO) on or off: whether what is written here comes back here.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void setEcho(boolean echo) throws IOException {
         synchronized (termiosLock) {
             Termios.setEcho(this, echo);
         }
     }
 
-    /** Whether the slave echoes its input (ECHO). */
+    /**
+     * {@return whether the slave echoes its input (ECHO)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public boolean isEcho() throws IOException {
         return Termios.isEcho(this);
     }

@@ -103,6 +103,7 @@ public final class Signal implements Comparable<Signal> {
     /**
      * The signal with this number.
      *
+     * @return the signal with this number
      * @throws IllegalArgumentException outside 1..64
      */
     public static Signal of(int number) {
@@ -206,17 +207,17 @@ public final class Signal implements Comparable<Signal> {
         return n - RTMIN <= (RTMAX - RTMIN) / 2 ? "SIGRTMIN+" + (n - RTMIN) : "SIGRTMAX-" + (RTMAX - n);
     }
 
-    /** The signal number. */
+    /** {@return the signal number} */
     public int number() {
         return number;
     }
 
-    /** The name with the SIG prefix: {@code SIGUSR1}, {@code SIGRTMIN+2}. */
+    /** {@return the name with the SIG prefix: {@code SIGUSR1}, {@code SIGRTMIN+2}} */
     public String name() {
         return name;
     }
 
-    /** Whether this is a realtime signal (queued once per send, with siginfo), SIGRTMIN to SIGRTMAX. */
+    /** {@return whether this is a realtime signal (queued once per send, with siginfo), SIGRTMIN to SIGRTMAX} */
     public boolean isRealtime() {
         return number >= RTMIN && number <= RTMAX;
     }
@@ -225,6 +226,7 @@ public final class Signal implements Comparable<Signal> {
      * Sends this signal to one thread of this process (tgkill).
      *
      * @param tid the kernel's thread id, {@link OsThread#currentId()} for the caller
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void sendToThread(int tid) throws IOException {
         if (tid <= 0) {
@@ -233,7 +235,11 @@ public final class Signal implements Comparable<Signal> {
         LibC.tgkill(LibC.getpid(), tid, number);
     }
 
-    /** Sends this signal to a process (kill). */
+    /**
+     * Sends this signal to a process (kill).
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void sendToProcess(long pid) throws IOException {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a process id is a positive number, not " + pid);
@@ -248,6 +254,7 @@ public final class Signal implements Comparable<Signal> {
      *
      * @return true, or false when the receiver's queue of realtime signals is full
      *     (RLIMIT_SIGPENDING, counted per user): nothing was sent, try again later
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean queueToProcess(long pid, int value) throws IOException {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
@@ -256,7 +263,11 @@ public final class Signal implements Comparable<Signal> {
         return LibC.sigqueue((int) pid, number, value) == 0;
     }
 
-    /** Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE). */
+    /**
+     * Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE).
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void queueToCurrentThread(long value) throws IOException {
         LibC.sigqueueSelf(number, value);
     }

@@ -32,7 +32,7 @@ public final class SignalSet {
         this.bits = bits;
     }
 
-    /** The empty set. */
+    /** {@return the empty set} */
     public static SignalSet empty() {
         return EMPTY;
     }
@@ -65,12 +65,12 @@ public final class SignalSet {
         return new SignalSet(bits | bit(signal));
     }
 
-    /** Whether the set is empty. */
+    /** {@return whether the set is empty} */
     public boolean isEmpty() {
         return bits == 0;
     }
 
-    /** The signals, by number. */
+    /** {@return the signals, by number} */
     public List<Signal> signals() {
         List<Signal> list = new ArrayList<>(Long.bitCount(bits));
         for (long b = bits; b != 0; b &= b - 1) {
@@ -81,37 +81,65 @@ public final class SignalSet {
 
     // ---- the calling thread's mask --------------------------------------------------------------
 
-    /** Blocks these signals in the calling thread; returns the mask it had before. */
+    /**
+     * Blocks these signals in the calling thread; returns the mask it had before.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public SignalSet block() throws IOException {
         return change(Constants.SIG_BLOCK, this);
     }
 
-    /** Unblocks these signals in the calling thread; returns the mask it had before. */
+    /**
+     * Unblocks these signals in the calling thread; returns the mask it had before.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public SignalSet unblock() throws IOException {
         return change(Constants.SIG_UNBLOCK, this);
     }
 
-    /** Makes this set the calling thread's whole mask; returns the mask it had before. */
+    /**
+     * Makes this set the calling thread's whole mask; returns the mask it had before.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public SignalSet setAsThreadMask() throws IOException {
         return change(Constants.SIG_SETMASK, this);
     }
 
-    /** The signals the calling thread blocks. */
+    /**
+     * {@return the signals the calling thread blocks}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet blockedInCurrentThread() throws IOException {
         return change(Constants.SIG_BLOCK, null);
     }
 
-    /** The signals thread {@code tid} of this process blocks (its SigBlk line in /proc). */
+    /**
+     * The signals thread {@code tid} of this process blocks (its SigBlk line in /proc).
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet blockedInThread(int tid) throws IOException {
         return fromProcStatus(Path.of("/proc/self/task/" + tid + "/status"), "SigBlk:");
     }
 
-    /** The signals this process has a handler for (the SigCgt line of /proc/self/status). */
+    /**
+     * {@return the signals this process has a handler for (the SigCgt line of /proc/self/status)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet handledByProcess() throws IOException {
         return fromProcStatus(Path.of("/proc/self/status"), "SigCgt:");
     }
 
-    /** The signals this process ignores (the SigIgn line of /proc/self/status). */
+    /**
+     * {@return the signals this process ignores (the SigIgn line of /proc/self/status)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet ignoredByProcess() throws IOException {
         return fromProcStatus(Path.of("/proc/self/status"), "SigIgn:");
     }

@@ -47,6 +47,8 @@ public sealed interface SocketFd extends AutoCloseable permits StreamSocket, Lis
      * The address the socket is bound to: getsockname(2). Before bind that is the wildcard
      * address with port 0 (a TCP or UDP socket binds itself to a free port on its first connect
      * or send), or {@code UnixDomainSocketAddress.of("")} for an unnamed Unix socket.
+     *
+     * @return the address the socket is bound to: getsockname(2)
      */
     default SocketAddress localAddress() throws IOException {
         return Sockets.localAddress((Fd) this, family());

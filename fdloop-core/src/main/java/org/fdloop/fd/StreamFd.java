@@ -27,6 +27,7 @@ public class StreamFd extends Fd {
      * Reads into {@code dst} from its position, at most its remaining bytes.
      *
      * @return bytes read, 0 when nothing is ready now, -1 at end of stream
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int read(ByteBuffer dst) throws IOException {
         checkWritable(dst.isReadOnly());
@@ -65,6 +66,7 @@ public class StreamFd extends Fd {
      * per call.
      *
      * @return bytes read, 0 when nothing is ready now, -1 at end of stream
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long read(MemorySegment dst) throws IOException {
         checkWritable(dst.isReadOnly());
@@ -131,6 +133,7 @@ public class StreamFd extends Fd {
      * Writes from {@code src} from its position, at most its remaining bytes.
      *
      * @return bytes written; 0 when the fd cannot take any now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int write(ByteBuffer src) throws IOException {
         if (!src.hasRemaining()) {
@@ -162,6 +165,7 @@ public class StreamFd extends Fd {
      * through this thread's native buffer, at most 64 KiB per call.
      *
      * @return bytes written; 0 when the fd cannot take any now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long write(MemorySegment src) throws IOException {
         if (src.byteSize() == 0) {

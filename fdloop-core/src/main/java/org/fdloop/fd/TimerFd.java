@@ -44,7 +44,7 @@ public final class TimerFd extends Fd {
             this.id = id;
         }
 
-        /** The kernel's name for it: {@code CLOCK_MONOTONIC}. */
+        /** {@return the kernel's name for it: {@code CLOCK_MONOTONIC}} */
         public String kernelName() {
             return "CLOCK_" + name();
         }
@@ -63,13 +63,17 @@ public final class TimerFd extends Fd {
         this.clock = clock;
     }
 
-    /** A new, disarmed timer on {@code clock} (TFD_CLOEXEC|TFD_NONBLOCK). */
+    /**
+     * A new, disarmed timer on {@code clock} (TFD_CLOEXEC|TFD_NONBLOCK).
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static TimerFd open(Clock clock) throws IOException {
         Objects.requireNonNull(clock, "clock");
         return new TimerFd(LibC.timerfdCreate(clock.id, TFD_CLOEXEC | TFD_NONBLOCK), clock);
     }
 
-    /** The clock this timer counts on. */
+    /** {@return the clock this timer counts on} */
     public Clock clock() {
         return clock;
     }
@@ -78,6 +82,7 @@ public final class TimerFd extends Fd {
      * Arms a one-shot timer that expires {@code initial} from now; replaces any earlier setting.
      *
      * @param initial positive; zero would disarm the timer, use {@link #disarm()} for that
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void arm(Duration initial) throws IOException {
         arm(initial, Duration.ZERO);
@@ -89,6 +94,7 @@ public final class TimerFd extends Fd {
      *
      * @param initial positive; zero would disarm the timer, use {@link #disarm()} for that
      * @param interval zero or positive; {@link Duration#ZERO} expires once
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void arm(Duration initial, Duration interval) throws IOException {
         Objects.requireNonNull(initial, "initial");
@@ -110,6 +116,7 @@ public final class TimerFd extends Fd {
      *
      * @throws IllegalStateException on a MONOTONIC or BOOTTIME timer: use
      *     {@link #armAtClockNanos(long, Duration)} there
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void armAt(Instant deadline) throws IOException {
         armAt(deadline, Duration.ZERO, false);
@@ -125,6 +132,7 @@ public final class TimerFd extends Fd {
      *     {@link #readExpirations()} returns {@link #CLOCK_WAS_SET}, so the deadline can be
      *     recomputed
      * @throws IllegalStateException on a MONOTONIC or BOOTTIME timer
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void armAt(Instant deadline, Duration interval, boolean cancelOnSet) throws IOException {
         Objects.requireNonNull(deadline, "deadline");
@@ -152,6 +160,7 @@ public final class TimerFd extends Fd {
      *
      * @param clockNanos the deadline in nanoseconds of {@link #clock()}, >= 0
      * @param interval zero or positive; {@link Duration#ZERO} expires once
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void armAtClockNanos(long clockNanos, Duration interval) throws IOException {
         checkInterval(interval);
@@ -162,7 +171,11 @@ public final class TimerFd extends Fd {
         set(TFD_TIMER_ABSTIME, clockNanos / 1_000_000_000L, clockNanos % 1_000_000_000L, interval);
     }
 
-    /** The current reading of this timer's clock in nanoseconds (clock_gettime(2)). */
+    /**
+     * {@return the current reading of this timer's clock in nanoseconds (clock_gettime(2))}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public long clockNanos() throws IOException {
         acquire();
         try {
@@ -172,7 +185,11 @@ public final class TimerFd extends Fd {
         }
     }
 
-    /** Stops the timer (it_value 0) and clears the expiration count; the fd is no longer readable. */
+    /**
+     * Stops the timer (it_value 0) and clears the expiration count; the fd is no longer readable.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void disarm() throws IOException {
         set(0, 0, 0, Duration.ZERO);
     }
@@ -180,6 +197,9 @@ public final class TimerFd extends Fd {
     /**
      * Whether the timer is armed: a one-shot timer that has fired, or a disarmed one, is not; an
      * interval timer is until it is disarmed or armed anew.
+     *
+     * @return whether the timer is armed
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean isArmed() throws IOException {
         // the interval too: timerfd_gettime reports it_value 0 for an interval timer whose next
@@ -187,12 +207,20 @@ public final class TimerFd extends Fd {
         return !remaining().isZero() || !interval().isZero();
     }
 
-    /** The time until the next expiration (it_value of timerfd_gettime), {@link Duration#ZERO} when disarmed. */
+    /**
+     * {@return the time until the next expiration (it_value of timerfd_gettime), {@link Duration#ZERO} when disarmed}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public Duration remaining() throws IOException {
         return current(Structs.ITIMERSPEC_VALUE);
     }
 
-    /** The interval between expirations (it_interval of timerfd_gettime), {@link Duration#ZERO} for a one-shot timer. */
+    /**
+     * {@return the interval between expirations (it_interval of timerfd_gettime), {@link Duration#ZERO} for a one-shot timer}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public Duration interval() throws IOException {
         return current(Structs.ITIMERSPEC_INTERVAL);
     }
@@ -203,6 +231,7 @@ public final class TimerFd extends Fd {
      * @return the number of expirations; 0 when the timer has not expired (nothing is ready);
      *     {@link #CLOCK_WAS_SET} when the timer was armed with {@code cancelOnSet} and the wall
      *     clock was set (read(2) failed with ECANCELED)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long readExpirations() throws IOException {
         MemorySegment word = ThreadScratch.get().word;
