@@ -57,6 +57,8 @@ public enum Backend {
     /**
      * A new poller of this kind that reports at most {@code maxEventsPerPoll} fds per poll.
      *
+     * @param maxEventsPerPoll the most fds one {@link Poller#poll} reports; more ready ones wait for the next
+     * @return a new poller, which the caller closes
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public Poller open(int maxEventsPerPoll) throws IOException {

@@ -61,6 +61,7 @@ public final class DatagramFd extends Fd implements SocketFd {
      * A new datagram socket of {@code local}'s family, bound to it: socket(2), then bind(2).
      * The socket is closed again if bind fails.
      *
+     * @param local the address to bind to; its family is the socket's
      * @return a new datagram socket of {@code local}'s family, bound to it: socket(2), then bind(2)
      * @throws LinuxException EADDRINUSE, EADDRNOTAVAIL, EACCES: see {@link #bind}
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -78,6 +79,8 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Sends the bytes from {@code src}'s position to its limit as one datagram to {@code target}:
      * sendto(2), with MSG_NOSIGNAL.
      *
+     * @param src the datagram: its bytes from position to limit
+     * @param target where it goes
      * @return the bytes sent (all of them; {@code src}'s position moves past them), or 0 when the
      *     send buffer has no room for the datagram now (nothing was sent: wait until writable)
      * @throws LinuxException EMSGSIZE when the datagram is larger than UDP allows (65507 bytes
@@ -126,6 +129,8 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Sends all of {@code src} as one datagram to {@code target}: sendto(2). A heap segment is
      * copied to native memory first.
      *
+     * @param src the datagram: its bytes
+     * @param target where it goes
      * @return the bytes sent, or 0 when the send buffer has no room for it now
      * @see #send(ByteBuffer, SocketAddress)
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -171,6 +176,7 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Takes the next datagram into {@code dst}, from its position: recvfrom(2). A datagram
      * longer than {@code dst}'s room is cut there; the kernel discards the rest.
      *
+     * @param dst where the datagram goes, from its position
      * @return the sender's address (an empty datagram still has one), or null when no datagram
      *     is queued. An unnamed Unix sender is {@code UnixDomainSocketAddress.of("")}.
      * @throws LinuxException ECONNREFUSED on a connected UDP socket when an earlier datagram
@@ -228,6 +234,7 @@ public final class DatagramFd extends Fd implements SocketFd {
      * sent to it becomes this socket's pending error (ECONNREFUSED). Connecting again changes
      * the peer; {@link #disconnect()} removes it. Nothing is sent.
      *
+     * @param remote the default peer
      * @throws LinuxException for a Unix path: ENOENT (no such socket) or ECONNREFUSED (nobody
      *     receives on it)
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -263,6 +270,7 @@ public final class DatagramFd extends Fd implements SocketFd {
     /**
      * Takes the next datagram from the peer into {@code dst}: recv(2) on a connected socket.
      *
+     * @param dst where the datagram goes, from its position
      * @return the bytes of the datagram, 0 when none is queued (or it was empty), never -1:
      *     datagrams have no end of stream
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -308,6 +316,7 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Sends {@code src}'s remaining bytes as one datagram to the peer: send(2) on a connected
      * socket, with MSG_NOSIGNAL.
      *
+     * @param src the datagram: its bytes from position to limit
      * @return the bytes sent, or 0 when the send buffer has no room for it now
      * @throws LinuxException EDESTADDRREQ when the socket is not connected; ECONNREFUSED when an
      *     earlier datagram to the peer came back as ICMP port-unreachable (UDP), or nobody

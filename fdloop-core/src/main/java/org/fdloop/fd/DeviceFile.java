@@ -51,6 +51,9 @@ public final class DeviceFile extends StreamFd {
     /**
      * Opens {@code path} (open(2) with O_NONBLOCK|O_CLOEXEC|O_NOCTTY), following symbolic links.
      *
+     * @param path the device, tty or FIFO
+     * @param access how to open it
+     * @return the open file
      * @throws IllegalArgumentException if the path is a regular file, a directory, a block device
      *     or a socket: the message says what to use instead
      * @throws LinuxException if the path does not exist (ENOENT, from statx), or open(2) fails:
@@ -106,7 +109,11 @@ public final class DeviceFile extends StreamFd {
         return path;
     }
 
-    /** How this was opened. */
+    /**
+     * How this was opened.
+     *
+     * @return how this was opened
+     */
     public Access access() {
         return access;
     }

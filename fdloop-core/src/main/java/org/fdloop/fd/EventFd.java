@@ -43,6 +43,8 @@ public final class EventFd extends Fd {
     /**
      * A new eventfd in semaphore mode (EFD_SEMAPHORE), its counter at {@code initialValue}.
      *
+     * @param initialValue the counter's first value
+     * @return a new eventfd in semaphore mode
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static EventFd openSemaphore(int initialValue) throws IOException {
@@ -73,6 +75,7 @@ public final class EventFd extends Fd {
     /**
      * Adds {@code value} (unsigned) to the counter.
      *
+     * @param value what to add; not 0xffffffffffffffff
      * @return true when added; false when the counter would pass {@link #MAX_VALUE} ("would
      *     block"): nothing was added, read first
      * @throws IllegalArgumentException for 0xffffffffffffffff (-1L), which the kernel refuses

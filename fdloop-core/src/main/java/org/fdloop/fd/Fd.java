@@ -70,6 +70,7 @@ public class Fd implements AutoCloseable {
      * Takes ownership of {@code number}.
      *
      * @param kind what the descriptor is, for messages: {@code "eventfd"}, {@code "pipe read end"}
+     * @param number the descriptor, open; this Fd closes it
      */
     protected Fd(int number, String kind) {
         if (number < 0) {
@@ -137,6 +138,7 @@ public class Fd implements AutoCloseable {
      * Marks the start of a system call on the descriptor and returns its number; pair with
      * {@link #release()} in a finally block.
      *
+     * @return the descriptor number
      * @throws IllegalStateException if this Fd is closed
      */
     protected final int acquire() {
@@ -169,7 +171,11 @@ public class Fd implements AutoCloseable {
         return new IllegalStateException(kind + " (fd " + number + ") is closed; it cannot be used any more");
     }
 
-    /** How this fd is named in error messages: {@code "eventfd 7"}. */
+    /**
+     * How this fd is named in error messages: {@code "eventfd 7"}.
+     *
+     * @return the kind and the number
+     */
     protected final String describe() {
         return kind + " " + number;
     }
@@ -212,6 +218,7 @@ public class Fd implements AutoCloseable {
      * The calling thread blocks (a virtual thread pins its carrier meanwhile); a {@link #close()}
      * from another thread takes effect when the wait returns.
      *
+     * @param timeout how long to wait at most
      * @return true when ready, false when the timeout passed first
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
@@ -222,6 +229,7 @@ public class Fd implements AutoCloseable {
     /**
      * Waits until this fd is writable (or hung up, or in error), at most {@code timeout}.
      *
+     * @param timeout how long to wait at most
      * @return true when ready, false when the timeout passed first
      * @see #awaitReadable(Duration)
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -281,6 +289,7 @@ public class Fd implements AutoCloseable {
      * that neither blocks nor handles it.
      *
      * @param ownerTid a thread of this process, {@link OsThread#currentId()} for the caller
+     * @param signal the signal the kernel sends, a realtime one
      * @throws IllegalArgumentException when no thread of this process has id {@code ownerTid}
      * @throws IllegalStateException when the owner neither blocks nor handles {@code signal}, or
      *     this Fd is closed

@@ -41,6 +41,7 @@ public final class Fifo extends StreamFd {
     /**
      * Creates a FIFO at {@code path} with mode 0600 (mkfifo(3)); see {@link #create(Path, int)}.
      *
+     * @param path where the FIFO is made
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static void create(Path path) throws IOException {
@@ -51,6 +52,7 @@ public final class Fifo extends StreamFd {
      * Creates a FIFO at {@code path} (mkfifo(3)). The process umask takes bits off {@code mode}.
      *
      * @param mode permission bits, 0 to 0777 (octal)
+     * @param path where the FIFO is made
      * @throws LinuxException EEXIST if something exists at the path (the message says what)
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
@@ -74,6 +76,8 @@ public final class Fifo extends StreamFd {
      * Opens the reading end of the FIFO at {@code path} (O_RDONLY|O_NONBLOCK|O_CLOEXEC). Never
      * blocks, whether or not a writer has it open.
      *
+     * @param path the FIFO
+     * @return its reading end
      * @throws IllegalArgumentException if the path is not a FIFO
      * @throws LinuxException ENOENT if nothing is at the path
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -85,6 +89,8 @@ public final class Fifo extends StreamFd {
     /**
      * Opens the writing end of the FIFO at {@code path} (O_WRONLY|O_NONBLOCK|O_CLOEXEC).
      *
+     * @param path the FIFO
+     * @return its writing end
      * @throws IllegalArgumentException if the path is not a FIFO
      * @throws LinuxException ENXIO if no reader has the FIFO open: open the reading end first
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -137,6 +143,7 @@ public final class Fifo extends StreamFd {
      * power of two pages. Unprivileged users are held to fs.pipe-max-size. The capacity belongs to
      * the FIFO, not to this end: every end sees it.
      *
+     * @param bytes the capacity asked for
      * @return the capacity the FIFO has now
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */

@@ -174,6 +174,8 @@ public final class Inotify extends Fd {
      * Watches {@code path} for {@code events} (inotify_add_watch). See
      * {@link #addWatch(Path, Set, Set)}.
      *
+     * @param path the file or directory to watch
+     * @param events the events to report
      * @return the watch descriptor, carried by every event of this watch
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
@@ -190,6 +192,7 @@ public final class Inotify extends Fd {
      *
      * @param events what to report; only {@linkplain Event#isWatchable() watchable} events
      * @param flags how to add the watch; may be empty
+     * @param path the file or directory to watch
      * @return the watch descriptor, carried by every event of this watch
      * @throws IllegalArgumentException for no events, an event that is only reported, or
      *     MASK_ADD with MASK_CREATE
@@ -245,6 +248,7 @@ public final class Inotify extends Fd {
      * Removes a watch (inotify_rm_watch). The kernel then queues an {@link Event#IGNORED} event
      * with its wd, after every event the watch reported before.
      *
+     * @param wd the watch, as {@link #addWatch} returned it
      * @throws LinuxException EINVAL when {@code wd} is not a watch of this instance: never returned
      *     by addWatch, or removed already (an IGNORED event told so)
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno

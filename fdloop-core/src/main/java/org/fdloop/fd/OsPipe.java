@@ -55,6 +55,7 @@ public final class OsPipe implements AutoCloseable {
      * Asks for a capacity of at least {@code bytes} (F_SETPIPE_SZ); the kernel rounds up to a
      * power of two pages. Unprivileged users are held to fs.pipe-max-size.
      *
+     * @param bytes the capacity asked for
      * @return the capacity the pipe has now
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */

@@ -77,6 +77,7 @@ public final class Pty extends StreamFd {
      * Opens a new descriptor of the slave (O_RDWR|O_NOCTTY|O_NONBLOCK|O_CLOEXEC): what a program
      * running "in" the terminal reads and writes. Each call opens another descriptor.
      *
+     * @return the slave's new descriptor, which the caller closes
      * @throws IllegalStateException if this master is closed (its slave number may be reused)
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
@@ -92,6 +93,7 @@ public final class Pty extends StreamFd {
     /**
      * Sets the slave's input mode (tcsetattr, TCSANOW).
      *
+     * @param mode RAW or CANONICAL
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void setMode(Mode mode) throws IOException {
@@ -116,6 +118,7 @@ public final class Pty extends StreamFd {
     /**
      * Turns the slave's echo (ECHO) on or off: whether what is written here comes back here.
      *
+     * @param echo whether the terminal echoes what is typed
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void setEcho(boolean echo) throws IOException {

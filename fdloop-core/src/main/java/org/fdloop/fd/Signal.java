@@ -103,6 +103,7 @@ public final class Signal implements Comparable<Signal> {
     /**
      * The signal with this number.
      *
+     * @param number the signal number, 1 to 64
      * @return the signal with this number
      * @throws IllegalArgumentException outside 1..64
      */
@@ -116,6 +117,8 @@ public final class Signal implements Comparable<Signal> {
     /**
      * SIGRTMIN+offset, glibc's numbering of the realtime signals applications may use.
      *
+     * @param offset 0 for SIGRTMIN, up to SIGRTMAX - SIGRTMIN
+     * @return the signal SIGRTMIN+offset
      * @throws IllegalArgumentException when SIGRTMIN+offset passes SIGRTMAX
      */
     public static Signal realtime(int offset) {
@@ -129,6 +132,8 @@ public final class Signal implements Comparable<Signal> {
      * Parses a signal as people write it: {@code USR1}, {@code SIGUSR1}, {@code usr1}, {@code 10},
      * {@code RTMIN}, {@code RTMIN+3}, {@code SIGRTMAX-1}.
      *
+     * @param text the signal's name or number
+     * @return the signal
      * @throws IllegalArgumentException for anything else, saying what is accepted
      */
     public static Signal parse(String text) {
@@ -238,6 +243,7 @@ public final class Signal implements Comparable<Signal> {
     /**
      * Sends this signal to a process (kill).
      *
+     * @param pid the process
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void sendToProcess(long pid) throws IOException {
@@ -252,6 +258,8 @@ public final class Signal implements Comparable<Signal> {
      * {@link SignalInfo#value()}). A realtime signal queues once per call; a standard one sent
      * again while pending is merged by the kernel.
      *
+     * @param pid the process
+     * @param value the int that comes with it ({@link SignalInfo#value()})
      * @return true, or false when the receiver's queue of realtime signals is full
      *     (RLIMIT_SIGPENDING, counted per user): nothing was sent, try again later
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -266,6 +274,7 @@ public final class Signal implements Comparable<Signal> {
     /**
      * Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE).
      *
+     * @param value the value that comes with it ({@link SignalInfo#ptr()}; its low 32 bits are {@link SignalInfo#value()})
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void queueToCurrentThread(long value) throws IOException {

@@ -44,6 +44,8 @@ public final class SignalFd extends Fd {
     /**
      * A new signalfd for {@code signals} (SFD_CLOEXEC|SFD_NONBLOCK). Block them in the reading thread.
      *
+     * @param signals the signals to read; they must be blocked in the reading thread
+     * @return a new signalfd
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static SignalFd open(SignalSet signals) throws IOException {
@@ -62,6 +64,7 @@ public final class SignalFd extends Fd {
     /**
      * Makes this signalfd report {@code signals} instead (signalfd(2) on the existing fd).
      *
+     * @param signals the signals to read from now on
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void setSignals(SignalSet signals) throws IOException {

@@ -37,7 +37,12 @@ public final class SignalSet {
         return EMPTY;
     }
 
-    /** A set of these signals. */
+    /**
+     * A set of these signals.
+     *
+     * @param signals the signals
+     * @return the set of them
+     */
     public static SignalSet of(Signal... signals) {
         long bits = 0;
         for (Signal s : signals) {
@@ -46,7 +51,12 @@ public final class SignalSet {
         return new SignalSet(bits);
     }
 
-    /** A set of these signals. */
+    /**
+     * A set of these signals.
+     *
+     * @param signals the signals
+     * @return the set of them
+     */
     public static SignalSet of(Collection<Signal> signals) {
         return of(signals.toArray(Signal[]::new));
     }
@@ -55,12 +65,22 @@ public final class SignalSet {
         return 1L << (s.number() - 1);
     }
 
-    /** Whether the set holds {@code signal}. */
+    /**
+     * Whether the set holds {@code signal}.
+     *
+     * @param signal a signal
+     * @return whether the set holds it
+     */
     public boolean contains(Signal signal) {
         return (bits & bit(signal)) != 0;
     }
 
-    /** This set with {@code signal} added. */
+    /**
+     * This set with {@code signal} added.
+     *
+     * @param signal a signal
+     * @return a set of this set's signals and {@code signal}
+     */
     public SignalSet with(Signal signal) {
         return new SignalSet(bits | bit(signal));
     }
@@ -84,6 +104,7 @@ public final class SignalSet {
     /**
      * Blocks these signals in the calling thread; returns the mask it had before.
      *
+     * @return the mask the thread had before
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSet block() throws IOException {
@@ -93,6 +114,7 @@ public final class SignalSet {
     /**
      * Unblocks these signals in the calling thread; returns the mask it had before.
      *
+     * @return the mask the thread had before
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSet unblock() throws IOException {
@@ -102,6 +124,7 @@ public final class SignalSet {
     /**
      * Makes this set the calling thread's whole mask; returns the mask it had before.
      *
+     * @return the mask the thread had before
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSet setAsThreadMask() throws IOException {
@@ -120,6 +143,8 @@ public final class SignalSet {
     /**
      * The signals thread {@code tid} of this process blocks (its SigBlk line in /proc).
      *
+     * @param tid a thread of this process
+     * @return the signals it blocks
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static SignalSet blockedInThread(int tid) throws IOException {

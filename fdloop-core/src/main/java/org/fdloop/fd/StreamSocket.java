@@ -72,6 +72,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * {@link #connect}. A TCP connect is then usually still in progress: wait until the socket is
      * writable, then call {@link #finishConnect()}. The socket is closed again if connect fails.
      *
+     * @param remote the address to connect to
      * @return a new stream socket of {@code remote}'s family, connecting to it: socket(2), then {@link #connect}
      * @throws LinuxException what connect(2) says at once: ENOENT or ECONNREFUSED for a Unix path
      *     nobody listens on, EAGAIN for a Unix listener whose backlog is full
@@ -92,6 +93,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * writable when it is over, for {@link #finishConnect()} to say how it ended. A Unix
      * connect completes at once or fails.
      *
+     * @param remote the address to connect to
      * @return true when connected now, false when the connect is in progress
      * @throws LinuxException when it fails at once; see {@link #connectTo}
      * @throws IllegalStateException when a connect is in progress already, or it is connected

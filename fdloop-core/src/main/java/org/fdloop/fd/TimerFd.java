@@ -66,6 +66,8 @@ public final class TimerFd extends Fd {
     /**
      * A new, disarmed timer on {@code clock} (TFD_CLOEXEC|TFD_NONBLOCK).
      *
+     * @param clock MONOTONIC, REALTIME or BOOTTIME
+     * @return a new timer, disarmed
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static TimerFd open(Clock clock) throws IOException {
@@ -114,6 +116,7 @@ public final class TimerFd extends Fd {
      * Arms a REALTIME timer to expire once at the wall-clock time {@code deadline}
      * (TFD_TIMER_ABSTIME). A deadline in the past fires at once.
      *
+     * @param deadline the wall-clock time
      * @throws IllegalStateException on a MONOTONIC or BOOTTIME timer: use
      *     {@link #armAtClockNanos(long, Duration)} there
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
@@ -131,6 +134,7 @@ public final class TimerFd extends Fd {
      *     settimeofday, NTP stepping it) while the timer is armed, the fd becomes readable and
      *     {@link #readExpirations()} returns {@link #CLOCK_WAS_SET}, so the deadline can be
      *     recomputed
+     * @param deadline the wall-clock time of the first expiry
      * @throws IllegalStateException on a MONOTONIC or BOOTTIME timer
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
