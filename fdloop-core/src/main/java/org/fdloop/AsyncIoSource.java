@@ -118,7 +118,12 @@ public final class AsyncIoSource extends Source {
         loop.release(this);
     }
 
-    /** A readable form of a poll band: {@code "POLLIN|POLLRDNORM"}. */
+    /**
+     * A readable form of a poll band: {@code "POLLIN|POLLRDNORM"}.
+     *
+     * @param band the poll events of a signal-driven I/O signal
+     * @return their names joined by '|': {@code "POLLIN|POLLRDNORM"}
+     */
     public static String describeBand(int band) {
         StringJoiner j = new StringJoiner("|");
         String[] names = {"POLLIN", "POLLPRI", "POLLOUT", "POLLERR", "POLLHUP", "POLLNVAL", "POLLRDNORM", "POLLRDBAND",

@@ -7,6 +7,8 @@ package org.fdloop;
 @FunctionalInterface
 public interface ErrorHandler {
     /**
+     * Called on the loop thread after a handler or task threw.
+     *
      * @param source the source whose handler threw, or null for a task given to {@link EventLoop#execute}
      * @param error what it threw
      */

@@ -148,7 +148,11 @@ public final class EventLoop implements AutoCloseable {
         return builder().build();
     }
 
-    /** A builder for a loop with another backend, error handler or thread name. */
+    /**
+     * A builder for a loop with another backend, error handler or thread name.
+     *
+     * @return a new builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -166,25 +170,45 @@ public final class EventLoop implements AutoCloseable {
 
         private Builder() {}
 
-        /** How the loop waits for readiness (default {@link Backend#EPOLL}). */
+        /**
+         * How the loop waits for readiness (default {@link Backend#EPOLL}).
+         *
+         * @param backend the backend
+         * @return this builder
+         */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** Where handler failures go (default: printed to standard error). */
+        /**
+         * Where handler failures go (default: printed to standard error).
+         *
+         * @param errorHandler what receives the exceptions handlers throw
+         * @return this builder
+         */
         public Builder errorHandler(ErrorHandler errorHandler) {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
             return this;
         }
 
-        /** The name of the thread {@link EventLoop#start()} creates (default "fdloop"). */
+        /**
+         * The name of the thread {@link EventLoop#start()} creates (default "fdloop").
+         *
+         * @param threadName the name of the thread {@link EventLoop#start()} makes
+         * @return this builder
+         */
         public Builder threadName(String threadName) {
             this.threadName = Objects.requireNonNull(threadName, "threadName");
             return this;
         }
 
-        /** How many ready fds one wait reports at most (default 256); more wait for the next iteration. */
+        /**
+         * How many ready fds one wait reports at most (default 256); more wait for the next iteration.
+         *
+         * @param max the most fds one wait reports
+         * @return this builder
+         */
         public Builder maxEventsPerPoll(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxEventsPerPoll is at least 1, not " + max);
@@ -201,6 +225,7 @@ public final class EventLoop implements AutoCloseable {
          * calls), so it is opt-in, as libuv's idle-time metrics and sd-event's delay profiling
          * are. Without it those fields stay 0; the counts are kept, and timers are as exact.
          *
+         * @param on whether to time waits and handlers
          * @return this builder
          */
         public Builder timing(boolean on) {
@@ -214,6 +239,9 @@ public final class EventLoop implements AutoCloseable {
          * {@link SignalRoute#JVM} where not, which is reported once per process (System.Logger
          * "org.fdloop", WARNING) with the reason. Set to NATIVE, a loop that cannot have it fails
          * at its first onSignal with the reason instead of falling back.
+         *
+         * @param route the route
+         * @return this builder
          */
         public Builder signalRoute(SignalRoute route) {
             this.signalRoute = Objects.requireNonNull(route, "route (SignalRoute.NATIVE or SignalRoute.JVM)");
@@ -254,6 +282,7 @@ public final class EventLoop implements AutoCloseable {
         /**
          * Opens the loop; the calling thread owns it.
          *
+         * @return the loop
          * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
          */
         public EventLoop build() throws IOException {
@@ -283,6 +312,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Runs the loop in a new platform thread (named by the builder) until it stops; from now on
      * that thread owns the loop. Returns the thread.
+     *
+     * @return the thread that runs the loop
      */
     public Thread start() {
         checkThread("start");
@@ -332,6 +363,8 @@ public final class EventLoop implements AutoCloseable {
      * Runs one iteration: waits at most {@code timeout} for something to be ready (less when a
      * timer is due sooner), dispatches it, and returns how many handlers ran.
      *
+     * @param timeout how long to wait at most; {@link Duration#ZERO} just looks
+     * @return how many handlers ran
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int runOnce(Duration timeout) throws IOException {
@@ -374,7 +407,11 @@ public final class EventLoop implements AutoCloseable {
         wakeUp();
     }
 
-    /** Runs {@code task} on the loop thread, in the order given. Thread-safe. */
+    /**
+     * Runs {@code task} on the loop thread, in the order given. Thread-safe.
+     *
+     * @param task what to run on the loop thread
+     */
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         tasks.add(task);
@@ -648,6 +685,10 @@ public final class EventLoop implements AutoCloseable {
      * Dispatches {@code handler} when {@code fd} is ready for {@code events}
      * ({@link IoSource#READABLE} and friends, optionally {@link IoSource#EDGE} or {@link IoSource#ONESHOT}).
      *
+     * @param fd the fd; the registration pins it until the source is closed
+     * @param events what to wait for: {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}, {@link IoSource#READ_HANGUP}, with at most one of {@link IoSource#EDGE} and {@link IoSource#ONESHOT}
+     * @param handler called on the loop thread when the fd is ready
+     * @return the registration
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public IoSource onIo(Fd fd, int events, IoHandler handler) throws IOException {
@@ -664,18 +705,33 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Dispatches {@code handler} while {@code fd} is readable (level-triggered).
      *
+     * @param fd the fd; the registration pins it until the source is closed
+     * @param handler called on the loop thread when the fd is readable
+     * @return the registration
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public IoSource onReadable(Fd fd, IoHandler handler) throws IOException {
         return onIo(fd, IoSource.READABLE, handler);
     }
 
-    /** Runs {@code handler} once, {@code delay} from now. Thread-safe. */
+    /**
+     * Runs {@code handler} once, {@code delay} from now. Thread-safe.
+     *
+     * @param delay how long from now; zero or positive
+     * @param handler called on the loop thread when the timer is due
+     * @return the timer, which {@link TimerSource#cancel()} stops
+     */
     public TimerSource schedule(Duration delay, TimerHandler handler) {
         return addTimer(delay, Duration.ZERO, TimerSource.Mode.ONCE, handler, "timer");
     }
 
-    /** Runs {@code handler} once, at {@code deadlineNanos} on the {@link System#nanoTime()} clock. Thread-safe. */
+    /**
+     * Runs {@code handler} once, at {@code deadlineNanos} on the {@link System#nanoTime()} clock. Thread-safe.
+     *
+     * @param deadlineNanos when, in {@link System#nanoTime()} units
+     * @param handler called on the loop thread when the timer is due
+     * @return the timer, which {@link TimerSource#cancel()} stops
+     */
     public TimerSource scheduleAt(long deadlineNanos, TimerHandler handler) {
         Objects.requireNonNull(handler, "handler");
         return enqueueTimer(new TimerSource(this, "timer", deadlineNanos, 0, TimerSource.Mode.ONCE, handler));
@@ -684,12 +740,24 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Runs {@code handler} after {@code initialDelay}, then every {@code period} measured from
      * the first deadline (late runs catch up, like ScheduledExecutorService). Thread-safe.
+     *
+     * @param initialDelay how long from now until the first expiry
+     * @param period the time between the starts of two expiries
+     * @param handler called on the loop thread at each expiry
+     * @return the timer, which {@link TimerSource#cancel()} stops
      */
     public TimerSource scheduleAtFixedRate(Duration initialDelay, Duration period, TimerHandler handler) {
         return addTimer(initialDelay, period, TimerSource.Mode.FIXED_RATE, handler, "fixed-rate timer");
     }
 
-    /** Runs {@code handler} after {@code initialDelay}, then {@code delay} after each run ends. Thread-safe. */
+    /**
+     * Runs {@code handler} after {@code initialDelay}, then {@code delay} after each run ends. Thread-safe.
+     *
+     * @param initialDelay how long from now until the first expiry
+     * @param delay the time from the end of one expiry's handler to the next expiry
+     * @param handler called on the loop thread at each expiry
+     * @return the timer, which {@link TimerSource#cancel()} stops
+     */
     public TimerSource scheduleWithFixedDelay(Duration initialDelay, Duration delay, TimerHandler handler) {
         return addTimer(initialDelay, delay, TimerSource.Mode.FIXED_DELAY, handler, "fixed-delay timer");
     }
@@ -730,17 +798,32 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    /** Runs {@code action} once at the start of the next iteration. */
+    /**
+     * Runs {@code action} once at the start of the next iteration.
+     *
+     * @param action what to run
+     * @return the hook, which can be closed before it runs
+     */
     public HookSource defer(Runnable action) {
         return addHook(HookSource.Kind.DEFER, action, deferHooks);
     }
 
-    /** Runs {@code action} after every iteration that dispatched an event. */
+    /**
+     * Runs {@code action} after every iteration that dispatched an event.
+     *
+     * @param action what to run
+     * @return the hook, which closing removes
+     */
     public HookSource post(Runnable action) {
         return addHook(HookSource.Kind.POST, action, postHooks);
     }
 
-    /** Runs {@code action} each time the loop stops: when {@link #run()} returns. */
+    /**
+     * Runs {@code action} each time the loop stops: when {@link #run()} returns.
+     *
+     * @param action what to run
+     * @return the hook, which closing removes
+     */
     public HookSource atExit(Runnable action) {
         return addHook(HookSource.Kind.EXIT, action, exitHooks);
     }
@@ -769,6 +852,8 @@ public final class EventLoop implements AutoCloseable {
      * @param events the kinds to report; UNMOUNT, OVERFLOW and IGNORED come without asking
      * @param recursive whether to watch every directory below {@code root}, now and later ({@code root}
      *     must then be a directory)
+     * @param handler called on the loop thread once per change
+     * @return the watch, which closing removes
      * @throws org.fdloop.fd.LinuxException ENOENT when {@code root} does not exist, EACCES when it cannot be read,
      *     ENOSPC when fs.inotify.max_user_watches is reached (a recursive watch that hits it halfway
      *     takes back the watches it added before it throws), EMFILE when opening the loop's inotify
@@ -840,6 +925,9 @@ public final class EventLoop implements AutoCloseable {
      * SIGTTIN, SIGTTOU, SIGURG, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR; on the native route also the
      * realtime signals (all but the JDK's SIGRTMAX-2), one call per signal queued.
      *
+     * @param signal the signal
+     * @param handler called on the loop thread with the signal and how many deliveries the call stands for
+     * @return the registration; closing the last one for the signal puts its previous action back
      * @throws IllegalArgumentException for any other signal, saying why: the JVM's own (SIGSEGV,
      *     SIGBUS, SIGFPE, SIGILL, SIGQUIT, SIGUSR2, SIGPIPE, SIGXFSZ), glibc's (32, 33), the
      *     JDK's (SIGRTMAX-2), SIGKILL and SIGSTOP, SIGCHLD (use {@link #onExit}), SIGIO (use
@@ -871,6 +959,9 @@ public final class EventLoop implements AutoCloseable {
      * <p>Only the {@link SignalRoute#NATIVE} route carries siginfo. Otherwise as
      * {@link #onSignal(Signal, SignalHandler)}.
      *
+     * @param signal the signal
+     * @param handler called on the loop thread once per signal, with its siginfo
+     * @return the registration; closing the last one for the signal puts its previous action back
      * @throws IllegalStateException on the {@link SignalRoute#JVM} route (the JVM's handler gives
      *     the signal number only: use {@link #onSignal(Signal, SignalHandler)} there), and as
      *     {@link #onSignal(Signal, SignalHandler)}
@@ -929,6 +1020,9 @@ public final class EventLoop implements AutoCloseable {
      * reports a full realtime queue, so while {@link #onAsyncIo} sources exist each one also makes
      * the loop poll their fds.
      *
+     * @param signal the signal, sent to the loop thread
+     * @param handler called on the loop thread once per signal, with its siginfo
+     * @return the registration
      * @throws IllegalArgumentException for the JVM's, glibc's and JDK's signals, SIGKILL and
      *     SIGSTOP, and SIGCHLD (use {@link #onExit})
      * @throws IllegalStateException on a virtual thread (a signal mask belongs to an OS thread)
@@ -954,6 +1048,9 @@ public final class EventLoop implements AutoCloseable {
      * the kernel with {@link AsyncIoSource#DEFAULT_SIGNAL}. See
      * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}.
      *
+     * @param fd the fd, whose driver must support signal-driven I/O
+     * @param handler called on the loop thread when the kernel signals that the fd became ready
+     * @return the registration
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public AsyncIoSource onAsyncIo(Fd fd, AsyncIoHandler handler) throws IOException {
@@ -977,6 +1074,9 @@ public final class EventLoop implements AutoCloseable {
      *     or a combination; each signal reports a change, so EDGE and ONESHOT do not apply
      * @param signal a realtime signal ({@link org.fdloop.fd.Signal#realtime(int)}): queued once per
      *     event with the fd and band, where plain SIGIO would coalesce and carry neither
+     * @param fd the fd, whose driver must support signal-driven I/O
+     * @param handler called on the loop thread when the kernel signals that the fd became ready
+     * @return the registration
      * @throws IllegalArgumentException for other events, a standard signal, or the JDK's SIGRTMAX-2
      * @throws IllegalStateException when {@code fd} is closed, registered with this loop already,
      *     or in signal-driven I/O to another thread (another loop's, say); or on a virtual thread
@@ -1019,6 +1119,9 @@ public final class EventLoop implements AutoCloseable {
      * status it collected ({@link Process#exitValue()}). A child that has exited already, even
      * one the JDK reaped, is reported on the next iteration.
      *
+     * @param process a child of this JVM
+     * @param handler called on the loop thread once, after the child exited
+     * @return the registration
      * @throws UnsupportedOperationException when {@code process} has no {@link Process#toHandle() handle}
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */

@@ -87,6 +87,11 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
         }
     }
 
+    /**
+     * An event as a watch reports it.
+     *
+     * @throws NullPointerException if {@code kind} or {@code path} is null
+     */
     public FileEvent {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(path, "path");

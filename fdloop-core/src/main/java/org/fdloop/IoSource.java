@@ -83,6 +83,7 @@ public final class IoSource extends PolledSource {
     /**
      * Changes the interest mask (epoll_ctl MOD); re-arms a one-shot source.
      *
+     * @param events the new interest mask, as {@link EventLoop#onIo} takes it
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void setEvents(int events) throws IOException {
@@ -151,7 +152,12 @@ public final class IoSource extends PolledSource {
         loop.release(this);
     }
 
-    /** A readable form of an event mask: {@code "READABLE|HANGUP"}. */
+    /**
+     * A readable form of an event mask: {@code "READABLE|HANGUP"}.
+     *
+     * @param events an event mask
+     * @return the names of its bits joined by '|': {@code "READABLE|WRITABLE"}
+     */
     public static String describe(int events) {
         StringJoiner j = new StringJoiner("|");
         if ((events & READABLE) != 0) j.add("READABLE");

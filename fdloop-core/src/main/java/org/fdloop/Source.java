@@ -42,7 +42,12 @@ public abstract class Source implements AutoCloseable {
         return name;
     }
 
-    /** Renames the source (for errors and statistics); returns it. */
+    /**
+     * Renames the source (for errors and statistics); returns it.
+     *
+     * @param name the new name
+     * @return this source
+     */
     public Source named(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return this;
@@ -53,7 +58,11 @@ public abstract class Source implements AutoCloseable {
         return priority;
     }
 
-    /** Sets the dispatch priority (lower runs first). */
+    /**
+     * Sets the dispatch priority (lower runs first).
+     *
+     * @param priority lower runs first; the default is 0
+     */
     public final void setPriority(int priority) {
         loop.checkThread("setPriority");
         this.priority = priority;

@@ -57,6 +57,9 @@ public final class TimerSource extends Source {
     /**
      * Lets the timer fire up to {@code window} after its deadline, so that nearby timers fire in
      * one wake-up. Never earlier than the deadline.
+     *
+     * @param window how late the timer may fire, to share a wake-up with others
+     * @return this timer
      */
     public TimerSource setAccuracy(Duration window) {
         Objects.requireNonNull(window, "window");

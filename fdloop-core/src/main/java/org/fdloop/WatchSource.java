@@ -111,6 +111,9 @@ public final class WatchSource extends Source {
      * watch the whole tree, watching any directory it missed and dropping those that are gone) and
      * reports every entry as a CREATE event with {@link FileEvent#scanned()} set. Needs CREATE
      * among the events. Default off.
+     *
+     * @param rescan whether to list the tree again after an overflow
+     * @return this watch
      */
     public WatchSource setRescanOnOverflow(boolean rescan) {
         loop.checkThread("setRescanOnOverflow");
