@@ -13,6 +13,7 @@ public interface AsyncIoHandler {
      *     (0x41) for input, POLLOUT|POLLWRNORM|POLLWRBAND (0x304) for room to write,
      *     POLLHUP|POLLERR for a hangup ({@link AsyncIoSource#describeBand(int)} names them). When the
      *     signal queue overflowed, the fd's poll(2) events instead.
+     * @throws Exception anything the handler throws goes to the loop's {@link ErrorHandler}, and the loop goes on
      */
     void ready(AsyncIoSource source, int band) throws Exception;
 }

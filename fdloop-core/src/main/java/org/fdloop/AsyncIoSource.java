@@ -47,17 +47,17 @@ public final class AsyncIoSource extends Source {
         this.handler = handler;
     }
 
-    /** The fd. */
+    /** {@return the fd} */
     public Fd fd() {
         return fd;
     }
 
-    /** The realtime signal the kernel sends for this fd (F_SETSIG), or {@link Signal#IO} for plain SIGIO (F_SETSIG 0). */
+    /** {@return the realtime signal the kernel sends for this fd (F_SETSIG), or {@link Signal#IO} for plain SIGIO (F_SETSIG 0)} */
     public Signal signal() {
         return signal;
     }
 
-    /** Who the kernel sends the signal to: the loop thread, this process, or its process group. */
+    /** {@return who the kernel sends the signal to: the loop thread, this process, or its process group} */
     public AsyncOwner.Kind owner() {
         return owner;
     }
@@ -67,7 +67,7 @@ public final class AsyncIoSource extends Source {
         return owner != AsyncOwner.Kind.THREAD;
     }
 
-    /** What the handler is called for: {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}. */
+    /** {@return what the handler is called for: {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}} */
     public int events() {
         return events;
     }
@@ -131,7 +131,12 @@ public final class AsyncIoSource extends Source {
         loop.release(this);
     }
 
-    /** A readable form of a poll band: {@code "POLLIN|POLLRDNORM"}. */
+    /**
+     * A readable form of a poll band: {@code "POLLIN|POLLRDNORM"}.
+     *
+     * @param band the poll events of a signal-driven I/O signal
+     * @return their names joined by '|': {@code "POLLIN|POLLRDNORM"}
+     */
     public static String describeBand(int band) {
         StringJoiner j = new StringJoiner("|");
         String[] names = {"POLLIN", "POLLPRI", "POLLOUT", "POLLERR", "POLLHUP", "POLLNVAL", "POLLRDNORM", "POLLRDBAND",

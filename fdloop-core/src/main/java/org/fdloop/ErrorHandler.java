@@ -19,6 +19,8 @@ package org.fdloop;
 @FunctionalInterface
 public interface ErrorHandler {
     /**
+     * Called on the loop thread after a handler or task threw.
+     *
      * @param source the source whose handler threw (disabled by now), or null for a task given
      *     to {@link EventLoop#execute}
      * @param error what it threw

@@ -93,12 +93,20 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         }
     }
 
-    /** A loop with the defaults: epoll, errors printed to standard error. */
+    /**
+     * {@return a loop with the defaults: epoll, errors printed to standard error}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static EventLoop open() throws IOException {
         return builder().build();
     }
 
-    /** A builder for a loop with another backend, error handler or thread name. */
+    /**
+     * A builder for a loop with another backend, error handler or thread name.
+     *
+     * @return a new builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -116,25 +124,45 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
 
         private Builder() {}
 
-        /** How the loop waits for readiness (default {@link Backend#EPOLL}). */
+        /**
+         * How the loop waits for readiness (default {@link Backend#EPOLL}).
+         *
+         * @param backend the backend
+         * @return this builder
+         */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** Where handler failures go (default: printed to standard error). */
+        /**
+         * Where handler failures go (default: printed to standard error).
+         *
+         * @param errorHandler what receives the exceptions handlers throw
+         * @return this builder
+         */
         public Builder errorHandler(ErrorHandler errorHandler) {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
             return this;
         }
 
-        /** The name of the thread {@link EventLoop#start()} creates (default "fdloop"). */
+        /**
+         * The name of the thread {@link EventLoop#start()} creates (default "fdloop").
+         *
+         * @param threadName the name of the thread {@link EventLoop#start()} makes
+         * @return this builder
+         */
         public Builder threadName(String threadName) {
             this.threadName = Objects.requireNonNull(threadName, "threadName");
             return this;
         }
 
-        /** How many ready fds one wait reports at most (default 256); more wait for the next iteration. */
+        /**
+         * How many ready fds one wait reports at most (default 256); more wait for the next iteration.
+         *
+         * @param max the most fds one wait reports
+         * @return this builder
+         */
         public Builder maxEventsPerPoll(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxEventsPerPoll is at least 1, not " + max);
@@ -150,6 +178,9 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
          * about 120 ns per round trip, 3 %, the largest part of what the loop adds to the system
          * calls), so it is opt-in, as libuv's idle-time metrics and sd-event's delay profiling
          * are. Without it those fields stay 0; the counts are kept, and timers are as exact.
+         *
+         * @param on whether to time waits and handlers
+         * @return this builder
          */
         public Builder timing(boolean on) {
             this.timing = on;
@@ -162,6 +193,9 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
          * {@link SignalRoute#JVM} where not, which is reported once per process (System.Logger
          * "org.fdloop", WARNING) with the reason. Set to NATIVE, a loop that cannot have it fails
          * at its first onSignal with the reason instead of falling back.
+         *
+         * @param route the route
+         * @return this builder
          */
         public Builder signalRoute(SignalRoute route) {
             this.signalRoute = Objects.requireNonNull(route, "route (SignalRoute.NATIVE or SignalRoute.JVM)");
@@ -181,6 +215,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
          * between {@code run()} calls on a thread of the caller's, the slack stays set.
          *
          * @param slack from 1 ns to 1 s
+         * @return this builder
          */
         public Builder timerSlack(Duration slack) {
             Objects.requireNonNull(slack, "slack");
@@ -198,7 +233,12 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
             return this;
         }
 
-        /** Opens the loop; the calling thread owns it. */
+        /**
+         * Opens the loop; the calling thread owns it.
+         *
+         * @return the loop
+         * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+         */
         public EventLoop build() throws IOException {
             return new EventLoop(this);
         }
@@ -206,7 +246,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
 
     // ---- threads and running ------------------------------------------------------------------------
 
-    /** Whether the calling thread owns this loop. Thread-safe. */
+    /** {@return whether the calling thread owns this loop. Thread-safe} */
     @Override
     public boolean inLoopThread() {
         return Thread.currentThread() == owner;
@@ -230,7 +270,9 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
      * {@link #close()}, with or without sources: a loop used only through {@link #execute} works.
      * From now on that thread owns the loop. When the thread ends, the tasks already accepted
      * run, and from then on {@link #execute} and the {@code schedule} methods throw
-     * {@link RejectedExecutionException}. Returns the thread.
+     * {@link RejectedExecutionException}.
+     *
+     * @return the thread that runs the loop
      */
     public Thread start() {
         checkThread("start");
@@ -260,6 +302,8 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
      * Runs until {@link #stop()} or until no source is left that keeps it going (see
      * {@link Source#hasRef()}: enabled I/O sources, timers, signals, child exits, watches and
      * pending defer hooks, unless {@link Source#unref() unreferenced}). Then runs the exit hooks.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void run() throws IOException {
         runLoop(false);
@@ -284,6 +328,10 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     /**
      * Runs one iteration: waits at most {@code timeout} for something to be ready (less when a
      * timer is due sooner), dispatches it, and returns how many handlers ran.
+     *
+     * @param timeout how long to wait at most; {@link Duration#ZERO} just looks
+     * @return how many handlers ran
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int runOnce(Duration timeout) throws IOException {
         Objects.requireNonNull(timeout, "timeout");
@@ -322,6 +370,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
      * never dropped: it runs in an iteration, or when the thread of {@link #start()} ends, or in
      * {@link #close()}.
      *
+     * @param task what to run on the loop thread
      * @throws RejectedExecutionException when the loop is closed, or its {@link #start()} thread
      *     has ended: nothing would run the task
      */
@@ -523,7 +572,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
 
     // ---- statistics and closing -------------------------------------------------------------------
 
-    /** What the loop has done so far. Thread-safe (approximate from another thread). */
+    /** {@return what the loop has done so far. Thread-safe (approximate from another thread)} */
     public LoopStats stats() {
         return stats.snapshot();
     }
@@ -583,7 +632,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         poller.close();
     }
 
-    /** Whether {@link #close()} has been called. */
+    /** {@return whether {@link #close()} has been called} */
     @Override
     public boolean isClosed() {
         return closed;

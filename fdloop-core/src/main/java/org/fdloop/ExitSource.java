@@ -47,7 +47,7 @@ public final class ExitSource extends PolledSource {
         return new ExitSource(loop, process, pidFd, handler);
     }
 
-    /** The child. */
+    /** {@return the child} */
     public Process process() {
         return process;
     }

@@ -97,20 +97,22 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
             this.inotifyEvents = Collections.unmodifiableSet(set);
         }
 
-        /**
-         * The inotify events this kind stands for: one, for {@link #MOVE} MOVED_FROM and MOVED_TO,
-         * for {@link #SKIPPED} none.
-         */
+        /** {@return the inotify events this kind stands for: one, for {@link #MOVE} MOVED_FROM and MOVED_TO, for {@link #SKIPPED} none} */
         public Set<Inotify.Event> inotifyEvents() {
             return inotifyEvents;
         }
 
-        /** Whether this kind can be asked for; UNMOUNT, OVERFLOW, IGNORED and SKIPPED are always reported. */
+        /** {@return whether this kind can be asked for; UNMOUNT, OVERFLOW, IGNORED and SKIPPED are always reported} */
         public boolean isWatchable() {
             return this != UNMOUNT && this != OVERFLOW && this != IGNORED && this != SKIPPED;
         }
     }
 
+    /**
+     * An event as a watch reports it.
+     *
+     * @throws NullPointerException if {@code kind} or {@code path} is null
+     */
     public FileEvent {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(path, "path");
@@ -132,6 +134,8 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
      * The event as inotifywait's {@code --format '%e %w%f'} prints it, with MOVE on one line and a
      * scanned entry marked: {@code CREATE,ISDIR /srv/inbox/new}, {@code MOVE /srv/a -> /srv/b},
      * {@code CREATE /srv/new/f (scanned)}, {@code SKIPPED,ISDIR /srv/private (inotify_add_watch(...): EACCES ...)}.
+     *
+     * @return the event as inotifywait's {@code --format '%e %w%f'} prints it, with MOVE on one line and a scanned entry marked
      */
     @Override
     public String toString() {

@@ -78,12 +78,12 @@ public final class IoSource extends PolledSource {
         return events;
     }
 
-    /** The registered fd. */
+    /** {@return the registered fd} */
     public Fd fd() {
         return fd;
     }
 
-    /** The interest mask. */
+    /** {@return the interest mask} */
     public int events() {
         return events;
     }
@@ -92,6 +92,9 @@ public final class IoSource extends PolledSource {
      * Changes the interest mask (epoll_ctl MOD). A one-shot source that fired is re-armed and
      * enabled again, as EPOLL_CTL_MOD re-arms it in the kernel; one that {@link #disable()}
      * disabled stays disabled.
+     *
+     * @param events the new interest mask, as {@link EventLoop#onIo} takes it
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void setEvents(int events) throws IOException {
         loop.checkThread("setEvents");
@@ -181,7 +184,12 @@ public final class IoSource extends PolledSource {
         loop.release(this);
     }
 
-    /** A readable form of an event mask: {@code "READABLE|HANGUP"}. */
+    /**
+     * A readable form of an event mask: {@code "READABLE|HANGUP"}.
+     *
+     * @param events an event mask
+     * @return the names of its bits joined by '|': {@code "READABLE|WRITABLE"}
+     */
     public static String describe(int events) {
         StringJoiner j = new StringJoiner("|");
         if ((events & READABLE) != 0) j.add("READABLE");

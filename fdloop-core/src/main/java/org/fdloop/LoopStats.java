@@ -22,17 +22,23 @@ import java.util.Arrays;
 public record LoopStats(long iterations, long eventsDispatched, long wakeups, long handlerNanos, long waitNanos,
         long[] handlerHistogram, long slowestHandlerNanos, String slowestHandlerSource, boolean timed) {
 
+    /** Statistics as the loop counted them; the histogram is copied. */
     public LoopStats {
         handlerHistogram = handlerHistogram.clone();
     }
 
-    /** The histogram (a copy). */
+    /** {@return the histogram (a copy)} */
     @Override
     public long[] handlerHistogram() {
         return handlerHistogram.clone();
     }
 
-    /** The handler duration below which {@code fraction} (0..1) of handler calls fell, rounded up to a power of two. */
+    /**
+     * The handler duration below which {@code fraction} (0..1) of handler calls fell, rounded up to a power of two.
+     *
+     * @param fraction from 0 to 1: 0.5 for the median, 0.99 for the 99th percentile
+     * @return the duration, rounded up to a power of two nanoseconds
+     */
     public Duration handlerPercentile(double fraction) {
         if (!(fraction >= 0 && fraction <= 1)) {
             throw new IllegalArgumentException("a fraction is from 0 to 1, not " + fraction);

@@ -223,6 +223,8 @@ final class SignalBridge {
      * Whether the JVM runs Java signal handlers at all. HotSpot runs them on its "Signal
      * Dispatcher" thread, which it does not start under -Xrs (ReduceSignalUsage); on another VM
      * the command line and the option variables are searched for the flag.
+     *
+     * @return whether the JVM runs Java signal handlers at all
      */
     static boolean javaHandlersRun() throws IOException {
         Boolean known = javaHandlersRun;

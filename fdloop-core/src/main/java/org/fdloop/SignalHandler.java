@@ -13,6 +13,7 @@ public interface SignalHandler {
      * @param count how many deliveries this call stands for: 1, or more when several arrived
      *     before the loop got to them (a standard signal sent again while pending is lost by the
      *     kernel itself, so this counts deliveries, not sends)
+     * @throws Exception anything the handler throws goes to the loop's {@link ErrorHandler}, and the loop goes on
      */
     void received(SignalSource source, Signal signal, int count) throws Exception;
 }

@@ -14,6 +14,7 @@ public interface SignalInfoHandler {
      *
      * @param source the registration
      * @param info the signal's record: sender pid and uid, {@code si_code}, the value of a queued signal
+     * @throws Exception anything the handler throws goes to the loop's {@link ErrorHandler}, and the loop goes on
      */
     void received(SignalSource source, SignalInfo info) throws Exception;
 
@@ -26,6 +27,7 @@ public interface SignalInfoHandler {
      *
      * @param source the registration
      * @param lost how many signals were lost since the last call
+     * @throws Exception anything the handler throws goes to the loop's {@link ErrorHandler}, and the loop goes on
      */
     default void overflowed(SignalSource source, long lost) throws Exception {}
 }

@@ -81,12 +81,12 @@ public final class SignalSource extends Source {
         return new SignalSource(loop, signals, signal, null, new Records(handler));
     }
 
-    /** The signal. */
+    /** {@return the signal} */
     public Signal signal() {
         return signal;
     }
 
-    /** Whether this source takes signals sent to the loop thread ({@link EventLoop#onThreadSignal}). */
+    /** {@return whether this source takes signals sent to the loop thread ({@link EventLoop#onThreadSignal})} */
     public boolean isThreadDirected() {
         return route == null;
     }
@@ -94,6 +94,8 @@ public final class SignalSource extends Source {
     /**
      * The route this source's signals take: {@link SignalRoute#NATIVE} or {@link SignalRoute#JVM}
      * for a process-directed signal, null for a thread-directed one (the loop's signalfd).
+     *
+     * @return the route this source's signals take
      */
     public SignalRoute route() {
         return route;

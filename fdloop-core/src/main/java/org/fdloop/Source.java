@@ -29,39 +29,52 @@ public abstract class Source implements AutoCloseable {
         this.name = name;
     }
 
-    /** The loop this source belongs to. */
+    /** {@return the loop this source belongs to} */
     public final EventLoop loop() {
         return loop;
     }
 
-    /** The source's name, as errors and {@link LoopStats} show it. */
+    /** {@return the source's name, as errors and {@link LoopStats} show it} */
     public final String name() {
         return name;
     }
 
-    /** Renames the source (for errors and statistics); returns it. */
+    /**
+     * Renames the source (for errors and statistics); returns it.
+     *
+     * @param name the new name
+     * @return this source
+     */
     public Source named(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return this;
     }
 
-    /** The dispatch priority: lower runs first among sources ready in the same iteration. Default 0. */
+    /** {@return the dispatch priority: lower runs first among sources ready in the same iteration. Default 0} */
     public final int priority() {
         return priority;
     }
 
-    /** Sets the dispatch priority (lower runs first). */
+    /**
+     * Sets the dispatch priority (lower runs first).
+     *
+     * @param priority lower runs first; the default is 0
+     */
     public final void setPriority(int priority) {
         loop.checkThread("setPriority");
         this.priority = priority;
     }
 
-    /** Whether the source is enabled: a disabled source stays registered but is not dispatched. */
+    /** {@return whether the source is enabled: a disabled source stays registered but is not dispatched} */
     public final boolean isEnabled() {
         return enabled && !closed;
     }
 
-    /** Enables a disabled source (a fired one-shot I/O source is re-armed). */
+    /**
+     * Enables a disabled source (a fired one-shot I/O source is re-armed).
+     *
+     * @throws java.io.IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final void enable() throws java.io.IOException {
         loop.checkThread("enable");
         checkOpen();
@@ -72,7 +85,11 @@ public abstract class Source implements AutoCloseable {
         }
     }
 
-    /** Disables the source until {@link #enable()}. */
+    /**
+     * Disables the source until {@link #enable()}.
+     *
+     * @throws java.io.IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final void disable() throws java.io.IOException {
         loop.checkThread("disable");
         checkOpen();
@@ -88,7 +105,9 @@ public abstract class Source implements AutoCloseable {
      * loop whose remaining sources are all unreferenced returns from {@code run()}, as one with no
      * source does. The source works as before while the loop runs: for a periodic statistics timer
      * or a listener that should not hold a tool open by itself. A loop on its own thread
-     * ({@link EventLoop#start()}) runs until stopped anyway. Returns the source.
+     * ({@link EventLoop#start()}) runs until stopped anyway.
+     *
+     * @return this source
      */
     public final Source unref() {
         loop.checkThread("unref");
@@ -97,7 +116,11 @@ public abstract class Source implements AutoCloseable {
         return this;
     }
 
-    /** Undoes {@link #unref()}: the source keeps {@code run()} going again, as its kind does. Returns the source. */
+    /**
+     * Undoes {@link #unref()}: the source keeps {@code run()} going again, as its kind does.
+     *
+     * @return this source
+     */
     public final Source ref() {
         loop.checkThread("ref");
         unreferenced = false;
@@ -106,7 +129,7 @@ public abstract class Source implements AutoCloseable {
     }
 
     /**
-     * Whether this source keeps {@link EventLoop#run()} going while it is enabled: true for I/O,
+     * {@return whether this source keeps {@link EventLoop#run()} going while it is enabled}: true for I/O,
      * timers, signals, child exits, file watches and defer hooks, unless {@link #unref()} was
      * called; false for post and exit hooks.
      */
@@ -114,7 +137,7 @@ public abstract class Source implements AutoCloseable {
         return !unreferenced && keepsLoopAlive();
     }
 
-    /** Whether the source was closed. */
+    /** {@return whether the source was closed} */
     public final boolean isClosed() {
         return closed;
     }

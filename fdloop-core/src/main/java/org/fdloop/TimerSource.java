@@ -40,17 +40,17 @@ public final class TimerSource extends Source {
         this.handler = handler;
     }
 
-    /** The next deadline, in {@link System#nanoTime()} units. */
+    /** {@return the next deadline, in {@link System#nanoTime()} units} */
     public long deadlineNanos() {
         return deadline;
     }
 
-    /** The period of a repeating timer, or {@link Duration#ZERO} for a one-shot one. */
+    /** {@return the period of a repeating timer, or {@link Duration#ZERO} for a one-shot one} */
     public Duration period() {
         return Duration.ofNanos(period);
     }
 
-    /** The accuracy window. */
+    /** {@return the accuracy window} */
     public Duration accuracy() {
         return Duration.ofNanos(accuracy);
     }
@@ -58,6 +58,9 @@ public final class TimerSource extends Source {
     /**
      * Lets the timer fire up to {@code window} after its deadline, so that nearby timers fire in
      * one wake-up. Never earlier than the deadline.
+     *
+     * @param window how late the timer may fire, to share a wake-up with others
+     * @return this timer
      */
     public TimerSource setAccuracy(Duration window) {
         Objects.requireNonNull(window, "window");

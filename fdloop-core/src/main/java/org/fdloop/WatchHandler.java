@@ -8,6 +8,7 @@ public interface WatchHandler {
      *
      * @param source the watch, to close it
      * @param event what changed
+     * @throws Exception anything the handler throws goes to the loop's {@link ErrorHandler}, and the loop goes on
      */
     void changed(WatchSource source, FileEvent event) throws Exception;
 }

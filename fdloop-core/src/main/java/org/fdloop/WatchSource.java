@@ -99,17 +99,17 @@ public final class WatchSource extends Source {
         this.mask = bits;
     }
 
-    /** The watched path, absolute. */
+    /** {@return the watched path, absolute} */
     public Path root() {
         return root;
     }
 
-    /** The kinds of events asked for (the root's DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking). */
+    /** {@return the kinds of events asked for (the root's DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking)} */
     public Set<FileEvent.Kind> events() {
         return kinds;
     }
 
-    /** Whether the watch follows the directory tree below its root. */
+    /** {@return whether the watch follows the directory tree below its root} */
     public boolean isRecursive() {
         return recursive;
     }
@@ -117,17 +117,19 @@ public final class WatchSource extends Source {
     /**
      * How many inotify watches this source holds: one for its root, and for a recursive watch one
      * more per directory of its tree. 0 once the root's watch is gone or the source is closed.
+     *
+     * @return how many inotify watches this source holds
      */
     public int watchCount() {
         return closed ? 0 : watched.size();
     }
 
-    /** Whether the watch ended: the root was deleted, unmounted or moved, and IGNORED was reported. */
+    /** {@return whether the watch ended: the root was deleted, unmounted or moved, and IGNORED was reported} */
     public boolean hasEnded() {
         return ended;
     }
 
-    /** Whether an overflow makes this watch list its tree again; see {@link #setRescanOnOverflow}. */
+    /** {@return whether an overflow makes this watch list its tree again; see {@link #setRescanOnOverflow}} */
     public boolean rescansOnOverflow() {
         return rescanOnOverflow;
     }
@@ -140,6 +142,9 @@ public final class WatchSource extends Source {
      * gone, MODIFY (or ATTRIB) for one whose modification (or change) time is later than the last
      * moment every event had been read, when the source asked for that kind. Needs CREATE among the
      * events. Default off.
+     *
+     * @param rescan whether to list the tree again after an overflow
+     * @return this watch
      */
     public WatchSource setRescanOnOverflow(boolean rescan) {
         loop.checkThread("setRescanOnOverflow");

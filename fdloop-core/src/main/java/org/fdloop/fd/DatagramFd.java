@@ -49,6 +49,8 @@ public final class DatagramFd extends Fd implements SocketFd {
      * for an abstract name the kernel picks) if it expects replies.
      *
      * @param family {@code StandardProtocolFamily.INET}, {@code INET6} (UDP) or {@code UNIX}
+     * @return a new datagram socket, not bound: socket(2) with SOCK_DGRAM
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static DatagramFd open(ProtocolFamily family) throws IOException {
         StandardProtocolFamily f = Sockets.family(family);
@@ -59,7 +61,10 @@ public final class DatagramFd extends Fd implements SocketFd {
      * A new datagram socket of {@code local}'s family, bound to it: socket(2), then bind(2).
      * The socket is closed again if bind fails.
      *
+     * @param local the address to bind to; its family is the socket's
+     * @return a new datagram socket of {@code local}'s family, bound to it: socket(2), then bind(2)
      * @throws LinuxException EADDRINUSE, EADDRNOTAVAIL, EACCES: see {@link #bind}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static DatagramFd bindTo(SocketAddress local) throws IOException {
         return Sockets.setUp(open(Sockets.familyOf(local)), socket -> socket.bind(local));
@@ -74,12 +79,15 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Sends the bytes from {@code src}'s position to its limit as one datagram to {@code target}:
      * sendto(2), with MSG_NOSIGNAL.
      *
+     * @param src the datagram: its bytes from position to limit
+     * @param target where it goes
      * @return the bytes sent (all of them; {@code src}'s position moves past them), or 0 when the
      *     send buffer has no room for the datagram now (nothing was sent: wait until writable)
      * @throws LinuxException EMSGSIZE when the datagram is larger than UDP allows (65507 bytes
      *     over IPv4, 65527 over IPv6) or than a Unix socket's send buffer; ENOENT or ECONNREFUSED
      *     for a Unix path nobody receives on; EISCONN when the socket is connected to another peer
      * @throws IllegalArgumentException for an address of another family
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int send(ByteBuffer src, SocketAddress target) throws IOException {
         Objects.requireNonNull(src, "src");
@@ -121,8 +129,11 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Sends all of {@code src} as one datagram to {@code target}: sendto(2). A heap segment is
      * copied to native memory first.
      *
+     * @param src the datagram: its bytes
+     * @param target where it goes
      * @return the bytes sent, or 0 when the send buffer has no room for it now
      * @see #send(ByteBuffer, SocketAddress)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long send(MemorySegment src, SocketAddress target) throws IOException {
         Objects.requireNonNull(src, "src");
@@ -165,10 +176,12 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Takes the next datagram into {@code dst}, from its position: recvfrom(2). A datagram
      * longer than {@code dst}'s room is cut there; the kernel discards the rest.
      *
+     * @param dst where the datagram goes, from its position
      * @return the sender's address (an empty datagram still has one), or null when no datagram
      *     is queued. An unnamed Unix sender is {@code UnixDomainSocketAddress.of("")}.
      * @throws LinuxException ECONNREFUSED on a connected UDP socket when an earlier datagram
      *     to the peer came back as ICMP port-unreachable
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SocketAddress receive(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
@@ -221,8 +234,10 @@ public final class DatagramFd extends Fd implements SocketFd {
      * sent to it becomes this socket's pending error (ECONNREFUSED). Connecting again changes
      * the peer; {@link #disconnect()} removes it. Nothing is sent.
      *
+     * @param remote the default peer
      * @throws LinuxException for a Unix path: ENOENT (no such socket) or ECONNREFUSED (nobody
      *     receives on it)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void connect(SocketAddress remote) throws IOException {
         Sockets.checkAddress(this, family, remote, "connect to");
@@ -232,7 +247,11 @@ public final class DatagramFd extends Fd implements SocketFd {
         }
     }
 
-    /** Removes the default peer: connect(2) with an AF_UNSPEC address. */
+    /**
+     * Removes the default peer: connect(2) with an AF_UNSPEC address.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void disconnect() throws IOException {
         Sockets.disconnect(this);
     }
@@ -240,7 +259,9 @@ public final class DatagramFd extends Fd implements SocketFd {
     /**
      * The default peer: getpeername(2).
      *
+     * @return the default peer: getpeername(2)
      * @throws LinuxException ENOTCONN when the socket is not connected
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SocketAddress peerAddress() throws IOException {
         return Sockets.peerAddress(this, family);
@@ -249,8 +270,10 @@ public final class DatagramFd extends Fd implements SocketFd {
     /**
      * Takes the next datagram from the peer into {@code dst}: recv(2) on a connected socket.
      *
+     * @param dst where the datagram goes, from its position
      * @return the bytes of the datagram, 0 when none is queued (or it was empty), never -1:
      *     datagrams have no end of stream
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
@@ -293,10 +316,12 @@ public final class DatagramFd extends Fd implements SocketFd {
      * Sends {@code src}'s remaining bytes as one datagram to the peer: send(2) on a connected
      * socket, with MSG_NOSIGNAL.
      *
+     * @param src the datagram: its bytes from position to limit
      * @return the bytes sent, or 0 when the send buffer has no room for it now
      * @throws LinuxException EDESTADDRREQ when the socket is not connected; ECONNREFUSED when an
      *     earlier datagram to the peer came back as ICMP port-unreachable (UDP), or nobody
      *     receives on the peer's path (Unix)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");

@@ -52,10 +52,14 @@ public final class DeviceFile extends StreamFd {
     /**
      * Opens {@code path} (open(2) with O_NONBLOCK|O_CLOEXEC|O_NOCTTY), following symbolic links.
      *
+     * @param path the device, tty or FIFO
+     * @param access how to open it
+     * @return the open file
      * @throws IllegalArgumentException if the path is a regular file, a directory, a block device
      *     or a socket: the message says what to use instead
      * @throws LinuxException if the path does not exist (ENOENT, from statx), or open(2) fails:
      *     ENXIO for a FIFO opened for writing that no one reads, or a device number no driver has
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static DeviceFile open(Path path, Access access) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -97,12 +101,16 @@ public final class DeviceFile extends StreamFd {
         return new DeviceFile(fd, kind == null ? type + " " + name : kind, path, access, type);
     }
 
-    /** The path this was opened with. */
+    /** {@return the path this was opened with} */
     public Path path() {
         return path;
     }
 
-    /** How this was opened. */
+    /**
+     * How this was opened.
+     *
+     * @return how this was opened
+     */
     public Access access() {
         return access;
     }
@@ -110,6 +118,8 @@ public final class DeviceFile extends StreamFd {
     /**
      * What was opened, from statx's {@code stx_mode}: {@code "character device"} or {@code "FIFO"}
      * (the other types are refused by {@link #open}).
+     *
+     * @return what was opened, from statx's {@code stx_mode}
      */
     public String fileType() {
         return fileType;

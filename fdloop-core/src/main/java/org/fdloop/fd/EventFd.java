@@ -32,12 +32,22 @@ public final class EventFd extends Fd {
         this.semaphore = semaphore;
     }
 
-    /** A new eventfd with its counter at 0. */
+    /**
+     * {@return a new eventfd with its counter at 0}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static EventFd open() throws IOException {
         return open(0, false);
     }
 
-    /** A new eventfd in semaphore mode (EFD_SEMAPHORE), its counter at {@code initialValue}. */
+    /**
+     * A new eventfd in semaphore mode (EFD_SEMAPHORE), its counter at {@code initialValue}.
+     *
+     * @param initialValue the counter's first value
+     * @return a new eventfd in semaphore mode
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static EventFd openSemaphore(int initialValue) throws IOException {
         return open(initialValue, true);
     }
@@ -47,6 +57,8 @@ public final class EventFd extends Fd {
      *
      * @param initialValue the counter's start value, 0 to 2^32-1 (eventfd(2) takes an unsigned int)
      * @param semaphore whether each read takes 1 (EFD_SEMAPHORE) rather than everything
+     * @return a new eventfd
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static EventFd open(long initialValue, boolean semaphore) throws IOException {
         if (initialValue < 0 || initialValue > 0xffffffffL) {
@@ -56,7 +68,7 @@ public final class EventFd extends Fd {
         return new EventFd(Errno.check(EventCalls.eventfd((int) initialValue, flags), "eventfd(" + initialValue + ")"), semaphore);
     }
 
-    /** Whether this eventfd is in semaphore mode. */
+    /** {@return whether this eventfd is in semaphore mode} */
     public boolean isSemaphore() {
         return semaphore;
     }
@@ -64,9 +76,11 @@ public final class EventFd extends Fd {
     /**
      * Adds {@code value} (unsigned) to the counter.
      *
+     * @param value what to add; not 0xffffffffffffffff
      * @return true when added; false when the counter would pass {@link #MAX_VALUE} ("would
      *     block"): nothing was added, read first
      * @throws IllegalArgumentException for 0xffffffffffffffff (-1L), which the kernel refuses
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean write(long value) throws IOException {
         if (value == -1L) {
@@ -97,6 +111,7 @@ public final class EventFd extends Fd {
      *
      * @return the value read (unsigned; use {@link Long#toUnsignedString(long)} above 2^63), or 0
      *     when the counter is 0: nothing is ready
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long read() throws IOException {
         MemorySegment word = ThreadScratch.get().word;

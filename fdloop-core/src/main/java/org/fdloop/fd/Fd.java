@@ -85,6 +85,7 @@ public class Fd implements AutoCloseable {
      * Takes ownership of {@code number}.
      *
      * @param kind what the descriptor is, for messages: {@code "eventfd"}, {@code "pipe read end"}
+     * @param number the descriptor, open; this Fd closes it
      */
     protected Fd(int number, String kind) {
         if (number < 0) {
@@ -97,6 +98,7 @@ public class Fd implements AutoCloseable {
     /**
      * The descriptor number, for passing to other code while this Fd is open.
      *
+     * @return the descriptor number, for passing to other code while this Fd is open
      * @throws IllegalStateException if this Fd is closed (the number may already belong to another file)
      */
     public final int number() {
@@ -106,12 +108,12 @@ public class Fd implements AutoCloseable {
         return number;
     }
 
-    /** What this descriptor is: {@code "eventfd"}, {@code "inotify"}, {@code "pty master"}. */
+    /** {@return what this descriptor is: {@code "eventfd"}, {@code "inotify"}, {@code "pty master"}} */
     public final String kind() {
         return kind;
     }
 
-    /** Whether {@link #close()} has not been called yet. */
+    /** {@return whether {@link #close()} has not been called yet} */
     public final boolean isOpen() {
         return (int) STATE.getVolatile(this) >= 0;
     }
@@ -173,6 +175,7 @@ public class Fd implements AutoCloseable {
      * Marks the start of a system call on the descriptor and returns its number; pair with
      * {@link #release()} in a finally block.
      *
+     * @return the descriptor number
      * @throws IllegalStateException if this Fd is closed
      */
     protected final int acquire() {
@@ -200,12 +203,16 @@ public class Fd implements AutoCloseable {
         IoCalls.close(number);
     }
 
-    /** The error for a use after close: names the fd without touching it. */
+    /** {@return the error for a use after close: names the fd without touching it} */
     protected final IllegalStateException closedError() {
         return new IllegalStateException(kind + " (fd " + number + ") is closed; it cannot be used any more");
     }
 
-    /** How this fd is named in error messages: {@code "eventfd 7"}. */
+    /**
+     * How this fd is named in error messages: {@code "eventfd 7"}.
+     *
+     * @return the kind and the number
+     */
     protected final String describe() {
         return kind + " " + number;
     }
@@ -248,7 +255,9 @@ public class Fd implements AutoCloseable {
      * The calling thread blocks (a virtual thread pins its carrier meanwhile); a {@link #close()}
      * from another thread takes effect when the wait returns.
      *
+     * @param timeout how long to wait at most
      * @return true when ready, false when the timeout passed first
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final boolean awaitReadable(Duration timeout) throws IOException {
         return await(POLLIN, timeout);
@@ -257,8 +266,10 @@ public class Fd implements AutoCloseable {
     /**
      * Waits until this fd is writable (or hung up, or in error), at most {@code timeout}.
      *
+     * @param timeout how long to wait at most
      * @return true when ready, false when the timeout passed first
      * @see #awaitReadable(Duration)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final boolean awaitWritable(Duration timeout) throws IOException {
         return await(POLLOUT, timeout);
@@ -319,9 +330,11 @@ public class Fd implements AutoCloseable {
      * that neither blocks nor handles it.
      *
      * @param ownerTid a thread of this process, {@link OsThread#currentId()} for the caller
+     * @param signal the signal the kernel sends, a realtime one
      * @throws IllegalArgumentException when no thread of this process has id {@code ownerTid}
      * @throws IllegalStateException when the owner neither blocks nor handles {@code signal}, or
      *     this Fd is closed
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final void enableAsync(Signal signal, int ownerTid) throws IOException {
         Objects.requireNonNull(signal, "signal");
@@ -353,10 +366,13 @@ public class Fd implements AutoCloseable {
      * sends a plain SIGIO instead of a realtime signal it could not queue.
      * {@code EventLoop.onAsyncIo} with a process owner installs fdloop's handler for both.
      *
+     * @param signal the signal to send, or null for plain SIGIO
+     * @param owner the thread, process or process group the kernel sends it to
      * @throws IllegalArgumentException for a thread owner that is no thread of this process
      * @throws IllegalStateException when the owner would end the JVM on the first event: a thread
      *     that neither blocks nor handles the signal, or this process (or its group) when it does
      *     not handle the signal and SIGIO; or this Fd is closed
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final void enableAsync(Signal signal, AsyncOwner owner) throws IOException {
         Objects.requireNonNull(owner, "owner");
@@ -396,7 +412,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Stops signal-driven I/O (clears O_ASYNC); the owner and signal stay as they were. */
+    /**
+     * Stops signal-driven I/O (clears O_ASYNC); the owner and signal stay as they were.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final void disableAsync() throws IOException {
         int fd = acquire();
         try {
@@ -406,7 +426,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Whether signal-driven I/O is on (O_ASYNC). */
+    /**
+     * {@return whether signal-driven I/O is on (O_ASYNC)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final boolean isAsync() throws IOException {
         int fd = acquire();
         try {
@@ -416,7 +440,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** The signal sent on readiness (F_GETSIG), or null when none was set: then the kernel sends plain SIGIO without fd. */
+    /**
+     * {@return the signal sent on readiness (F_GETSIG), or null when none was set: then the kernel sends plain SIGIO without fd}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final Signal asyncSignal() throws IOException {
         int fd = acquire();
         try {
@@ -427,7 +455,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Who receives the readiness signal (F_GETOWN_EX). */
+    /**
+     * {@return who receives the readiness signal (F_GETOWN_EX)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final AsyncOwner asyncOwner() throws IOException {
         int fd = acquire();
         try (Arena arena = Arena.ofConfined()) {
@@ -446,7 +478,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Whether the descriptor is in non-blocking mode (O_NONBLOCK). */
+    /**
+     * {@return whether the descriptor is in non-blocking mode (O_NONBLOCK)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final boolean isNonBlocking() throws IOException {
         int fd = acquire();
         try {
@@ -456,7 +492,11 @@ public class Fd implements AutoCloseable {
         }
     }
 
-    /** Whether the descriptor is closed in programs this process executes (FD_CLOEXEC). */
+    /**
+     * {@return whether the descriptor is closed in programs this process executes (FD_CLOEXEC)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public final boolean isCloseOnExec() throws IOException {
         int fd = acquire();
         try {

@@ -39,7 +39,12 @@ public final class Fifo extends StreamFd {
         this.readEnd = readEnd;
     }
 
-    /** Creates a FIFO at {@code path} with mode 0600 (mkfifo(3)); see {@link #create(Path, int)}. */
+    /**
+     * Creates a FIFO at {@code path} with mode 0600 (mkfifo(3)); see {@link #create(Path, int)}.
+     *
+     * @param path where the FIFO is made
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static void create(Path path) throws IOException {
         create(path, 0600);
     }
@@ -48,7 +53,9 @@ public final class Fifo extends StreamFd {
      * Creates a FIFO at {@code path} (mkfifo(3)). The process umask takes bits off {@code mode}.
      *
      * @param mode permission bits, 0 to 0777 (octal)
+     * @param path where the FIFO is made
      * @throws LinuxException EEXIST if something exists at the path (the message says what)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static void create(Path path, int mode) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -67,8 +74,11 @@ public final class Fifo extends StreamFd {
      * Opens the reading end of the FIFO at {@code path} (O_RDONLY|O_NONBLOCK|O_CLOEXEC). Never
      * blocks, whether or not a writer has it open.
      *
+     * @param path the FIFO
+     * @return its reading end
      * @throws IllegalArgumentException if the path is not a FIFO
      * @throws LinuxException ENOENT if nothing is at the path
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static Fifo openForReading(Path path) throws IOException {
         return open(path, true);
@@ -77,8 +87,11 @@ public final class Fifo extends StreamFd {
     /**
      * Opens the writing end of the FIFO at {@code path} (O_WRONLY|O_NONBLOCK|O_CLOEXEC).
      *
+     * @param path the FIFO
+     * @return its writing end
      * @throws IllegalArgumentException if the path is not a FIFO
      * @throws LinuxException ENXIO if no reader has the FIFO open: open the reading end first
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static Fifo openForWriting(Path path) throws IOException {
         return open(path, false);
@@ -105,12 +118,16 @@ public final class Fifo extends StreamFd {
         return new Fifo(fd, path, reading);
     }
 
-    /** The path this was opened with. */
+    /** {@return the path this was opened with} */
     public Path path() {
         return path;
     }
 
-    /** How many bytes the FIFO holds before a write would block (F_GETPIPE_SZ; 65536 by default). */
+    /**
+     * {@return how many bytes the FIFO holds before a write would block (F_GETPIPE_SZ; 65536 by default)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public int capacity() throws IOException {
         return OsPipe.capacity(this);
     }
@@ -120,7 +137,9 @@ public final class Fifo extends StreamFd {
      * power of two pages. Unprivileged users are held to fs.pipe-max-size. The capacity belongs to
      * the FIFO, not to this end: every end sees it.
      *
+     * @param bytes the capacity asked for
      * @return the capacity the FIFO has now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int setCapacity(int bytes) throws IOException {
         return OsPipe.setCapacity(this, bytes);

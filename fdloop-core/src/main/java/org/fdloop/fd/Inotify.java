@@ -87,12 +87,12 @@ public final class Inotify extends Fd {
             this.bit = bit;
         }
 
-        /** The IN_* bit of this event. */
+        /** {@return the IN_* bit of this event} */
         public int bit() {
             return bit;
         }
 
-        /** Whether this event can be asked for in {@link #addWatch}; UNMOUNT, Q_OVERFLOW, IGNORED and ISDIR are only reported. */
+        /** {@return whether this event can be asked for in {@link #addWatch}; UNMOUNT, Q_OVERFLOW, IGNORED and ISDIR are only reported} */
         public boolean isWatchable() {
             return (bit & IN_ALL_EVENTS) != 0;
         }
@@ -119,7 +119,7 @@ public final class Inotify extends Fd {
             this.bit = bit;
         }
 
-        /** The IN_* bit of this flag. */
+        /** {@return the IN_* bit of this flag} */
         public int bit() {
             return bit;
         }
@@ -153,7 +153,7 @@ public final class Inotify extends Fd {
         super(fd, "inotify");
     }
 
-    /** The per-user inotify limits as the kernel has them now. */
+    /** {@return the per-user inotify limits as the kernel has them now} */
     public static Limits limits() {
         return new Limits(Sysctl.read(MAX_USER_WATCHES), Sysctl.read(MAX_USER_INSTANCES), Sysctl.read(MAX_QUEUED_EVENTS));
     }
@@ -162,8 +162,10 @@ public final class Inotify extends Fd {
      * A new inotify instance with no watches (inotify_init1 with IN_CLOEXEC|IN_NONBLOCK). Its
      * queue holds fs.inotify.max_queued_events as that sysctl is now.
      *
+     * @return a new inotify instance with no watches (inotify_init1 with IN_CLOEXEC|IN_NONBLOCK)
      * @throws LinuxException EMFILE when the user has fs.inotify.max_user_instances instances
      *     already, or the process is out of descriptors
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static Inotify open() throws IOException {
         return new Inotify(Errno.check(EventCalls.inotifyInit1(IN_CLOEXEC | IN_NONBLOCK), "inotify_init1()"));
@@ -173,7 +175,10 @@ public final class Inotify extends Fd {
      * Watches {@code path} for {@code events} (inotify_add_watch). See
      * {@link #addWatch(Path, Set, Set)}.
      *
+     * @param path the file or directory to watch
+     * @param events the events to report
      * @return the watch descriptor, carried by every event of this watch
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int addWatch(Path path, Set<Event> events) throws IOException {
         return addWatch(path, events, Set.of());
@@ -188,12 +193,14 @@ public final class Inotify extends Fd {
      *
      * @param events what to report; only {@linkplain Event#isWatchable() watchable} events
      * @param flags how to add the watch; may be empty
+     * @param path the file or directory to watch
      * @return the watch descriptor, carried by every event of this watch
      * @throws IllegalArgumentException for no events, an event that is only reported, or
      *     MASK_ADD with MASK_CREATE
      * @throws LinuxException ENOENT (no such path), ENOTDIR (ONLYDIR on a non-directory), EEXIST
      *     (MASK_CREATE on a watched inode), ENOSPC (fs.inotify.max_user_watches reached),
      *     EACCES (the path cannot be read)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int addWatch(Path path, Set<Event> events, Set<WatchFlag> flags) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -245,8 +252,10 @@ public final class Inotify extends Fd {
      * Removes a watch (inotify_rm_watch). The kernel then queues an {@link Event#IGNORED} event
      * with its wd, after every event the watch reported before.
      *
+     * @param wd the watch, as {@link #addWatch} returned it
      * @throws LinuxException EINVAL when {@code wd} is not a watch of this instance: never returned
      *     by addWatch, or removed already (an IGNORED event told so)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void removeWatch(int wd) throws IOException {
         int fd = acquire();
@@ -274,6 +283,7 @@ public final class Inotify extends Fd {
      * such a name; it then no longer resolves to the entry: list the directory to find it.
      *
      * @return the events, or an empty list when none are queued
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public List<InotifyEvent> read() throws IOException {
         int fd = acquire();

@@ -19,11 +19,16 @@ import java.util.StringJoiner;
  */
 public record InotifyEvent(int wd, int mask, int cookie, String name) {
 
+    /**
+     * An event as the kernel reported it.
+     *
+     * @throws NullPointerException if {@code name} is null ("" when the event has none)
+     */
     public InotifyEvent {
         Objects.requireNonNull(name, "name (\"\" when the event has none)");
     }
 
-    /** The events the mask holds, ISDIR included. */
+    /** {@return the events the mask holds, ISDIR included} */
     public Set<Inotify.Event> events() {
         EnumSet<Inotify.Event> events = EnumSet.noneOf(Inotify.Event.class);
         for (Inotify.Event event : Inotify.Event.values()) {
@@ -34,22 +39,27 @@ public record InotifyEvent(int wd, int mask, int cookie, String name) {
         return events;
     }
 
-    /** Whether the mask holds {@code event}. */
+    /**
+     * Whether the mask holds {@code event}.
+     *
+     * @param event an event or flag
+     * @return whether its bit is set
+     */
     public boolean is(Inotify.Event event) {
         return (mask & Objects.requireNonNull(event, "event").bit()) != 0;
     }
 
-    /** Whether this is the overflow event (IN_Q_OVERFLOW): the queue was full and events were dropped. */
+    /** {@return whether this is the overflow event (IN_Q_OVERFLOW): the queue was full and events were dropped} */
     public boolean isOverflow() {
         return is(Inotify.Event.Q_OVERFLOW);
     }
 
-    /** Whether the watch {@link #wd()} is gone (IN_IGNORED): no event follows for it, and the kernel may reuse the number. */
+    /** {@return whether the watch {@link #wd()} is gone (IN_IGNORED): no event follows for it, and the kernel may reuse the number} */
     public boolean isIgnored() {
         return is(Inotify.Event.IGNORED);
     }
 
-    /** Whether the entry the event is about is a directory (IN_ISDIR). */
+    /** {@return whether the entry the event is about is a directory (IN_ISDIR)} */
     public boolean isDirectory() {
         return is(Inotify.Event.ISDIR);
     }

@@ -13,11 +13,16 @@ import java.io.IOException;
 public class LinuxException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The call that failed, with its key arguments. */
     private final String call;
+    /** The errno value. */
     private final int errno;
+    /** The errno's symbolic name. */
     private final String errnoName;
 
     /**
+     * An exception whose message names the call, the errno by name and meaning, and the hint.
+     *
      * @param call the system call or libc function, with its key arguments: {@code "open(/dev/ttyS0, O_RDWR)"}
      * @param errno the errno value
      * @param errnoName its symbolic name, {@code "ENOENT"}
@@ -31,17 +36,17 @@ public class LinuxException extends IOException {
         this.errnoName = errnoName;
     }
 
-    /** The call that failed, with its key arguments. */
+    /** {@return the call that failed, with its key arguments} */
     public String call() {
         return call;
     }
 
-    /** The errno value. */
+    /** {@return the errno value} */
     public int errno() {
         return errno;
     }
 
-    /** The errno's symbolic name, {@code "EAGAIN"}. */
+    /** {@return the errno's symbolic name, {@code "EAGAIN"}} */
     public String errnoName() {
         return errnoName;
     }

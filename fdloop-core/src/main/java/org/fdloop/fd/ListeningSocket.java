@@ -40,6 +40,8 @@ public final class ListeningSocket extends Fd implements SocketFd {
      * options (SO_REUSEADDR, SO_REUSEPORT), {@link #bind} it, then {@link #listen(int)}.
      *
      * @param family {@code StandardProtocolFamily.INET}, {@code INET6} (TCP) or {@code UNIX}
+     * @return a new stream socket, not yet bound or listening: socket(2) with SOCK_STREAM
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static ListeningSocket open(ProtocolFamily family) throws IOException {
         StandardProtocolFamily f = Sockets.family(family);
@@ -53,7 +55,10 @@ public final class ListeningSocket extends Fd implements SocketFd {
      * TIME_WAIT; another socket listening on the port is still refused (EADDRINUSE). Port 0
      * picks a free port: {@link #localAddress()} tells which.
      *
+     * @param local the address to listen on
+     * @return a socket listening on {@code local}, with a backlog of 4096 (the kernel caps it at net.core.somaxconn)
      * @throws LinuxException EADDRINUSE, EADDRNOTAVAIL, EACCES: see {@link #bind}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static ListeningSocket listenOn(SocketAddress local) throws IOException {
         return listenOn(local, Sockets.DEFAULT_BACKLOG);
@@ -63,7 +68,11 @@ public final class ListeningSocket extends Fd implements SocketFd {
      * A socket listening on {@code local} with {@code backlog}: socket(2), SO_REUSEADDR for
      * TCP, bind(2), listen(2). The socket is closed again if a step fails.
      *
+     * @param local the address to listen on
+     * @param backlog how many connections the kernel keeps waiting for accept
+     * @return a socket listening on {@code local} with {@code backlog}
      * @see #listenOn(SocketAddress)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static ListeningSocket listenOn(SocketAddress local, int backlog) throws IOException {
         checkBacklog(backlog);
@@ -87,8 +96,10 @@ public final class ListeningSocket extends Fd implements SocketFd {
      * a TCP client beyond that sees its SYN ignored and retried, a Unix one gets EAGAIN.
      * A TCP socket not bound yet is bound to a free port first.
      *
+     * @param backlog how many connections the kernel keeps waiting for accept
      * @throws LinuxException EINVAL for a Unix socket not bound yet; EADDRINUSE when another
      *     socket listens on the same port
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void listen(int backlog) throws IOException {
         checkBacklog(backlog);
@@ -119,6 +130,7 @@ public final class ListeningSocket extends Fd implements SocketFd {
      * @throws LinuxException EINVAL when the socket is not listening; EMFILE or ENFILE when the
      *     process or system is out of file descriptors (the connection stays queued, and the
      *     socket stays readable)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public StreamSocket accept() throws IOException {
         int fd = acquire();

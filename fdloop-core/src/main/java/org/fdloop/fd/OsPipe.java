@@ -27,7 +27,11 @@ public final class OsPipe implements AutoCloseable {
         this.writeEnd = writeEnd;
     }
 
-    /** A new pipe. */
+    /**
+     * {@return a new pipe}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static OsPipe open() throws IOException {
         MemorySegment fds = ThreadScratch.get().word; // two ints
         Errno.check(FileCalls.pipe2(fds, O_CLOEXEC | O_NONBLOCK), "pipe2()");
@@ -35,17 +39,21 @@ public final class OsPipe implements AutoCloseable {
                 new StreamFd(fds.getAtIndex(JAVA_INT, 1), "pipe write end"));
     }
 
-    /** The end to read from. */
+    /** {@return the end to read from} */
     public StreamFd readEnd() {
         return readEnd;
     }
 
-    /** The end to write to. */
+    /** {@return the end to write to} */
     public StreamFd writeEnd() {
         return writeEnd;
     }
 
-    /** How many bytes the pipe holds before a write would block (F_GETPIPE_SZ; 65536 by default). */
+    /**
+     * {@return how many bytes the pipe holds before a write would block (F_GETPIPE_SZ; 65536 by default)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public int capacity() throws IOException {
         return capacity(openEnd());
     }
@@ -54,7 +62,9 @@ public final class OsPipe implements AutoCloseable {
      * Asks for a capacity of at least {@code bytes} (F_SETPIPE_SZ); the kernel rounds up to a
      * power of two pages. Unprivileged users are held to fs.pipe-max-size.
      *
+     * @param bytes the capacity asked for
      * @return the capacity the pipe has now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int setCapacity(int bytes) throws IOException {
         return setCapacity(openEnd(), bytes);

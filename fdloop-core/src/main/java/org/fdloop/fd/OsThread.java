@@ -6,12 +6,20 @@ import org.fdloop.internal.linux.ProcessCalls;
 public final class OsThread {
     private OsThread() {}
 
-    /** gettid(2): the kernel's id of the calling (platform) thread. Not {@link Thread#threadId()}. */
+    /**
+     * gettid(2): the kernel's id of the calling (platform) thread. Not {@link Thread#threadId()}.
+     *
+     * @return the calling thread's kernel thread id (gettid)
+     */
     public static int currentId() {
         return ProcessCalls.gettid();
     }
 
-    /** getpid(2). */
+    /**
+     * getpid(2).
+     *
+     * @return this process's id (getpid)
+     */
     public static int processId() {
         return ProcessCalls.getpid();
     }

@@ -35,8 +35,11 @@ public final class PidFd extends Fd {
     /**
      * A pidfd for {@code process}.
      *
+     * @param process the process; a child of this JVM that the JDK has not reaped yet, or any other live process
+     * @return a pidfd for {@code process}
      * @throws LinuxException with errno ESRCH when the process has exited and been reaped (a
      *     child that was waited for), or its pid belongs to another process by now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static PidFd open(ProcessHandle process) throws IOException {
         Objects.requireNonNull(process, "process");
@@ -79,7 +82,7 @@ public final class PidFd extends Fd {
         }
     }
 
-    /** The process id this pidfd was opened for. */
+    /** {@return the process id this pidfd was opened for} */
     public long pid() {
         return pid;
     }
@@ -87,7 +90,9 @@ public final class PidFd extends Fd {
     /**
      * Sends {@code signal} to the process (pidfd_send_signal(2)); it arrives as from kill(2).
      *
+     * @param signal the signal to send
      * @throws LinuxException with errno ESRCH when the process has exited and been reaped
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void sendSignal(Signal signal) throws IOException {
         Objects.requireNonNull(signal, "signal");

@@ -52,7 +52,11 @@ public final class Pty extends StreamFd {
         this.slavePath = slavePath;
     }
 
-    /** A new pseudoterminal; open its slave with {@link #openSlave()}. */
+    /**
+     * {@return a new pseudoterminal; open its slave with {@link #openSlave()}}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static Pty open() throws IOException {
         int fd = Errno.check(FileCalls.posixOpenpt(O_RDWR | O_NOCTTY | O_CLOEXEC), "posix_openpt()");
         try (Arena arena = Arena.ofConfined()) {
@@ -70,7 +74,7 @@ public final class Pty extends StreamFd {
         }
     }
 
-    /** The slave's device file, {@code /dev/pts/N} (ptsname(3)). It exists while this master is open. */
+    /** {@return the slave's device file, {@code /dev/pts/N} (ptsname(3)). It exists while this master is open} */
     public Path slavePath() {
         return slavePath;
     }
@@ -79,7 +83,9 @@ public final class Pty extends StreamFd {
      * Opens a new descriptor of the slave (O_RDWR|O_NOCTTY|O_NONBLOCK|O_CLOEXEC): what a program
      * running "in" the terminal reads and writes. Each call opens another descriptor.
      *
+     * @return the slave's new descriptor, which the caller closes
      * @throws IllegalStateException if this master is closed (its slave number may be reused)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public DeviceFile openSlave() throws IOException {
         acquire(); // the master stays open meanwhile, so /dev/pts/N stays ours
@@ -90,7 +96,12 @@ public final class Pty extends StreamFd {
         }
     }
 
-    /** Sets the slave's input mode (tcsetattr, TCSANOW). */
+    /**
+     * Sets the slave's input mode (tcsetattr, TCSANOW).
+     *
+     * @param mode RAW or CANONICAL
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void setMode(Mode mode) throws IOException {
         Objects.requireNonNull(mode, "mode");
         synchronized (termiosLock) {
@@ -101,19 +112,32 @@ public final class Pty extends StreamFd {
         }
     }
 
-    /** The slave's input mode: {@link Mode#CANONICAL} when ICANON is on, else {@link Mode#RAW}. */
+    /**
+     * {@return the slave's input mode: {@link Mode#CANONICAL} when ICANON is on, else {@link Mode#RAW}}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public Mode mode() throws IOException {
         return Termios.isCanonical(this) ? Mode.CANONICAL : Mode.RAW;
     }
 
-    /** Turns the slave's echo (ECHO) on or off: whether what is written here comes back here. */
+    /**
+     * Turns the slave's echo (ECHO) on or off: whether what is written here comes back here.
+     *
+     * @param echo whether the terminal echoes what is typed
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void setEcho(boolean echo) throws IOException {
         synchronized (termiosLock) {
             Termios.setEcho(this, echo);
         }
     }
 
-    /** Whether the slave echoes its input (ECHO). */
+    /**
+     * {@return whether the slave echoes its input (ECHO)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public boolean isEcho() throws IOException {
         return Termios.isEcho(this);
     }

@@ -104,6 +104,8 @@ public final class Signal implements Comparable<Signal> {
     /**
      * The signal with this number.
      *
+     * @param number the signal number, 1 to 64
+     * @return the signal with this number
      * @throws IllegalArgumentException outside 1..64
      */
     public static Signal of(int number) {
@@ -116,6 +118,8 @@ public final class Signal implements Comparable<Signal> {
     /**
      * SIGRTMIN+offset, glibc's numbering of the realtime signals applications may use.
      *
+     * @param offset 0 for SIGRTMIN, up to SIGRTMAX - SIGRTMIN
+     * @return the signal SIGRTMIN+offset
      * @throws IllegalArgumentException when SIGRTMIN+offset passes SIGRTMAX
      */
     public static Signal realtime(int offset) {
@@ -129,6 +133,8 @@ public final class Signal implements Comparable<Signal> {
      * Parses a signal as people write it: {@code USR1}, {@code SIGUSR1}, {@code usr1}, {@code 10},
      * {@code RTMIN}, {@code RTMIN+3}, {@code SIGRTMAX-1}.
      *
+     * @param text the signal's name or number
+     * @return the signal
      * @throws IllegalArgumentException for anything else, saying what is accepted
      */
     public static Signal parse(String text) {
@@ -207,17 +213,17 @@ public final class Signal implements Comparable<Signal> {
         return n - RTMIN <= (RTMAX - RTMIN) / 2 ? "SIGRTMIN+" + (n - RTMIN) : "SIGRTMAX-" + (RTMAX - n);
     }
 
-    /** The signal number. */
+    /** {@return the signal number} */
     public int number() {
         return number;
     }
 
-    /** The name with the SIG prefix: {@code SIGUSR1}, {@code SIGRTMIN+2}. */
+    /** {@return the name with the SIG prefix: {@code SIGUSR1}, {@code SIGRTMIN+2}} */
     public String name() {
         return name;
     }
 
-    /** Whether this is a realtime signal (queued once per send, with siginfo), SIGRTMIN to SIGRTMAX. */
+    /** {@return whether this is a realtime signal (queued once per send, with siginfo), SIGRTMIN to SIGRTMAX} */
     public boolean isRealtime() {
         return number >= RTMIN && number <= RTMAX;
     }
@@ -226,6 +232,7 @@ public final class Signal implements Comparable<Signal> {
      * Sends this signal to one thread of this process (tgkill).
      *
      * @param tid the kernel's thread id, {@link OsThread#currentId()} for the caller
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void sendToThread(int tid) throws IOException {
         if (tid <= 0) {
@@ -238,7 +245,12 @@ public final class Signal implements Comparable<Signal> {
         }
     }
 
-    /** Sends this signal to a process (kill). */
+    /**
+     * Sends this signal to a process (kill).
+     *
+     * @param pid the process
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void sendToProcess(long pid) throws IOException {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a process id is a positive number, not " + pid);
@@ -254,8 +266,11 @@ public final class Signal implements Comparable<Signal> {
      * {@link SignalInfo#value()}). A realtime signal queues once per call; a standard one sent
      * again while pending is merged by the kernel.
      *
+     * @param pid the process
+     * @param value the int that comes with it ({@link SignalInfo#value()})
      * @return true, or false when the receiver's queue of realtime signals is full
      *     (RLIMIT_SIGPENDING, counted per user): nothing was sent, try again later
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean queueToProcess(long pid, int value) throws IOException {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
@@ -268,7 +283,12 @@ public final class Signal implements Comparable<Signal> {
         return r == 0;
     }
 
-    /** Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE). */
+    /**
+     * Queues this signal to the calling thread with a value (pthread_sigqueue; si_code SI_QUEUE).
+     *
+     * @param value the value that comes with it ({@link SignalInfo#ptr()}; its low 32 bits are {@link SignalInfo#value()})
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void queueToCurrentThread(long value) throws IOException {
         int r = ProcessCalls.sigqueueSelf(number, value);
         if (r < 0) {

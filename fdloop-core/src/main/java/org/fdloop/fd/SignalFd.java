@@ -41,7 +41,13 @@ public final class SignalFd extends Fd {
         this.signals = signals;
     }
 
-    /** A new signalfd for {@code signals} (SFD_CLOEXEC|SFD_NONBLOCK). Block them in the reading thread. */
+    /**
+     * A new signalfd for {@code signals} (SFD_CLOEXEC|SFD_NONBLOCK). Block them in the reading thread.
+     *
+     * @param signals the signals to read; they must be blocked in the reading thread
+     * @return a new signalfd
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalFd open(SignalSet signals) throws IOException {
         checkSignals(signals);
         try (Arena arena = Arena.ofConfined()) {
@@ -50,12 +56,17 @@ public final class SignalFd extends Fd {
         }
     }
 
-    /** The signals this signalfd reports. */
+    /** {@return the signals this signalfd reports} */
     public SignalSet signals() {
         return signals;
     }
 
-    /** Makes this signalfd report {@code signals} instead (signalfd(2) on the existing fd). */
+    /**
+     * Makes this signalfd report {@code signals} instead (signalfd(2) on the existing fd).
+     *
+     * @param signals the signals to read from now on
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void setSignals(SignalSet signals) throws IOException {
         checkSignals(signals);
         int fd = acquire();
@@ -72,6 +83,7 @@ public final class SignalFd extends Fd {
      *
      * @return the signal's record, or null when none of this fd's signals is pending for the
      *     calling thread (nothing is ready)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalInfo read() throws IOException {
         MemorySegment record = ThreadScratch.get().record;

@@ -35,7 +35,7 @@ import org.fdloop.internal.linux.Structs;
 public record SignalInfo(int signo, int errno, int code, int pid, int uid, int fd, int tid, int band, int overrun,
                          int trapno, int status, int value, long ptr, long utime, long stime, long addr) {
 
-    /** The signal. */
+    /** {@return the signal} */
     public Signal signal() {
         return Signal.of(signo);
     }
@@ -48,6 +48,8 @@ public record SignalInfo(int signo, int errno, int code, int pid, int uid, int f
      * {@code "POLL_IN"} to {@code "POLL_HUP"}; otherwise the number itself, {@code "-7"}. The
      * positive codes of the fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS) are
      * given as numbers.
+     *
+     * @return the name of the signal's {@code si_code}
      */
     public String codeName() {
         return switch (code) {
@@ -80,6 +82,8 @@ public record SignalInfo(int signo, int errno, int code, int pid, int uid, int f
     /**
      * Reads a {@code struct signalfd_siginfo} (128 bytes, as read(2) from a signalfd delivers it).
      *
+     * @param s the record's bytes
+     * @return the record's members
      * @throws IllegalArgumentException if {@code s} is smaller than the struct
      */
     public static SignalInfo from(MemorySegment s) {
@@ -113,6 +117,8 @@ public record SignalInfo(int signo, int errno, int code, int pid, int uid, int f
      * word as {@link #ptr()}). The members of other kinds of signal (fd, band, status, times,
      * address) are 0. This is what the event loop's native signal handler delivers.
      *
+     * @param s the {@code siginfo_t}'s bytes
+     * @return the members it holds, the others 0
      * @throws IllegalArgumentException if {@code s} is smaller than the struct
      */
     public static SignalInfo fromSiginfo(MemorySegment s) {

@@ -33,12 +33,17 @@ public final class SignalSet {
         this.bits = bits;
     }
 
-    /** The empty set. */
+    /** {@return the empty set} */
     public static SignalSet empty() {
         return EMPTY;
     }
 
-    /** A set of these signals. */
+    /**
+     * A set of these signals.
+     *
+     * @param signals the signals
+     * @return the set of them
+     */
     public static SignalSet of(Signal... signals) {
         long bits = 0;
         for (Signal s : signals) {
@@ -47,7 +52,12 @@ public final class SignalSet {
         return new SignalSet(bits);
     }
 
-    /** A set of these signals. */
+    /**
+     * A set of these signals.
+     *
+     * @param signals the signals
+     * @return the set of them
+     */
     public static SignalSet of(Collection<Signal> signals) {
         return of(signals.toArray(Signal[]::new));
     }
@@ -56,22 +66,32 @@ public final class SignalSet {
         return 1L << (s.number() - 1);
     }
 
-    /** Whether the set holds {@code signal}. */
+    /**
+     * Whether the set holds {@code signal}.
+     *
+     * @param signal a signal
+     * @return whether the set holds it
+     */
     public boolean contains(Signal signal) {
         return (bits & bit(signal)) != 0;
     }
 
-    /** This set with {@code signal} added. */
+    /**
+     * This set with {@code signal} added.
+     *
+     * @param signal a signal
+     * @return a set of this set's signals and {@code signal}
+     */
     public SignalSet with(Signal signal) {
         return new SignalSet(bits | bit(signal));
     }
 
-    /** Whether the set is empty. */
+    /** {@return whether the set is empty} */
     public boolean isEmpty() {
         return bits == 0;
     }
 
-    /** The signals, by number. */
+    /** {@return the signals, by number} */
     public List<Signal> signals() {
         List<Signal> list = new ArrayList<>(Long.bitCount(bits));
         for (long b = bits; b != 0; b &= b - 1) {
@@ -82,37 +102,70 @@ public final class SignalSet {
 
     // ---- the calling thread's mask --------------------------------------------------------------
 
-    /** Blocks these signals in the calling thread; returns the mask it had before. */
+    /**
+     * Blocks these signals in the calling thread; returns the mask it had before.
+     *
+     * @return the mask the thread had before
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public SignalSet block() throws IOException {
         return change(Constants.SIG_BLOCK, this);
     }
 
-    /** Unblocks these signals in the calling thread; returns the mask it had before. */
+    /**
+     * Unblocks these signals in the calling thread; returns the mask it had before.
+     *
+     * @return the mask the thread had before
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public SignalSet unblock() throws IOException {
         return change(Constants.SIG_UNBLOCK, this);
     }
 
-    /** Makes this set the calling thread's whole mask; returns the mask it had before. */
+    /**
+     * Makes this set the calling thread's whole mask; returns the mask it had before.
+     *
+     * @return the mask the thread had before
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public SignalSet setAsThreadMask() throws IOException {
         return change(Constants.SIG_SETMASK, this);
     }
 
-    /** The signals the calling thread blocks. */
+    /**
+     * {@return the signals the calling thread blocks}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet blockedInCurrentThread() throws IOException {
         return change(Constants.SIG_BLOCK, null);
     }
 
-    /** The signals thread {@code tid} of this process blocks (its SigBlk line in /proc). */
+    /**
+     * The signals thread {@code tid} of this process blocks (its SigBlk line in /proc).
+     *
+     * @param tid a thread of this process
+     * @return the signals it blocks
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet blockedInThread(int tid) throws IOException {
         return fromProcStatus(Path.of("/proc/self/task/" + tid + "/status"), "SigBlk:");
     }
 
-    /** The signals this process has a handler for (the SigCgt line of /proc/self/status). */
+    /**
+     * {@return the signals this process has a handler for (the SigCgt line of /proc/self/status)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet handledByProcess() throws IOException {
         return fromProcStatus(Path.of("/proc/self/status"), "SigCgt:");
     }
 
-    /** The signals this process ignores (the SigIgn line of /proc/self/status). */
+    /**
+     * {@return the signals this process ignores (the SigIgn line of /proc/self/status)}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static SignalSet ignoredByProcess() throws IOException {
         return fromProcStatus(Path.of("/proc/self/status"), "SigIgn:");
     }

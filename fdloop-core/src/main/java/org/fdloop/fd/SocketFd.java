@@ -23,7 +23,11 @@ import java.net.StandardProtocolFamily;
  */
 public sealed interface SocketFd extends AutoCloseable permits StreamSocket, ListeningSocket, DatagramFd {
 
-    /** The socket's family: INET (IPv4), INET6 (IPv6) or UNIX. */
+    /**
+     * The socket's family: INET (IPv4), INET6 (IPv6) or UNIX.
+     *
+     * @return INET, INET6 or UNIX
+     */
     StandardProtocolFamily family();
 
     /**
@@ -33,6 +37,7 @@ public sealed interface SocketFd extends AutoCloseable permits StreamSocket, Lis
      * lets the kernel pick an abstract name (autobind). Binding to a path creates the socket
      * file, which stays after close: delete it yourself.
      *
+     * @param local the address to bind to: an {@code InetSocketAddress}, {@code UnixDomainSocketAddress} or {@link UnixAbstractAddress} of the socket's family
      * @throws LinuxException EADDRINUSE when another socket has the address (for TCP, SO_REUSEADDR
      *     allows a port whose old connections are in TIME_WAIT; for Unix, the path exists),
      *     EADDRNOTAVAIL when no interface of this host has the IP address, EINVAL when the socket is
@@ -47,6 +52,9 @@ public sealed interface SocketFd extends AutoCloseable permits StreamSocket, Lis
      * The address the socket is bound to: getsockname(2). Before bind that is the wildcard
      * address with port 0 (a TCP or UDP socket binds itself to a free port on its first connect
      * or send), or {@code UnixDomainSocketAddress.of("")} for an unnamed Unix socket.
+     *
+     * @return the address the socket is bound to: getsockname(2)
+     * @throws IOException if getsockname(2) fails: the {@link LinuxException} names it and its errno
      */
     default SocketAddress localAddress() throws IOException {
         return Sockets.localAddress((Fd) this, family());
@@ -62,15 +70,26 @@ public sealed interface SocketFd extends AutoCloseable permits StreamSocket, Lis
      * SO_REUSEPORT act at bind, so set them before. The kernel doubles a buffer size it is given
      * (the extra half is its bookkeeping) and {@link #option} reads the doubled value back.
      *
+     * @param <T> the option's value type
+     * @param option the option, one of {@link java.net.StandardSocketOptions}
+     * @param value its new value
      * @throws UnsupportedOperationException for another option, or one on a socket it is not for
      *     (TCP_NODELAY on a non-TCP socket, SO_LINGER on UDP, IP_TOS on a Unix socket...)
      * @throws IllegalArgumentException for a buffer size of zero or less
+     * @throws IOException if setsockopt(2) fails: the {@link LinuxException} names it and its errno
      */
     default <T> void setOption(SocketOption<T> option, T value) throws IOException {
         SocketOptions.set((Fd) this, family(), option, value);
     }
 
-    /** A socket option's value: getsockopt(2). The options are those of {@link #setOption}. */
+    /**
+     * A socket option's value: getsockopt(2). The options are those of {@link #setOption}.
+     *
+     * @param <T> the option's value type
+     * @param option the option, one of {@link java.net.StandardSocketOptions}
+     * @return its value now
+     * @throws IOException if getsockopt(2) fails: the {@link LinuxException} names it and its errno
+     */
     default <T> T option(SocketOption<T> option) throws IOException {
         return SocketOptions.get((Fd) this, family(), option);
     }
@@ -83,6 +102,7 @@ public sealed interface SocketFd extends AutoCloseable permits StreamSocket, Lis
      * ready with {@code ERROR}; the next call on the socket would fail with it too.
      *
      * @return the error as an exception to throw or log, or null when there is none
+     * @throws IOException if getsockopt(2) fails: the {@link LinuxException} names it and its errno
      */
     default LinuxException takeError() throws IOException {
         return Sockets.takeError((Fd) this, family());

@@ -19,6 +19,12 @@ import org.fdloop.internal.linux.ThreadScratch;
  */
 public class StreamFd extends Fd {
 
+    /**
+     * Takes ownership of {@code number}, a byte stream.
+     *
+     * @param number the descriptor, open; this Fd closes it
+     * @param kind what the descriptor is, for messages: {@code "pipe read end"}
+     */
     protected StreamFd(int number, String kind) {
         super(number, kind);
     }
@@ -26,7 +32,9 @@ public class StreamFd extends Fd {
     /**
      * Reads into {@code dst} from its position, at most its remaining bytes.
      *
+     * @param dst where the bytes go, from its position
      * @return bytes read, 0 when nothing is ready now, -1 at end of stream
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int read(ByteBuffer dst) throws IOException {
         checkWritable(dst.isReadOnly());
@@ -64,7 +72,9 @@ public class StreamFd extends Fd {
      * is read into directly; a heap segment through this thread's native buffer, at most 64 KiB
      * per call.
      *
+     * @param dst where the bytes go
      * @return bytes read, 0 when nothing is ready now, -1 at end of stream
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long read(MemorySegment dst) throws IOException {
         checkWritable(dst.isReadOnly());
@@ -130,7 +140,9 @@ public class StreamFd extends Fd {
     /**
      * Writes from {@code src} from its position, at most its remaining bytes.
      *
+     * @param src the bytes, from position to limit
      * @return bytes written; 0 when the fd cannot take any now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public int write(ByteBuffer src) throws IOException {
         if (!src.hasRemaining()) {
@@ -161,7 +173,9 @@ public class StreamFd extends Fd {
      * Writes {@code src}, at most its size. A native segment is written directly; a heap segment
      * through this thread's native buffer, at most 64 KiB per call.
      *
+     * @param src the bytes
      * @return bytes written; 0 when the fd cannot take any now
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long write(MemorySegment src) throws IOException {
         if (src.byteSize() == 0) {

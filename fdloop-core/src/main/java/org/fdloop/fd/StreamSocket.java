@@ -60,6 +60,8 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * and {@link #bind} it here where that matters, then {@link #connect}.
      *
      * @param family {@code StandardProtocolFamily.INET}, {@code INET6} (TCP) or {@code UNIX}
+     * @return a new stream socket, neither bound nor connected: socket(2) with SOCK_STREAM
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static StreamSocket open(ProtocolFamily family) throws IOException {
         StandardProtocolFamily f = Sockets.family(family);
@@ -71,8 +73,11 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * {@link #connect}. A TCP connect is then usually still in progress: wait until the socket is
      * writable, then call {@link #finishConnect()}. The socket is closed again if connect fails.
      *
+     * @param remote the address to connect to
+     * @return a new stream socket of {@code remote}'s family, connecting to it: socket(2), then {@link #connect}
      * @throws LinuxException what connect(2) says at once: ENOENT or ECONNREFUSED for a Unix path
      *     nobody listens on, EAGAIN for a Unix listener whose backlog is full
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public static StreamSocket connectTo(SocketAddress remote) throws IOException {
         return Sockets.setUp(open(Sockets.familyOf(remote)), socket -> socket.connect(remote));
@@ -89,10 +94,12 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * writable when it is over, for {@link #finishConnect()} to say how it ended. A Unix
      * connect completes at once or fails.
      *
+     * @param remote the address to connect to
      * @return true when connected now, false when the connect is in progress
      * @throws LinuxException when it fails at once; see {@link #connectTo}
      * @throws IllegalStateException when a connect is in progress already, or it is connected
      * @throws IllegalArgumentException for an address of another family
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean connect(SocketAddress remote) throws IOException {
         Sockets.checkAddress(this, family, remote, "connect to");
@@ -125,6 +132,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * @throws LinuxException the connect's error: ECONNREFUSED (nothing listens on the port),
      *     ETIMEDOUT, ENETUNREACH, EHOSTUNREACH; the socket is then of no further use
      * @throws IllegalStateException when no connect was started
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean finishConnect() throws IOException {
         if (connecting == null) {
@@ -152,7 +160,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
         }
     }
 
-    /** Whether a connect was started and {@link #finishConnect()} has not yet seen it end. */
+    /** {@return whether a connect was started and {@link #finishConnect()} has not yet seen it end} */
     public boolean isConnectionPending() {
         return connecting != null;
     }
@@ -160,8 +168,10 @@ public final class StreamSocket extends StreamFd implements SocketFd {
     /**
      * The address of the other end: getpeername(2).
      *
+     * @return the address of the other end: getpeername(2)
      * @throws LinuxException ENOTCONN when the socket is not connected (yet, or any more after a
      *     reset)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SocketAddress peerAddress() throws IOException {
         return Sockets.peerAddress(this, family);
@@ -172,6 +182,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * data that arrives later is discarded (TCP) or refused.
      *
      * @throws LinuxException ENOTCONN when the socket is not connected
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void shutdownInput() throws IOException {
         Sockets.shutdown(this, family, SHUT_RD);
@@ -183,6 +194,7 @@ public final class StreamSocket extends StreamFd implements SocketFd {
      * {@code READ_HANGUP}. This socket can still read. Writing after this throws EPIPE.
      *
      * @throws LinuxException ENOTCONN when the socket is not connected
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void shutdownOutput() throws IOException {
         Sockets.shutdown(this, family, SHUT_WR);

@@ -44,7 +44,7 @@ public final class TimerFd extends Fd {
             this.id = id;
         }
 
-        /** The kernel's name for it: {@code CLOCK_MONOTONIC}. */
+        /** {@return the kernel's name for it: {@code CLOCK_MONOTONIC}} */
         public String kernelName() {
             return "CLOCK_" + name();
         }
@@ -63,14 +63,20 @@ public final class TimerFd extends Fd {
         this.clock = clock;
     }
 
-    /** A new, disarmed timer on {@code clock} (TFD_CLOEXEC|TFD_NONBLOCK). */
+    /**
+     * A new, disarmed timer on {@code clock} (TFD_CLOEXEC|TFD_NONBLOCK).
+     *
+     * @param clock MONOTONIC, REALTIME or BOOTTIME
+     * @return a new timer, disarmed
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static TimerFd open(Clock clock) throws IOException {
         Objects.requireNonNull(clock, "clock");
         return new TimerFd(Errno.check(EventCalls.timerfdCreate(clock.id, TFD_CLOEXEC | TFD_NONBLOCK),
                 "timerfd_create(" + clock.kernelName() + ")"), clock);
     }
 
-    /** The clock this timer counts on. */
+    /** {@return the clock this timer counts on} */
     public Clock clock() {
         return clock;
     }
@@ -79,6 +85,7 @@ public final class TimerFd extends Fd {
      * Arms a one-shot timer that expires {@code initial} from now; replaces any earlier setting.
      *
      * @param initial positive; zero would disarm the timer, use {@link #disarm()} for that
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void arm(Duration initial) throws IOException {
         arm(initial, Duration.ZERO);
@@ -90,6 +97,7 @@ public final class TimerFd extends Fd {
      *
      * @param initial positive; zero would disarm the timer, use {@link #disarm()} for that
      * @param interval zero or positive; {@link Duration#ZERO} expires once
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void arm(Duration initial, Duration interval) throws IOException {
         Objects.requireNonNull(initial, "initial");
@@ -109,8 +117,10 @@ public final class TimerFd extends Fd {
      * Arms a REALTIME timer to expire once at the wall-clock time {@code deadline}
      * (TFD_TIMER_ABSTIME). A deadline in the past fires at once.
      *
+     * @param deadline the wall-clock time
      * @throws IllegalStateException on a MONOTONIC or BOOTTIME timer: use
      *     {@link #armAtClockNanos(long, Duration)} there
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void armAt(Instant deadline) throws IOException {
         armAt(deadline, Duration.ZERO, false);
@@ -125,7 +135,9 @@ public final class TimerFd extends Fd {
      *     settimeofday, NTP stepping it) while the timer is armed, the fd becomes readable and
      *     {@link #readExpirations()} returns {@link #CLOCK_WAS_SET}, so the deadline can be
      *     recomputed
+     * @param deadline the wall-clock time of the first expiry
      * @throws IllegalStateException on a MONOTONIC or BOOTTIME timer
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void armAt(Instant deadline, Duration interval, boolean cancelOnSet) throws IOException {
         Objects.requireNonNull(deadline, "deadline");
@@ -153,6 +165,7 @@ public final class TimerFd extends Fd {
      *
      * @param clockNanos the deadline in nanoseconds of {@link #clock()}, >= 0
      * @param interval zero or positive; {@link Duration#ZERO} expires once
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void armAtClockNanos(long clockNanos, Duration interval) throws IOException {
         checkInterval(interval);
@@ -163,7 +176,11 @@ public final class TimerFd extends Fd {
         set(TFD_TIMER_ABSTIME, clockNanos / 1_000_000_000L, clockNanos % 1_000_000_000L, interval);
     }
 
-    /** The current reading of this timer's clock in nanoseconds (clock_gettime(2)). */
+    /**
+     * {@return the current reading of this timer's clock in nanoseconds (clock_gettime(2))}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public long clockNanos() throws IOException {
         acquire();
         try {
@@ -175,7 +192,11 @@ public final class TimerFd extends Fd {
         }
     }
 
-    /** Stops the timer (it_value 0) and clears the expiration count; the fd is no longer readable. */
+    /**
+     * Stops the timer (it_value 0) and clears the expiration count; the fd is no longer readable.
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public void disarm() throws IOException {
         set(0, 0, 0, Duration.ZERO);
     }
@@ -183,6 +204,9 @@ public final class TimerFd extends Fd {
     /**
      * Whether the timer is armed: a one-shot timer that has fired, or a disarmed one, is not; an
      * interval timer is until it is disarmed or armed anew.
+     *
+     * @return whether the timer is armed
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean isArmed() throws IOException {
         // the interval too: timerfd_gettime reports it_value 0 for an interval timer whose next
@@ -190,12 +214,20 @@ public final class TimerFd extends Fd {
         return !remaining().isZero() || !interval().isZero();
     }
 
-    /** The time until the next expiration (it_value of timerfd_gettime), {@link Duration#ZERO} when disarmed. */
+    /**
+     * {@return the time until the next expiration (it_value of timerfd_gettime), {@link Duration#ZERO} when disarmed}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public Duration remaining() throws IOException {
         return current(Structs.ITIMERSPEC_VALUE);
     }
 
-    /** The interval between expirations (it_interval of timerfd_gettime), {@link Duration#ZERO} for a one-shot timer. */
+    /**
+     * {@return the interval between expirations (it_interval of timerfd_gettime), {@link Duration#ZERO} for a one-shot timer}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public Duration interval() throws IOException {
         return current(Structs.ITIMERSPEC_INTERVAL);
     }
@@ -206,6 +238,7 @@ public final class TimerFd extends Fd {
      * @return the number of expirations; 0 when the timer has not expired (nothing is ready);
      *     {@link #CLOCK_WAS_SET} when the timer was armed with {@code cancelOnSet} and the wall
      *     clock was set (read(2) failed with ECANCELED)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public long readExpirations() throws IOException {
         MemorySegment word = ThreadScratch.get().word;

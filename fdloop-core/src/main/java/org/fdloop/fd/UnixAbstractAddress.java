@@ -24,6 +24,7 @@ public final class UnixAbstractAddress extends SocketAddress {
     /** sun_path is 108 bytes; the leading NUL takes one. */
     private static final int MAX_NAME = 107;
 
+    /** The name's bytes, without the leading NUL. */
     private final byte[] name;
 
     private UnixAbstractAddress(byte[] name) {
@@ -33,6 +34,8 @@ public final class UnixAbstractAddress extends SocketAddress {
     /**
      * The abstract name {@code name}, in UTF-8.
      *
+     * @param name the name, without the leading NUL
+     * @return the address
      * @throws IllegalArgumentException if it is longer than 107 bytes
      */
     public static UnixAbstractAddress of(String name) {
@@ -43,6 +46,8 @@ public final class UnixAbstractAddress extends SocketAddress {
     /**
      * The abstract name made of exactly these bytes (they may hold NULs).
      *
+     * @param name the name's bytes, without the leading NUL
+     * @return the address
      * @throws IllegalArgumentException if there are more than 107
      */
     public static UnixAbstractAddress of(byte[] name) {
@@ -55,12 +60,12 @@ public final class UnixAbstractAddress extends SocketAddress {
         return new UnixAbstractAddress(name.clone());
     }
 
-    /** The name as UTF-8 text. */
+    /** {@return the name as UTF-8 text} */
     public String name() {
         return new String(name, StandardCharsets.UTF_8);
     }
 
-    /** The name's bytes, without the leading NUL. */
+    /** {@return the name's bytes, without the leading NUL} */
     public byte[] bytes() {
         return name.clone();
     }

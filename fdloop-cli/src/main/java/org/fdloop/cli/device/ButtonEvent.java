@@ -32,6 +32,8 @@ public record ButtonEvent(int key, boolean pressed, long sequence, long timeNano
     public static final byte MAGIC = 0x42;
 
     /**
+     * An event: a key's new state, its sequence number and the driver's clock.
+     *
      * @throws IllegalArgumentException when {@code key} is not 0 to 65535 or {@code sequence} not 0 to 2^32-1
      */
     public ButtonEvent {
@@ -46,6 +48,7 @@ public record ButtonEvent(int key, boolean pressed, long sequence, long timeNano
     /**
      * Writes this event's record at {@code dst}'s position and advances it by {@link #SIZE}.
      *
+     * @param dst where the 16 bytes go, from its position
      * @throws java.nio.BufferOverflowException when fewer than {@link #SIZE} bytes remain
      */
     public void encode(ByteBuffer dst) {
@@ -58,6 +61,8 @@ public record ButtonEvent(int key, boolean pressed, long sequence, long timeNano
     /**
      * Reads one record at {@code src}'s position and advances it by {@link #SIZE}.
      *
+     * @param src the 16 bytes, from its position
+     * @return the event they hold
      * @throws java.nio.BufferUnderflowException when fewer than {@link #SIZE} bytes remain
      * @throws IllegalArgumentException when the bytes are not a record (a wrong magic byte or
      *     state); {@code src}'s position is left where it was

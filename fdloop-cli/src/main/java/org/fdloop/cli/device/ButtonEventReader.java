@@ -33,6 +33,8 @@ public final class ButtonEventReader {
     /**
      * A reader of {@code device}: the device file opened by path ({@code DeviceFile.open(path, READ)}),
      * O_NONBLOCK as every fd fdloop opens.
+     *
+     * @param device the device file, opened for reading
      */
     public ButtonEventReader(StreamFd device) {
         this.device = Objects.requireNonNull(device, "device");
@@ -44,8 +46,10 @@ public final class ButtonEventReader {
      * changes, so a SIGIO handler calls this and thereby drains every event the device holds,
      * however many signals arrived.
      *
+     * @return the whole records read, oldest first; empty when none is there
      * @throws IllegalArgumentException when the bytes are not records: the device file is not a
      *     {@link VirtualButtonDevice}, or another reader took part of a record
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public List<ButtonEvent> readAvailable() throws IOException {
         List<ButtonEvent> events = new ArrayList<>();
@@ -68,12 +72,18 @@ public final class ButtonEventReader {
     /**
      * Whether the last {@link #readAvailable()} met the end of the stream: the device's pty no
      * longer has a master (the {@link VirtualButtonDevice} was closed).
+     *
+     * @return whether the last {@link #readAvailable()} met the end of the stream
      */
     public boolean isEndOfStream() {
         return endOfStream;
     }
 
-    /** Bytes of a record begun but not complete yet: 0 between whole records. */
+    /**
+     * Bytes of a record begun but not complete yet: 0 between whole records.
+     *
+     * @return how many bytes of the next record were read so far
+     */
     public int partialBytes() {
         return buffer.position();
     }

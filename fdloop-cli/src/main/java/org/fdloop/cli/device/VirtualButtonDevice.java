@@ -65,7 +65,11 @@ public final class VirtualButtonDevice implements AutoCloseable {
         record.limit(0); // nothing pending
     }
 
-    /** A new device, every key released; its path is {@link #path()}. */
+    /**
+     * {@return a new device, every key released; its path is {@link #path()}}
+     *
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public static VirtualButtonDevice open() throws IOException {
         Pty pty = Pty.open();
         try {
@@ -80,6 +84,8 @@ public final class VirtualButtonDevice implements AutoCloseable {
     /**
      * The device file, {@code /dev/pts/N}: open it with
      * {@code DeviceFile.open(path, DeviceFile.Access.READ)}. It exists until {@link #close()}.
+     *
+     * @return the device file, {@code /dev/pts/N}
      */
     public Path path() {
         return pty.slavePath();
@@ -88,8 +94,10 @@ public final class VirtualButtonDevice implements AutoCloseable {
     /**
      * Reports that {@code key} went down, unless it was down already.
      *
+     * @param key the key code, 0 to 65535
      * @return whether an event was written (false: the key was pressed already)
      * @see #state(int, boolean)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean press(int key) throws IOException {
         return state(key, true);
@@ -98,8 +106,10 @@ public final class VirtualButtonDevice implements AutoCloseable {
     /**
      * Reports that {@code key} came up, unless it was up already.
      *
+     * @param key the key code, 0 to 65535
      * @return whether an event was written (false: the key was released already)
      * @see #state(int, boolean)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public boolean release(int key) throws IOException {
         return state(key, false);
@@ -112,6 +122,7 @@ public final class VirtualButtonDevice implements AutoCloseable {
      * full.
      *
      * @param key 0 to 65535
+     * @param down whether the key is down now
      * @return whether an event was written (false: the key was in that state already)
      * @throws IllegalArgumentException when {@code key} is not 0 to 65535
      * @throws IllegalStateException when the device is closed
@@ -154,7 +165,12 @@ public final class VirtualButtonDevice implements AutoCloseable {
         }
     }
 
-    /** Whether {@code key} is down now. */
+    /**
+     * Whether {@code key} is down now.
+     *
+     * @param key the key code, 0 to 65535
+     * @return whether the key is down
+     */
     public boolean isPressed(int key) {
         if (key < 0 || key > 0xffff) {
             throw new IllegalArgumentException("a key is 0 to 65535 (an unsigned 16-bit code), not " + key);
@@ -164,14 +180,14 @@ public final class VirtualButtonDevice implements AutoCloseable {
         }
     }
 
-    /** How many events the device has delivered (modulo 2^32): the sequence number of the next one. */
+    /** {@return how many events the device has delivered (modulo 2^32): the sequence number of the next one} */
     public long eventCount() {
         synchronized (driverLock) {
             return sequence;
         }
     }
 
-    /** Whether {@link #close()} has not been called yet. */
+    /** {@return whether {@link #close()} has not been called yet} */
     public boolean isOpen() {
         return pty.isOpen();
     }

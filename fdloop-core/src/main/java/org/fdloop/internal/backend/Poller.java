@@ -14,15 +14,35 @@ import org.fdloop.backend.Backend;
  */
 public abstract class Poller implements AutoCloseable {
 
+    /** For the backends: a poller holds no state of its own here. */
     protected Poller() {}
 
-    /** Starts watching {@code fd} for {@code events}. */
+    /**
+     * Starts watching {@code fd} for {@code events}.
+     *
+     * @param fd the file descriptor
+     * @param events epoll's event bits to wait for
+     * @param token what {@link #readyToken} gives back when the fd is ready
+     * @throws IOException when the kernel refuses (a {@link org.fdloop.fd.LinuxException} names the call and the errno)
+     */
     public abstract void add(int fd, int events, long token) throws IOException;
 
-    /** Changes what {@code fd} is watched for (and re-arms a one-shot registration). */
+    /**
+     * Changes what {@code fd} is watched for (and re-arms a one-shot registration).
+     *
+     * @param fd the file descriptor, already added
+     * @param events epoll's event bits to wait for from now on
+     * @param token what {@link #readyToken} gives back from now on
+     * @throws IOException when the kernel refuses (a {@link org.fdloop.fd.LinuxException} names the call and the errno)
+     */
     public abstract void modify(int fd, int events, long token) throws IOException;
 
-    /** Stops watching {@code fd}. */
+    /**
+     * Stops watching {@code fd}.
+     *
+     * @param fd the file descriptor, already added
+     * @throws IOException when the kernel refuses (a {@link org.fdloop.fd.LinuxException} names the call and the errno)
+     */
     public abstract void remove(int fd) throws IOException;
 
     /**
@@ -30,17 +50,29 @@ public abstract class Poller implements AutoCloseable {
      * Never waits less than asked unless an fd became ready; a signal interrupting the wait
      * returns 0 (no error).
      *
+     * @param timeoutNanos how long to wait at most, in nanoseconds: 0 to just look, -1 for no limit
      * @return how many entries {@link #readyEvents} and {@link #readyToken} now hold
+     * @throws IOException when the kernel refuses (a {@link org.fdloop.fd.LinuxException} names the call and the errno)
      */
     public abstract int poll(long timeoutNanos) throws IOException;
 
-    /** The ready events of entry {@code index} of the last {@link #poll}. */
+    /**
+     * The ready events of entry {@code index} of the last {@link #poll}.
+     *
+     * @param index from 0 to what {@link #poll} returned, exclusive
+     * @return epoll's event bits that are ready
+     */
     public abstract int readyEvents(int index);
 
-    /** The token of entry {@code index} of the last {@link #poll}. */
+    /**
+     * The token of entry {@code index} of the last {@link #poll}.
+     *
+     * @param index from 0 to what {@link #poll} returned, exclusive
+     * @return the token the fd was added or modified with
+     */
     public abstract long readyToken(int index);
 
-    /** Which backend this is. */
+    /** {@return which backend this is} */
     public abstract Backend backend();
 
     /**
@@ -50,6 +82,8 @@ public abstract class Poller implements AutoCloseable {
      * the realtime queue was full and readiness signals were lost, and a signal is consumed by
      * whichever signalfd reads it first, so one reader ({@link #signalQueueOverflowed()}) must
      * tell the other.
+     *
+     * @return the signal's number, or 0
      */
     public int readinessSignal() {
         return 0;
