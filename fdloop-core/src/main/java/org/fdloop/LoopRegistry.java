@@ -59,13 +59,17 @@ abstract sealed class LoopRegistry permits EventLoop {
         return (EventLoop) this;
     }
 
-    /** Whether the calling thread owns this loop. Thread-safe. */
+    /** {@return whether the calling thread owns this loop. Thread-safe} */
     public abstract boolean inLoopThread();
 
-    /** See {@link EventLoop#execute}. */
+    /**
+     * See {@link EventLoop#execute}.
+     *
+     * @param task what to run on the loop thread
+     */
     public abstract void execute(Runnable task);
 
-    /** Whether {@link EventLoop#close()} has been called. */
+    /** {@return whether {@link EventLoop#close()} has been called} */
     public abstract boolean isClosed();
 
     /** Throws IllegalStateException off the loop thread or on a closed loop, naming {@code method}. */
@@ -83,7 +87,12 @@ abstract sealed class LoopRegistry permits EventLoop {
      * {@link ErrorHandler}'s policy: it stays enabled, and the loop closes the connections waiting on
      * it until descriptors are free (docs/LOOP.md, "When a handler throws").
      *
+     * @param fd the fd; the registration pins it until the source is closed
+     * @param events what to wait for: {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}, {@link IoSource#READ_HANGUP}, with at most one of {@link IoSource#EDGE} and {@link IoSource#ONESHOT}
+     * @param handler called on the loop thread when the fd is ready
+     * @return the registration
      * @throws IllegalStateException when {@code fd} is closed, or registered with this loop already (naming the source)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public IoSource onIo(Fd fd, int events, IoHandler handler) throws IOException {
         checkThread("onIo");
@@ -98,17 +107,36 @@ abstract sealed class LoopRegistry permits EventLoop {
         return source;
     }
 
-    /** Dispatches {@code handler} while {@code fd} is readable (level-triggered). */
+    /**
+     * Dispatches {@code handler} while {@code fd} is readable (level-triggered).
+     *
+     * @param fd the fd; the registration pins it until the source is closed
+     * @param handler called on the loop thread when the fd is readable
+     * @return the registration
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public IoSource onReadable(Fd fd, IoHandler handler) throws IOException {
         return onIo(fd, IoSource.READABLE, handler);
     }
 
-    /** Runs {@code handler} once, {@code delay} from now. Thread-safe; see {@link EventLoop#execute} for when it throws. */
+    /**
+     * Runs {@code handler} once, {@code delay} from now. Thread-safe; see {@link EventLoop#execute} for when it throws.
+     *
+     * @param delay how long from now; zero or positive
+     * @param handler called on the loop thread when the timer is due
+     * @return the timer, which {@link TimerSource#cancel()} stops
+     */
     public TimerSource schedule(Duration delay, TimerHandler handler) {
         return addTimer(delay, Duration.ZERO, TimerSource.Mode.ONCE, handler, "timer");
     }
 
-    /** Runs {@code handler} once, at {@code deadlineNanos} on the {@link System#nanoTime()} clock. Thread-safe. */
+    /**
+     * Runs {@code handler} once, at {@code deadlineNanos} on the {@link System#nanoTime()} clock. Thread-safe.
+     *
+     * @param deadlineNanos when, in {@link System#nanoTime()} units
+     * @param handler called on the loop thread when the timer is due
+     * @return the timer, which {@link TimerSource#cancel()} stops
+     */
     public TimerSource scheduleAt(long deadlineNanos, TimerHandler handler) {
         Objects.requireNonNull(handler, "handler");
         return enqueueTimer(new TimerSource(self(), "timer", deadlineNanos, 0, TimerSource.Mode.ONCE, handler));
@@ -117,12 +145,24 @@ abstract sealed class LoopRegistry permits EventLoop {
     /**
      * Runs {@code handler} after {@code initialDelay}, then every {@code period} measured from
      * the first deadline (late runs catch up, like ScheduledExecutorService). Thread-safe.
+     *
+     * @param initialDelay how long from now until the first expiry
+     * @param period the time between the starts of two expiries
+     * @param handler called on the loop thread at each expiry
+     * @return the timer, which {@link TimerSource#cancel()} stops
      */
     public TimerSource scheduleAtFixedRate(Duration initialDelay, Duration period, TimerHandler handler) {
         return addTimer(initialDelay, period, TimerSource.Mode.FIXED_RATE, handler, "fixed-rate timer");
     }
 
-    /** Runs {@code handler} after {@code initialDelay}, then {@code delay} after each run ends. Thread-safe. */
+    /**
+     * Runs {@code handler} after {@code initialDelay}, then {@code delay} after each run ends. Thread-safe.
+     *
+     * @param initialDelay how long from now until the first expiry
+     * @param delay the time from the end of one expiry's handler to the next expiry
+     * @param handler called on the loop thread at each expiry
+     * @return the timer, which {@link TimerSource#cancel()} stops
+     */
     public TimerSource scheduleWithFixedDelay(Duration initialDelay, Duration delay, TimerHandler handler) {
         return addTimer(initialDelay, delay, TimerSource.Mode.FIXED_DELAY, handler, "fixed-delay timer");
     }
@@ -164,17 +204,32 @@ abstract sealed class LoopRegistry permits EventLoop {
         }
     }
 
-    /** Runs {@code action} once at the start of the next iteration. */
+    /**
+     * Runs {@code action} once at the start of the next iteration.
+     *
+     * @param action what to run
+     * @return the hook, which can be closed before it runs
+     */
     public HookSource defer(Runnable action) {
         return addHook(HookSource.Kind.DEFER, action, deferHooks);
     }
 
-    /** Runs {@code action} after every iteration that dispatched an event. */
+    /**
+     * Runs {@code action} after every iteration that dispatched an event.
+     *
+     * @param action what to run
+     * @return the hook, which closing removes
+     */
     public HookSource post(Runnable action) {
         return addHook(HookSource.Kind.POST, action, postHooks);
     }
 
-    /** Runs {@code action} each time the loop stops: when {@link EventLoop#run()} returns. */
+    /**
+     * Runs {@code action} each time the loop stops: when {@link EventLoop#run()} returns.
+     *
+     * @param action what to run
+     * @return the hook, which closing removes
+     */
     public HookSource atExit(Runnable action) {
         return addHook(HookSource.Kind.EXIT, action, exitHooks);
     }
@@ -196,10 +251,17 @@ abstract sealed class LoopRegistry permits EventLoop {
      * DELETE_SELF and MOVE_SELF, UNMOUNT, OVERFLOW, IGNORED and SKIPPED come without asking;
      * {@link WatchSource#CHANGES} is the set for changes.
      *
+     * @param root the file or directory to watch; a symbolic link is followed
+     * @param events the kinds to report; UNMOUNT, OVERFLOW and IGNORED come without asking
+     * @param recursive whether to watch every directory below {@code root}, now and later ({@code root}
+     *     must then be a directory)
+     * @param handler called on the loop thread once per change
+     * @return the watch, which closing removes
      * @throws org.fdloop.fd.LinuxException ENOENT, EACCES, ENOSPC (fs.inotify.max_user_watches; a
      *     recursive watch takes back what it added), EMFILE (fs.inotify.max_user_instances)
      * @throws IllegalArgumentException for no events, one that cannot be asked for, or a recursive
      *     watch of something that is not a directory
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public WatchSource watch(Path root, Set<FileEvent.Kind> events, boolean recursive, WatchHandler handler) throws IOException {
         checkThread("watch");
@@ -215,7 +277,15 @@ abstract sealed class LoopRegistry permits EventLoop {
         return source;
     }
 
-    /** {@link #watch(Path, Set, boolean, WatchHandler)} for {@link WatchSource#CHANGES}. */
+    /**
+     * {@link #watch(Path, Set, boolean, WatchHandler)} for {@link WatchSource#CHANGES}.
+     *
+     * @param root the file or directory to watch; a symbolic link is followed
+     * @param recursive whether to watch every directory below {@code root}, now and later
+     * @param handler called on the loop thread for each change
+     * @return the watch
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public WatchSource watch(Path root, boolean recursive, WatchHandler handler) throws IOException {
         return watch(root, WatchSource.CHANGES, recursive, handler);
     }
@@ -232,9 +302,13 @@ abstract sealed class LoopRegistry permits EventLoop {
      * SIGINT and SIGTERM no longer end the JVM. The routes, the signals taken and refused: the
      * package documentation and docs/SIGNALS.md.
      *
+     * @param signal the signal
+     * @param handler called on the loop thread with the signal and how many deliveries the call stands for
+     * @return the registration; closing the last one for the signal puts its previous action back
      * @throws IllegalArgumentException for a signal that cannot be taken, saying why
      * @throws IllegalStateException when the signal is taken by another loop on the other route, or the
      *     handler would never be called (-Xrs, an ignored SIGHUP/SIGINT/SIGTERM on the JVM route)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSource onSignal(Signal signal, SignalHandler handler) throws IOException {
         checkThread("onSignal");
@@ -248,8 +322,13 @@ abstract sealed class LoopRegistry permits EventLoop {
      * {@link org.fdloop.fd.SignalInfo} (sender, si_code, sigqueue value); signals whose records
      * did not fit in the loop's pipe come to {@link SignalInfoHandler#overflowed}.
      *
+     * @param signal the signal
+     * @param handler called on the loop thread once per signal, with its siginfo
+     * @return the registration; closing the last one for the signal puts its previous action back
      * @throws IllegalStateException on the {@link SignalRoute#JVM} route, which carries no siginfo,
      *     and as {@link #onSignal(Signal, SignalHandler)}
+     * @throws IllegalArgumentException as {@link #onSignal(Signal, SignalHandler)}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSource onSignal(Signal signal, SignalInfoHandler handler) throws IOException {
         checkThread("onSignal");
@@ -276,6 +355,7 @@ abstract sealed class LoopRegistry permits EventLoop {
      * The route {@link #onSignal} takes signals sent to the process by in this loop: the one the
      * builder set, or the one chosen by default (mapping the native handler on first use).
      *
+     * @return the route {@link #onSignal} takes signals sent to the process by in this loop
      * @throws IllegalStateException when the builder set {@link SignalRoute#NATIVE} and it cannot be used
      */
     public SignalRoute signalRoute() {
@@ -288,9 +368,13 @@ abstract sealed class LoopRegistry permits EventLoop {
      * pthread_sigqueue, a POSIX timer aimed at it), with its {@link org.fdloop.fd.SignalInfo}. The
      * loop blocks the signal in its thread and reads it from a signalfd (package documentation).
      *
+     * @param signal the signal, sent to the loop thread
+     * @param handler called on the loop thread once per signal, with its siginfo
+     * @return the registration
      * @throws IllegalArgumentException for the JVM's, glibc's and JDK's signals, SIGKILL and
      *     SIGSTOP, and SIGCHLD (use {@link #onExit})
      * @throws IllegalStateException on a virtual thread (a signal mask belongs to an OS thread)
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public SignalSource onThreadSignal(Signal signal, SignalInfoHandler handler) throws IOException {
         checkThread("onThreadSignal");
@@ -304,7 +388,14 @@ abstract sealed class LoopRegistry permits EventLoop {
         return source;
     }
 
-    /** {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)} for READABLE with {@link AsyncIoSource#DEFAULT_SIGNAL}. */
+    /**
+     * {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)} for READABLE with {@link AsyncIoSource#DEFAULT_SIGNAL}.
+     *
+     * @param fd the fd, whose driver must support signal-driven I/O
+     * @param handler called on the loop thread when the kernel signals that the fd became ready
+     * @return the registration
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public AsyncIoSource onAsyncIo(Fd fd, AsyncIoHandler handler) throws IOException {
         return onAsyncIo(fd, IoSource.READABLE, AsyncIoSource.DEFAULT_SIGNAL, handler);
     }
@@ -314,11 +405,15 @@ abstract sealed class LoopRegistry permits EventLoop {
      * {@code fd}'s readiness changes (F_SETSIG, F_SETOWN_EX, O_ASYNC), and the loop dispatches
      * {@code handler} with the poll band the signal carries (package documentation, docs/SIGIO.md).
      *
+     * @param fd the fd, whose driver must support signal-driven I/O
+     * @param handler called on the loop thread when the kernel signals that the fd became ready
+     * @return the registration
      * @param events {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}, or a combination
      * @param signal a realtime signal ({@link Signal#realtime(int)}), queued once per event with the fd and band
      * @throws IllegalArgumentException for other events, a standard signal, or the JDK's SIGRTMAX-2
      * @throws IllegalStateException when {@code fd} is closed, registered with this loop already,
      *     or in signal-driven I/O to another thread (another loop's, say); or on a virtual thread
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncIoHandler handler) throws IOException {
         return onAsyncIo(fd, events, signal, AsyncOwner.Kind.THREAD, handler);
@@ -334,9 +429,16 @@ abstract sealed class LoopRegistry permits EventLoop {
      * {@code signal} {@link Signal#IO} is plain SIGIO (F_SETSIG 0), which carries no fd: the loop
      * then polls its plain fds on each. See docs/SIGNALS.md.
      *
+     * @param fd the fd, whose driver must support signal-driven I/O
+     * @param events {@link IoSource#READABLE}, {@link IoSource#WRITABLE}, {@link IoSource#PRIORITY}, or a combination
+     * @param signal a realtime signal, or {@link Signal#IO} for plain SIGIO
+     * @param owner who the kernel sends the signal to: the loop thread, this process or its process group
+     * @param handler called on the loop thread when the kernel signals that the fd became ready
+     * @return the registration
      * @throws IllegalStateException for a process owner on the {@link SignalRoute#JVM} route, or
      *     where another loop reads the signal or SIGIO from a signalfd (a thread owner's), and as
      *     {@link #onAsyncIo(Fd, int, Signal, AsyncIoHandler)}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public AsyncIoSource onAsyncIo(Fd fd, int events, Signal signal, AsyncOwner.Kind owner, AsyncIoHandler handler)
             throws IOException {
@@ -365,7 +467,11 @@ abstract sealed class LoopRegistry permits EventLoop {
      * status it collected ({@link Process#exitValue()}). A child that has exited already, even
      * one the JDK reaped, is reported on the next iteration.
      *
+     * @param process a child of this JVM
+     * @param handler called on the loop thread once, after the child exited
+     * @return the registration
      * @throws UnsupportedOperationException when {@code process} has no {@link Process#toHandle() handle}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public ExitSource onExit(Process process, ExitHandler handler) throws IOException {
         checkThread("onExit");
@@ -382,6 +488,11 @@ abstract sealed class LoopRegistry permits EventLoop {
      * thread, when it has exited, with its status; see {@link ChildSource}. If the loop closes
      * while the child runs, the child is killed (with its process group when it leads one) and
      * reaped.
+     *
+     * @param spawn what to start
+     * @param handler called on the loop thread once, after the child exited, with its status
+     * @return the registration, which holds the child
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public ChildSource spawn(Spawn spawn, ChildHandler handler) throws IOException {
         checkThread("spawn");
@@ -395,7 +506,14 @@ abstract sealed class LoopRegistry permits EventLoop {
         }
     }
 
-    /** Dispatches {@code handler} once, on the loop thread, when {@code child} has exited, with its status; see {@link ChildSource}. */
+    /**
+     * Dispatches {@code handler} once, on the loop thread, when {@code child} has exited, with its status; see {@link ChildSource}.
+     *
+     * @param child a child started with {@link Spawn}, whose status the loop reaps
+     * @param handler called on the loop thread once, after the child exited, with its status
+     * @return the registration
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
     public ChildSource onChildExit(Child child, ChildHandler handler) throws IOException {
         checkThread("onChildExit");
         Objects.requireNonNull(child, "child");
@@ -410,6 +528,11 @@ abstract sealed class LoopRegistry permits EventLoop {
      * process, not only this JVM's children, through a pidfd. The exit status is not reported
      * (only the parent can read it); see {@link ProcessExitSource}. A process gone already is
      * reported on the next iteration.
+     *
+     * @param process any process
+     * @param handler called on the loop thread once, after the process exited
+     * @return the registration
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public ProcessExitSource onExit(ProcessHandle process, ProcessExitHandler handler) throws IOException {
         checkThread("onExit");
@@ -424,7 +547,11 @@ abstract sealed class LoopRegistry permits EventLoop {
     /**
      * {@link #onExit(ProcessHandle, ProcessExitHandler)} for the process with id {@code pid}.
      *
+     * @param pid the process's id
+     * @param handler called on the loop thread once, after the process exited
+     * @return the registration
      * @throws org.fdloop.fd.LinuxException with ESRCH when no process has that id
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public ProcessExitSource onExit(long pid, ProcessExitHandler handler) throws IOException {
         ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> org.fdloop.internal.linux.Errno.exception(
@@ -436,6 +563,8 @@ abstract sealed class LoopRegistry permits EventLoop {
      * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
      * every signal-driven fd instead of reading their signals. Raise the limit
      * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
+     *
+     * @return how many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled every signal-driven fd instead of reading their signals
      */
     public long signalQueueOverflows() {
         return signals == null ? 0 : signals.overflows();
@@ -644,7 +773,7 @@ abstract sealed class LoopRegistry permits EventLoop {
         }
     }
 
-    /** The backend this loop waits with. */
+    /** {@return the backend this loop waits with} */
     public Backend backend() {
         return poller.backend();
     }
