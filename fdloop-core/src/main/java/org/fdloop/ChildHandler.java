@@ -12,6 +12,7 @@ public interface ChildHandler {
      * @param source the registration, closed by now
      * @param child the child: its pipes are still open, for the rest of its output; close it when done
      * @param status how it ended
+     * @throws Exception anything: the loop's {@link ErrorHandler} gets it
      */
     void exited(ChildSource source, Child child, ExitStatus status) throws Exception;
 }

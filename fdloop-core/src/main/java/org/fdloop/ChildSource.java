@@ -37,7 +37,7 @@ public final class ChildSource extends PolledSource {
         return new ChildSource(loop, child, number, handler);
     }
 
-    /** The child. */
+    /** {@return the child} */
     public Child child() {
         return child;
     }

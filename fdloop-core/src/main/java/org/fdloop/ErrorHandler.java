@@ -37,6 +37,10 @@ public interface ErrorHandler {
     /**
      * The line {@link #PRINT} prints: {@code "fdloop: io pipe read end 7 failed and is disabled
      * (enable() runs it again): java.lang.IllegalStateException: boom, at Server.read(Server.java:42)"}.
+     *
+     * @param source the source whose handler threw, or null for a task
+     * @param error what it threw
+     * @return the line, without a line break
      */
     static String describe(Source source, Throwable error) {
         StringBuilder line = new StringBuilder("fdloop: ");

@@ -125,7 +125,16 @@ public record FileEvent(Kind kind, Path path, Path from, boolean directory, int 
         }
     }
 
-    /** An event that is not {@link Kind#SKIPPED}: without a problem. */
+    /**
+     * An event that is not {@link Kind#SKIPPED}: without a problem.
+     *
+     * @param kind what happened
+     * @param path the path it happened to
+     * @param from for a MOVE, the path before; otherwise null
+     * @param directory whether the path is a directory
+     * @param cookie the kernel's rename cookie, 0 for other events
+     * @param scanned whether the event was found by listing rather than reported by the kernel
+     */
     public FileEvent(Kind kind, Path path, Path from, boolean directory, int cookie, boolean scanned) {
         this(kind, path, from, directory, cookie, scanned, null);
     }

@@ -9,6 +9,7 @@ public interface ProcessExitHandler {
      *
      * @param source the registration, closed by now
      * @param process the process
+     * @throws Exception anything: the loop's {@link ErrorHandler} gets it
      */
     void exited(ProcessExitSource source, ProcessHandle process) throws Exception;
 }

@@ -45,7 +45,7 @@ public final class ProcessExitSource extends PolledSource {
         return new ProcessExitSource(loop, process, pidFd, handler);
     }
 
-    /** The process. */
+    /** {@return the process} */
     public ProcessHandle process() {
         return process;
     }

@@ -7,12 +7,16 @@ package org.fdloop.fd;
  * @param id the thread id, process id or process group id
  */
 public record AsyncOwner(Kind kind, int id) {
-    /** This process (F_OWNER_PID, or F_SETOWN with its pid): the kernel picks a thread of it. */
+    /** {@return this process (F_OWNER_PID, or F_SETOWN with its pid): the kernel picks a thread of it} */
     public static AsyncOwner ofThisProcess() {
         return new AsyncOwner(Kind.PROCESS, OsThread.processId());
     }
 
-    /** This process's process group (F_OWNER_PGRP): every process in it gets the signal. */
+    /**
+     * {@return this process's process group (F_OWNER_PGRP): every process in it gets the signal}
+     *
+     * @throws java.io.IOException when /proc/self/stat cannot be read
+     */
     public static AsyncOwner ofThisProcessGroup() throws java.io.IOException {
         // /proc/self/stat: "pid (comm) state ppid pgrp ...", and comm may hold spaces and parentheses
         try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/self/stat"))) {
@@ -22,7 +26,11 @@ public record AsyncOwner(Kind kind, int id) {
         }
     }
 
-    /** Whether signals to this owner reach this process: this process, or its process group. */
+    /**
+     * {@return whether signals to this owner reach this process: this process, or its process group}
+     *
+     * @throws java.io.IOException when /proc/self/stat cannot be read
+     */
     public boolean includesThisProcess() throws java.io.IOException {
         return switch (kind) {
             case THREAD -> false;

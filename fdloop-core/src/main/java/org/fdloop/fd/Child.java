@@ -83,37 +83,37 @@ public final class Child implements AutoCloseable {
         return new Child(pid, PidFd.adopt(fd, pid), leadsGroup, ends, program);
     }
 
-    /** The child's process id; while the child is not reaped, no other process can have it. */
+    /** {@return the child's process id; while the child is not reaped, no other process can have it} */
     public long pid() {
         return pid;
     }
 
-    /** The child's pidfd: readable once the child has exited. Closed by {@link #close()}. */
+    /** {@return the child's pidfd: readable once the child has exited. Closed by {@link #close()}} */
     public PidFd pidFd() {
         return pidFd;
     }
 
-    /** The program it runs, as given to {@link Spawn}. */
+    /** {@return the program it runs, as given to {@link Spawn}} */
     public String program() {
         return program;
     }
 
-    /** Whether the child leads a process group (or session) of its own ({@link Spawn#newProcessGroup()}, {@link Spawn#newSession()}). */
+    /** {@return whether the child leads a process group (or session) of its own ({@link Spawn#newProcessGroup()}, {@link Spawn#newSession()})} */
     public boolean leadsGroup() {
         return leadsGroup;
     }
 
-    /** This process's end of the child's stdin pipe, for writing, or null when stdin is not a {@link Spawn.Stdio#pipe()}. */
+    /** {@return this process's end of the child's stdin pipe, for writing, or null when stdin is not a {@link Spawn.Stdio#pipe()}} */
     public StreamFd stdin() {
         return stdin;
     }
 
-    /** This process's end of the child's stdout pipe, for reading, or null when stdout is not a {@link Spawn.Stdio#pipe()}. */
+    /** {@return this process's end of the child's stdout pipe, for reading, or null when stdout is not a {@link Spawn.Stdio#pipe()}} */
     public StreamFd stdout() {
         return stdout;
     }
 
-    /** This process's end of the child's stderr pipe, for reading, or null when stderr is not a {@link Spawn.Stdio#pipe()}. */
+    /** {@return this process's end of the child's stderr pipe, for reading, or null when stderr is not a {@link Spawn.Stdio#pipe()}} */
     public StreamFd stderr() {
         return stderr;
     }
@@ -121,7 +121,9 @@ public final class Child implements AutoCloseable {
     /**
      * Sends {@code signal} to the child (pidfd_send_signal(2)).
      *
+     * @param signal the signal to send
      * @throws LinuxException with ESRCH once the child has been reaped
+     * @throws IOException if a system call fails: the {@link LinuxException} names it and its errno
      */
     public void signal(Signal signal) throws IOException {
         pidFd.sendSignal(signal);
@@ -132,9 +134,11 @@ public final class Child implements AutoCloseable {
      * of its descendants that stayed in it (kill(2) with -pgid). While the group has a member,
      * its id cannot be taken by another group.
      *
+     * @param signal the signal to send
      * @throws IllegalStateException when the child does not lead a group of its own: its group
      *     is the JVM's, which the signal would reach too
      * @throws LinuxException with ESRCH when no process is left in the group
+     * @throws IOException if a system call fails: the {@link LinuxException} names it and its errno
      */
     public void signalGroup(Signal signal) throws IOException {
         Objects.requireNonNull(signal, "signal");
@@ -149,8 +153,11 @@ public final class Child implements AutoCloseable {
     }
 
     /**
-     * The exit status if the child has exited, reaping it; null while it runs. Once reaped, the
+     * {@return the exit status if the child has exited, reaping it; null while it runs} Once reaped, the
      * same status every time.
+     *
+     * @throws IllegalStateException when the child was closed before it was reaped
+     * @throws IOException if a system call fails: the {@link LinuxException} names it and its errno
      */
     public synchronized ExitStatus tryReap() throws IOException {
         if (status == null) {
@@ -162,7 +169,7 @@ public final class Child implements AutoCloseable {
         return status;
     }
 
-    /** The exit status once the child has been reaped, else null; reaps nothing. */
+    /** {@return the exit status once the child has been reaped, else null; reaps nothing} */
     public synchronized ExitStatus status() {
         return status;
     }
@@ -170,7 +177,9 @@ public final class Child implements AutoCloseable {
     /**
      * Waits until the child exits, at most {@code timeout}, and reaps it.
      *
+     * @param timeout how long to wait at most
      * @return the exit status, or null when the timeout passed first
+     * @throws IOException if a system call fails: the {@link LinuxException} names it and its errno
      */
     public ExitStatus waitFor(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -215,7 +224,7 @@ public final class Child implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #close()} was called. */
+    /** {@return whether {@link #close()} was called} */
     public synchronized boolean isClosed() {
         return closed;
     }

@@ -11,6 +11,11 @@ import java.util.Objects;
  * @param coreDumped whether it dumped core as it was killed
  */
 public record ExitStatus(int code, Signal signal, boolean coreDumped) {
+    /**
+     * Checks that the status is one a child can end with.
+     *
+     * @throws IllegalArgumentException for a code outside 0-255 without a signal, or a signal with a code other than -1
+     */
     public ExitStatus {
         if (signal == null ? code < 0 || code > 255 || coreDumped : code != -1) {
             throw new IllegalArgumentException("an exit status is a code 0-255 without a signal, or a signal with code -1; not code "
@@ -18,27 +23,36 @@ public record ExitStatus(int code, Signal signal, boolean coreDumped) {
         }
     }
 
-    /** The status of a child that exited with {@code code}. */
+    /**
+     * {@return the status of a child that exited with {@code code}}
+     *
+     * @param code the exit code, 0-255
+     */
     public static ExitStatus exited(int code) {
         return new ExitStatus(code, null, false);
     }
 
-    /** The status of a child killed by {@code signal}. */
+    /**
+     * {@return the status of a child killed by {@code signal}}
+     *
+     * @param signal the signal that killed it
+     * @param coreDumped whether it dumped core
+     */
     public static ExitStatus killed(Signal signal, boolean coreDumped) {
         return new ExitStatus(-1, Objects.requireNonNull(signal, "signal"), coreDumped);
     }
 
-    /** Whether the child exited (rather than being killed by a signal). */
+    /** {@return whether the child exited (rather than being killed by a signal)} */
     public boolean exited() {
         return signal == null;
     }
 
-    /** Whether the child exited with code 0. */
+    /** {@return whether the child exited with code 0} */
     public boolean succeeded() {
         return code == 0;
     }
 
-    /** The status as a shell reports it ({@code $?}) and {@link Process#exitValue()} does: the code, or 128 + the signal's number. */
+    /** {@return the status as a shell reports it ({@code $?}) and {@link Process#exitValue()} does: the code, or 128 + the signal's number} */
     public int shellValue() {
         return signal == null ? code : 128 + signal.number();
     }

@@ -84,39 +84,49 @@ public final class Spawn {
             this.fd = fd;
         }
 
-        /** The JVM's own descriptor of the same number (the default). */
+        /** {@return the JVM's own descriptor of the same number (the default)} */
         public static Stdio inherit() {
             return INHERIT;
         }
 
-        /** /dev/null: stdin reads end of file at once, output is thrown away. */
+        /** {@return /dev/null: stdin reads end of file at once, output is thrown away} */
         public static Stdio devNull() {
             return NULL;
         }
 
         /**
-         * A pipe: the child's end is blocking, as programs expect; this process's end,
+         * {@return a pipe: the child's end is blocking, as programs expect; this process's end,
          * {@link Child#stdin()}, {@link Child#stdout()} or {@link Child#stderr()}, is non-blocking
-         * for an event loop.
+         * for an event loop}
          */
         public static Stdio pipe() {
             return PIPE;
         }
 
         /**
-         * A file: stdin reads it; stdout and stderr create it or truncate it (mode 0666 less the
-         * umask). Opened in this process before the spawn, so that an error names the file.
+         * {@return a file: stdin reads it; stdout and stderr create it or truncate it (mode 0666 less the
+         * umask)} Opened in this process before the spawn, so that an error names the file.
+         *
+         * @param path the file
          */
         public static Stdio file(Path path) {
             return new Stdio(Kind.FILE, Objects.requireNonNull(path, "path"), null);
         }
 
-        /** A file that stdout or stderr appends to, created if missing. */
+        /**
+         * {@return a file that stdout or stderr appends to, created if missing}
+         *
+         * @param path the file
+         */
         public static Stdio append(Path path) {
             return new Stdio(Kind.APPEND, Objects.requireNonNull(path, "path"), null);
         }
 
-        /** An open descriptor of the caller's, which stays the caller's (the child gets a duplicate). */
+        /**
+         * {@return an open descriptor of the caller's, which stays the caller's (the child gets a duplicate)}
+         *
+         * @param fd the descriptor
+         */
         public static Stdio fd(Fd fd) {
             return new Stdio(Kind.FD, null, Objects.requireNonNull(fd, "fd"));
         }
@@ -164,7 +174,12 @@ public final class Spawn {
         this.command = List.copyOf(command);
     }
 
-    /** A child running {@code program} (a path, or a name looked up in PATH) with {@code arguments}. */
+    /**
+     * {@return a child running {@code program} (a path, or a name looked up in PATH) with {@code arguments}}
+     *
+     * @param program the program: a path, or a name looked up in PATH
+     * @param arguments its arguments
+     */
     public static Spawn of(String program, String... arguments) {
         List<String> command = new ArrayList<>(arguments.length + 1);
         command.add(Objects.requireNonNull(program, "program"));
@@ -172,17 +187,26 @@ public final class Spawn {
         return new Spawn(command);
     }
 
-    /** A child running {@code command}: the program, then its arguments. */
+    /**
+     * {@return a child running {@code command}: the program, then its arguments}
+     *
+     * @param command the program, then its arguments
+     */
     public static Spawn of(List<String> command) {
         return new Spawn(Objects.requireNonNull(command, "command"));
     }
 
-    /** The program and its arguments. */
+    /** {@return the program and its arguments} */
     public List<String> command() {
         return command;
     }
 
-    /** Gives the child exactly {@code environment} instead of this process's environment. */
+    /**
+     * Gives the child exactly {@code environment} instead of this process's environment.
+     *
+     * @param environment the variables, by name
+     * @return this builder
+     */
     public Spawn environment(Map<String, String> environment) {
         Map<String, String> copy = new LinkedHashMap<>();
         environment.forEach((name, value) -> copy.put(checkName(name), checkValue(name, value)));
@@ -191,7 +215,13 @@ public final class Spawn {
         return this;
     }
 
-    /** Sets one variable of the child's environment (starting from this process's), or removes it when {@code value} is null. */
+    /**
+     * Sets one variable of the child's environment (starting from this process's), or removes it when {@code value} is null.
+     *
+     * @param name the variable's name
+     * @param value its value, or null to remove it
+     * @return this builder
+     */
     public Spawn env(String name, String value) {
         if (environment == null) {
             environment = new LinkedHashMap<>(System.getenv());
@@ -221,7 +251,12 @@ public final class Spawn {
         return value;
     }
 
-    /** The child's working directory (this process's by default). */
+    /**
+     * The child's working directory (this process's by default).
+     *
+     * @param directory the directory
+     * @return this builder
+     */
     public Spawn directory(Path directory) {
         if (!SpawnCalls.hasChdir()) {
             throw new UnsupportedOperationException("this glibc has no posix_spawn_file_actions_addchdir_np (glibc 2.29)");
@@ -231,7 +266,12 @@ public final class Spawn {
         return this;
     }
 
-    /** The child's stdin. */
+    /**
+     * The child's stdin.
+     *
+     * @param stdin where it reads from
+     * @return this builder
+     */
     public Spawn stdin(Stdio stdin) {
         if (stdin.kind == Stdio.Kind.APPEND) {
             throw new IllegalArgumentException("stdin cannot append: use Stdio.file(" + stdin.path + ") to read the file");
@@ -241,14 +281,24 @@ public final class Spawn {
         return this;
     }
 
-    /** The child's stdout. */
+    /**
+     * The child's stdout.
+     *
+     * @param stdout where it writes to
+     * @return this builder
+     */
     public Spawn stdout(Stdio stdout) {
         stdio[1] = Objects.requireNonNull(stdout, "stdout");
         prepared = null;
         return this;
     }
 
-    /** The child's stderr. */
+    /**
+     * The child's stderr.
+     *
+     * @param stderr where it writes to
+     * @return this builder
+     */
     public Spawn stderr(Stdio stderr) {
         stdio[2] = Objects.requireNonNull(stderr, "stderr");
         prepared = null;
@@ -259,6 +309,10 @@ public final class Spawn {
      * Gives the child a duplicate of {@code fd} as descriptor {@code childNumber} (3 or more; use
      * {@link #stdin} and friends for 0 to 2). The Fd stays the caller's, and must be open when
      * {@link #start()} is called.
+     *
+     * @param fd the descriptor to pass
+     * @param childNumber its number in the child, 3 or more
+     * @return this builder
      */
     public Spawn passFd(Fd fd, int childNumber) {
         Objects.requireNonNull(fd, "fd");
@@ -278,6 +332,8 @@ public final class Spawn {
     /**
      * Starts the child in a new process group, which it leads (its pgid is its pid;
      * {@code POSIX_SPAWN_SETPGROUP}); its descendants stay in it unless they move.
+     *
+     * @return this builder
      */
     public Spawn newProcessGroup() {
         newGroup = true;
@@ -290,6 +346,8 @@ public final class Spawn {
      * Starts the child in a new session, which it leads along with a new process group
      * ({@code POSIX_SPAWN_SETSID}, setsid(2)): it has no controlling terminal, so that no
      * terminal's signals (Ctrl-C's SIGINT, a hang-up's SIGHUP) reach it.
+     *
+     * @return this builder
      */
     public Spawn newSession() {
         newSession = true;
@@ -301,6 +359,7 @@ public final class Spawn {
     /**
      * Starts the child.
      *
+     * @return the running child, which its caller closes (or a loop's source does)
      * @throws LinuxException when it cannot be started, naming the program or the directory at
      *     fault; no descriptor or process is left behind
      * @throws IllegalStateException when an {@link Fd} given for stdio or {@link #passFd} is closed
