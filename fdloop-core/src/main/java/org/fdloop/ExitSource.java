@@ -1,9 +1,7 @@
 package org.fdloop;
 
-import static org.fdloop.internal.linux.Constants.ESRCH;
 
 import java.io.IOException;
-import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.PidFd;
 
 /**
@@ -35,15 +33,7 @@ public final class ExitSource extends PolledSource {
 
     /** A source for {@code process} with its pidfd open, or without one if the child is gone already. */
     static ExitSource open(EventLoop loop, Process process, ExitHandler handler) throws IOException {
-        PidFd pidFd = null;
-        try {
-            pidFd = PidFd.open(process.toHandle());
-        } catch (LinuxException e) {
-            if (e.errno() != ESRCH) {
-                throw e;
-            }
-            // exited and reaped already: reportIfGone() dispatches it on the next iteration
-        }
+        PidFd pidFd = PidFd.openUnlessGone(process.toHandle()); // null: exited and reaped already, reportIfGone() dispatches it
         return new ExitSource(loop, process, pidFd, handler);
     }
 

@@ -1,9 +1,6 @@
 package org.fdloop;
 
-import static org.fdloop.internal.linux.Constants.ESRCH;
-
 import java.io.IOException;
-import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.PidFd;
 
 /**
@@ -34,14 +31,7 @@ public final class ProcessExitSource extends PolledSource {
     }
 
     static ProcessExitSource open(EventLoop loop, ProcessHandle process, ProcessExitHandler handler) throws IOException {
-        PidFd pidFd = null;
-        try {
-            pidFd = PidFd.open(process);
-        } catch (LinuxException e) {
-            if (e.errno() != ESRCH) {
-                throw e;
-            }
-        }
+        PidFd pidFd = PidFd.openUnlessGone(process);
         return new ProcessExitSource(loop, process, pidFd, handler);
     }
 
@@ -72,11 +62,7 @@ public final class ProcessExitSource extends PolledSource {
     /** Has the loop report the process on its next iteration if it was gone before the pidfd. */
     void reportIfGone() {
         if (pidFd == null) {
-            loop.execute(() -> {
-                if (isEnabled()) {
-                    loop.invoke(this, IoSource.READABLE);
-                }
-            });
+            loop.due(this);
         }
     }
 

@@ -33,6 +33,25 @@ public final class PidFd extends Fd {
     }
 
     /**
+     * {@link #open(ProcessHandle)}, or {@code null} when the process is gone already (ESRCH): what
+     * a source watching for its exit needs, since such a process has nothing left to wait for.
+     *
+     * @param process the process
+     * @return its pidfd, or {@code null} if it has exited and been reaped
+     * @throws IOException if pidfd_open fails for another reason than ESRCH
+     */
+    public static PidFd openUnlessGone(ProcessHandle process) throws IOException {
+        try {
+            return open(process);
+        } catch (LinuxException e) {
+            if (e.errno() != ESRCH) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
+    /**
      * A pidfd for {@code process}.
      *
      * @param process the process; a child of this JVM that the JDK has not reaped yet, or any other live process
