@@ -53,6 +53,8 @@ public final class IoSource extends PolledSource {
     boolean saidOutOfDescriptors;
     /** Whether a ONESHOT registration fired and the kernel disarmed it (enable() or setEvents re-arms). */
     private boolean fired;
+    /** The {@link StreamSource} built on this source, told when it closes (by its owner, the loop or the Fd's close); null for none. */
+    StreamSource stream;
 
     IoSource(EventLoop loop, Fd fd, int number, int events, IoHandler handler) {
         super(loop, "io " + fd);
@@ -182,6 +184,9 @@ public final class IoSource extends PolledSource {
         FdAccess.get().removeCloseWatcher(fd, closeWatcher);
         removeFromPollerQuietly();
         loop.release(this);
+        if (stream != null) {
+            stream.ioClosed();
+        }
     }
 
     /**

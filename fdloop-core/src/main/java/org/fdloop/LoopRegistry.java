@@ -15,6 +15,7 @@ import org.fdloop.fd.Fd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.Spawn;
+import org.fdloop.fd.StreamFd;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.backend.Poller;
 
@@ -46,6 +47,8 @@ abstract sealed class LoopRegistry permits EventLoop {
     LoopSignals signals;
     /** The inotify shared by this loop's file watches: opened with the first, closed with the last. */
     Watches watches;
+    /** The stream sources open on this loop (onStream), for a group's graceful shutdown. */
+    final LoopStreams streams = new LoopStreams();
 
     LoopRegistry(Poller poller, ErrorHandler errorHandler, SignalRoute signalRoute, int signalPipeBytes) {
         this.poller = poller;
@@ -117,6 +120,45 @@ abstract sealed class LoopRegistry permits EventLoop {
      */
     public IoSource onReadable(Fd fd, IoHandler handler) throws IOException {
         return onIo(fd, IoSource.READABLE, handler);
+    }
+
+    /**
+     * Reads and writes {@code fd} with queued writes: what arrives goes to
+     * {@link StreamHandler#received}, and {@link StreamSource#write} never blocks and never loses
+     * data (what the kernel does not take is queued and flushed when the fd is writable, with
+     * water marks for backpressure; docs/SOCKETS.md, "Writes that queue"). The stream owns
+     * {@code fd}: closing it closes the fd.
+     *
+     * @param fd a socket, pipe, FIFO, tty or pty, open; not registered with this loop already
+     * @param handler told on the loop thread what arrives, of writability and of the close
+     * @return the stream
+     * @throws IllegalStateException when {@code fd} is closed, or registered with this loop already
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
+    public StreamSource onStream(StreamFd fd, StreamHandler handler) throws IOException {
+        checkThread("onStream");
+        Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(handler, "handler");
+        return new StreamSource(self(), fd, true, handler);
+    }
+
+    /**
+     * {@link #onStream} for an fd that is only written: a pipe's write end, a FIFO opened for
+     * writing. It does not read ({@link StreamSource#resumeReading()} would), and waits for the
+     * fd only while writes are queued.
+     *
+     * @param fd the fd written to, open; not registered with this loop already
+     * @param handler told on the loop thread of writability and of the close; its
+     *     {@link StreamHandler#received} is never called
+     * @return the stream
+     * @throws IllegalStateException when {@code fd} is closed, or registered with this loop already
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
+    public StreamSource onWriteStream(StreamFd fd, StreamHandler handler) throws IOException {
+        checkThread("onWriteStream");
+        Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(handler, "handler");
+        return new StreamSource(self(), fd, false, handler);
     }
 
     /**

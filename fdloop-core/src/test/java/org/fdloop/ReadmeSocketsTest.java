@@ -58,19 +58,9 @@ class ReadmeSocketsTest {
                  StreamSocket client = StreamSocket.connectTo(server.localAddress())) {   // TCP: the connect is in progress
 
                 IoSource accepting = loop.onIo(server, IoSource.READABLE, (source, events) -> {
-                    StreamSocket connection;
-                    while ((connection = server.accept()) != null) {                      // null: none pending any more
-                        StreamSocket c = connection;
-                        ByteBuffer buffer = ByteBuffer.allocate(4096);
-                        loop.onIo(c, IoSource.READABLE, (s, e) -> {
-                            if (c.read(buffer.clear()) < 0) {                              // -1: the peer closed
-                                s.close();
-                                c.close();
-                            } else {
-                                c.write(buffer.flip());                                    // a full send buffer takes less: see below
-                            }
-                        });
-                    }
+                    for (StreamSocket c; (c = server.accept()) != null; ) {               // null: none pending any more
+                        loop.onStream(c, (stream, data) -> stream.write(data));           // what the kernel does not take is queued
+                    }                                                                      // at the peer's end: flushed, then closed
                 });
 
                 ByteBuffer reply = ByteBuffer.allocate(64);
