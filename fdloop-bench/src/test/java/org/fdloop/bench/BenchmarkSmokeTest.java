@@ -74,6 +74,15 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void echoComparisonRunsBothServersAndTabulatesThem() throws Exception {
+        String table = new EchoComparison(4, 64, java.time.Duration.ofSeconds(1)).run(1, List.of(1, 2));
+
+        for (String server : List.of("fdloop", "Netty epoll")) {
+            assertThat(table).contains("| " + server + " | 1 | ").contains("| " + server + " | 2 | ");
+        }
+    }
+
+    @Test
     void executeComparisonMeasuresEveryImplementation() throws Exception {
         String table = new ExecuteComparison(1_000).run(1).markdown();
 
