@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fdloop.backend.Backend;
+import org.fdloop.fd.StreamSocket;
 
 /**
  * N event loops on N platform threads, one per core by default: Netty's {@code EventLoopGroup},
@@ -71,7 +72,7 @@ public final class EventLoopGroup implements Executor, AutoCloseable {
          * @param connection the connection, non-blocking; if this throws, it is closed
          * @throws Exception to have the connection closed and the loop's {@link ErrorHandler} told
          */
-        void accepted(EventLoop loop, org.fdloop.fd.StreamSocket connection) throws Exception;
+        void accepted(EventLoop loop, StreamSocket connection) throws Exception;
     }
 
     private EventLoopGroup(Builder builder) throws IOException {
@@ -285,7 +286,7 @@ public final class EventLoopGroup implements Executor, AutoCloseable {
     }
 
     /** Hands {@code connection} to {@code handler} on {@code loop}'s thread; closes it when the group no longer takes connections. */
-    void deliver(EventLoop loop, org.fdloop.fd.StreamSocket connection, AcceptHandler handler) {
+    void deliver(EventLoop loop, StreamSocket connection, AcceptHandler handler) {
         if (shuttingDown) {
             connection.close(); // accepted as shutdown began: no handler ran for it, so nothing was promised
             return;

@@ -1,16 +1,21 @@
 package org.fdloop;
 
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.StreamSocket;
+import org.fdloop.fd.UnixAbstractAddress;
 
 /**
  * A listening socket spread over an {@link EventLoopGroup}: one socket per loop with SO_REUSEPORT
@@ -47,15 +52,15 @@ public final class GroupListener implements AutoCloseable {
 
     static GroupListener open(EventLoopGroup group, SocketAddress address, EventLoopGroup.AcceptHandler handler,
             boolean reusePort) throws IOException {
-        java.util.Objects.requireNonNull(address, "address");
-        java.util.Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(handler, "handler");
         if (group.isShuttingDown()) {
             throw new RejectedExecutionException("listen(): the group is shutting down; nothing new is taken");
         }
         List<Entry> entries = new ArrayList<>();
         try {
             if (reusePort) {
-                if (address instanceof java.net.UnixDomainSocketAddress || address instanceof org.fdloop.fd.UnixAbstractAddress) {
+                if (address instanceof UnixDomainSocketAddress || address instanceof UnixAbstractAddress) {
                     throw new IllegalArgumentException("SO_REUSEPORT spreads TCP connections over sockets, not Unix-domain ones ("
                             + address + "): use listenWithAcceptor, which hands each connection to the next loop");
                 }
@@ -99,7 +104,7 @@ public final class GroupListener implements AutoCloseable {
     }
 
     private static StandardProtocolFamily family(SocketAddress address) {
-        return address instanceof java.net.InetSocketAddress inet && inet.getAddress() instanceof java.net.Inet6Address
+        return address instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
     }
 

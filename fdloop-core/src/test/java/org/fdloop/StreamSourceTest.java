@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.OsPipe;
+import org.fdloop.fd.Pty;
 import org.fdloop.fd.StreamFd;
 import org.fdloop.fd.StreamSocket;
 import org.fdloop.testing.Loops;
@@ -45,8 +46,8 @@ class StreamSourceTest {
         return b;
     }
 
-    /** A writer end and a reader end, open: a pipe, or a loopback TCP connection with small buffers. */
-    enum Kind { PIPE, TCP }
+    /** A writer end and a reader end, open: a pipe, a loopback TCP connection with small buffers, a raw pty (slave to master). */
+    enum Kind { PIPE, TCP, PTY }
 
     private record Pair(StreamFd writer, StreamFd reader, AutoCloseable rest) implements AutoCloseable {
         @Override
@@ -63,6 +64,11 @@ class StreamSourceTest {
         if (kind == Kind.PIPE) {
             OsPipe pipe = OsPipe.open();
             return new Pair(pipe.writeEnd(), pipe.readEnd(), pipe);
+        }
+        if (kind == Kind.PTY) {
+            Pty pty = Pty.open();
+            pty.setMode(Pty.Mode.RAW); // every byte through as it is: no echo, no CR/LF translation
+            return new Pair(pty.openSlave(), pty, null);
         }
         try (ListeningSocket server = ListeningSocket.open(java.net.StandardProtocolFamily.INET)) {
             server.setOption(StandardSocketOptions.SO_RCVBUF, 16 * 1024); // the accepted socket inherits it
@@ -215,7 +221,7 @@ class StreamSourceTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Kind.class)
+    @EnumSource(value = Kind.class, names = {"PIPE", "TCP"})
     void aPeerThatGoesAwayFailsEveryQueuedWriteWithTheKernelsError(Kind kind) throws Exception {
         try (EventLoop loop = EventLoop.open(); Pair pair = open(kind)) {
             List<IOException> results = new ArrayList<>();
