@@ -11,6 +11,7 @@ import org.fdloop.fd.Fd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.Signal;
 import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.backend.Poller;
 
 /**
@@ -324,7 +325,7 @@ abstract sealed class LoopRegistry extends LoopProcesses permits EventLoop {
         checkThread("onThreadSignal");
         Objects.requireNonNull(signal, "signal");
         Objects.requireNonNull(handler, "handler");
-        SourceArguments.checkThreadSignal(signal);
+        SignalRules.checkThreadSignal(signal);
         LoopSignals s = signals();
         SignalSource source = SignalSource.threadDirected(self(), s, signal, handler);
         s.addThreadDirected(source);

@@ -106,25 +106,21 @@ abstract sealed class LoopSources permits LoopProcesses {
     }
 
     /**
-     * Has the loop dispatch {@code source} on its next iteration, from any thread: through
-     * {@link EventLoop#execute}'s queue, the one cross-thread channel. Does nothing once the loop ended or
-     * closed (its close() closes the source). Thread-safe.
+     * Has the loop dispatch {@code source} on its next iteration, from any thread and from the loop
+     * thread alike: through {@link EventLoop#execute}'s queue, the one cross-thread channel, as a
+     * task of the loop's own that puts the source in the pending list, where it goes by the
+     * priority it has then. Does nothing once the loop ended or closed (its close() closes the
+     * source). Thread-safe.
      */
     void due(Source source) {
-        if (inLoopThread()) {
-            dueNow(source);
-            return;
-        }
         try {
-            execute(() -> dueNow(source));
+            execute((EventLoop.InternalTask) () -> {
+                if (source.isEnabled() && !source.queued) { // closed or disabled since: enable() looks again
+                    pending.addOnce(source);
+                }
+            });
         } catch (RejectedExecutionException e) {
             // the loop ended or closed: nothing will dispatch the source, ignoring
-        }
-    }
-
-    private void dueNow(Source source) {
-        if (source.isEnabled() && !source.queued) {
-            pending.addOnce(source);
         }
     }
 
