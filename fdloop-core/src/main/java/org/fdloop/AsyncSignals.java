@@ -221,9 +221,16 @@ final class AsyncSignals {
         suspect.clear();
     }
 
-    /** The kernel's realtime queue was full: looks at every fd once, the SIGIO backend's too. */
+    /**
+     * A plain SIGIO from the kernel (si_code SI_KERNEL) came to the loop thread: the realtime queue
+     * was full and some fd's signal was not queued, or an fd that asked for plain SIGIO
+     * (F_SETSIG 0) is ready; the kernel sends both alike. Looks at every fd once, the SIGIO
+     * backend's too, and counts an overflow only where no thread-owned fd asked for plain SIGIO.
+     */
     void overflowed() throws IOException {
-        overflows++;
+        if (asyncUses[SIGIO] == 0) {
+            overflows++;
+        }
         loop.poller().signalQueueOverflowed(); // the SIGIO backend's signals were lost too: it looks at every fd
         polled.addAll(async);
         pollAndDispatch();

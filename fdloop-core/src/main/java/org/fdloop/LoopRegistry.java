@@ -409,7 +409,9 @@ abstract sealed class LoopRegistry extends LoopProcesses permits EventLoop {
     /**
      * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
      * every signal-driven fd instead of reading their signals. Raise the limit
-     * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
+     * ({@code ulimit -i}) if this grows. The kernel says so with a plain SIGIO, which is also what
+     * an fd in plain-SIGIO mode ({@link Signal#IO}) sends: while such an fd is registered with the
+     * same owner, the loop polls on each and counts none. Thread-safe (approximate from another thread).
      *
      * @return how many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled every signal-driven fd instead of reading their signals
      */
