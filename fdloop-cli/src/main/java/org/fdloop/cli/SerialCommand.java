@@ -89,33 +89,37 @@ final class SerialCommand implements Callable<Integer> {
                 return Main.OK;
             }
             try (EventLoop loop = backend.open()) {
-                SerialSettings now = tty.apply(wanted);
-                StopSignals stop = StopSignals.install(loop, List.of());
-                ByteBuffer buffer = ByteBuffer.allocateDirect(16 * 1024);
-                loop.onReadable(port, (source, events) -> {
-                    buffer.clear();
-                    int n = port.read(buffer);
-                    if (n < 0) {
-                        err.println("fdloop serial: " + path + ": hung up (end of file)");
-                        loop.stop();
-                    } else if (n > 0) {
-                        print(out, buffer.flip());
-                    }
-                });
-                long started = System.nanoTime();
-                err.printf("fdloop serial: %s at %s, %s%s; Ctrl-C ends%n", path, now.describe(), now.canonical() ? "canonical" : "raw",
-                        (now.rtsCts() ? ", RTS/CTS" : "") + (now.xonXoff() ? ", XON/XOFF" : ""));
-                err.flush();
                 try {
-                    stop.run();
+                    watch(loop, port, tty.apply(wanted), out, err);
                 } finally {
-                    restore(err, tty, before);
+                    restore(err, tty, before); // also when the driver took only part of the settings
                 }
-                err.printf("fdloop serial: %d byte%s in %.1f s%s%n", bytes, bytes == 1 ? "" : "s",
-                        (System.nanoTime() - started) / 1e9, stop.received() != null ? " (" + stop.received().name() + ")" : "");
             }
         }
         return Main.OK;
+    }
+
+    /** Prints what arrives on {@code port} until a stop signal or a hang-up. */
+    private void watch(EventLoop loop, DeviceFile port, SerialSettings now, PrintWriter out, PrintWriter err) throws Exception {
+        StopSignals stop = StopSignals.install(loop, List.of());
+        ByteBuffer buffer = ByteBuffer.allocateDirect(16 * 1024);
+        loop.onReadable(port, (source, events) -> {
+            buffer.clear();
+            int n = port.read(buffer);
+            if (n < 0) {
+                err.println("fdloop serial: " + path + ": hung up (end of file)");
+                loop.stop();
+            } else if (n > 0) {
+                print(out, buffer.flip());
+            }
+        });
+        long started = System.nanoTime();
+        err.printf("fdloop serial: %s at %s, %s%s; Ctrl-C ends%n", path, now.describe(), now.canonical() ? "canonical" : "raw",
+                (now.rtsCts() ? ", RTS/CTS" : "") + (now.xonXoff() ? ", XON/XOFF" : ""));
+        err.flush();
+        stop.run();
+        err.printf("fdloop serial: %d byte%s in %.1f s%s%n", bytes, bytes == 1 ? "" : "s",
+                (System.nanoTime() - started) / 1e9, stop.received() != null ? " (" + stop.received().name() + ")" : "");
     }
 
     /** The settings the options name: the rate and format, flow control, the mode. */

@@ -49,11 +49,13 @@ class SerialCommandIT {
     @Test
     void aFormatAPtyCannotFrameFailsSayingSo() throws Exception {
         try (Pty pty = Pty.open()) {
+            SerialSettings before = pty.tty().settings();
             Cli cli = Cli.run("serial", pty.slavePath().toString(), "--format", "7E1");
             assertThat(cli.exitCode()).as("%s", cli).isEqualTo(1);
             assertThat(cli.errLines()).as("%s", cli).singleElement().asString()
                     .contains("framed characters as 115200 8N1 when asked for 115200 7E1")
                     .contains("a pty is always 8 data bits without parity");
+            assertThat(pty.tty().settings()).as("the settings it had, put back after the failure too").isEqualTo(before);
         }
     }
 
