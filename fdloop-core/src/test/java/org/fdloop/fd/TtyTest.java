@@ -24,6 +24,7 @@ import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -34,6 +35,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ExtendWith(NoFdLeaks.class)
 class TtyTest {
+    /** Where stty's output goes (ChildProcess.run writes a file there). */
+    @TempDir
+    Path dir;
 
     /** Settings a pty keeps: any but the data bits and parity, which Linux's pty driver forces to 8N. */
     static Stream<SerialSettings> settings() {
@@ -262,12 +266,12 @@ class TtyTest {
         }
     }
 
-    private static String sttyOutput(Path tty) throws Exception {
-        return ChildProcess.run(List.of("stty", "-F", tty.toString(), "-a"), Path.of("."), Ready.PATIENCE).succeeded().output();
+    private String sttyOutput(Path tty) throws Exception {
+        return ChildProcess.run(List.of("stty", "-F", tty.toString(), "-a"), dir, Ready.PATIENCE).succeeded().output();
     }
 
     /** The settings as {@code stty -F PATH -a} prints them. */
-    private static SerialSettings stty(Path tty) throws Exception {
+    private SerialSettings stty(Path tty) throws Exception {
         String out = sttyOutput(tty);
         Map<String, Boolean> flags = new HashMap<>();
         Map<String, String> values = new HashMap<>();
