@@ -33,7 +33,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Linux's fd-based events on the JVM: shows every mechanism working, watches files, devices and signals.",
-        subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class, DeviceCommand.class, BenchCommand.class,
+        subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class, DeviceCommand.class,
+            SerialCommand.class, InputCommand.class, GpioCommand.class, BenchCommand.class,
             HelpCommand.class, CompletionCommand.class})
 public final class Main {
     /** The command did its work, or was ended by a stop signal or a closed standard output. */

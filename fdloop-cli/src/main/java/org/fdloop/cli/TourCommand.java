@@ -34,6 +34,8 @@ import org.fdloop.fd.DeviceFile;
 import org.fdloop.fd.EventFd;
 import org.fdloop.fd.OsPipe;
 import org.fdloop.fd.OsThread;
+import org.fdloop.fd.Pty;
+import org.fdloop.fd.SerialSettings;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.TimerFd;
 import picocli.CommandLine.Command;
@@ -57,7 +59,8 @@ import picocli.CommandLine.Spec;
             "Sources: a repeating timer of the loop's own queue, and a timerfd beside it; an eventfd written by another thread; a pipe fed by a child process; that"
                 + " child's exit (pidfd); files created, renamed and deleted in a temporary directory (recursive"
                 + " inotify watch); SIGUSR1 sent to the process (through fdloop's native signal handler, or the JVM's) and SIGRTMIN+1 sent to"
-                + " the loop thread (signalfd); and the virtual button device (a pty-backed character device) read through"
+                + " the loop thread (signalfd); a serial line on a pty (set 115200 8N1 raw through termios2, as a program sets"
+                + " a real port); and the virtual button device (a pty-backed character device) read through"
                 + " signal-driven I/O (fasync: O_ASYNC, F_SETOWN_EX to the loop thread, F_SETSIG a realtime signal)."
                 + " The tour removes its temporary directory and leaves no child process behind.",
             "",
@@ -75,6 +78,7 @@ final class TourCommand implements Callable<Integer> {
         FILES("files", "inotify, recursive watch, waited on by %s"),
         SIGNAL("signal", "kill(2) to the process -> %s"),
         THREAD_SIGNAL("thread-signal", "tgkill(2) to the loop thread -> signalfd"),
+        SERIAL("serial", "a serial line on a pty, set 115200 8N1 raw through termios2, waited on by %s"),
         DEVICE("device", "signal-driven I/O (fasync, F_SETSIG): button device (pty) -> kill_fasync -> realtime signal"
                 + " to the loop thread -> signalfd");
 
@@ -132,7 +136,8 @@ final class TourCommand implements Callable<Integer> {
         LoopDriver driver = null;
         StopSignals stop = null;
         try (OsPipe pipe = OsPipe.open(); EventFd wakeups = EventFd.open(); VirtualButtonDevice buttons = VirtualButtonDevice.open();
-                TimerFd timerFd = TimerFd.open(TimerFd.Clock.MONOTONIC)) {
+                TimerFd timerFd = TimerFd.open(TimerFd.Clock.MONOTONIC); Pty line = Pty.open(); DeviceFile serial = line.openSlave()) {
+            serial.tty().apply(SerialSettings.of(115200)); // what a program sets on a real port: 8N1, raw
             long step = Math.clamp(duration.toMillis() / 20, 50, 500);
             long lineEvery = Math.clamp(duration.toMillis() / 6, 100, 1000);
             long lines = Math.max(1, (duration.toMillis() - 2 * lineEvery) / lineEvery);
@@ -147,11 +152,12 @@ final class TourCommand implements Callable<Integer> {
             Files.createDirectory(tree.resolve("sub"));
             int loopTid = OsThread.currentId();
             // started before the loop blocks its signals, so the driver's mask stays the JVM's
-            driver = LoopDriver.start("tour-driver", new Script(wakeups, buttons, tree, loopTid, step));
+            driver = LoopDriver.start("tour-driver", new Script(wakeups, buttons, line, tree, loopTid, step));
 
             try (EventLoop loop = backend.open(); DeviceFile device = DeviceFile.open(buttons.path(), DeviceFile.Access.READ)) {
                 stop = StopSignals.install(loop, List.of());
                 register(loop, pipe, wakeups, timerFd, device, tree, child);
+                registerSerial(loop, serial);
                 loop.schedule(duration, t -> loop.stop());
                 header(child, scratch, lines);
                 start = System.nanoTime();
@@ -328,6 +334,28 @@ final class TourCommand implements Callable<Integer> {
         });
     }
 
+    /** The serial line: what the driver writes into the pty's master arrives on its slave, a line at a time. */
+    private void registerSerial(EventLoop loop, DeviceFile serial) throws IOException {
+        StringBuilder partial = new StringBuilder();
+        ByteBuffer in = ByteBuffer.allocate(1024);
+        String settings = serial.tty().settings().describe();
+        loop.onReadable(serial, (source, events) -> {
+            in.clear();
+            int n = serial.read(in);
+            long now = System.nanoTime();
+            if (n <= 0) {
+                return;
+            }
+            partial.append(new String(in.array(), 0, n, StandardCharsets.US_ASCII));
+            for (int nl; (nl = partial.indexOf("\n")) >= 0; ) {
+                String received = partial.substring(0, nl);
+                partial.delete(0, nl + 1);
+                Long cause = causes.get(Kind.SERIAL).poll();
+                event(Kind.SERIAL, serial.path() + " at " + settings + ": \"" + received + "\"", cause == null ? -1 : now - cause);
+            }
+        });
+    }
+
     /** How process-directed signals reach the loop. */
     private SignalRoute route = SignalRoute.JVM;
 
@@ -390,17 +418,19 @@ final class TourCommand implements Callable<Integer> {
         out.println("Latency: from the cause (a write, a kill, a file operation, a timer's deadline) to the start of its handler.");
     }
 
-    /** The tour's driver: every step it writes the eventfd, sends a signal, changes a file and presses or releases a button. */
+    /** The tour's driver: every step it writes the eventfd, sends a signal, changes a file, presses or releases a button and sends a line down the serial line. */
     private final class Script implements LoopDriver.Work {
         private final EventFd wakeups;
         private final VirtualButtonDevice buttons;
+        private final Pty line;
         private final Path tree;
         private final int loopTid;
         private final long stepMillis;
 
-        Script(EventFd wakeups, VirtualButtonDevice buttons, Path tree, int loopTid, long stepMillis) {
+        Script(EventFd wakeups, VirtualButtonDevice buttons, Pty line, Path tree, int loopTid, long stepMillis) {
             this.wakeups = wakeups;
             this.buttons = buttons;
+            this.line = line;
             this.tree = tree;
             this.loopTid = loopTid;
             this.stepMillis = stepMillis;
@@ -424,6 +454,8 @@ final class TourCommand implements Callable<Integer> {
                 }
                 fileStep(step);
                 buttons.state(KEY_ENTER, step % 2 == 0);
+                causes.get(Kind.SERIAL).add(System.nanoTime());
+                line.write(ByteBuffer.wrap(("rx " + step + "\n").getBytes(StandardCharsets.US_ASCII)));
             }
         }
 

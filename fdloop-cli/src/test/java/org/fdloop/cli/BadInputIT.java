@@ -62,7 +62,7 @@ class BadInputIT {
         String d = dir.toString();
         return Stream.of(
                 // fdloop itself
-                row(2, "fdloop: no command given: use one of tour, watch, monitor, signals, device, bench, help,", "plain"),
+                row(2, "fdloop: no command given: use one of tour, watch, monitor, signals, device, serial, input, gpio, bench, help,", "plain"),
                 row(2, "fdloop: unknown command 'frobnicate': the commands are tour, watch,", "plain", "frobnicate"),
                 row(2, "fdloop: unknown option '--bogus'", "plain", "--bogus"),
                 row(2, "fdloop help: unknown option '--json'", "plain", "help", "--json"),
@@ -125,6 +125,26 @@ class BadInputIT {
                 row(2, "fdloop device: --presses is 1 or more, not 0", "plain", "device", "--presses", "0"),
                 row(2, "fdloop device: --interval: '0ms' is not a duration above zero", "plain", "device", "--interval", "0ms"),
                 row(2, "fdloop device: --interval: '99999999999999999999' is too long", "plain", "device", "--interval", "99999999999999999999"),
+                // serial, input, gpio
+                row(2, "fdloop serial: Missing required parameter: 'PATH'", "plain", "serial"),
+                row(2, "fdloop serial: PATH: the path is empty", "plain", "serial", ""),
+                row(2, "fdloop serial: --format: '9X1' is not a character format: data bits 5-8", "plain", "serial", "-f", "9X1", "/dev/null"),
+                row(2, "fdloop serial: --baud: baud 0: a rate is a positive number", "plain", "serial", "-b", "0", "/dev/null"),
+                row(1, "fdloop serial: " + missing + ": no such serial port or tty", "plain", "serial", missing),
+                row(1, "fdloop serial: " + file + " is a regular file", "plain", "serial", file),
+                row(1, "TCGETS2): ENOTTY (Inappropriate ioctl for device): it is not a terminal", "plain", "serial", "/dev/null"),
+                row(2, "fdloop input: PATH: the path is empty", "plain", "input", ""),
+                row(1, "fdloop input: statx(" + missing + "): ENOENT (No such file or directory): there is no input device at this path",
+                        "plain", "input", missing),
+                row(1, "EVIOCGVERSION): ENOTTY (Inappropriate ioctl for device): it is not an input device", "plain", "input", "/dev/null"),
+                row(2, "fdloop gpio: Missing required parameters: 'CHIP', 'LINE'", "plain", "gpio"),
+                row(2, "fdloop gpio: --edge: unknown value 'up': use one of rising, falling, both", "plain", "gpio", "--edge", "up", "gpiochip0", "1"),
+                row(2, "fdloop gpio: --bias: unknown value 'x': use one of as-is, pull-up, pull-down, disabled", "plain", "gpio", "--bias", "x",
+                        "gpiochip0", "1"),
+                row(1, "fdloop gpio: statx(/dev/gpiochip-none): ENOENT (No such file or directory): there is no GPIO chip at this path",
+                        "plain", "gpio", "gpiochip-none", "3"),
+                row(1, "GPIO_GET_CHIPINFO_IOCTL): ENOTTY (Inappropriate ioctl for device): it is not a GPIO chip", "plain", "gpio",
+                        "/dev/null", "3"),
                 // bench
                 row(1, "fdloop bench: /etc/hosts: not a directory: give --out a directory", "plain", "bench", "--out", "/etc/hosts"),
                 row(2, "fdloop bench: --out: the path is empty", "plain", "bench", "--out", ""),

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoFdLeaks.class)
 class TourCommandIT {
     private static final List<String> SOURCES =
-            List.of("timer", "timerfd", "eventfd", "pipe", "child-exit", "files", "signal", "thread-signal", "device");
+            List.of("timer", "timerfd", "eventfd", "pipe", "child-exit", "files", "signal", "thread-signal", "serial", "device");
 
     @Test
     void everySourceKindAppearsAndTheTableIsPrinted() throws Exception {
@@ -38,6 +38,7 @@ class TourCommandIT {
             assertThat(lines).contains("source         events     median        p99   mechanism");
             assertThat(lines).anyMatch(l -> l.matches("^timerfd +\\d+ .*   timerfd \\(CLOCK_MONOTONIC, an interval\\), waited on by epoll$"));
             assertThat(lines).anyMatch(l -> l.matches("^device +\\d+ .*   signal-driven I/O \\(fasync, F_SETSIG\\): .*"));
+            assertThat(lines).anyMatch(l -> l.matches(" +\\d+\\.\\d{3} s  serial +/dev/pts/\\d+ at 115200 8N1: \"rx \\d+\" .*"));
             assertThat(scratch).as("the tour's temporary directory").doesNotExist();
             assertThat(ProcessHandle.of(child).filter(ProcessHandle::isAlive)).as("the tour's child").isEmpty();
             assertThat(cli.errLines()).isEmpty();

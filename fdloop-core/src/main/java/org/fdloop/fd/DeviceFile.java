@@ -35,12 +35,20 @@ public final class DeviceFile extends StreamFd {
         /** O_WRONLY: reads fail with EBADF. */
         WRITE,
         /** O_RDWR. */
-        READ_WRITE
+        READ_WRITE,
+        /**
+         * Neither read nor write: ioctls only (the access mode 3, {@code O_NOACCESS} in other
+         * systems; Linux documents it in open(2) as needing read and write permission, and a
+         * descriptor for ioctls alone). Terminal settings, modem lines and device queries work;
+         * reads and writes fail with EBADF.
+         */
+        IOCTL_ONLY
     }
 
     private final Path path;
     private final Access access;
     private final String fileType;
+    private final Tty tty = new Tty(this);
 
     private DeviceFile(int fd, String kind, Path path, Access access, String fileType) {
         super(fd, kind);
@@ -76,11 +84,13 @@ public final class DeviceFile extends StreamFd {
             case READ -> "O_RDONLY";
             case WRITE -> "O_WRONLY";
             case READ_WRITE -> "O_RDWR";
+            case IOCTL_ONLY -> "3 (ioctl only)";
         } + ")";
         int flags = O_NONBLOCK | O_CLOEXEC | O_NOCTTY | switch (access) {
             case READ -> O_RDONLY;
             case WRITE -> O_WRONLY;
             case READ_WRITE -> O_RDWR;
+            case IOCTL_ONLY -> O_ACCMODE;
         };
         int fd = FileCalls.open(name, flags, 0);
         if (fd == -ENXIO && (mode & S_IFMT) == S_IFCHR) {
@@ -125,8 +135,21 @@ public final class DeviceFile extends StreamFd {
         return fileType;
     }
 
+    /**
+     * {@return the terminal controls of this file, when it is a tty (a serial port, a console, a pty
+     *     slave): its settings, modem lines, RS-485, drain and flush. On a file that is not a tty,
+     *     every call fails with ENOTTY, saying so}
+     */
+    public Tty tty() {
+        return tty;
+    }
+
     @Override
     int readFailed(int errno) throws LinuxException {
+        if (errno == EBADF && access == Access.IOCTL_ONLY) {
+            throw Errno.exception("read(" + describe() + ")", errno,
+                    "it was opened for ioctls only (Access.IOCTL_ONLY); open it with Access.READ or Access.READ_WRITE to read");
+        }
         if (errno == EBADF && access == Access.WRITE) {
             throw Errno.exception("read(" + describe() + ")", errno,
                     "it was opened for writing only (Access.WRITE); open it with Access.READ or Access.READ_WRITE to read");
@@ -136,6 +159,10 @@ public final class DeviceFile extends StreamFd {
 
     @Override
     LinuxException writeFailed(int errno, long count) {
+        if (errno == EBADF && access == Access.IOCTL_ONLY) {
+            return Errno.exception("write(" + describe() + ", " + count + " bytes)", errno,
+                    "it was opened for ioctls only (Access.IOCTL_ONLY); open it with Access.WRITE or Access.READ_WRITE to write");
+        }
         if (errno == EBADF && access == Access.READ) {
             return Errno.exception("write(" + describe() + ", " + count + " bytes)", errno,
                     "it was opened for reading only (Access.READ); open it with Access.WRITE or Access.READ_WRITE to write");

@@ -44,8 +44,7 @@ public final class Pty extends StreamFd {
     }
 
     private final Path slavePath;
-    /** Serializes the read-modify-write termios changes of this pty. */
-    private final Object termiosLock = new Object();
+    private final Tty tty = new Tty(this);
 
     private Pty(int fd, Path slavePath) {
         super(fd, "pty master");
@@ -97,19 +96,14 @@ public final class Pty extends StreamFd {
     }
 
     /**
-     * Sets the slave's input mode (tcsetattr, TCSANOW).
+     * Sets the slave's input mode, at once (TCSETS2); {@link #tty()} sets the rest of the line.
      *
      * @param mode RAW or CANONICAL
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void setMode(Mode mode) throws IOException {
         Objects.requireNonNull(mode, "mode");
-        synchronized (termiosLock) {
-            switch (mode) {
-                case RAW -> Termios.setRaw(this);
-                case CANONICAL -> Termios.setCanonical(this);
-            }
-        }
+        tty.setMode(mode);
     }
 
     /**
@@ -128,9 +122,7 @@ public final class Pty extends StreamFd {
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public void setEcho(boolean echo) throws IOException {
-        synchronized (termiosLock) {
-            Termios.setEcho(this, echo);
-        }
+        tty.setEcho(echo);
     }
 
     /**
@@ -140,6 +132,15 @@ public final class Pty extends StreamFd {
      */
     public boolean isEcho() throws IOException {
         return Termios.isEcho(this);
+    }
+
+    /**
+     * {@return the terminal controls of the slave, through this master: its line settings (rate,
+     *     character format, raw or canonical), drain and flush. A pty keeps any rate without sending a
+     *     bit, and has no modem lines and no RS-485: those calls fail, saying so}
+     */
+    public Tty tty() {
+        return tty;
     }
 
     @Override

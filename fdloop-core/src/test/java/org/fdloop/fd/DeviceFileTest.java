@@ -262,4 +262,25 @@ class DeviceFileTest {
         int mode = FileCalls.statxMode(path.toString());
         return mode < 0 ? -1 : mode;
     }
+
+    @Test
+    void ioctlOnlyOpenReadsTerminalSettingsButNeitherReadsNorWrites() throws Exception {
+        try (Pty pty = Pty.open(); DeviceFile ioctls = DeviceFile.open(pty.slavePath(), DeviceFile.Access.IOCTL_ONLY)) {
+            assertThat(FileCalls.fcntl(ioctls.number(), F_GETFL, 0) & O_ACCMODE).as("access mode 3").isEqualTo(3);
+            assertThat(ioctls.access()).isEqualTo(DeviceFile.Access.IOCTL_ONLY);
+            pty.tty().apply(SerialSettings.of(57600).stopBits(2));
+            assertThat(ioctls.tty().settings()).as("TCGETS2 through the ioctl-only descriptor")
+                    .isEqualTo(SerialSettings.of(57600).stopBits(2));
+            ioctls.tty().apply(SerialSettings.of(9600));
+            assertThat(pty.tty().settings().baud()).as("TCSETS2 through it too").isEqualTo(9600);
+            assertThatThrownBy(() -> ioctls.read(ByteBuffer.allocate(4)))
+                    .isInstanceOf(LinuxException.class)
+                    .hasMessageContaining("EBADF")
+                    .hasMessageContaining("ioctls only (Access.IOCTL_ONLY)");
+            assertThatThrownBy(() -> ioctls.write(ByteBuffer.wrap(new byte[] {1})))
+                    .isInstanceOf(LinuxException.class)
+                    .hasMessageContaining("EBADF")
+                    .hasMessageContaining("ioctls only (Access.IOCTL_ONLY)");
+        }
+    }
 }

@@ -28,7 +28,7 @@ class TermiosTest {
         try (DeviceFile nul = DeviceFile.open(Path.of("/dev/null"), DeviceFile.Access.READ_WRITE)) {
             assertThatThrownBy(() -> Termios.isEcho(nul))
                     .isInstanceOf(LinuxException.class)
-                    .hasMessageContaining("tcgetattr(character device /dev/null")
+                    .hasMessageContaining("ioctl(character device /dev/null")
                     .hasMessageContaining("ENOTTY")
                     .hasMessageContaining("not a terminal");
             assertThatThrownBy(() -> Termios.setRaw(nul))

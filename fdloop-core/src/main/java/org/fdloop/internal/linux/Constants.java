@@ -22,7 +22,9 @@ public final class Constants {
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
+    public static final int EBUSY = 16;
     public static final int EEXIST = 17;
+    public static final int ENODEV = 19;
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
@@ -210,14 +212,7 @@ public final class Constants {
     public static final int IN_ONESHOT = 0x80000000;
     public static final int IN_ALL_EVENTS = 0x00000fff;
 
-    // termios(3)
-    public static final int TCSANOW = 0;
-    public static final int ISIG = 0000001;
-    public static final int ICANON = 0000002;
-    public static final int ECHO = 0000010;
-    public static final int VEOF = 4;
-    public static final int VTIME = 5;
-    public static final int VMIN = 6;
+    // termios(3): glibc's struct termios (the flags are in DeviceConstants, with the kernel's termios2)
     @C("NCCS")
     public static final int NCCS = 32;
 

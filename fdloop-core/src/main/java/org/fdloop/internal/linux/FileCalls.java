@@ -31,7 +31,6 @@ public final class FileCalls {
     private static final MethodHandle UNLOCKPT = LibC.bind("unlockpt", JAVA_INT, JAVA_INT);
     private static final MethodHandle PTSNAME_R = LibC.bindReturningError("ptsname_r", JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle TCGETATTR = LibC.bind("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle TCSETATTR = LibC.bind("tcsetattr", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle CFMAKERAW = LibC.bindPlain("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
 
     /** fcntl(2) with an int argument (or none: pass 0): the command's result, or -errno. */
@@ -155,7 +154,10 @@ public final class FileCalls {
         }
     }
 
-    /** tcgetattr(3) into a {@link Structs#TERMIOS}: 0 or -errno. */
+    /**
+     * tcgetattr(3) into a {@link Structs#TERMIOS}: 0 or -errno. fdloop reads and sets terminals
+     * through the kernel's termios2 (DeviceCalls); the tests read them through glibc too.
+     */
     public static int tcgetattr(int fd, MemorySegment termios) {
         try {
             return (int) TCGETATTR.invokeExact(fd, termios);
@@ -164,16 +166,7 @@ public final class FileCalls {
         }
     }
 
-    /** tcsetattr(3) from a {@link Structs#TERMIOS}: 0 or -errno. */
-    public static int tcsetattr(int fd, int action, MemorySegment termios) {
-        try {
-            return (int) TCSETATTR.invokeExact(fd, action, termios);
-        } catch (Throwable t) {
-            throw LibC.unexpected("tcsetattr", t);
-        }
-    }
-
-    /** cfmakeraw(3): sets a {@link Structs#TERMIOS} to raw mode; it cannot fail. */
+    /** cfmakeraw(3): sets a {@link Structs#TERMIOS} to raw mode; it cannot fail. The tests compare fdloop's raw mode with it. */
     public static void cfmakeraw(MemorySegment termios) {
         try {
             CFMAKERAW.invokeExact(termios);

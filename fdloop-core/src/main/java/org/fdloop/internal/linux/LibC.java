@@ -19,7 +19,8 @@ import java.util.List;
  * wrapper answers in. The wrappers, one per system call or libc function and named after it, live
  * by area: {@link IoCalls} (the data path, the waits, epoll), {@link FileCalls} (files, pipes,
  * terminals, limits), {@link EventCalls} (eventfd, timerfd, clocks, signalfd, inotify, pidfd),
- * {@link ProcessCalls} (processes, threads, signals, memory) and {@link SocketCalls}.
+ * {@link ProcessCalls} (processes, threads, signals, memory), {@link SocketCalls} and
+ * {@link DeviceCalls} (ioctl: terminals, serial ports, input devices, GPIO).
  *
  * <p>The convention, as libuv's and the kernel's own: a wrapper returns its result, or
  * {@code -errno} when the call failed; it never throws for an errno. The caller, who knows the

@@ -233,8 +233,13 @@ public final class Structs {
                     JAVA_INT.withName("c_ispeed"),
                     JAVA_INT.withName("c_ospeed"))
             .withName("struct termios");
+    public static final long TERMIOS_IFLAG = offset(TERMIOS, "c_iflag");
+    public static final long TERMIOS_OFLAG = offset(TERMIOS, "c_oflag");
+    public static final long TERMIOS_CFLAG = offset(TERMIOS, "c_cflag");
     public static final long TERMIOS_LFLAG = offset(TERMIOS, "c_lflag");
     public static final long TERMIOS_CC = offset(TERMIOS, "c_cc");
+    public static final long TERMIOS_ISPEED = offset(TERMIOS, "c_ispeed");
+    public static final long TERMIOS_OSPEED = offset(TERMIOS, "c_ospeed");
 
     /* struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }; */
     public static final StructLayout RLIMIT = MemoryLayout.structLayout(

@@ -60,13 +60,29 @@ class StructLayoutTest {
             #include <sys/un.h>
             """;
 
+    /**
+     * The kernel's uapi headers of the device interfaces, alone: their {@code struct termios}
+     * clashes with glibc's {@code <termios.h>}, so {@link DeviceConstants} and {@link DeviceStructs}
+     * are compiled in a probe of their own.
+     */
+    private static final String DEVICE_HEADERS = """
+            #include <stdio.h>
+            #include <stddef.h>
+            #include <asm/termbits.h>
+            #include <asm/ioctls.h>
+            #include <linux/serial.h>
+            #include <linux/input.h>
+            #include <linux/uinput.h>
+            #include <linux/gpio.h>
+            """;
+
     /** One value Java uses: its name, the C expression that must equal it, and Java's value. */
     private record Check(String name, String c, long java) {}
 
     @Test
     void everyConstantMatchesTheSystemHeaders(@TempDir Path dir) throws Exception {
         Path gcc = compiler("gcc");
-        List<Check> checks = constants();
+        List<Check> checks = constants(Constants.class);
         assertThat(checks).hasSizeGreaterThan(150);
         assertThat(mismatches(checks, runProbe(gcc, dir, checks))).as("constants whose Java value differs from the C headers").isEmpty();
     }
@@ -88,19 +104,30 @@ class StructLayoutTest {
     }
 
     @Test
+    void deviceConstantsAndLayoutsMatchTheUapiHeaders(@TempDir Path dir) throws Exception {
+        Path gcc = compiler("gcc");
+        List<Check> checks = new ArrayList<>(constants(DeviceConstants.class));
+        assertThat(checks).hasSizeGreaterThan(100);
+        checks.addAll(layouts(DeviceStructs.ALL));
+        assertThat(mismatches(checks, runProbe(gcc, dir, DEVICE_HEADERS, checks)))
+                .as("device constants, sizes and offsets that differ from the uapi headers on " + Arch.CURRENT).isEmpty();
+    }
+
+    @Test
+    void aarch64DeviceConstantsAndLayoutsMatchTheAarch64UapiHeaders(@TempDir Path dir) throws Exception {
+        Path cross = compiler("aarch64-linux-gnu-gcc");
+        List<Check> checks = new ArrayList<>(constants(DeviceConstants.class));
+        checks.addAll(layouts(DeviceStructs.ALL));
+        staticAsserts(cross, dir, DEVICE_HEADERS, checks);
+    }
+
+    @Test
     void aarch64ConstantsAndLayoutsMatchTheAarch64Headers(@TempDir Path dir) throws Exception {
         Path cross = compiler("aarch64-linux-gnu-gcc");
-        List<Check> checks = new ArrayList<>(constants());
+        List<Check> checks = new ArrayList<>(constants(Constants.class));
         checks.addAll(layouts(Structs.all(Arch.AARCH64)));
         checks.addAll(syscalls(Arch.AARCH64));
-        StringBuilder asserts = new StringBuilder();
-        for (Check c : checks) {
-            asserts.append("_Static_assert((long long)(").append(c.c()).append(") == ").append(c.java())
-                    .append("LL, \"").append(c.name().replace("\"", "'")).append(": Java says ").append(c.java()).append("\");\n");
-        }
-        Path source = Files.writeString(dir.resolve("aarch64.c"), HEADERS + "\n" + asserts);
-        String output = run(List.of(cross.toString(), "-fsyntax-only", source.toString()), dir, true);
-        assertThat(output).as("every _Static_assert holds for aarch64").doesNotContain("error");
+        staticAsserts(cross, dir, HEADERS, checks);
         // the checks must be able to fail: a wrong value is caught
         Path wrong = Files.writeString(dir.resolve("wrong.c"), HEADERS
                 + "\n_Static_assert(sizeof(struct epoll_event) == 12, \"epoll_event is 16 bytes on aarch64\");\n");
@@ -120,12 +147,37 @@ class StructLayoutTest {
                 .containsExactlyInAnyOrderElementsOf(declared);
     }
 
-    /** Every int constant in Constants, by its C name or its {@link C} expression. */
-    private static List<Check> constants() throws IllegalAccessException {
+    @Test
+    void everyLayoutInDeviceStructsIsChecked() throws Exception {
+        List<String> declared = new ArrayList<>();
+        for (Field f : DeviceStructs.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && GroupLayout.class.isAssignableFrom(f.getType())) {
+                declared.add(((GroupLayout) f.get(null)).name().orElseThrow());
+            }
+        }
+        assertThat(Arrays.stream(DeviceStructs.ALL).map(l -> l.name().orElseThrow()).toList())
+                .as("DeviceStructs.ALL, which the probe checks, lists every layout DeviceStructs declares")
+                .containsExactlyInAnyOrderElementsOf(declared);
+    }
+
+    /** Compiles {@code checks} as {@code _Static_assert}s with the cross compiler: every one must hold. */
+    private static void staticAsserts(Path cross, Path dir, String headers, List<Check> checks) throws Exception {
+        StringBuilder asserts = new StringBuilder();
+        for (Check c : checks) {
+            asserts.append("_Static_assert((long long)(").append(c.c()).append(") == ").append(c.java())
+                    .append("LL, \"").append(c.name().replace("\"", "'")).append(": Java says ").append(c.java()).append("\");\n");
+        }
+        Path source = Files.writeString(dir.resolve("aarch64.c"), headers + "\n" + asserts);
+        String output = run(List.of(cross.toString(), "-fsyntax-only", source.toString()), dir, true);
+        assertThat(output).as("every _Static_assert holds for aarch64").doesNotContain("error");
+    }
+
+    /** Every int constant in {@code holder}, by its C name or its {@link C} expression. */
+    private static List<Check> constants(Class<?> holder) throws IllegalAccessException {
         List<Check> checks = new ArrayList<>();
-        for (Field f : Constants.class.getDeclaredFields()) {
+        for (Field f : holder.getDeclaredFields()) {
             int m = f.getModifiers();
-            if (Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class) {
+            if (Modifier.isPublic(m) && Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class) {
                 C c = f.getAnnotation(C.class);
                 // (int) so that unsigned values such as IN_ONESHOT compare as Java's signed int does
                 checks.add(new Check(f.getName(), "(int)(" + (c != null ? c.value() : f.getName()) + ")", f.getInt(null)));
@@ -191,11 +243,16 @@ class StructLayoutTest {
     }
 
     private static Map<String, Long> runProbe(Path gcc, Path dir, List<Check> checks) throws IOException, InterruptedException {
+        return runProbe(gcc, dir, HEADERS, checks);
+    }
+
+    private static Map<String, Long> runProbe(Path gcc, Path dir, String headers, List<Check> checks)
+            throws IOException, InterruptedException {
         StringBuilder body = new StringBuilder();
         for (Check c : checks) {
             body.append("    printf(\"%s %lld\\n\", \"").append(c.name()).append("\", (long long)(").append(c.c()).append("));\n");
         }
-        Path source = Files.writeString(dir.resolve("probe.c"), HEADERS + "\nint main(void) {\n" + body + "    return 0;\n}\n");
+        Path source = Files.writeString(dir.resolve("probe.c"), headers + "\nint main(void) {\n" + body + "    return 0;\n}\n");
         Path binary = dir.resolve("probe");
         run(List.of(gcc.toString(), "-O0", "-o", binary.toString(), source.toString()), dir, true);
         Map<String, Long> values = new LinkedHashMap<>();
