@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.Channels;
@@ -293,6 +295,31 @@ class VirtualThreadWaitTest {
             assertThat(new String(reply.array(), 0, 7, US_ASCII)).isEqualTo("echo me");
             there.writeEnd().close();
             assertThat(echo.get()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void aSocketIsReadAndWrittenAtOnceByTwoParkedThreads() throws Exception {
+        try (ListeningSocket server = ListeningSocket.listenOn(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             StreamSocket client = StreamSocket.connectTo(server.localAddress())) {
+            Started<StreamSocket> acceptor = inVirtualThread(() -> {
+                server.awaitReadable(Duration.ofDays(1));
+                return server.accept();
+            });
+            try (StreamSocket accepted = acceptor.get()) {
+                assertThat(inVirtualThread(() -> client.awaitWritable(Duration.ofDays(1)) && client.finishConnect()).get()).isTrue();
+                // one thread parked reading and one parked writing (the peer does not read yet): the same fd in both pollers
+                Started<String> reader = inVirtualThread(() -> new String(accepted.inputStream().readNBytes(5), US_ASCII)).awaitParked();
+                byte[] big = new byte[8 << 20];
+                Started<Boolean> writer = inVirtualThread(() -> {
+                    accepted.outputStream().write(big);
+                    return true;
+                }).awaitParked();
+                client.outputStream().write("hello".getBytes(US_ASCII));
+                assertThat(reader.get()).isEqualTo("hello");
+                assertThat(client.inputStream().readNBytes(big.length)).hasSize(big.length);
+                assertThat(writer.get()).isTrue();
+            }
         }
     }
 
