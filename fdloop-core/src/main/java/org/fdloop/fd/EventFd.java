@@ -124,4 +124,24 @@ public final class EventFd extends Fd {
         }
         throw readError(errno);
     }
+
+    /**
+     * Reads the counter as {@link #read()} does, waiting until it is not 0: a virtual thread
+     * parks and frees its carrier, a platform thread blocks in poll(2) (see {@link #awaitReadable},
+     * which also says what an interrupt and a close do).
+     *
+     * @return the value read, never 0
+     * @throws IOException if a system call fails, the waiting virtual thread was interrupted
+     *     ({@link java.io.InterruptedIOException}), or another thread closed this fd meanwhile
+     *     ({@link ClosedWhileWaitingException})
+     */
+    public long take() throws IOException {
+        while (true) {
+            long value = read();
+            if (value != 0) {
+                return value;
+            }
+            await(POLLIN, -1);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package org.fdloop.fd;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -13,6 +14,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import org.fdloop.internal.FdAccess;
 import org.fdloop.internal.SignalRules;
+import org.fdloop.internal.VThreadPoller;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.FileCalls;
@@ -40,10 +42,12 @@ import org.fdloop.internal.linux.Structs;
  */
 public class Fd implements AutoCloseable {
     private static final VarHandle STATE;
+    private static final VarHandle POLLERS;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Fd.class, "state", int.class);
+            POLLERS = MethodHandles.lookup().findVarHandle(Fd.class, "pollers", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -78,6 +82,9 @@ public class Fd implements AutoCloseable {
     /** CLOSED bit, plus the number of calls in flight on the descriptor. */
     @SuppressWarnings("unused")
     private volatile int state;
+    /** The bits of the virtual-thread pollers ({@link VThreadPoller}) that have had this fd registered. */
+    @SuppressWarnings("unused")
+    private volatile int pollers;
     /** Told once by close(): the event loops that hold this fd registered (FdAccess.addCloseWatcher). */
     private volatile Runnable[] closeWatchers;
 
@@ -132,6 +139,8 @@ public class Fd implements AutoCloseable {
             if (STATE.compareAndSet(this, s, s | CLOSED)) {
                 if (s == 0) {
                     closeNow();
+                } else {
+                    wakeParked();
                 }
                 Runnable[] watchers = closeWatchers;
                 if (watchers != null) {
@@ -199,6 +208,10 @@ public class Fd implements AutoCloseable {
     }
 
     private void closeNow() {
+        int bits = pollers;
+        if (bits != 0) {
+            VThreadPoller.forget(number, bits); // out of the pollers' epoll sets before the number can be reused
+        }
         // Linux releases the number even when close fails (EINTR, EIO): never retry, ignoring the result.
         IoCalls.close(number);
     }
@@ -250,17 +263,25 @@ public class Fd implements AutoCloseable {
     // ---- waiting for one fd ---------------------------------------------------------------------
 
     /**
-     * Waits until this fd is readable (or hung up, or in error), at most {@code timeout}: poll(2)
-     * on this one descriptor. For many fds, or timers and signals beside them, use an event loop.
-     * The calling thread blocks (a virtual thread pins its carrier meanwhile); a {@link #close()}
-     * from another thread takes effect when the wait returns.
+     * Waits until this fd is readable (or hung up, or in error), at most {@code timeout}. For many
+     * fds, or timers and signals beside them, use an event loop.
+     *
+     * <p>A virtual thread parks and frees its carrier: fdloop's poller thread unparks it when the
+     * kernel reports the fd ready. If it is interrupted meanwhile (or was already), it throws
+     * {@link InterruptedIOException} with its interrupt status still set, and the fd stays open;
+     * if another thread closes this Fd meanwhile, it throws {@link ClosedWhileWaitingException}.
+     * A platform thread blocks in poll(2) on this one descriptor; an interrupt does not end that
+     * wait, and a {@link #close()} from another thread takes effect when the wait returns.
+     * docs/THREADS.md tells more.
      *
      * @param timeout how long to wait at most
      * @return true when ready, false when the timeout passed first
+     * @throws InterruptedIOException if the waiting virtual thread was interrupted
+     * @throws ClosedWhileWaitingException if another thread closed this Fd while a virtual thread waited
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final boolean awaitReadable(Duration timeout) throws IOException {
-        return await(POLLIN, timeout);
+        return await(POLLIN, checkedNanos(timeout));
     }
 
     /**
@@ -269,18 +290,77 @@ public class Fd implements AutoCloseable {
      * @param timeout how long to wait at most
      * @return true when ready, false when the timeout passed first
      * @see #awaitReadable(Duration)
+     * @throws InterruptedIOException if the waiting virtual thread was interrupted
+     * @throws ClosedWhileWaitingException if another thread closed this Fd while a virtual thread waited
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public final boolean awaitWritable(Duration timeout) throws IOException {
-        return await(POLLOUT, timeout);
+        return await(POLLOUT, checkedNanos(timeout));
     }
 
-    private boolean await(int events, Duration timeout) throws IOException {
+    private static long checkedNanos(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("a timeout is zero or more, not " + timeout);
         }
-        long deadline = System.nanoTime() + saturatedNanos(timeout);
+        return saturatedNanos(timeout);
+    }
+
+    /**
+     * Waits for {@code events} (POLLIN or POLLOUT) at most {@code nanos}, or without a limit when
+     * {@code nanos < 0}: a virtual thread parks, a platform thread polls. The blocking reads and
+     * the stream views wait here.
+     */
+    final boolean await(int events, long nanos) throws IOException {
+        if (nanos != 0 && Thread.currentThread().isVirtual()) {
+            return park(events == POLLIN ? VThreadPoller.READ : VThreadPoller.WRITE, nanos);
+        }
+        return pollWait(events, nanos);
+    }
+
+    private boolean park(int direction, long nanos) throws IOException {
+        VThreadPoller poller = VThreadPoller.of(direction);
+        Thread me = Thread.currentThread();
+        long deadline = System.nanoTime() + nanos;
+        int fd = acquire();
+        try {
+            // before the thread can be found waiting: close() reads it after it marked the Fd closed
+            POLLERS.getAndBitwiseOr(this, direction);
+            while (true) {
+                if (me.isInterrupted()) {
+                    throw new InterruptedIOException("interrupted while waiting for " + describe() + " to become "
+                            + (direction == VThreadPoller.READ ? "readable" : "writable")
+                            + "; the thread's interrupt status is still set and the fd is still open");
+                }
+                long left = nanos < 0 ? -1 : deadline - System.nanoTime();
+                if (nanos >= 0 && left <= 0) {
+                    return false;
+                }
+                boolean reported = poller.park(fd, left, this::isOpen);
+                if (!isOpen()) {
+                    throw new ClosedWhileWaitingException(describe(), direction == VThreadPoller.READ);
+                }
+                if (reported) {
+                    return true;
+                }
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /** Wakes the virtual threads parked on this fd, which is now marked closed: they throw ClosedWhileWaitingException. */
+    private void wakeParked() {
+        int bits = pollers;
+        for (int direction : new int[] {VThreadPoller.READ, VThreadPoller.WRITE}) {
+            if ((bits & direction) != 0) {
+                VThreadPoller.of(direction).wakeup(number);
+            }
+        }
+    }
+
+    private boolean pollWait(int events, long nanos) throws IOException {
+        long deadline = System.nanoTime() + nanos;
         int fd = acquire();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pollfd = arena.allocate(Structs.POLLFD);
@@ -288,8 +368,8 @@ public class Fd implements AutoCloseable {
             pollfd.set(ValueLayout.JAVA_SHORT, Structs.POLLFD_EVENTS, (short) events);
             while (true) {
                 long left = deadline - System.nanoTime();
-                // round up, so that the wait is at least as long as asked
-                int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (left + 999_999) / 1_000_000));
+                // round up, so that the wait is at least as long as asked; -1 is poll's "no limit"
+                int millis = nanos < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, Math.max(0, (left + 999_999) / 1_000_000));
                 int ready = IoCalls.poll(pollfd, 1, millis);
                 if (ready < 0) {
                     throw Errno.exception("poll(" + describe() + ", " + millis + " ms)", -ready);
@@ -301,7 +381,7 @@ public class Fd implements AutoCloseable {
                     }
                     return true;
                 }
-                if (deadline - System.nanoTime() <= 0) {
+                if (nanos >= 0 && deadline - System.nanoTime() <= 0) {
                     return false;
                 }
             }

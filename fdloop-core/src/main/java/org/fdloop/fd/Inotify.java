@@ -345,4 +345,24 @@ public final class Inotify extends Fd {
         values.stream().sorted().forEach(value -> joined.add(value.name()));
         return joined.toString();
     }
+
+    /**
+     * Reads the queued events as {@link #read()} does, waiting until there is at least one: a
+     * virtual thread parks and frees its carrier, a platform thread blocks in poll(2) (see
+     * {@link #awaitReadable}, which also says what an interrupt and a close do).
+     *
+     * @return the events, at least one
+     * @throws IOException if a system call fails, the waiting virtual thread was interrupted
+     *     ({@link java.io.InterruptedIOException}), or another thread closed this fd meanwhile
+     *     ({@link ClosedWhileWaitingException})
+     */
+    public List<InotifyEvent> take() throws IOException {
+        while (true) {
+            List<InotifyEvent> events = read();
+            if (!events.isEmpty()) {
+                return events;
+            }
+            await(POLLIN, -1);
+        }
+    }
 }

@@ -104,4 +104,26 @@ public final class SignalFd extends Fd {
                     + "remove them from " + signals);
         }
     }
+
+    /**
+     * Takes one pending signal as {@link #read()} does, waiting until one is pending: a virtual
+     * thread parks and frees its carrier, a platform thread blocks in poll(2) (see
+     * {@link #awaitReadable}, which also says what an interrupt and a close do). A virtual thread
+     * runs on whichever carrier is free, so it sees the signals sent to the process, not those
+     * sent to one thread; the signals must be blocked in every thread of the JVM.
+     *
+     * @return the signal's record
+     * @throws IOException if a system call fails, the waiting virtual thread was interrupted
+     *     ({@link java.io.InterruptedIOException}), or another thread closed this fd meanwhile
+     *     ({@link ClosedWhileWaitingException})
+     */
+    public SignalInfo take() throws IOException {
+        while (true) {
+            SignalInfo info = read();
+            if (info != null) {
+                return info;
+            }
+            await(POLLIN, -1);
+        }
+    }
 }

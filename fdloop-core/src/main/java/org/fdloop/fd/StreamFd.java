@@ -3,8 +3,11 @@ package org.fdloop.fd;
 import static org.fdloop.internal.linux.Constants.EAGAIN;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.ThreadScratch;
@@ -207,5 +210,46 @@ public class StreamFd extends Fd {
             throw writeFailed((int) -n, count);
         }
         return n;
+    }
+
+    // ---- blocking views ---------------------------------------------------------------------------
+
+    /**
+     * A blocking {@link InputStream} over this fd, for parsers and {@link java.io.BufferedReader}:
+     * a read waits until at least one byte or the end of the stream comes. A virtual thread parks
+     * meanwhile and frees its carrier; a platform thread blocks in poll(2) (see
+     * {@link #awaitReadable}, which also says what an interrupt and a close do). Closing the
+     * stream closes this fd. Not buffered: wrap it in a {@link java.io.BufferedInputStream} or a
+     * reader to read in small pieces.
+     *
+     * @return a new stream over this fd
+     */
+    public final InputStream inputStream() {
+        return new FdInputStream(this);
+    }
+
+    /**
+     * A blocking {@link OutputStream} over this fd: a write returns once the kernel took every
+     * byte, waiting (parking a virtual thread) while the fd is full. Closing the stream closes
+     * this fd.
+     *
+     * @return a new stream over this fd
+     */
+    public final OutputStream outputStream() {
+        return new FdOutputStream(this);
+    }
+
+    /**
+     * A blocking channel over this fd, both {@link java.nio.channels.ReadableByteChannel} and
+     * {@link java.nio.channels.WritableByteChannel}: a read waits until at least one byte or the
+     * end of the stream comes, a write returns once the kernel took every byte; a virtual thread
+     * parks meanwhile. An interrupt ends a wait with {@link java.io.InterruptedIOException} and
+     * leaves the fd open (this is not an {@link java.nio.channels.InterruptibleChannel}). Closing
+     * the channel closes this fd.
+     *
+     * @return a new channel over this fd
+     */
+    public final ByteChannel channel() {
+        return new FdChannel(this);
     }
 }

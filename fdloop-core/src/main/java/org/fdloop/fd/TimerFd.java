@@ -309,4 +309,25 @@ public final class TimerFd extends Fd {
             release();
         }
     }
+
+    /**
+     * Reads the expirations as {@link #readExpirations()} does, waiting until the timer expired
+     * at least once: a virtual thread parks and frees its carrier, a platform thread blocks in
+     * poll(2) (see {@link #awaitReadable}, which also says what an interrupt and a close do). A
+     * timer that is not armed waits until another thread arms it.
+     *
+     * @return the number of expirations, at least 1, or {@link #CLOCK_WAS_SET}
+     * @throws IOException if a system call fails, the waiting virtual thread was interrupted
+     *     ({@link java.io.InterruptedIOException}), or another thread closed this fd meanwhile
+     *     ({@link ClosedWhileWaitingException})
+     */
+    public long takeExpirations() throws IOException {
+        while (true) {
+            long expirations = readExpirations();
+            if (expirations != 0) {
+                return expirations;
+            }
+            await(POLLIN, -1);
+        }
+    }
 }

@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.fdloop.internal.VThreadPoller;
 import org.fdloop.internal.linux.Errno;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Descriptors of .jar files are left out: the JVM opens a library's jar when it loads the
  * first class from it, which can happen during any test class. The JDK's other descriptors that
- * live as long as the JVM are opened before the first snapshot (see {@link #openJdkDescriptors}), and so is the one
- * that fdloop holds in reserve for its error messages.
+ * live as long as the JVM are opened before the first snapshot (see {@link #openJdkDescriptors}), and so are the one
+ * that fdloop holds in reserve for its error messages and the epoll fds of its virtual-thread pollers.
  */
 public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoFdLeaks.class);
@@ -43,6 +44,8 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
             SocketChannel.open().close();
             // fdloop's own: the descriptor Sysctl holds in reserve for the messages of EMFILE and ENFILE
             Errno.check(0, "nothing");
+            // the epoll fds of the pollers that park virtual threads, made on first use, kept for the JVM's life
+            VThreadPoller.start();
         } catch (IOException e) {
             throw new UncheckedIOException("opening the JDK's own descriptors", e);
         }
