@@ -76,6 +76,10 @@ start_watcher() {
     fi
     PIPE_PID=$!
     until grep -Eq "$ready" "$err"; do
+        if ! kill -0 "$PIPE_PID" 2>/dev/null; then # it ended before it was ready (a limit another process lowered)
+            echo "# $name did not start: $(head -c 300 "$err")"
+            return 1
+        fi
         sleep 0.01
     done
     READY_MS=$(( $(now_ms) - started ))
@@ -95,18 +99,20 @@ for round in $(seq 1 "$ROUNDS"); do
         mkdir -p "$WORK/tree"
         "${BENCH[@]}" tree "$WORK/tree" "$DIRS" "$FILES"
         mkdir "$WORK/tree/storm"
+        READY_MS=
         case $watcher in
             inotifywait)
                 start_watcher inotifywait 'Watches established' \
-                    inotifywait -r -m -e create,modify,close_write,delete --format '%e %w%f' "$WORK/tree"
+                    inotifywait -r -m -e create,modify,close_write,delete --format '%e %w%f' "$WORK/tree" || true
                 expected=$((4 * STORM)) ;;
             fdloop|fdloop-null)
-                start_watcher "$watcher" 'watching' "${FDLOOP[@]}" -r -e create,modify,close_write,delete "$WORK/tree"
+                start_watcher "$watcher" 'watching' "${FDLOOP[@]}" -r -e create,modify,close_write,delete "$WORK/tree" || true
                 expected=$((4 * STORM)) ;;
             watchservice)
-                start_watcher watchservice 'watching' "${BENCH[@]}" watchservice "$WORK/tree"
+                start_watcher watchservice 'watching' "${BENCH[@]}" watchservice "$WORK/tree" || true
                 expected=$((3 * STORM)) ;;
         esac
+        [[ -n "${READY_MS:-}" ]] || continue
         before=$(cpu_ticks "$WATCHER_PID")
         sleep "$QUIET"
         quiet_ms=$(( ($(cpu_ticks "$WATCHER_PID") - before) * 1000 / $(getconf CLK_TCK) ))
