@@ -22,10 +22,12 @@
 #    InotifyStorm fdloop (EventLoop.watch, the handler given each FileEvent) and InotifyStorm watchservice
 #    (-Djdk.nio.file.WatchService.maxEventsPerPoll=65536), in turn per round: STORM_FILES files created and
 #    deleted in one directory by the same C producer, each watcher taking CREATE and DELETE; events/s, lost,
-#    and the lag from the producer's call to the event in the watcher's hands (p50, p99).
+#    and the lag from the producer's call to the event in the watcher's hands (p50, p99). Each Java watcher
+#    takes STORMS storms in one JVM, one line each (impl=fdloop, impl=fdloop#2, ...): the first is a fresh JVM's,
+#    the later ones the compiled code's.
 #
 # Environment: PARTS ("tree events": parts 1-3, part 4), WATCHERS ("inotifywait fdloop watchservice fdloop-null"),
-# DIRS (5000), FILES (9), STORM (100000), QUIET (5), ROUNDS (3), STORM_FILES (20000), WORK (/dev/shm/fdloop-watch-bench),
+# DIRS (5000), FILES (9), STORM (100000), QUIET (5), ROUNDS (3), STORM_FILES (20000), STORMS (3), WORK (/dev/shm/fdloop-watch-bench),
 # JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm), BUILD=1 to rebuild the jars first.
 set -euo pipefail
 
@@ -38,6 +40,7 @@ QUIET=${QUIET:-5}
 ROUNDS=${ROUNDS:-3}
 WORK=${WORK:-/dev/shm/fdloop-watch-bench}
 STORM_FILES=${STORM_FILES:-20000}
+STORMS=${STORMS:-3}
 PARTS=${PARTS:-tree events}
 
 source fdloop-bench/bench-env.sh
@@ -164,7 +167,7 @@ if [[ " $PARTS " == *" events "* ]]; then
             mkdir -p "$WORK/storm"
             case $impl in
                 c) "$CBIN" watch "$WORK/storm" "$STORM_FILES" "$WORK/times" ;;
-                fdloop|watchservice) "${STORM_JAVA[@]}" "$impl" "$CBIN" "$WORK/storm" "$STORM_FILES" "$WORK/times" ;;
+                fdloop|watchservice) "${STORM_JAVA[@]}" "$impl" "$CBIN" "$WORK/storm" "$STORM_FILES" "$WORK/times" "$STORMS" ;;
             esac | sed "s/^/round=$round /"
         done
     done

@@ -21,8 +21,10 @@ import org.fdloop.WatchSource;
  * created and then deleted in one directory by {@code inotify_storm produce}, which writes the
  * time of each call into a shared file; the watcher takes each CREATE and DELETE and its lag.
  * <pre>
- * InotifyStorm fdloop|watchservice PRODUCER DIR N TIMES
+ * InotifyStorm fdloop|watchservice PRODUCER DIR N TIMES [STORMS]
  * </pre>
+ * STORMS (1) storms one after the other in this JVM, each reported on its line (impl=fdloop#2 ...):
+ * the later ones show the watcher with its code compiled.
  * fdloop: {@code EventLoop.watch(DIR, {CREATE, DELETE}, false, ...)}, the handler given each
  * {@link FileEvent}; watchservice: java.nio's WatchService with ENTRY_CREATE and ENTRY_DELETE
  * (run it with {@code -Djdk.nio.file.WatchService.maxEventsPerPoll=65536}: the default, 512,
@@ -45,9 +47,10 @@ public final class InotifyStorm {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            throw new IllegalArgumentException("InotifyStorm fdloop|watchservice PRODUCER DIR N TIMES");
+        if (args.length != 5 && args.length != 6) {
+            throw new IllegalArgumentException("InotifyStorm fdloop|watchservice PRODUCER DIR N TIMES [STORMS]");
         }
+        int storms = args.length == 6 ? Integer.parseInt(args[5]) : 1;
         String impl = args[0];
         Path dir = Path.of(args[2]);
         int n = Integer.parseInt(args[3]);
@@ -57,15 +60,17 @@ public final class InotifyStorm {
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             times = channel.map(FileChannel.MapMode.READ_WRITE, 0, 16L * n).order(ByteOrder.nativeOrder()).asLongBuffer();
         }
-        InotifyStorm storm = new InotifyStorm(n, times);
         ProcessBuilder producer = new ProcessBuilder(args[1], "produce", dir.toString(), Integer.toString(n), timesFile.toString())
                 .inheritIO();
-        switch (impl) {
-            case "fdloop" -> storm.fdloop(dir, producer);
-            case "watchservice" -> storm.watchService(dir, producer);
-            default -> throw new IllegalArgumentException("fdloop or watchservice, not " + impl);
+        for (int k = 1; k <= storms; k++) {
+            InotifyStorm storm = new InotifyStorm(n, times);
+            switch (impl) {
+                case "fdloop" -> storm.fdloop(dir, producer);
+                case "watchservice" -> storm.watchService(dir, producer);
+                default -> throw new IllegalArgumentException("fdloop or watchservice, not " + impl);
+            }
+            storm.report(k == 1 ? impl : impl + "#" + k);
         }
-        storm.report(impl);
     }
 
     /** One event of file {@code name} ("f123"), received at {@code received} (System.nanoTime: CLOCK_MONOTONIC). */
@@ -123,8 +128,9 @@ public final class InotifyStorm {
                     exited = !process.isAlive();
                     continue;
                 }
-                long received = System.nanoTime();
-                for (WatchEvent<?> event : key.pollEvents()) {
+                java.util.List<WatchEvent<?>> taken = key.pollEvents();
+                long received = System.nanoTime(); // after the poll: an event it took may have come after the key
+                for (WatchEvent<?> event : taken) {
                     if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
                         overflows++;
                     } else {
