@@ -49,23 +49,10 @@ LATENESS_D=${LATENESS_D:-3}
 BENCH_C=${BENCH_C:-$ROOT/fdloop-bench/src/main/c}
 OUTDIR=${OUTDIR:-$ROOT/fdloop-bench/target/loop-bench/$(date +%Y%m%d-%H%M%S)}
 
-if [[ -z "${JAVA_HOME:-}" ]]; then
-    for jdk in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
-        if [[ -x "$jdk/bin/java" ]] && "$jdk/bin/java" -version 2>&1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
-            JAVA_HOME=${jdk%/}
-            break
-        fi
-    done
-fi
-[[ -n "${JAVA_HOME:-}" ]] || { echo "no JDK 25 or newer: set JAVA_HOME" >&2; exit 1; }
-export JAVA_HOME
-JAVA="$JAVA_HOME/bin/java"
+source fdloop-bench/bench-env.sh
 CP="fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*"
 JOPTS="--enable-native-access=ALL-UNNAMED"
-
-if [[ "${BUILD:-0}" == 1 || ! -f fdloop-bench/target/fdloop-bench.jar ]]; then
-    MAVEN_OPTS=${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow} mvn -B -q -DskipTests package -pl fdloop-bench -am
-fi
+bench_build
 
 SPAWN_N=${SPAWN_N:-1000}
 SPAWN_W=${SPAWN_W:-1000}

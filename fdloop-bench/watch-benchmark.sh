@@ -18,8 +18,17 @@
 #    start to the marker. The kernel's queue is the default (fs.inotify.max_queued_events). fdloop-null is
 #    fdloop watch printing to /dev/null, counted by its own summary (less the marker's event).
 #
-# Environment: WATCHERS ("inotifywait fdloop watchservice"), DIRS (5000), FILES (9), STORM (100000), QUIET (5), ROUNDS (3), WORK (/dev/shm/fdloop-watch-bench),
-# JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm).
+# 4. events (issue 19): C's inotify_storm (src/main/c/inotify_storm.c, built here with gcc -O2) beside
+#    InotifyStorm fdloop (EventLoop.watch, the handler given each FileEvent) and InotifyStorm watchservice
+#    (-Djdk.nio.file.WatchService.maxEventsPerPoll=65536), in turn per round: STORM_FILES files created and
+#    deleted in one directory by the same C producer, each watcher taking CREATE and DELETE; events/s, lost,
+#    and the lag from the producer's call to the event in the watcher's hands (p50, p99). Each Java watcher
+#    takes STORMS storms in one JVM, one line each (impl=fdloop, impl=fdloop#2, ...): the first is a fresh JVM's,
+#    the later ones the compiled code's.
+#
+# Environment: PARTS ("tree events": parts 1-3, part 4), WATCHERS ("inotifywait fdloop watchservice fdloop-null"),
+# DIRS (5000), FILES (9), STORM (100000), QUIET (5), ROUNDS (3), STORM_FILES (20000), STORMS (3), WORK (/dev/shm/fdloop-watch-bench),
+# JAVA_HOME (else the newest JDK 25+ under /usr/lib/jvm), BUILD=1 to rebuild the jars first.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,25 +39,22 @@ STORM=${STORM:-100000}
 QUIET=${QUIET:-5}
 ROUNDS=${ROUNDS:-3}
 WORK=${WORK:-/dev/shm/fdloop-watch-bench}
+STORM_FILES=${STORM_FILES:-20000}
+STORMS=${STORMS:-3}
+PARTS=${PARTS:-tree events}
 
-if [[ -z "${JAVA_HOME:-}" ]]; then
-    for jdk in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
-        if [[ -x "$jdk/bin/java" ]] && "$jdk/bin/java" -version 2>&1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
-            JAVA_HOME=${jdk%/}
-            break
-        fi
-    done
-fi
-export JAVA_HOME
-JAVA="$JAVA_HOME/bin/java"
+source fdloop-bench/bench-env.sh
 command -v inotifywait >/dev/null || { echo "inotifywait is missing: apt-get install inotify-tools" >&2; exit 1; }
 [[ "$(stat -f -c %T "$(dirname "$WORK")")" == tmpfs ]] || { echo "$(dirname "$WORK") is not tmpfs" >&2; exit 1; }
-if [[ ! -f fdloop-bench/target/fdloop-bench.jar || ! -f fdloop-cli/target/fdloop-cli.jar ]]; then
-    mvn -B -q -DskipTests package -pl fdloop-bench,fdloop-cli -am >&2
-fi
+bench_build fdloop-cli
 BENCH=(
     "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1
     -cp "fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*" org.fdloop.bench.WatchBench
+)
+# the library as a program uses it: the JVM's defaults (C2 included), and WatchService with a queue it does not overflow
+STORM_JAVA=(
+    "$JAVA" --enable-native-access=ALL-UNNAMED -Djdk.nio.file.WatchService.maxEventsPerPoll=65536
+    -cp "fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*" org.fdloop.bench.InotifyStorm
 )
 FDLOOP=(
     "$JAVA" --enable-native-access=org.fdloop -XX:+UseSerialGC -XX:TieredStopAtLevel=1
@@ -73,15 +79,22 @@ start_watcher() {
     fi
     PIPE_PID=$!
     until grep -Eq "$ready" "$err"; do
+        if ! kill -0 "$PIPE_PID" 2>/dev/null; then # it ended before it was ready (a limit another process lowered)
+            echo "# $name did not start: $(head -c 300 "$err")"
+            return 1
+        fi
         sleep 0.01
     done
     READY_MS=$(( $(now_ms) - started ))
     WATCHER_PID=$(pgrep -n -f -- "$WORK/tree" | head -1)
 }
 
-echo "# watch benchmark: $(date -u +%FT%TZ), $(uname -r), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1)"
+echo "# watch benchmark: $(date -u +%FT%TZ), $(uname -r), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1), git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# fs.inotify.max_queued_events=$(cat /proc/sys/fs/inotify/max_queued_events)"
+if [[ " $PARTS " == *" tree "* ]]; then
 echo "# tree $DIRS directories x $FILES files on $(stat -f -c %T "$(dirname "$WORK")"), storm $STORM files, quiet ${QUIET}s"
-echo "# fs.inotify.max_queued_events=$(cat /proc/sys/fs/inotify/max_queued_events); inotifywait $(inotifywait --help 2>&1 | head -1 | awk '{print $2}')"
+echo "# inotifywait $(inotifywait --help 2>&1 | head -1 | awk '{print $2}')"
 printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' watcher round ready_ms quiet_cpu_ms expected received overflows events/s
 for round in $(seq 1 "$ROUNDS"); do
     for watcher in ${WATCHERS:-inotifywait fdloop watchservice fdloop-null}; do
@@ -89,18 +102,20 @@ for round in $(seq 1 "$ROUNDS"); do
         mkdir -p "$WORK/tree"
         "${BENCH[@]}" tree "$WORK/tree" "$DIRS" "$FILES"
         mkdir "$WORK/tree/storm"
+        READY_MS=
         case $watcher in
             inotifywait)
                 start_watcher inotifywait 'Watches established' \
-                    inotifywait -r -m -e create,modify,close_write,delete --format '%e %w%f' "$WORK/tree"
+                    inotifywait -r -m -e create,modify,close_write,delete --format '%e %w%f' "$WORK/tree" || true
                 expected=$((4 * STORM)) ;;
             fdloop|fdloop-null)
-                start_watcher "$watcher" 'watching' "${FDLOOP[@]}" -r -e create,modify,close_write,delete "$WORK/tree"
+                start_watcher "$watcher" 'watching' "${FDLOOP[@]}" -r -e create,modify,close_write,delete "$WORK/tree" || true
                 expected=$((4 * STORM)) ;;
             watchservice)
-                start_watcher watchservice 'watching' "${BENCH[@]}" watchservice "$WORK/tree"
+                start_watcher watchservice 'watching' "${BENCH[@]}" watchservice "$WORK/tree" || true
                 expected=$((3 * STORM)) ;;
         esac
+        [[ -n "${READY_MS:-}" ]] || continue
         before=$(cpu_ticks "$WATCHER_PID")
         sleep "$QUIET"
         quiet_ms=$(( ($(cpu_ticks "$WATCHER_PID") - before) * 1000 / $(getconf CLK_TCK) ))
@@ -140,3 +155,22 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 rm -rf "$WORK"
+fi
+if [[ " $PARTS " == *" events "* ]]; then
+    CBIN=fdloop-bench/target/bench-c/inotify_storm
+    mkdir -p "$(dirname "$CBIN")"
+    gcc -O2 -o "$CBIN" fdloop-bench/src/main/c/inotify_storm.c
+    echo "# events: $STORM_FILES files created and deleted in one directory on tmpfs by inotify_storm produce; CREATE and DELETE"
+    for round in $(seq 1 "$ROUNDS"); do
+        for impl in c fdloop watchservice; do
+            rm -rf "$WORK"
+            mkdir -p "$WORK/storm"
+            case $impl in
+                c) "$CBIN" watch "$WORK/storm" "$STORM_FILES" "$WORK/times" ;;
+                fdloop|watchservice) "${STORM_JAVA[@]}" "$impl" "$CBIN" "$WORK/storm" "$STORM_FILES" "$WORK/times" "$STORMS" ;;
+            esac | sed "s/^/round=$round /"
+        done
+    done
+    rm -rf "$WORK"
+fi
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -352,6 +352,11 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #stop()} was called and {@link #run()} has not returned yet: costly work waits (a watch's rescan). */
+    boolean isStopping() {
+        return stopRequested;
+    }
+
     /** Makes {@link #run()} return after the current iteration. Thread-safe. */
     public void stop() {
         stopRequested = true;

@@ -42,8 +42,9 @@ import org.fdloop.fd.Inotify;
  *
  * <p>The kernel's queue is bounded: when it overflows, every watch of the loop gets an
  * {@link FileEvent.Kind#OVERFLOW} event, and a watch with {@link #setRescanOnOverflow} then
- * lists its tree again and reports what changed since it last knew each directory, each entry at
- * most once: CREATE, DELETE, MODIFY or ATTRIB, all {@linkplain FileEvent#scanned() scanned}.
+ * lists its tree again, once the loop has read the queue empty, and reports what changed since it
+ * last knew each directory, each entry at most once: CREATE, DELETE, MODIFY or ATTRIB, all
+ * {@linkplain FileEvent#scanned() scanned}.
  *
  * <p>All the watches of a loop share one inotify instance, which the loop opens with the first
  * watch and closes with the last. A disabled watch keeps following its tree, but drops the events
@@ -78,6 +79,8 @@ public final class WatchSource extends Source {
     boolean rootGone;
     /** A MOVED_FROM waiting for the MOVED_TO with its cookie, or null. */
     Watches.PendingMove pendingFrom;
+    /** Whether an overflow asked for a rescan that has not run yet (it runs once the kernel's queue is read empty). */
+    boolean rescanDue;
     /** Whether the watch ended (IGNORED was reported): nothing more comes. */
     boolean ended;
     /** The events, and failures, that the next dispatch delivers, in order. */
@@ -135,7 +138,9 @@ public final class WatchSource extends Source {
     }
 
     /**
-     * After an {@link FileEvent.Kind#OVERFLOW} event, lists the watched directory (for a recursive
+     * After an {@link FileEvent.Kind#OVERFLOW} event, once a read finds the kernel's queue empty
+     * (one rescan however many overflows came until then, and none in an iteration after
+     * {@link EventLoop#stop()}: the next read that empties the queue runs it), lists the watched directory (for a recursive
      * watch the whole tree, watching any directory it missed and dropping those that are gone) and
      * reports what changed since the watch last knew each directory, as events with
      * {@link FileEvent#scanned()} set: CREATE for an entry it did not know, DELETE for one that is

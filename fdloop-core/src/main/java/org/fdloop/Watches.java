@@ -6,14 +6,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fdloop.fd.Inotify;
-import org.fdloop.fd.InotifyEvent;
 
 /**
  * The loop's inotify instance and every {@link WatchSource} on it.
@@ -42,8 +43,12 @@ final class Watches {
     static final int TREE_BITS = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
     /** What every watch asks for: the root deleted or moved ends the watch. */
     static final int ROOT_BITS = IN_DELETE_SELF | IN_MOVE_SELF;
-    /** Reads per iteration at most. */
-    private static final int MAX_READS = 16;
+    /**
+     * Reads per iteration at most (each up to 64 KiB, some 2,000 events): the events read are
+     * handed to the handlers before the next reads, so few reads per iteration keep the kernel's
+     * queue short while the handlers run, and a flood of file events does not starve other sources.
+     */
+    static final int MAX_READS = 2;
     /**
      * How much earlier than the last complete read a file's time may say it changed and still
      * count as changed after it: file times come from a clock that lags the wall clock by a tick.
@@ -111,6 +116,17 @@ final class Watches {
     /** Whether the loop is collecting (its pending list takes sources), not dispatching. */
     private boolean collecting;
     private boolean closed;
+    /** The events of the current read, field by field: no object per event but its name ({@link #append}). */
+    private int count;
+    private int[] wds = new int[256];
+    private int[] masks = new int[256];
+    private int[] cookies = new int[256];
+    private String[] names = new String[256];
+    private final Inotify.EventSink append = this::append;
+    /** The earliest time (ms) of the overflows whose rescan has not run yet; Long.MAX_VALUE: none due. */
+    private long rescanSince = Long.MAX_VALUE;
+    /** How many rescans ran, for tests. */
+    int rescans;
 
     Watches(EventLoop loop) throws IOException {
         this.loop = loop;
@@ -306,45 +322,75 @@ final class Watches {
         for (int reads = 0; reads < MAX_READS && !closed; reads++) {
             previousReadMillis = readMillis;
             readMillis = System.currentTimeMillis();
-            List<InotifyEvent> batch = inotify.read();
-            if (batch.isEmpty()) {
+            count = 0;
+            if (inotify.read(append) == 0) {
                 settle();
                 return;
             }
-            for (InotifyEvent event : checkRoots(batch)) {
-                handle(event);
+            checkRoots();
+            for (int i = 0; i < count; i++) {
+                handle(wds[i], masks[i], cookies[i], names[i]);
             }
+            Arrays.fill(names, 0, count, null);
         }
+        if (!closed && !inotify.awaitReadable(Duration.ZERO)) {
+            settle(); // the last read took what was queued: nothing may come to make the fd readable again
+        }
+    }
+
+    private void append(int wd, int mask, int cookie, String name) {
+        if (count == wds.length) {
+            int grown = count * 2;
+            wds = Arrays.copyOf(wds, grown);
+            masks = Arrays.copyOf(masks, grown);
+            cookies = Arrays.copyOf(cookies, grown);
+            names = Arrays.copyOf(names, grown);
+        }
+        wds[count] = wd;
+        masks[count] = mask;
+        cookies[count] = cookie;
+        names[count] = name;
+        count++;
     }
 
     /**
      * Marks the watches whose root's path names another inode now, or nothing: the root, or a
      * directory above it, was renamed, and the paths such a watch would report are no longer the
      * tree's. One stat per watch and read. A root deleted or renamed itself is left to the kernel's
-     * DELETE_SELF or MOVE_SELF: one more read finds it when the stat came after it was queued.
+     * DELETE_SELF or MOVE_SELF: one more read (appended to this one's events) finds it when the
+     * stat came after it was queued.
      */
-    private List<InotifyEvent> checkRoots(List<InotifyEvent> batch) throws IOException {
-        List<WatchSource> strayed = new ArrayList<>(0);
-        for (WatchSource source : sources) {
+    private void checkRoots() throws IOException {
+        List<WatchSource> strayed = null;
+        for (int i = 0; i < sources.size(); i++) {
+            WatchSource source = sources.get(i);
             if (!source.ended && !source.rootGone && source.rootKey != null && !source.rootKey.equals(rootKey(source.root))) {
+                if (strayed == null) {
+                    strayed = new ArrayList<>(1);
+                }
                 strayed.add(source);
             }
         }
-        if (strayed.isEmpty()) {
-            return batch;
+        if (strayed == null) {
+            return;
         }
-        List<InotifyEvent> all = new ArrayList<>(batch);
-        all.addAll(inotify.read());
+        inotify.read(append);
         for (WatchSource source : strayed) {
             Entry root = source.watched.get(source.root);
-            boolean told = root != null && all.stream().anyMatch(e -> e.wd() == root.node.wd
-                    && (e.mask() & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) != 0);
+            boolean told = false;
+            for (int i = 0; root != null && i < count && !told; i++) {
+                told = wds[i] == root.node.wd && (masks[i] & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) != 0;
+            }
             source.rootGone = !told;
         }
-        return all;
     }
 
-    /** The queue was empty: a MOVED_FROM still waiting has no partner (the kernel queues both halves together). */
+    /**
+     * The queue was empty: a MOVED_FROM still waiting has no partner (the kernel queues both halves
+     * together); and the rescan an overflow asked for runs now, once however many overflows came
+     * meanwhile, and not while the loop is stopping (it runs at the next read that finds the queue
+     * empty).
+     */
     private void settle() {
         for (WatchSource source : List.copyOf(sources)) {
             if (source.pendingFrom != null) {
@@ -354,28 +400,40 @@ final class Watches {
                 end(source); // moved without a MOVE_SELF of its own: a directory above it was renamed
             }
         }
+        if (rescanSince != Long.MAX_VALUE && !loop.isStopping()) {
+            long changedSince = rescanSince;
+            rescanSince = Long.MAX_VALUE;
+            for (WatchSource source : List.copyOf(sources)) {
+                if (source.rescanDue) {
+                    source.rescanDue = false;
+                    if (!source.ended && !source.rootGone) {
+                        rescans++;
+                        walk.rescan(source, changedSince);
+                    }
+                }
+            }
+        }
     }
 
-    private void handle(InotifyEvent event) {
-        if (event.isOverflow()) {
+    private void handle(int wd, int mask, int cookie, String name) {
+        if ((mask & IN_Q_OVERFLOW) != 0) {
             overflow();
             return;
         }
-        int mask = event.mask();
         // A MOVED_FROM is followed at once by its MOVED_TO: anything else means it left the tree, and
         // that is settled before this event is looked at (it may be about what left).
         for (int i = 0; i < sources.size(); i++) {
             WatchSource source = sources.get(i);
             PendingMove from = source.pendingFrom;
-            if (from != null && ((mask & IN_MOVED_TO) == 0 || event.cookie() != from.cookie())) {
+            if (from != null && ((mask & IN_MOVED_TO) == 0 || cookie != from.cookie())) {
                 movedOut(source);
             }
         }
-        Node node = nodes.get(event.wd());
+        Node node = nodes.get(wd);
         if (node == null) {
             return; // a watch removed since the kernel queued the event
         }
-        if (event.isIgnored()) {
+        if ((mask & IN_IGNORED) != 0) {
             nodes.remove(node.wd);
             for (Entry entry : List.copyOf(node.entries)) {
                 WatchSource source = entry.source;
@@ -389,18 +447,23 @@ final class Watches {
             node.entries.clear();
             return;
         }
+        if (node.entries.size() == 1) { // the common case, without a copy
+            Entry entry = node.entries.get(0);
+            if (!entry.detached && !entry.source.ended) {
+                translate(entry, mask, cookie, name);
+            }
+            return;
+        }
         for (Entry entry : List.copyOf(node.entries)) {
             if (!entry.detached && !entry.source.ended) {
-                translate(entry, event);
+                translate(entry, mask, cookie, name);
             }
         }
     }
 
     /** One kernel event as {@code entry}'s source sees it. */
-    private void translate(Entry entry, InotifyEvent event) {
+    private void translate(Entry entry, int mask, int cookie, String name) {
         WatchSource source = entry.source;
-        String name = event.name();
-        int mask = event.mask();
         if (name.isEmpty()) {
             if (entry.root) {
                 self(entry, mask);
@@ -411,8 +474,7 @@ final class Watches {
             return; // the root's path is another's now: no path of this watch can be told
         }
         Path path = entry.path.resolve(name);
-        boolean directory = event.isDirectory();
-        int cookie = event.cookie();
+        boolean directory = (mask & IN_ISDIR) != 0;
         PendingMove from = source.pendingFrom;
         if ((mask & IN_MOVED_FROM) != 0) {
             source.pendingFrom = new PendingMove(entry, name, path, directory, cookie);
@@ -516,7 +578,8 @@ final class Watches {
             }
             emit(source, FileEvent.Kind.OVERFLOW, source.root, null, false, 0, false);
             if (source.rescanOnOverflow && !source.rootGone) {
-                walk.rescan(source, changedSince);
+                source.rescanDue = true; // once the queue is read empty (settle): one rescan for a storm of overflows
+                rescanSince = Math.min(rescanSince, changedSince);
             }
         }
     }

@@ -143,6 +143,17 @@ final class Json {
      * ({@code \n}, {@code \\}, {@code \x7f}), so that one event stays one line.
      */
     static String printable(String s) {
+        int first = 0;
+        while (first < s.length()) { // the common case: nothing to escape, and nothing made
+            char c = s.charAt(first);
+            if (c < 0x20 || c == 0x7f || c == '\\') {
+                break;
+            }
+            first++;
+        }
+        if (first == s.length()) {
+            return s;
+        }
         StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

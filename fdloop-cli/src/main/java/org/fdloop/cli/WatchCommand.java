@@ -111,6 +111,7 @@ final class WatchCommand implements Callable<Integer> {
         int directories = 0;
         try (EventLoop loop = backend.open()) {
             StopSignals stop = StopSignals.install(loop, List.of());
+            StandardOutput.endWhenReaderGoes(loop); // | head -1 ends it even while no event comes
             loop.post(out::flush);
             loop.atExit(out::flush);
             for (Path path : paths) {
@@ -196,20 +197,15 @@ final class WatchCommand implements Callable<Integer> {
             return;
         }
         printed++;
-        List<String> names = new ArrayList<>(2);
-        names.add(switch (e.kind()) {
-            case MOVE -> "MOVED_TO";
-            case OVERFLOW -> "Q_OVERFLOW";
-            default -> e.kind().name();
-        });
-        if (e.directory()) {
-            names.add("ISDIR");
-        }
-        Instant now = Instant.now();
         String path = shown(given, source, e.path());
         String from = e.from() == null ? null : shown(given, source, e.from());
         if (json) {
-            Json line = Json.object().field("time", now.toString()).field("path", path).field("events", names)
+            List<String> names = new ArrayList<>(2);
+            names.add(name(e.kind()));
+            if (e.directory()) {
+                names.add("ISDIR");
+            }
+            Json line = Json.object().field("time", Instant.now().toString()).field("path", path).field("events", names)
                     .field("cookie", Integer.toUnsignedLong(e.cookie()));
             if (from != null) {
                 line.field("from", from);
@@ -219,24 +215,60 @@ final class WatchCommand implements Callable<Integer> {
             }
             out.println(line);
         } else {
-            out.println(clock(now) + " " + String.join(",", names) + " "
-                    + Json.printable(path) + (from != null ? " (from " + Json.printable(from) + ")" : "")
-                    + (e.scanned() ? " (found by listing)" : ""));
+            // written piece by piece into the buffer: a storm prints hundreds of thousands of lines a second
+            out.write(clock(System.currentTimeMillis()));
+            out.write(LABELS[e.kind().ordinal() * 2 + (e.directory() ? 1 : 0)]);
+            out.write(Json.printable(path));
+            if (from != null) {
+                out.write(" (from ");
+                out.write(Json.printable(from));
+                out.write(')');
+            }
+            if (e.scanned()) {
+                out.write(" (found by listing)");
+            }
+            out.println();
+        }
+    }
+
+    /** The name inotifywait prints for {@code kind}. */
+    private static String name(FileEvent.Kind kind) {
+        return switch (kind) {
+            case MOVE -> "MOVED_TO";
+            case OVERFLOW -> "Q_OVERFLOW";
+            default -> kind.name();
+        };
+    }
+
+    /** " CREATE ", " CREATE,ISDIR ", ...: by kind (ordinal x 2) and whether a directory (+1). */
+    private static final String[] LABELS = new String[FileEvent.Kind.values().length * 2];
+
+    static {
+        for (FileEvent.Kind kind : FileEvent.Kind.values()) {
+            LABELS[kind.ordinal() * 2] = " " + name(kind) + " ";
+            LABELS[kind.ordinal() * 2 + 1] = " " + name(kind) + ",ISDIR ";
         }
     }
 
     private long clockSecond = Long.MIN_VALUE;
     private String clockPrefix;
+    private long clockMillis = Long.MIN_VALUE;
+    private String clockText;
 
-    /** {@link Json#clock}, formatted once per second: a storm prints thousands of lines a second. */
-    private String clock(Instant now) {
-        if (now.getEpochSecond() != clockSecond) {
-            clockSecond = now.getEpochSecond();
-            String formatted = Json.clock(now);
-            clockPrefix = formatted.substring(0, formatted.length() - 3);
+    /** {@link Json#clock}, formatted once per second and made once per millisecond: a storm prints thousands of lines a second. */
+    private String clock(long now) {
+        if (now != clockMillis) {
+            long second = Math.floorDiv(now, 1000);
+            if (second != clockSecond) {
+                clockSecond = second;
+                String formatted = Json.clock(Instant.ofEpochSecond(second));
+                clockPrefix = formatted.substring(0, formatted.length() - 3);
+            }
+            int millis = (int) Math.floorMod(now, 1000);
+            clockMillis = now;
+            clockText = clockPrefix + (millis < 100 ? millis < 10 ? "00" : "0" : "") + millis;
         }
-        int millis = now.getNano() / 1_000_000;
-        return clockPrefix + (millis < 100 ? millis < 10 ? "00" : "0" : "") + millis;
+        return clockText;
     }
 
     /** A directory that cannot be watched: one line on stderr, and with --json a warning object on stdout. */
@@ -266,7 +298,7 @@ final class WatchCommand implements Callable<Integer> {
 
     /** {@code path} as below the PATH the user gave, not the absolute root. */
     private static String shown(Path given, WatchSource source, Path path) {
-        if (given.equals(source.root())) {
+        if (given == source.root() || given.equals(source.root())) {
             return path.toString(); // an absolute PATH: the paths are as given
         }
         Path relative = source.root().relativize(path);

@@ -55,6 +55,21 @@ class ClosedReaderIT {
         }
     }
 
+    /**
+     * One event, then none: the reader takes its line and goes, and watch ends then, without
+     * waiting for a write that fails (before, it ran on until an event came, here never).
+     */
+    @Test
+    void idleWatchEndsWhenItsReaderGoes() throws Exception {
+        try (Cli cli = Cli.startPiped("head -n 1", "watch", dir.toString())) {
+            cli.awaitErr("watching 1 path");
+            Path file = Files.createDirectory(dir.resolve("only"));
+            assertThat(cli.exitCode()).as("%s", cli).isZero();
+            assertThat(cli.outLines()).as("%s", cli).singleElement().asString().endsWith(" CREATE,ISDIR " + file);
+            assertThat(cli.errLines()).as("%s", cli).singleElement().asString().startsWith("fdloop watch: watching 1 path");
+        }
+    }
+
     @Test
     void signals() throws Exception {
         try (Cli cli = Cli.startPiped("head -n 1", "signals", "USR1")) {

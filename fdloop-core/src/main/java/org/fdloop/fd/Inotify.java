@@ -1,11 +1,10 @@
 package org.fdloop.fd;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -149,6 +148,12 @@ public final class Inotify extends Fd {
     /** struct inotify_event without its name: wd, mask, cookie, len. */
     private static final int HEADER = (int) Structs.INOTIFY_EVENT.byteSize();
 
+    private static final int WD_AT = (int) Structs.INOTIFY_EVENT_WD;
+    private static final int MASK_AT = (int) Structs.INOTIFY_EVENT_MASK;
+    private static final int COOKIE_AT = (int) Structs.INOTIFY_EVENT_COOKIE;
+    private static final int LEN_AT = (int) Structs.INOTIFY_EVENT_LEN;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private Inotify(int fd) {
         super(fd, "inotify");
     }
@@ -275,6 +280,24 @@ public final class Inotify extends Fd {
     }
 
     /**
+     * Receives the events of one {@link #read(EventSink)} one at a time, without an object per
+     * event: the fields of {@code struct inotify_event}, as {@link InotifyEvent} has them.
+     */
+    @FunctionalInterface
+    public interface EventSink {
+        /**
+         * One event, in the order the kernel queued it.
+         *
+         * @param wd the watch descriptor, -1 for Q_OVERFLOW
+         * @param mask the IN_* bits
+         * @param cookie the rename cookie, 0 for an event that is not half of a rename
+         * @param name the entry's name decoded as UTF-8 (malformed bytes become U+FFFD), "" for none
+         * @throws IOException to end the read: the rest of the events read are dropped
+         */
+        void event(int wd, int mask, int cookie, String name) throws IOException;
+    }
+
+    /**
      * Reads the events queued now: one read(2) of up to 64 KiB, every event in it, in the order
      * the kernel queued them. Several reads may be needed to drain the queue.
      *
@@ -286,56 +309,89 @@ public final class Inotify extends Fd {
      * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
      */
     public List<InotifyEvent> read() throws IOException {
+        List<InotifyEvent> events = new ArrayList<>();
+        read((wd, mask, cookie, name) -> events.add(new InotifyEvent(wd, mask, cookie, name)));
+        return events;
+    }
+
+    /**
+     * Reads the events queued now, as {@link #read()} does, and hands each to {@code sink}
+     * without making an {@link InotifyEvent} or a list: the path a watcher takes in a storm of
+     * events. The only object made per event is its name (none for an event without one).
+     *
+     * @param sink receives each event read
+     * @return how many events were read, 0 when none are queued
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno;
+     *     or what {@code sink} threw
+     */
+    public int read(EventSink sink) throws IOException {
+        Objects.requireNonNull(sink, "sink");
+        ThreadScratch scratch = ThreadScratch.get();
+        long n;
         int fd = acquire();
         try {
-            MemorySegment buffer = ThreadScratch.get().buffer(ThreadScratch.MAX_BUFFER);
-            long n = IoCalls.read(fd, buffer, buffer.byteSize());
+            MemorySegment buffer = scratch.buffer(ThreadScratch.MAX_BUFFER);
+            n = IoCalls.read(fd, buffer, buffer.byteSize());
             if (n == -EAGAIN) {
-                return List.of();
+                return 0;
             }
             if (n < 0) {
                 throw Errno.exception("read(" + describe() + ", " + buffer.byteSize() + " bytes)", (int) -n);
             }
-            return parse(buffer, n);
         } finally {
             release();
         }
+        // one bulk copy to the heap: the fields are then plain array reads, cheap even before the JIT's C2
+        byte[] bytes = scratch.takeHeapBytes();
+        try {
+            scratch.bufferView(ThreadScratch.MAX_BUFFER).get(0, bytes, 0, (int) n);
+            return parse(bytes, (int) n, sink);
+        } finally {
+            scratch.giveBack(bytes);
+        }
     }
 
-    /** Every struct inotify_event in the first {@code size} bytes of {@code buffer}. */
-    private List<InotifyEvent> parse(MemorySegment buffer, long size) throws IOException {
-        List<InotifyEvent> events = new ArrayList<>();
-        long offset = 0;
+    /** Every struct inotify_event in the first {@code size} bytes of {@code bytes}, to {@code sink}. */
+    private int parse(byte[] bytes, int size, EventSink sink) throws IOException {
+        int offset = 0;
+        int count = 0;
         while (offset < size) {
             if (size - offset < HEADER) {
                 throw new IOException("read(" + describe() + ") returned " + size + " bytes, ending in "
                         + (size - offset) + " bytes that are not a whole struct inotify_event");
             }
-            int wd = buffer.get(JAVA_INT, offset + Structs.INOTIFY_EVENT_WD);
-            int mask = buffer.get(JAVA_INT, offset + Structs.INOTIFY_EVENT_MASK);
-            int cookie = buffer.get(JAVA_INT, offset + Structs.INOTIFY_EVENT_COOKIE);
-            long length = Integer.toUnsignedLong(buffer.get(JAVA_INT, offset + Structs.INOTIFY_EVENT_LEN));
-            long nameStart = offset + HEADER;
+            int wd = intAt(bytes, offset + WD_AT);
+            int mask = intAt(bytes, offset + MASK_AT);
+            int cookie = intAt(bytes, offset + COOKIE_AT);
+            long length = Integer.toUnsignedLong(intAt(bytes, offset + LEN_AT));
+            int nameStart = offset + HEADER;
             if (length > size - nameStart) {
                 throw new IOException("read(" + describe() + "): an event of wd " + wd + " says its name has " + length
                         + " bytes, past the " + size + " bytes read");
             }
-            events.add(new InotifyEvent(wd, mask, cookie, name(buffer, nameStart, length)));
-            offset = nameStart + length;
+            sink.event(wd, mask, cookie, name(bytes, nameStart, (int) length));
+            count++;
+            offset = nameStart + (int) length;
         }
-        return events;
+        return count;
+    }
+
+    /** The int at {@code at} in the machine's byte order (the kernel's). */
+    private static int intAt(byte[] bytes, int at) {
+        int b0 = bytes[at] & 0xff;
+        int b1 = bytes[at + 1] & 0xff;
+        int b2 = bytes[at + 2] & 0xff;
+        int b3 = bytes[at + 3] & 0xff;
+        return LITTLE_ENDIAN ? b0 | b1 << 8 | b2 << 16 | b3 << 24 : b3 | b2 << 8 | b1 << 16 | b0 << 24;
     }
 
     /** The NUL-padded name at {@code start}, up to its first NUL, decoded as UTF-8 (malformed bytes become U+FFFD). */
-    private static String name(MemorySegment buffer, long start, long length) {
-        long end = start;
-        while (end < start + length && buffer.get(JAVA_BYTE, end) != 0) {
+    private static String name(byte[] bytes, int start, int length) {
+        int end = start;
+        while (end < start + length && bytes[end] != 0) {
             end++;
         }
-        if (end == start) {
-            return "";
-        }
-        return new String(buffer.asSlice(start, end - start).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        return end == start ? "" : new String(bytes, start, end - start, StandardCharsets.UTF_8);
     }
 
     /** {@code e} with {@code hint} in place of the generic one. */

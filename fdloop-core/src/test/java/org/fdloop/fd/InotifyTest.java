@@ -42,6 +42,41 @@ class InotifyTest {
 
     // ---- what is reported -------------------------------------------------------------------
 
+    /**
+     * read(EventSink) hands over the same fields as read() without making the events; a sink may
+     * read another inotify meanwhile (the nested read decodes into a buffer of its own, and the
+     * outer read's names stay right).
+     */
+    @Test
+    void readIntoASinkGivesEachEventsFieldsAndASinkMayReadAnotherInotify() throws Exception {
+        try (Inotify outer = Inotify.open(); Inotify inner = Inotify.open()) {
+            Path a = Files.createDirectory(dir.resolve("a"));
+            Path b = Files.createDirectory(dir.resolve("b"));
+            int wd = outer.addWatch(a, EnumSet.of(CREATE));
+            int innerWd = inner.addWatch(b, EnumSet.of(CREATE));
+            for (int i = 0; i < 100; i++) {
+                Files.createFile(a.resolve("outer-" + i));
+                Files.createFile(b.resolve("in-" + i));
+            }
+            assertThat(Ready.awaitReadable(outer)).isTrue();
+            assertThat(Ready.awaitReadable(inner)).isTrue();
+            List<String> seen = new ArrayList<>();
+            List<InotifyEvent> nested = new ArrayList<>();
+            int count = outer.read((w, mask, cookie, name) -> {
+                seen.add(new InotifyEvent(w, mask, cookie, name).toString());
+                if (nested.isEmpty()) {
+                    nested.addAll(inner.read());
+                }
+            });
+            assertThat(count).isEqualTo(100);
+            assertThat(seen).isEqualTo(IntStream.range(0, 100).mapToObj(i -> "wd=" + wd + " CREATE name=outer-" + i).toList());
+            assertThat(nested).extracting(InotifyEvent::toString)
+                    .isEqualTo(IntStream.range(0, 100).mapToObj(i -> "wd=" + innerWd + " CREATE name=in-" + i).toList());
+            assertThat(outer.read((w, mask, cookie, name) -> seen.add("more"))).as("nothing queued: 0, and no call").isZero();
+            assertThat(seen).hasSize(100);
+        }
+    }
+
     @Test
     void fileLifecycleReportsCreateModifyCloseWriteDeleteWithTheName() throws Exception {
         try (Inotify in = Inotify.open()) {

@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Native memory each thread reuses for its system calls: the errno capture slot, one 8-byte
- * word (eventfd and timerfd counters), one 128-byte record (signalfd_siginfo), a byte buffer and
- * room for socket addresses.
+ * word (eventfd and timerfd counters), one 128-byte record (signalfd_siginfo), a byte buffer, its
+ * copy on the heap, and room for socket addresses.
  * Reusing them keeps the calls on a hot path free of allocation; each is valid only until the
  * same thread's next call, so never hand one to another thread.
  */
@@ -48,6 +48,24 @@ public final class ThreadScratch {
     }
 
     private ByteBuffer bufferView;
+    private byte[] heapBytes;
+
+    /**
+     * MAX_BUFFER bytes on the heap, this thread's until {@link #giveBack}: a reader copies what a
+     * call left in {@link #buffer(long)} here in one bulk copy ({@link #bufferView}), then decodes
+     * it with plain array reads. Taken, so that a call made while decoding (a nested read) gets
+     * an array of its own instead of overwriting this one.
+     */
+    public byte[] takeHeapBytes() {
+        byte[] bytes = heapBytes;
+        heapBytes = null;
+        return bytes != null ? bytes : new byte[MAX_BUFFER];
+    }
+
+    /** Gives back what {@link #takeHeapBytes} took, for the next call to reuse. */
+    public void giveBack(byte[] bytes) {
+        heapBytes = bytes;
+    }
 
     /**
      * {@link #buffer(long)} as a ByteBuffer over the same memory, cleared: copying between it and
