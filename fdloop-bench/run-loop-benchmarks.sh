@@ -9,7 +9,8 @@
 #             placement, C, then Java three ways (two loops as built by default; two loops with timing(true); no
 #             loop, the C program's loop through fdloop's downcalls); placements "same" (C: -a 0,0;
 #             Java: the whole JVM under taskset -c 0) and "none" (unpinned)
-#   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor, Netty HashedWheelTimer
+#   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor (removeOnCancel true and false), Netty
+#             HashedWheelTimer, and C (src/main/c/timer_heap.c: libev's 4-ary heap), one C process per round
 #   execute   ExecuteComparison: fdloop, single-thread ExecutorService, Netty DefaultEventLoop/NioEventLoop
 #   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
 #   signals   kill(getpid(), SIGUSR1) to the handler, one sample at a time: C (src/main/c/signal_latency.c,
@@ -153,7 +154,9 @@ for w in "${what[@]}"; do
             pingpong PingPongSummary
         ;;
     timers)
-        run 1 "$JAVA" $JOPTS -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" >"$OUTDIR/timers.txt"
+        CBIN=fdloop-bench/target/bench-c/timer_heap
+        compile "$CBIN" "$BENCH_C/timer_heap.c"
+        run 1 "$JAVA" $JOPTS -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" -c "$CBIN" >"$OUTDIR/timers.txt"
         sed -n '/^### /,$p' "$OUTDIR/timers.txt" >>"$SUMMARY"
         ;;
     execute)

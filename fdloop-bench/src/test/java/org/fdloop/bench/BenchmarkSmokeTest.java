@@ -66,7 +66,7 @@ class BenchmarkSmokeTest {
 
     @Test
     void timerComparisonMeasuresEveryImplementation() throws Exception {
-        String table = new TimerComparison(1_000, 100).run(1).markdown();
+        String table = new TimerComparison(1_000, 100, null).run(1).markdown();
 
         for (String row : List.of("| schedule | fdloop |", "| cancel | ScheduledThreadPoolExecutor |", "| fire | HashedWheelTimer |")) {
             assertThat(table).contains(row);
