@@ -74,6 +74,23 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void spawnBenchmarkObservesExitsThroughOnExitAndTheSummaryComparesThemWithWaitFor() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            SpawnBenchmark.main(new String[] {"-m", "onexit", "-n", "5", "-w", "2", "/bin/true"});
+            SpawnBenchmark.main(new String[] {"-m", "jdk", "-n", "5", "-w", "2", "/bin/true"});
+        } finally {
+            System.setOut(stdout);
+        }
+        List<String> lines = out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines.get(0)).matches("spawn-onexit n=5 start_p50_us=[\\d.]+ start_p99_us=[\\d.]+ exit_p50_us=[\\d.]+ exit_p99_us=[\\d.]+");
+        String summary = SpawnSummary.summarize(lines);
+        assertThat(summary).contains("| onExit ÷ waitFor() |").containsPattern("(?m)^\\| exit p50 \\| - \\| - \\| \\d+ .* \\| [\\d.]+ \\([\\d.]+\\.\\.[\\d.]+\\) \\|$");
+    }
+
+    @Test
     void executeComparisonMeasuresEveryImplementation() throws Exception {
         String table = new ExecuteComparison(1_000).run(1).markdown();
 

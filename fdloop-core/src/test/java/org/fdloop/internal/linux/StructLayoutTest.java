@@ -58,6 +58,7 @@ class StructLayoutTest {
             #include <sys/syscall.h>
             #include <sys/timerfd.h>
             #include <sys/un.h>
+            #include <sys/wait.h>
             """;
 
     /** One value Java uses: its name, the C expression that must equal it, and Java's value. */
