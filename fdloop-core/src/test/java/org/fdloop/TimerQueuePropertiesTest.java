@@ -111,7 +111,8 @@ class TimerQueuePropertiesTest {
     }
 
     @Property(tries = 50)
-    void discardedTimersNeverOutnumberTheLiveOnesBeyondTheMinimum(@ForAll("counts") int timers) {
+    void discardedTimersNeverOutnumberTheLiveOnesBeyondTheMinimumAndTheRebuildKeepsTheRest(@ForAll("counts") int timers,
+            @ForAll("keepEvery") int keepEvery) {
         TimerQueue queue = new TimerQueue();
         List<TimerSource> all = new ArrayList<>();
         for (int i = 0; i < timers; i++) {
@@ -119,13 +120,33 @@ class TimerQueuePropertiesTest {
             queue.add(t);
             all.add(t);
         }
+        List<TimerSource> kept = new ArrayList<>();
         for (int i = 0; i < timers; i++) {
-            queue.discard(all.get((int) ((i * 104729L) % timers)) );
+            TimerSource t = all.get((int) ((i * 104729L) % timers));
+            if (i % keepEvery == 0) {
+                kept.add(t);
+                continue;
+            }
+            queue.discard(t);
             int live = queue.size();
             assertThat(queue.held() - live).isLessThanOrEqualTo(Math.max(live, TimerQueue.COMPACT_MIN));
         }
+        assertThat(queue.size()).isEqualTo(kept.size());
+        for (TimerSource t : kept) {
+            assertThat(queue.wellFormed(t)).as("after the rebuilds: %s", t).isTrue();
+        }
+        List<TimerSource> out = new ArrayList<>();
+        for (TimerSource t; (t = queue.pollDue(1000)) != null; ) {
+            out.add(t);
+        }
+        assertThat(out).containsExactlyInAnyOrderElementsOf(kept);
         assertThat(queue.nextWakeNanos()).isEqualTo(Long.MAX_VALUE);
         assertThat(queue.pollAny()).isNull();
+    }
+
+    @Provide
+    Arbitrary<Integer> keepEvery() {
+        return Arbitraries.integers().between(2, 1_000_000);
     }
 
     @Provide
