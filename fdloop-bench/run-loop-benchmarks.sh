@@ -9,7 +9,8 @@
 #             placement, C, then Java three ways (two loops as built by default; two loops with timing(true); no
 #             loop, the C program's loop through fdloop's downcalls); placements "same" (C: -a 0,0;
 #             Java: the whole JVM under taskset -c 0) and "none" (unpinned)
-#   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor, Netty HashedWheelTimer
+#   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor (removeOnCancel true and false), Netty
+#             HashedWheelTimer, and C (src/main/c/timer_heap.c: libev's 4-ary heap), one C process per round
 #   execute   ExecuteComparison: fdloop, single-thread ExecutorService, Netty DefaultEventLoop/NioEventLoop
 #   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
 #   signals   kill(getpid(), SIGUSR1) to the handler, one sample at a time: C (src/main/c/signal_latency.c,
@@ -28,7 +29,8 @@
 #             -m timerfd (a TimerFd in the loop), per round and period
 #   spawn     /bin/true started SPAWN_N times one at a time, stdio on /dev/null: C (src/main/c/spawn_pidfd.c:
 #             posix_spawn, pidfd_open, epoll_wait, waitid(P_PIDFD)), then SpawnBenchmark -m fdloop (EventLoop.spawn)
-#             and -m jdk (ProcessBuilder.start, waitFor), per round; the start call and start-to-exit-observed, p50, p99
+#             and -m jdk (ProcessBuilder.start, waitFor) and -m onexit (ProcessBuilder.start, EventLoop.onExit(Process)),
+#             per round; the start call and start-to-exit-observed, p50, p99
 #
 # Environment: ROUNDS (5), SPAWN_N (1000), SPAWN_W (1000 warm-up starts for Java; C warms up with 50), LATENESS_PERIODS ("1000 20000" µs), LATENESS_D (3 s per run), SIGNAL_N (2000 samples per run; C warms up with 200, Java with 20000 back to back), PINGPONG_N (300000 round trips), PINGPONG_T (5: seconds cap per run),
 # PINGPONG_W (100000: Java warm-up round trips, not measured), BENCH_C (the C sources: fdloop-bench/src/main/c),
@@ -140,7 +142,9 @@ for w in "${what[@]}"; do
             pingpong PingPongSummary
         ;;
     timers)
-        run 1 "$JAVA" $JOPTS -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" >"$OUTDIR/timers.txt"
+        CBIN=fdloop-bench/target/bench-c/timer_heap
+        compile "$CBIN" "$BENCH_C/timer_heap.c"
+        run 1 "$JAVA" $JOPTS -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" -c "$CBIN" >"$OUTDIR/timers.txt"
         sed -n '/^### /,$p' "$OUTDIR/timers.txt" >>"$SUMMARY"
         ;;
     execute)
@@ -217,6 +221,7 @@ for w in "${what[@]}"; do
             run "$r" "$CBIN" -n "$SPAWN_N" -w 50 /bin/true
             run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m fdloop -n "$SPAWN_N" -w "$SPAWN_W" /bin/true
             run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m jdk -n "$SPAWN_N" -w "$SPAWN_W" /bin/true
+            run "$r" "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SpawnBenchmark -m onexit -n "$SPAWN_N" -w "$SPAWN_W" /bin/true
         done
         summarize "$start" "/bin/true: fdloop spawn vs ProcessBuilder.start() vs C posix_spawn + pidfd ($ROUNDS rounds, alternating, unpinned)" \
             spawn SpawnSummary

@@ -4,7 +4,10 @@ package org.fdloop;
 @FunctionalInterface
 public interface ExitHandler {
     /**
-     * Called on the loop thread once, after the child exited and the JDK collected its status.
+     * Called on the loop thread once, after the child exited: as soon as the loop sees it, with
+     * the status read from the exited child without reaping it, so possibly a moment before the
+     * JDK's reaper has collected it too ({@link Process#isAlive()} can still be true here); or,
+     * where that cannot be read (the JDK reaped it first), after the JDK collected it.
      *
      * @param source the registration, closed by now
      * @param process the child

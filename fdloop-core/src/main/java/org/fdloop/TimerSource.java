@@ -163,7 +163,7 @@ public final class TimerSource extends Source {
 
     @Override
     void onClose() {
-        loop.timers().remove(this);
+        loop.timers().discard(this); // a closed timer never comes back: it may leave the heap lazily
         loop.release(this);
     }
 }

@@ -153,6 +153,59 @@ class LoopExitTest {
         }
     }
 
+    /**
+     * A child the JDK's reaper does not collect (started with fdloop's Spawn, reaped by the test):
+     * to Java it stays alive and its {@link #onExit()} never completes until {@link #collect()},
+     * as a JDK child does until the JDK's reaper has run.
+     */
+    private static final class Uncollected extends Process {
+        private final org.fdloop.fd.Child child;
+        private final CompletableFuture<Process> exit = new CompletableFuture<>();
+        private volatile boolean collected;
+
+        Uncollected(org.fdloop.fd.Child child) {
+            this.child = child;
+        }
+
+        int collect() throws Exception {
+            var status = child.waitFor(PATIENCE);
+            collected = true;
+            exit.complete(this);
+            return status.shellValue();
+        }
+
+        @Override public boolean isAlive() { return !collected; }
+        @Override public int exitValue() {
+            if (!collected) {
+                throw new IllegalThreadStateException("not collected yet");
+            }
+            return child.status().shellValue();
+        }
+        @Override public CompletableFuture<Process> onExit() { return exit; }
+        @Override public ProcessHandle toHandle() { return ProcessHandle.of(child.pid()).orElseThrow(); }
+        @Override public int waitFor() { return exit.join().exitValue(); }
+        @Override public void destroy() { }
+        @Override public OutputStream getOutputStream() { return OutputStream.nullOutputStream(); }
+        @Override public InputStream getInputStream() { return InputStream.nullInputStream(); }
+        @Override public InputStream getErrorStream() { return InputStream.nullInputStream(); }
+    }
+
+    @Test
+    void theHandlerRunsWhenTheChildExitsWithoutWaitingForItsReaperWhichStillGetsTheStatus() throws Exception {
+        for (String script : List.of("exit 5", "kill -TERM $$")) {
+            try (org.fdloop.fd.Child child = org.fdloop.fd.Spawn.of("sh", "-c", script).start();
+                    EventLoop loop = EventLoop.open()) {
+                Uncollected process = new Uncollected(child);
+                List<String> seen = new ArrayList<>();
+                loop.onExit(process, (s, p, status) -> seen.add(status + (p.isAlive() ? " before the reaper" : " after")));
+                runUntil(loop, () -> !seen.isEmpty());
+                int expected = script.startsWith("exit") ? 5 : 128 + 15;
+                assertThat(seen).as(script).containsExactly(expected + " before the reaper");
+                assertThat(process.collect()).as("the status is still there for the reaper (WNOWAIT)").isEqualTo(expected);
+            }
+        }
+    }
+
     @Test
     void everyChildIsReportedOnceWithItsOwnStatus() throws Exception {
         List<Process> children = new ArrayList<>();

@@ -10,10 +10,12 @@ import org.fdloop.fd.Spawn;
 /**
  * A program started N times, one at a time: fdloop's {@link Spawn} through
  * {@link EventLoop#spawn} (exit observed when the loop dispatches the child's pidfd), or the JDK's
- * {@link ProcessBuilder#start()} (exit observed when {@link Process#waitFor()} returns). stdin,
- * stdout and stderr are /dev/null in both, as in the C baseline (src/main/c/spawn_pidfd.c).
+ * {@link ProcessBuilder#start()} with the exit observed when {@link Process#waitFor()} returns
+ * ({@code -m jdk}) or when the handler of {@link EventLoop#onExit(Process, org.fdloop.ExitHandler)}
+ * runs, with the exit value ({@code -m onexit}). stdin, stdout and stderr are /dev/null in all,
+ * as in the C baseline (src/main/c/spawn_pidfd.c).
  *
- * <pre>java -cp ... org.fdloop.bench.SpawnBenchmark -m fdloop|jdk [-n 1000] [-w 200] [program]</pre>
+ * <pre>java -cp ... org.fdloop.bench.SpawnBenchmark -m fdloop|jdk|onexit [-n 1000] [-w 200] [program]</pre>
  *
  * Prints one line, as spawn_pidfd does: {@code spawn-fdloop n=.. start_p50_us=.. start_p99_us=..
  * exit_p50_us=.. exit_p99_us=..}. start: the start call alone; exit: from before the start call
@@ -40,7 +42,8 @@ public final class SpawnBenchmark {
         switch (mode) {
             case "fdloop" -> fdloop(program, warmup, start, exit);
             case "jdk" -> jdk(program, warmup, start, exit);
-            default -> throw new IllegalArgumentException("-m fdloop or -m jdk, not " + mode);
+            case "onexit" -> onExit(program, warmup, start, exit);
+            default -> throw new IllegalArgumentException("-m fdloop, -m jdk or -m onexit, not " + mode);
         }
         Arrays.sort(start);
         Arrays.sort(exit);
@@ -67,6 +70,33 @@ public final class SpawnBenchmark {
                     loop.runOnce(java.time.Duration.ofSeconds(10));
                 }
                 source.child().close();
+                if (i >= 0) {
+                    start[i] = t1 - t0;
+                    exit[i] = exited[0] - t0;
+                }
+            }
+        }
+    }
+
+    private static void onExit(String program, int warmup, long[] start, long[] exit) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(program).redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        long[] exited = new long[1];
+        try (EventLoop loop = EventLoop.open()) {
+            for (int i = -warmup; i < start.length; i++) {
+                exited[0] = 0;
+                long t0 = System.nanoTime();
+                Process process = builder.start();
+                long t1 = System.nanoTime();
+                loop.onExit(process, (s, p, status) -> {
+                    exited[0] = System.nanoTime();
+                    if (status != 0) {
+                        throw new IllegalStateException(program + " exited with " + status);
+                    }
+                });
+                while (exited[0] == 0) {
+                    loop.runOnce(java.time.Duration.ofSeconds(10));
+                }
                 if (i >= 0) {
                     start[i] = t1 - t0;
                     exit[i] = exited[0] - t0;

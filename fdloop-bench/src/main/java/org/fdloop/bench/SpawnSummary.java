@@ -11,9 +11,9 @@ import java.util.Map;
 
 /**
  * Summarizes the spawn runs of run-loop-benchmarks.sh (C spawn_pidfd, {@link SpawnBenchmark}
- * -m fdloop and -m jdk, in alternating rounds) as a Markdown table: for the start call and for
+ * -m fdloop, -m jdk and -m onexit, in alternating rounds) as a Markdown table: for the start call and for
  * start-to-exit-observed, each program's p50 and p99 (the median over the rounds of each run's
- * value), and the ratios the targets are stated in (fdloop ÷ C, JDK ÷ fdloop), each taken within
+ * value), and the ratios the targets are stated in (fdloop ÷ C, JDK ÷ fdloop, onExit ÷ waitFor), each taken within
  * a round and given as the median over the rounds.
  *
  * <pre>java -cp ... org.fdloop.bench.SpawnSummary raw-lines.txt</pre>
@@ -21,7 +21,7 @@ import java.util.Map;
 public final class SpawnSummary {
     private SpawnSummary() {}
 
-    private static final List<String> PROGRAMS = List.of("spawn_pidfd", "spawn-fdloop", "spawn-jdk");
+    private static final List<String> PROGRAMS = List.of("spawn_pidfd", "spawn-fdloop", "spawn-jdk", "spawn-onexit");
     private static final List<String> METRICS = List.of("start_p50_us", "start_p99_us", "exit_p50_us", "exit_p99_us");
 
     public static void main(String[] args) throws IOException {
@@ -47,8 +47,9 @@ public final class SpawnSummary {
             }
         }
         StringBuilder out = new StringBuilder();
-        out.append("| µs, median over rounds (min..max) | C posix_spawn + pidfd | fdloop spawn | ProcessBuilder.start() "
-                + "| fdloop ÷ C | ProcessBuilder ÷ fdloop |\n|---|---:|---:|---:|---:|---:|\n");
+        out.append("| µs, median over rounds (min..max) | C posix_spawn + pidfd | fdloop spawn | ProcessBuilder.start(), waitFor() "
+                + "| ProcessBuilder.start(), loop.onExit | fdloop ÷ C | ProcessBuilder ÷ fdloop | onExit ÷ waitFor() |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String metric : METRICS) {
             out.append("| ").append(metric.replace("_us", "").replace('_', ' '));
             for (String program : PROGRAMS) {
@@ -56,7 +57,8 @@ public final class SpawnSummary {
                 out.append(v.isEmpty() ? " | -" : String.format(Locale.ROOT, " | %.0f (%s)", SideBySide.median(v), SideBySide.range(v, "%.0f")));
             }
             out.append(" | ").append(ratio(runs, metric, "spawn-fdloop", "spawn_pidfd"));
-            out.append(" | ").append(ratio(runs, metric, "spawn-jdk", "spawn-fdloop")).append(" |\n");
+            out.append(" | ").append(ratio(runs, metric, "spawn-jdk", "spawn-fdloop"));
+            out.append(" | ").append(ratio(runs, metric, "spawn-onexit", "spawn-jdk")).append(" |\n");
         }
         return out.toString();
     }

@@ -18,13 +18,15 @@ import org.fdloop.TimerSource;
 
 /**
  * Timers side by side in one JVM: fdloop's {@link EventLoop} timers,
- * {@link ScheduledThreadPoolExecutor} (one thread, remove-on-cancel) and Netty's
- * {@link HashedWheelTimer} (1 ms tick, 512 buckets). Rounds alternate the three (the order
- * rotates each round); the first round of each is a warm-up and is not counted.
+ * {@link ScheduledThreadPoolExecutor} (one thread; with remove-on-cancel, and with the default
+ * that only marks a cancelled task), Netty's {@link HashedWheelTimer} (1 ms tick, 512 buckets)
+ * and, with {@code -c}, the C program timer_heap.c (libev's 4-ary heap, in a process of its own
+ * per round). Rounds alternate them (the order rotates each round); the first round of each is a
+ * warm-up and is not counted.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Xms2g -Xmx2g -cp 'fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*' \
- *     org.fdloop.bench.TimerComparison [-m timers] [-f fired] [-r rounds]
+ *     org.fdloop.bench.TimerComparison [-m timers] [-f fired] [-r rounds] [-c fdloop-bench/target/bench-c/timer_heap]
  * </pre>
  *
  * Per round and implementation, in ns per operation:
@@ -45,7 +47,9 @@ import org.fdloop.TimerSource;
  * work out, and its fire figure includes it.
  */
 public final class TimerComparison {
-    private static final List<String> IMPLEMENTATIONS = List.of("fdloop", "ScheduledThreadPoolExecutor", "HashedWheelTimer");
+    private static final String STPE_REMOVE = "ScheduledThreadPoolExecutor";
+    private static final String STPE_LAZY = "ScheduledThreadPoolExecutor(removeOnCancel=false)";
+    private static final String C_HEAP = "C 4-ary heap (timer_heap.c)";
     private static final long MAX_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1000);
     private static final long FIRE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long FIRE_SLEEP_MILLIS = 25;
@@ -57,10 +61,17 @@ public final class TimerComparison {
     private final long[] fireDelays;
     private final Duration[] fireDurations;
     private final int[] cancelOrder;
+    /** The C baseline's binary (timer_heap.c), run once per round; null: not compared. */
+    private final String cProgram;
+    private final List<String> implementations;
 
-    TimerComparison(int timers, int fired) {
+    TimerComparison(int timers, int fired, String cProgram) {
         this.timers = timers;
         this.fired = fired;
+        this.cProgram = cProgram;
+        implementations = cProgram == null
+                ? List.of("fdloop", STPE_REMOVE, STPE_LAZY, "HashedWheelTimer")
+                : List.of("fdloop", STPE_REMOVE, STPE_LAZY, "HashedWheelTimer", C_HEAP);
         SplittableRandom random = new SplittableRandom(42);
         delays = new long[timers];
         delayDurations = new Duration[timers];
@@ -90,13 +101,15 @@ public final class TimerComparison {
         int m = 1_000_000;
         int f = 100_000;
         int rounds = 5;
+        String c = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-m" -> m = Integer.parseInt(args[++i]);
                 case "-f" -> f = Integer.parseInt(args[++i]);
                 case "-r" -> rounds = Integer.parseInt(args[++i]);
+                case "-c" -> c = args[++i];
                 default -> {
-                    System.err.println("usage: TimerComparison [-m timers] [-f fired] [-r rounds]");
+                    System.err.println("usage: TimerComparison [-m timers] [-f fired] [-r rounds] [-c timer_heap]");
                     System.exit(2);
                 }
             }
@@ -107,18 +120,20 @@ public final class TimerComparison {
         }
         System.out.println("# " + SideBySide.describeRuntime());
         System.out.printf(Locale.ROOT, "# timers=%d fired=%d rounds=%d (+1 warm-up round, not counted)%n", m, f, rounds);
-        System.out.println(new TimerComparison(m, f).run(rounds).markdown());
+        System.out.println(new TimerComparison(m, f, c).run(rounds).markdown());
     }
 
     SideBySide run(int rounds) throws Exception {
         SideBySide table = new SideBySide(String.format(Locale.ROOT,
                 "Timers: %,d scheduled then cancelled, %,d fired", timers, fired), "fdloop");
         for (int round = 0; round <= rounds; round++) {
-            for (String impl : SideBySide.rotated(IMPLEMENTATIONS, round)) {
+            for (String impl : SideBySide.rotated(implementations, round)) {
                 System.gc();
                 double[] r = switch (impl) {
                     case "fdloop" -> fdloop();
-                    case "ScheduledThreadPoolExecutor" -> executor();
+                    case STPE_REMOVE -> executor(true);
+                    case STPE_LAZY -> executor(false);
+                    case C_HEAP -> cHeap();
                     default -> wheel();
                 };
                 System.out.printf(Locale.ROOT, "timers impl=%s round=%d schedule_ns=%.1f cancel_ns=%.1f fire_ns=%.1f%s%n",
@@ -168,9 +183,14 @@ public final class TimerComparison {
 
     // ---- ScheduledThreadPoolExecutor ---------------------------------------------------------------
 
-    private double[] executor() throws InterruptedException {
+    /**
+     * With {@code removeOnCancel} a cancel takes the task out of the executor's heap under its lock,
+     * as fdloop's does; without it (the default) a cancel only marks the task, which stays queued
+     * until its delay has passed (here 1 to 1000 s: the 1,000,000 cancelled tasks stay in memory).
+     */
+    private double[] executor(boolean removeOnCancel) throws InterruptedException {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1);
-        executor.setRemoveOnCancelPolicy(true); // cancel removes from the queue, as fdloop's does
+        executor.setRemoveOnCancelPolicy(removeOnCancel);
         try {
             Runnable never = () -> { };
             @SuppressWarnings("unchecked")
@@ -195,6 +215,7 @@ public final class TimerComparison {
             long t3 = gate.release();
             return new double[] {(double) (t1 - t0) / timers, (double) (t2 - t1) / timers, (double) (gate.awaitLast() - t3) / fired};
         } finally {
+            executor.getQueue().clear(); // the cancelled tasks left queued without removeOnCancel
             executor.shutdownNow();
             executor.awaitTermination(10, TimeUnit.SECONDS);
         }
@@ -239,6 +260,26 @@ public final class TimerComparison {
         } finally {
             wheel.stop();
         }
+    }
+
+    // ---- C: timer_heap.c, libev's heap ---------------------------------------------------------
+
+    /** One round of the C program (its own warm-up round first, not counted), in its own process. */
+    private double[] cHeap() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cProgram, "-m", Integer.toString(timers), "-f", Integer.toString(fired), "-r", "1")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(cProgram + " exited with " + p.exitValue() + ": " + out);
+        }
+        for (String line : out.split("\n")) {
+            if (line.startsWith("timers ") && line.contains(" round=1 ")) {
+                var f = SideBySide.fields(line);
+                return new double[] {Double.parseDouble(f.get("schedule_ns")), Double.parseDouble(f.get("cancel_ns")),
+                        Double.parseDouble(f.get("fire_ns"))};
+            }
+        }
+        throw new IOException(cProgram + " printed no round 1: " + out);
     }
 
     /** Holds a peer's worker thread busy, then counts the fired timers on it. */

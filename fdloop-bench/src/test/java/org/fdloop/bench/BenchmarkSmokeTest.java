@@ -66,7 +66,7 @@ class BenchmarkSmokeTest {
 
     @Test
     void timerComparisonMeasuresEveryImplementation() throws Exception {
-        String table = new TimerComparison(1_000, 100).run(1).markdown();
+        String table = new TimerComparison(1_000, 100, null).run(1).markdown();
 
         for (String row : List.of("| schedule | fdloop |", "| cancel | ScheduledThreadPoolExecutor |", "| fire | HashedWheelTimer |")) {
             assertThat(table).contains(row);
@@ -80,6 +80,23 @@ class BenchmarkSmokeTest {
         for (String server : List.of("fdloop", "Netty epoll")) {
             assertThat(table).contains("| " + server + " | 1 | ").contains("| " + server + " | 2 | ");
         }
+    }
+
+    @Test
+    void spawnBenchmarkObservesExitsThroughOnExitAndTheSummaryComparesThemWithWaitFor() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            SpawnBenchmark.main(new String[] {"-m", "onexit", "-n", "5", "-w", "2", "/bin/true"});
+            SpawnBenchmark.main(new String[] {"-m", "jdk", "-n", "5", "-w", "2", "/bin/true"});
+        } finally {
+            System.setOut(stdout);
+        }
+        List<String> lines = out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines.get(0)).matches("spawn-onexit n=5 start_p50_us=[\\d.]+ start_p99_us=[\\d.]+ exit_p50_us=[\\d.]+ exit_p99_us=[\\d.]+");
+        String summary = SpawnSummary.summarize(lines);
+        assertThat(summary).contains("| onExit ÷ waitFor() |").containsPattern("(?m)^\\| exit p50 \\| - \\| - \\| \\d+ .* \\| [\\d.]+ \\([\\d.]+\\.\\.[\\d.]+\\) \\|$");
     }
 
     @Test

@@ -33,7 +33,7 @@ class CBaselinesTest {
         assertThat(Arrays.stream(System.getenv("PATH").split(File.pathSeparator)).anyMatch(d -> Files.isExecutable(Path.of(d, "gcc"))))
                 .as("gcc on PATH: the C baselines need it (Debian: apt-get install gcc)").isTrue();
         for (String program : List.of("eventfd_pingpong", "fd_scaling", "signal_latency", "signal_handler_pipe", "timerfd_jitter",
-                "inotify_storm")) {
+                "inotify_storm", "timer_heap")) {
             ChildProcess.run(List.of("gcc", "-O2", "-Wall", "-Wextra", "-pthread", "-o", dir.resolve(program).toString(),
                     SOURCES.resolve(program + ".c").toString()), dir, PATIENCE).succeeded();
         }
@@ -112,6 +112,17 @@ class CBaselinesTest {
         assertThat(lines.get(1)).matches("timerfd_jitter mode=pwait2 period_us=1000 slack_ns=\\d+ wakeups=\\d+ late_p50_us=[\\d.]+ .*");
         assertThat(lines.get(3)).contains(" slack_ns=1 ");
         assertThat(TimerLatenessSummary.summarize(lines)).contains("C: epoll_pwait2 timeout", "C: timerfd in epoll");
+    }
+
+    @Test
+    void timerHeapPrintsWhatTimerComparisonReadsAndIsComparedWithTheJvmTimers() throws Exception {
+        assertThat(run("timer_heap", "-m", "1000", "-f", "100", "-r", "1"))
+                .containsPattern("(?m)^timers impl=C-4-heap round=1 schedule_ns=[\\d.]+ cancel_ns=[\\d.]+ fire_ns=[\\d.]+$");
+        String table = new TimerComparison(1_000, 100, dir.resolve("timer_heap").toString()).run(1).markdown();
+        for (String metric : List.of("schedule", "cancel", "fire")) {
+            assertThat(table).contains("| " + metric + " | C 4-ary heap (timer_heap.c) |",
+                    "| " + metric + " | ScheduledThreadPoolExecutor(removeOnCancel=false) |");
+        }
     }
 
     @Test

@@ -21,29 +21,38 @@ class SpawnSummaryTest {
                 line("spawn_pidfd", 100, 200, 400, 800),
                 line("spawn-fdloop", 150, 300, 600, 1000),
                 line("spawn-jdk", 300, 600, 900, 1500),
+                line("spawn-onexit", 300, 600, 900, 3000),
                 "# round=2",
                 line("spawn_pidfd", 200, 400, 500, 900),
                 line("spawn-fdloop", 200, 300, 500, 900),
                 line("spawn-jdk", 200, 900, 1000, 1800),
+                line("spawn-onexit", 200, 900, 500, 1800),
                 "# round=3",
                 line("spawn_pidfd", 100, 100, 400, 600),
                 line("spawn-fdloop", 300, 500, 800, 1200),
-                line("spawn-jdk", 600, 500, 800, 1200)));
+                line("spawn-jdk", 600, 500, 800, 1200),
+                line("spawn-onexit", 600, 500, 800, 1200)));
         assertThat(table.lines()).containsExactly(
-                "| µs, median over rounds (min..max) | C posix_spawn + pidfd | fdloop spawn | ProcessBuilder.start() "
-                        + "| fdloop ÷ C | ProcessBuilder ÷ fdloop |",
-                "|---|---:|---:|---:|---:|---:|",
+                "| µs, median over rounds (min..max) | C posix_spawn + pidfd | fdloop spawn | ProcessBuilder.start(), waitFor() "
+                        + "| ProcessBuilder.start(), loop.onExit | fdloop ÷ C | ProcessBuilder ÷ fdloop | onExit ÷ waitFor() |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|",
                 // fdloop ÷ C per round: 1.5, 1.0, 3.0 -> 1.50; jdk ÷ fdloop: 2.0, 1.0, 2.0 -> 2.00
-                "| start p50 | 100 (100..200) | 200 (150..300) | 300 (200..600) | 1.50 (1.00..3.00) | 2.00 (1.00..2.00) |",
-                "| start p99 | 200 (100..400) | 300 (300..500) | 600 (500..900) | 1.50 (0.75..5.00) | 2.00 (1.00..3.00) |",
-                "| exit p50 | 400 (400..500) | 600 (500..800) | 900 (800..1000) | 1.50 (1.00..2.00) | 1.50 (1.00..2.00) |",
-                "| exit p99 | 800 (600..900) | 1000 (900..1200) | 1500 (1200..1800) | 1.25 (1.00..2.00) | 1.50 (1.00..2.00) |");
+                "| start p50 | 100 (100..200) | 200 (150..300) | 300 (200..600) | 300 (200..600) | 1.50 (1.00..3.00) | 2.00 (1.00..2.00) "
+                        + "| 1.00 (1.00..1.00) |",
+                "| start p99 | 200 (100..400) | 300 (300..500) | 600 (500..900) | 600 (500..900) | 1.50 (0.75..5.00) | 2.00 (1.00..3.00) "
+                        + "| 1.00 (1.00..1.00) |",
+                // onExit ÷ waitFor per round: 1.0, 0.5, 1.0 -> 1.00
+                "| exit p50 | 400 (400..500) | 600 (500..800) | 900 (800..1000) | 800 (500..900) | 1.50 (1.00..2.00) | 1.50 (1.00..2.00) "
+                        + "| 1.00 (0.50..1.00) |",
+                // onExit ÷ waitFor per round: 2.0, 1.0, 1.0 -> 1.00
+                "| exit p99 | 800 (600..900) | 1000 (900..1200) | 1500 (1200..1800) | 1800 (1200..3000) | 1.25 (1.00..2.00) "
+                        + "| 1.50 (1.00..2.00) | 1.00 (1.00..2.00) |");
     }
 
     @Test
     void aProgramWithNoRunShowsADash() {
         String table = SpawnSummary.summarize(List.of(line("spawn_pidfd", 100, 200, 400, 800)));
-        assertThat(table.lines().skip(2).findFirst().orElseThrow()).isEqualTo("| start p50 | 100 (100..100) | - | - | - | - |");
+        assertThat(table.lines().skip(2).findFirst().orElseThrow()).isEqualTo("| start p50 | 100 (100..100) | - | - | - | - | - | - |");
     }
 
     @Test

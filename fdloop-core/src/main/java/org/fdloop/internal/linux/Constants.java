@@ -155,6 +155,8 @@ public final class Constants {
     public static final int CLD_TRAPPED = 4;
     public static final int CLD_STOPPED = 5;
     public static final int CLD_CONTINUED = 6;
+    /** waitid's option to read an exited child's status and leave it waitable (a zombie) for its reaper. */
+    public static final int WNOWAIT = 0x01000000;
 
     // poll(2) event bits
     public static final int POLLIN = 0x001;

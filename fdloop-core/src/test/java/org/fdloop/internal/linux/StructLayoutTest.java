@@ -58,6 +58,7 @@ class StructLayoutTest {
             #include <sys/syscall.h>
             #include <sys/timerfd.h>
             #include <sys/un.h>
+            #include <sys/wait.h>
             """;
 
     /**
