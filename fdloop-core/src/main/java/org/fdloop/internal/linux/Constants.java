@@ -309,6 +309,7 @@ public final class Constants {
 
     // POSIX message queues (mq_overview(7)); O_DIRECTORY is left out: it differs between x86_64 and aarch64
     public static final int EBUSY = 16;
+    public static final int ENODEV = 19;
     public static final int O_CREAT = 0100;
     public static final int O_EXCL = 0200;
     public static final int SIGEV_SIGNAL = 0;
