@@ -129,6 +129,8 @@ public final class SelectRace {
         private final int slot;
         private final int pid = ProcessCalls.getpid();
         private final int tid = ProcessCalls.gettid();
+        private final Duration timeoutValue;
+        /** The wait's timeout, set again before each wait: Linux's pselect writes the time left into it. */
         private final MemorySegment timeout;
         private final MemorySegment readSet = arena.allocate(Structs.FD_SET);
         private final MemorySegment maskAndSize;
@@ -141,9 +143,8 @@ public final class SelectRace {
             this.sender = sender;
             this.window = window;
             this.signo = signal.number();
+            this.timeoutValue = timeout;
             this.timeout = arena.allocate(Structs.TIMESPEC);
-            this.timeout.set(JAVA_LONG, Structs.TIMESPEC_SEC, timeout.toSeconds());
-            this.timeout.set(JAVA_LONG, Structs.TIMESPEC_NSEC, timeout.toNanosPart());
             handlerPipe = pipe();
             idlePipe = pipe();
             try {
@@ -162,6 +163,9 @@ public final class SelectRace {
             if (cure == Cure.PSELECT) {
                 SignalSet.of(signal).block(); // this thread's mask: the signal waits, pending, until pselect
             }
+            // link and compile the wait before the first trial: the first call takes far longer than the window
+            resetTimeout(Duration.ZERO);
+            IoCalls.pselect6(0, MemorySegment.NULL, this.timeout, MemorySegment.NULL);
         }
 
         private int[] pipe() throws IOException {
@@ -206,6 +210,7 @@ public final class SelectRace {
                     }
                     readSet.fill((byte) 0);
                     readSet.set(JAVA_LONG, (fd / 64) * 8L, 1L << (fd % 64));
+                    resetTimeout(timeoutValue);
                     int r = IoCalls.pselect6(fd + 1, readSet, timeout, cure == Cure.PSELECT ? maskAndSize : MemorySegment.NULL);
                     if (r > 0 || r == -EINTR) {
                         woke++;
@@ -231,6 +236,11 @@ public final class SelectRace {
             return new Result(cure, sender, trials, seenByCheck, woke, lost, after, records);
         }
 
+        private void resetTimeout(Duration d) {
+            timeout.set(JAVA_LONG, Structs.TIMESPEC_SEC, d.toSeconds());
+            timeout.set(JAVA_LONG, Structs.TIMESPEC_NSEC, d.toNanosPart());
+        }
+
         /** The flag: how many times the handler ran for the signal. */
         private long flag() {
             return NativeSignalHandler.sent(signo, slot);
@@ -245,6 +255,7 @@ public final class SelectRace {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (flag() == seen && System.nanoTime() - deadline < 0) {
                 if (cure == Cure.PSELECT) {
+                    resetTimeout(timeoutValue);
                     IoCalls.pselect6(0, MemorySegment.NULL, timeout, maskAndSize); // EINTR at once when it is pending
                 } else {
                     Thread.onSpinWait();
