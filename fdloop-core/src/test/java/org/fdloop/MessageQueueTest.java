@@ -3,6 +3,14 @@ package org.fdloop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,6 +21,9 @@ import org.fdloop.fd.MessageQueue;
 import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.internal.linux.Constants;
+import org.fdloop.internal.linux.Errno;
+import org.fdloop.internal.linux.ProcessCalls;
+import org.fdloop.internal.linux.Sysctl;
 import org.fdloop.testing.Loops;
 import org.fdloop.testing.NoFdLeaks;
 import org.fdloop.testing.Ready;
@@ -195,6 +206,63 @@ class MessageQueueTest {
             Loops.runUntil(loop, () -> infos.size() == 2);
             assertThat(infos.get(1).value()).isEqualTo(1);
             queue.stopNotifying();
+        }
+    }
+
+    @Test
+    void withoutCapSysResourceEachSysctlLimitIsNamedWithItsValue() throws Exception {
+        // In an IPC namespace of its own, on a thread of its own: the fs.mqueue sysctls it changes are that
+        // namespace's, and go with the thread; nothing to put back. CAP_SYS_RESOURCE, which passes the limits,
+        // is dropped from that thread's effective set (capabilities belong to threads).
+        List<String> messages = new ArrayList<>();
+        Throwable[] failure = new Throwable[1];
+        Thread.ofPlatform().start(() -> {
+            try {
+                Errno.check(ProcessCalls.unshare(Constants.CLONE_NEWIPC), "unshare(CLONE_NEWIPC)");
+                dropCapSysResourceFromThisThread();
+                Sysctl.write("fs.mqueue.queues_max", 0);
+                messages.add(failureOf(() -> MessageQueue.create("/no-room", 1, 1)));
+                Sysctl.write("fs.mqueue.queues_max", 256);
+                messages.add(failureOf(() -> MessageQueue.create("/too-long", 11, 1)));
+                messages.add(failureOf(() -> MessageQueue.create("/too-wide", 1, 8193)));
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        }).join();
+        assertThat(failure[0]).isNull();
+        assertThat(messages).satisfiesExactly(
+                m -> assertThat(m).contains("ENOSPC", "fs.mqueue.queues_max is now 0", "raise the sysctl"),
+                m -> assertThat(m).contains("EINVAL", "fs.mqueue.msg_max (10)", "asked for 11 of 1"),
+                m -> assertThat(m).contains("EINVAL", "fs.mqueue.msgsize_max (8192)", "asked for 1 of 8193"));
+    }
+
+    private static String failureOf(ThrowingCall call) {
+        try {
+            call.run().close();
+            return "no failure";
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingCall {
+        MessageQueue run() throws Exception;
+    }
+
+    /** capset(2) on the calling thread: CAP_SYS_RESOURCE (24) out of the effective set. */
+    private static void dropCapSysResourceFromThisThread() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        FunctionDescriptor twoPointers = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS);
+        MethodHandle capget = linker.downcallHandle(linker.defaultLookup().find("capget").orElseThrow(), twoPointers);
+        MethodHandle capset = linker.downcallHandle(linker.defaultLookup().find("capset").orElseThrow(), twoPointers);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(8);
+            header.set(JAVA_INT, 0, 0x20080522); // _LINUX_CAPABILITY_VERSION_3
+            MemorySegment data = arena.allocate(24); // two {effective, permitted, inheritable}
+            assertThat((int) capget.invokeExact(header, data)).isZero();
+            data.set(JAVA_INT, 0, data.get(JAVA_INT, 0) & ~(1 << 24));
+            assertThat((int) capset.invokeExact(header, data)).isZero();
         }
     }
 }

@@ -345,4 +345,5 @@ public final class Constants {
     @C("offsetof(struct ifreq, ifr_netmask)")
     public static final int IFR_NETMASK = 16;
     public static final int CLONE_NEWNET = 0x40000000;
+    public static final int CLONE_NEWIPC = 0x08000000;
 }
