@@ -38,6 +38,10 @@ public final class SpawnSummary {
             }
             Map<String, String> f = SideBySide.fields(line);
             for (String metric : METRICS) {
+                if (f.get(metric) == null) {
+                    throw new IllegalArgumentException(line.strip() + ": no " + metric + "= (a run that failed or was cut short?"
+                            + " remove the line or rerun)");
+                }
                 runs.computeIfAbsent(program, p -> new LinkedHashMap<>()).computeIfAbsent(metric, m -> new ArrayList<>())
                         .add(Double.parseDouble(f.get(metric)));
             }

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,7 +54,8 @@ import picocli.CommandLine.Spec;
                 + " wakeup.png/.svg and idle-fds.png/.svg to --out; a progress bar to stderr. The figures are for"
                 + " comparing backends run side by side on one machine, not absolute costs.",
             "Ctrl-C, SIGTERM or SIGHUP ends it early: the tables hold what was measured by then, the report is not"
-                + " written, and no C baseline is left running."})
+                + " written, and no C baseline is left running. A round trip that makes no progress for 30 s is"
+                + " stopped and its row skipped with the reason."})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -73,6 +75,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The C baselines fdloop carries: fdloop-bench/src/main/c, copied into this module's jar. */
     private static final String BUNDLED = "/c-baselines/";
+    /** A round trip takes microseconds even on the slowest backend: 1,024 of them not done in this long is a hang. */
+    private static final Duration STALL = Duration.ofSeconds(30);
     private static final List<String> C_PROGRAMS = List.of("eventfd_pingpong", "fd_scaling");
 
     /** The stop signals, taken by a loop on a thread of its own; set once the run starts. */
@@ -187,6 +191,7 @@ final class BenchCommand implements Callable<Integer> {
         int total = plan.warmup + plan.roundTrips;
         try (EventFd pingFd = EventFd.open(); EventFd pongFd = EventFd.open()) {
             long[] count = {0};
+            AtomicLong progress = new AtomicLong(); // count[0] every 1024 round trips, for the stall check
             long[] times = new long[2];
             AtomicReference<EventLoop> ping = new AtomicReference<>();
             AtomicReference<EventLoop> pong = new AtomicReference<>();
@@ -204,6 +209,9 @@ final class BenchCommand implements Callable<Integer> {
                     return;
                 }
                 count[0]++;
+                if ((count[0] & 1023) == 0) {
+                    progress.setOpaque(count[0]);
+                }
                 if (count[0] == plan.warmup) {
                     times[0] = System.nanoTime();
                 }
@@ -225,10 +233,19 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
-            pingThread.join();
-            pongThread.join();
+            String cut = MeasurementThreads.await(List.of(pingThread, pongThread), progress::getOpaque, this::stopped,
+                    STALL, Duration.ofSeconds(5), () -> {
+                        for (AtomicReference<EventLoop> loop : List.of(ping, pong)) {
+                            if (loop.get() != null) {
+                                loop.get().stop(); // thread-safe
+                            }
+                        }
+                    });
             if (failure.get() != null) {
                 throw failure.get();
+            }
+            if (cut != null) {
+                throw new IOException(cut);
             }
             return (times[1] - times[0]) / (double) plan.roundTrips;
         }
@@ -243,7 +260,8 @@ final class BenchCommand implements Callable<Integer> {
     /** A platform thread that opens a loop, registers, counts {@code ready} down and runs the loop until it stops. */
     private static Thread loopThread(Backend backend, String name, CountDownLatch ready, AtomicReference<Exception> failure,
             java.util.function.Consumer<EventLoop> opened, Setup setup) {
-        return Thread.ofPlatform().name(name).start(() -> {
+        // a daemon: a thread that ignores its stop must not keep the JVM (and the user's terminal) waiting
+        return Thread.ofPlatform().name(name).daemon(true).start(() -> {
             try (EventLoop loop = EventLoop.builder().backend(backend).build()) {
                 opened.accept(loop);
                 setup.register(loop);
