@@ -14,6 +14,7 @@ import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.OsThread;
 import org.fdloop.fd.Signal;
 import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.internal.linux.PollList;
@@ -73,13 +74,7 @@ final class AsyncSignals {
             throw new IllegalStateException(fd + " is registered with onIo already, and the SIGIO backend has it send "
                     + fd.asyncSignal().name() + ": one fd cannot carry two readiness signals. Use the IoSource alone, or close it first");
         }
-        if (fd.isAsync()) {
-            AsyncOwner owner = fd.asyncOwner();
-            if (owner.kind() != AsyncOwner.Kind.THREAD || owner.id() != tid) {
-                throw new IllegalStateException(fd + " is in signal-driven I/O already (O_ASYNC), to " + owner
-                        + " (another loop, or other code): close that registration, or call disableAsync() on it first");
-            }
-        }
+        SignalRules.checkNotAsyncElsewhere(fd, tid);
         String call = "onAsyncIo(" + fd + ", " + source.signal().name() + (source.isProcessOwned() ? ", " + source.owner() : "")
                 + ")";
         if (source.isProcessOwned()) {
@@ -107,12 +102,7 @@ final class AsyncSignals {
      * default action would end the JVM).
      */
     private void addProcessOwned(AsyncIoSource source, String call) throws IOException {
-        if (signals.route() != SignalRoute.NATIVE) {
-            throw new IllegalStateException(call + ": signal-driven I/O to " + source.owner() + " lands on any thread of "
-                    + "the JVM, and only fdloop's native handler takes such a signal with its fd and band; this loop takes "
-                    + "signals sent to the process through the JVM (SignalRoute.JVM). Build it with SignalRoute.NATIVE, or "
-                    + "use AsyncOwner.Kind.THREAD");
-        }
+        SignalRules.checkProcessOwnerRoute(call, source.owner(), signals.route() == SignalRoute.NATIVE);
         Signal signal = source.signal();
         nat.take(Signal.IO, call);
         try {
@@ -144,6 +134,7 @@ final class AsyncSignals {
         int number = source.number;
         asyncByFd[number] = null;
         async.remove(source);
+        polled.remove(source);
         try {
             Fasync.disarm(number, "fd " + number);
         } catch (LinuxException e) {
@@ -240,9 +231,16 @@ final class AsyncSignals {
         suspect.clear();
     }
 
-    /** The kernel's realtime queue was full: looks at every fd once, the SIGIO backend's too. */
+    /**
+     * A plain SIGIO from the kernel (si_code SI_KERNEL) came to the loop thread: the realtime queue
+     * was full and some fd's signal was not queued, or an fd that asked for plain SIGIO
+     * (F_SETSIG 0) is ready; the kernel sends both alike. Looks at every fd once, the SIGIO
+     * backend's too, and counts an overflow only where no thread-owned fd asked for plain SIGIO.
+     */
     void overflowed() throws IOException {
-        overflows++;
+        if (asyncUses[SIGIO] == 0) {
+            overflows++;
+        }
         loop.poller().signalQueueOverflowed(); // the SIGIO backend's signals were lost too: it looks at every fd
         polled.addAll(async);
         pollAndDispatch();

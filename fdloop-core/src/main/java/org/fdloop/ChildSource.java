@@ -49,7 +49,9 @@ public final class ChildSource extends PolledSource {
 
     @Override
     void register() throws IOException {
-        addToPoller(IoSource.READABLE);
+        if (!registered()) {
+            addToPoller(IoSource.READABLE);
+        }
     }
 
     @Override
@@ -74,9 +76,7 @@ public final class ChildSource extends PolledSource {
 
     @Override
     void onEnable() throws IOException {
-        if (!registered()) {
-            addToPoller(IoSource.READABLE);
-        }
+        register();
     }
 
     @Override

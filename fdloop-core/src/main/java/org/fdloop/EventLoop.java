@@ -8,8 +8,6 @@ import java.util.concurrent.RejectedExecutionException;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.EventFd;
 import org.fdloop.internal.backend.Pollers;
-import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.ProcessCalls;
 
 /**
  * One thread, one poller, every kind of source: fds, timers, tasks from other threads, hooks,
@@ -43,11 +41,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     private static final int TASKS_PER_ITERATION = 4096;
 
     private final String threadName;
-    /** The slack asked for ({@link Builder#timerSlack}), 0 for none; the thread it is set on, and that thread's own. */
-    private final long timerSlackNanos;
-    private Thread slackThread;
-    private long slackBefore;
-    private final StatsRecorder stats;
+    private final ThreadTimerSlack timerSlack;
     private final TaskQueue tasks;
 
     private volatile Thread owner;
@@ -63,10 +57,9 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
 
     private EventLoop(Builder builder) throws IOException {
         super(Pollers.open(builder.backend, builder.maxEventsPerPoll), builder.errorHandler, builder.signalRoute,
-                builder.signalPipeBytes);
+                builder.signalPipeBytes, builder.timing);
         this.threadName = builder.threadName;
-        this.stats = new StatsRecorder(builder.timing);
-        this.timerSlackNanos = builder.timerSlackNanos;
+        this.timerSlack = new ThreadTimerSlack(builder.timerSlackNanos);
         this.owner = Thread.currentThread();
         EventFd wake = null;
         try {
@@ -402,9 +395,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
     /** One pass, as libuv's uv_run: defer hooks, wait, collect, timers, dispatch, tasks, post hooks. */
     private int iterate(long timeoutNanos) throws IOException {
         stats.iteration();
-        if (timerSlackNanos != 0 && slackThread != owner) {
-            setTimerSlack(); // before anything runs, so that handlers see it too
-        }
+        timerSlack.setOn(owner); // before anything runs, so that handlers see it too
         runHooks(deferHooks);
         int ready = poller.poll(waitTime(timeoutNanos));
         tasks.awake();
@@ -467,57 +458,6 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         }
     }
 
-    private int dispatchPending() {
-        int dispatched = 0;
-        for (Source source; (source = pending.take()) != null; ) {
-            if (source.closed || !source.enabled) {
-                continue; // closed or disabled by an earlier handler of this batch
-            }
-            if (source instanceof TimerSource t) {
-                if (t.cancelled) {
-                    t.close();
-                } else if (!t.inHeap) { // in the heap: restarted by an earlier handler of this batch, not due now
-                    dispatched++;
-                    try {
-                        invoke(t, 0);
-                    } finally {
-                        rescheduleOrFinish(t); // also after an error that ends the iteration
-                    }
-                }
-            } else {
-                dispatched++;
-                invoke(source, pending.takenEvents());
-            }
-        }
-        return dispatched;
-    }
-
-    private void rescheduleOrFinish(TimerSource t) {
-        if (t.closed || t.inHeap) {
-            return; // closed, or restarted by its handler
-        }
-        switch (t.mode) {
-            case ONCE -> t.close();
-            case FIXED_RATE -> t.deadline += t.period;
-            case FIXED_DELAY -> t.deadline = (stats.timing ? stats.clock : System.nanoTime()) + t.period; // when it returned
-        }
-        if (!t.closed && t.enabled) {
-            timers.add(t);
-        }
-    }
-
-    void invoke(Source source, int events) {
-        long start = stats.clock;
-        try {
-            source.dispatch(events);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable t) {
-            failed(source, t);
-        }
-        stats.finished(source.name(), start);
-    }
-
     private int runTasks(int most) {
         int ran = 0;
         for (Runnable task; ran < most && (task = tasks.poll()) != null; ) {
@@ -547,27 +487,6 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         while (runTasks(Integer.MAX_VALUE) > 0) {
             // a task may execute() another
         }
-    }
-
-    private void runHooks(List<HookSource> hooks) {
-        if (!hooks.isEmpty()) {
-            for (HookSource hook : hooks.toArray(HookSource[]::new)) {
-                if (hook.isEnabled()) {
-                    invoke(hook, 0);
-                }
-            }
-        }
-    }
-
-    /** Gives the loop thread the builder's timer slack, once per thread, keeping the one it had. */
-    private void setTimerSlack() throws IOException {
-        long before = ProcessCalls.timerSlack();
-        if (before < 0) {
-            throw Errno.exception("prctl(PR_GET_TIMERSLACK)", (int) -before);
-        }
-        Errno.check(ProcessCalls.setTimerSlack(timerSlackNanos), "prctl(PR_SET_TIMERSLACK, " + timerSlackNanos + ")");
-        slackThread = owner;
-        slackBefore = before;
     }
 
     // ---- statistics and closing -------------------------------------------------------------------
@@ -625,10 +544,7 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         acceptReserve.close();
         closeInternalSources(); // last, the wake-up eventfd among them
         closed = true;
-        if (slackThread == current) {
-            // prctl(PR_SET_TIMERSLACK) fails only for a value it cannot take, and this one it gave: its answer is ignored
-            ProcessCalls.setTimerSlack(slackBefore);
-        }
+        timerSlack.restore(current);
         poller.close();
     }
 

@@ -1,6 +1,5 @@
 package org.fdloop;
 
-
 import java.io.IOException;
 import org.fdloop.fd.PidFd;
 
@@ -47,11 +46,13 @@ public final class ExitSource extends PolledSource {
         return pidFd.number();
     }
 
+    /** Puts the pidfd in the wait set, or has a child gone already reported on the next iteration. */
     @Override
     void register() throws IOException {
-        if (pidFd != null && !waitingForJdk) {
+        if (pidFd != null && !waitingForJdk && !registered()) {
             addToPoller(IoSource.READABLE);
         }
+        reportIfGone();
     }
 
     @Override
@@ -60,7 +61,7 @@ public final class ExitSource extends PolledSource {
     }
 
     /** Has the loop dispatch this source on its next iteration if the child is gone already. */
-    void reportIfGone() {
+    private void reportIfGone() {
         if (pidFd == null || !process.isAlive()) {
             loop.due(this);
         }
@@ -96,7 +97,6 @@ public final class ExitSource extends PolledSource {
     @Override
     void onEnable() throws IOException {
         register();
-        reportIfGone();
     }
 
     @Override

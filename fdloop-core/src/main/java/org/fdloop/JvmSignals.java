@@ -3,7 +3,7 @@ package org.fdloop;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.fdloop.internal.SignalReaders;
+import org.fdloop.internal.SignalRules;
 
 /**
  * A loop's signals on the {@link SignalRoute#JVM} route: its sources subscribed to the JVM's
@@ -20,13 +20,13 @@ final class JvmSignals {
     }
 
     void add(SignalSource source) throws IOException {
-        SignalReaders.claim(source.signal(), SignalReaders.Kind.JVM_HANDLER, "onSignal(" + source.signal().name() + ")");
+        SignalRules.claim(source.signal(), SignalRules.Reader.JVM_HANDLER, "onSignal(" + source.signal().name() + ")");
         bridged.add(source);
         try {
             SignalBridge.subscribe(source);
         } catch (IOException | RuntimeException e) {
             bridged.remove(source);
-            SignalReaders.release(source.signal(), SignalReaders.Kind.JVM_HANDLER);
+            SignalRules.release(source.signal(), SignalRules.Reader.JVM_HANDLER);
             throw e;
         }
     }
@@ -34,7 +34,7 @@ final class JvmSignals {
     void release(SignalSource source) {
         if (bridged.remove(source)) {
             SignalBridge.unsubscribe(source);
-            SignalReaders.release(source.signal(), SignalReaders.Kind.JVM_HANDLER);
+            SignalRules.release(source.signal(), SignalRules.Reader.JVM_HANDLER);
         }
     }
 

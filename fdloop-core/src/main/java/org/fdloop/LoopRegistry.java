@@ -3,83 +3,28 @@ package org.fdloop;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
-import org.fdloop.backend.Backend;
 import org.fdloop.fd.AsyncOwner;
-import org.fdloop.fd.Child;
 import org.fdloop.fd.Dnotify;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.Signal;
-import org.fdloop.fd.Spawn;
 import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.backend.Poller;
 
 /**
- * The half of {@link EventLoop} that holds its sources: the public methods that register each kind
- * (I/O, timers, hooks, file watches, signals, signal-driven I/O, child exits), the slot table and
- * the count of sources that keep {@code run()} going, what a source gives back when it closes, and
- * the policy for a handler that throws. {@link EventLoop} is the other half: the thread, the
- * iteration, the wake-up channel and closing. The split keeps each half readable (the JDK does the
- * same with {@code AbstractStringBuilder}); the public methods here are {@code EventLoop}'s API,
- * documented there.
+ * The part of {@link EventLoop}'s API that registers sources other than process exits: I/O,
+ * timers, hooks, file watches, signals and signal-driven I/O. What they register into is
+ * {@link LoopSources}'; the public methods here are {@code EventLoop}'s, documented there.
  */
-abstract sealed class LoopRegistry permits EventLoop {
-    final Poller poller;
-    final ErrorHandler errorHandler;
-    private final SignalRoute signalRoute;
-    private final int signalPipeBytes;
-
-    final SlotTable slots = new SlotTable();
-    final PendingList pending = new PendingList();
-    final TimerQueue timers = new TimerQueue();
-    final AcceptReserve acceptReserve = new AcceptReserve();
-    final List<HookSource> deferHooks = new ArrayList<>();
-    final List<HookSource> postHooks = new ArrayList<>();
-    final List<HookSource> exitHooks = new ArrayList<>();
-    /** Sources that keep run() going: enabled, referenced, of a kind that does (see Source.hasRef). */
-    int liveSources;
-    /** Signals, signal-driven I/O; created with the first such source. */
-    LoopSignals signals;
-    /** The inotify shared by this loop's file watches: opened with the first, closed with the last. */
-    Watches watches;
-
-    LoopRegistry(Poller poller, ErrorHandler errorHandler, SignalRoute signalRoute, int signalPipeBytes) {
-        this.poller = poller;
-        this.errorHandler = errorHandler;
-        this.signalRoute = signalRoute;
-        this.signalPipeBytes = signalPipeBytes;
+abstract sealed class LoopRegistry extends LoopProcesses permits EventLoop {
+    LoopRegistry(Poller poller, ErrorHandler errorHandler, SignalRoute signalRoute, int signalPipeBytes,
+            boolean timing) {
+        super(poller, errorHandler, signalRoute, signalPipeBytes, timing);
     }
-
-    /** This loop: the only subclass is EventLoop (sealed). */
-    final EventLoop self() {
-        return (EventLoop) this;
-    }
-
-    /** {@return whether the calling thread owns this loop. Thread-safe} */
-    public abstract boolean inLoopThread();
-
-    /**
-     * See {@link EventLoop#execute}.
-     *
-     * @param task what to run on the loop thread
-     */
-    public abstract void execute(Runnable task);
-
-    /** {@return whether {@link EventLoop#close()} has been called} */
-    public abstract boolean isClosed();
-
-    /** Throws IllegalStateException off the loop thread or on a closed loop, naming {@code method}. */
-    abstract void checkThread(String method);
-
-    /** Throws RejectedExecutionException when nothing would run a task any more. Thread-safe. */
-    abstract void rejectIfOver(String method);
-
-    // ---- registering sources --------------------------------------------------------------------
 
     /**
      * Dispatches {@code handler} when {@code fd} is ready for {@code events}
@@ -381,7 +326,7 @@ abstract sealed class LoopRegistry permits EventLoop {
         checkThread("onThreadSignal");
         Objects.requireNonNull(signal, "signal");
         Objects.requireNonNull(handler, "handler");
-        SourceArguments.checkThreadSignal(signal);
+        SignalRules.checkThreadSignal(signal);
         LoopSignals s = signals();
         SignalSource source = SignalSource.threadDirected(self(), s, signal, handler);
         s.addThreadDirected(source);
@@ -497,327 +442,15 @@ abstract sealed class LoopRegistry permits EventLoop {
     }
 
     /**
-     * Dispatches {@code handler} once, on the loop thread, when {@code process} has exited. The
-     * loop waits on a pidfd and never reaps the child: the JDK does, and the handler gets the
-     * status it collected ({@link Process#exitValue()}). A child that has exited already, even
-     * one the JDK reaped, is reported on the next iteration.
-     *
-     * @param process a child of this JVM
-     * @param handler called on the loop thread once, after the child exited
-     * @return the registration
-     * @throws UnsupportedOperationException when {@code process} has no {@link Process#toHandle() handle}
-     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
-     */
-    public ExitSource onExit(Process process, ExitHandler handler) throws IOException {
-        checkThread("onExit");
-        Objects.requireNonNull(process, "process");
-        Objects.requireNonNull(handler, "handler");
-        ExitSource source = ExitSource.open(self(), process, handler);
-        register(source);
-        source.reportIfGone();
-        return source;
-    }
-
-    /**
-     * Starts a child ({@link Spawn#start()}) and dispatches {@code handler} once, on the loop
-     * thread, when it has exited, with its status; see {@link ChildSource}. If the loop closes
-     * while the child runs, the child is killed (with its process group when it leads one) and
-     * reaped.
-     *
-     * @param spawn what to start
-     * @param handler called on the loop thread once, after the child exited, with its status
-     * @return the registration, which holds the child
-     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
-     */
-    public ChildSource spawn(Spawn spawn, ChildHandler handler) throws IOException {
-        checkThread("spawn");
-        Objects.requireNonNull(handler, "handler");
-        Child child = spawn.start();
-        try {
-            return onChildExit(child, handler);
-        } catch (IOException | RuntimeException e) {
-            child.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Dispatches {@code handler} once, on the loop thread, when {@code child} has exited, with its status; see {@link ChildSource}.
-     *
-     * @param child a child started with {@link Spawn}, whose status the loop reaps
-     * @param handler called on the loop thread once, after the child exited, with its status
-     * @return the registration
-     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
-     */
-    public ChildSource onChildExit(Child child, ChildHandler handler) throws IOException {
-        checkThread("onChildExit");
-        Objects.requireNonNull(child, "child");
-        Objects.requireNonNull(handler, "handler");
-        ChildSource source = ChildSource.open(self(), child, handler);
-        register(source);
-        return source;
-    }
-
-    /**
-     * Dispatches {@code handler} once, on the loop thread, when {@code process} has exited: any
-     * process, not only this JVM's children, through a pidfd. The exit status is not reported
-     * (only the parent can read it); see {@link ProcessExitSource}. A process gone already is
-     * reported on the next iteration.
-     *
-     * @param process any process
-     * @param handler called on the loop thread once, after the process exited
-     * @return the registration
-     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
-     */
-    public ProcessExitSource onExit(ProcessHandle process, ProcessExitHandler handler) throws IOException {
-        checkThread("onExit");
-        Objects.requireNonNull(process, "process");
-        Objects.requireNonNull(handler, "handler");
-        ProcessExitSource source = ProcessExitSource.open(self(), process, handler);
-        register(source);
-        source.reportIfGone();
-        return source;
-    }
-
-    /**
-     * {@link #onExit(ProcessHandle, ProcessExitHandler)} for the process with id {@code pid}.
-     *
-     * @param pid the process's id
-     * @param handler called on the loop thread once, after the process exited
-     * @return the registration
-     * @throws org.fdloop.fd.LinuxException with ESRCH when no process has that id
-     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
-     */
-    public ProcessExitSource onExit(long pid, ProcessExitHandler handler) throws IOException {
-        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> org.fdloop.internal.linux.Errno.exception(
-                "onExit(pid " + pid + ")", org.fdloop.internal.linux.Constants.ESRCH, "no process has id " + pid));
-        return onExit(process, handler);
-    }
-
-    /**
      * How many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled
      * every signal-driven fd instead of reading their signals. Raise the limit
-     * ({@code ulimit -i}) if this grows. Thread-safe (approximate from another thread).
+     * ({@code ulimit -i}) if this grows. The kernel says so with a plain SIGIO, which is also what
+     * an fd in plain-SIGIO mode ({@link Signal#IO}) sends: while such an fd is registered with the
+     * same owner, the loop polls on each and counts none. Thread-safe (approximate from another thread).
      *
      * @return how many times the realtime signal queue was full (RLIMIT_SIGPENDING) and the loop polled every signal-driven fd instead of reading their signals
      */
     public long signalQueueOverflows() {
         return signals == null ? 0 : signals.overflows();
-    }
-
-    LoopSignals signals() {
-        if (signals == null) {
-            signals = new LoopSignals(self(), signalRoute, signalPipeBytes);
-        }
-        return signals;
-    }
-
-    // ---- bookkeeping for sources ------------------------------------------------------------------
-
-    Poller poller() {
-        return poller;
-    }
-
-    TimerQueue timers() {
-        return timers;
-    }
-
-    /** Has the loop dispatch {@code source} in this iteration, by priority (from a collect step, or a due source). */
-    void addPending(Source source, int events) {
-        pending.add(source, events);
-    }
-
-    /** {@link #addPending} unless {@code source} is pending already; the dispatch clears the mark. */
-    void addPendingOnce(Source source) {
-        pending.addOnce(source);
-    }
-
-    /**
-     * Has the loop dispatch {@code source} on its next iteration, from any thread: through
-     * {@link EventLoop#execute}'s queue, the one cross-thread channel. Does nothing once the loop ended or
-     * closed (its close() closes the source). Thread-safe.
-     */
-    void due(Source source) {
-        if (inLoopThread()) {
-            dueNow(source);
-            return;
-        }
-        try {
-            execute(() -> dueNow(source));
-        } catch (RejectedExecutionException e) {
-            // the loop ended or closed: nothing will dispatch the source, ignoring
-        }
-    }
-
-    private void dueNow(Source source) {
-        if (source.isEnabled() && !source.queued) {
-            pending.addOnce(source);
-        }
-    }
-
-    /**
-     * Registers one of the loop's own fds ({@link InternalSource}): it gets a slot and a token like
-     * any source, and {@code handler} runs when the poller reports it ready, while the loop collects
-     * what its wait found. The registration pins {@code fd} and owns it: closing the source closes
-     * the fd. On the loop thread (or in the loop's constructor). If the poller refuses the fd,
-     * throws and leaves {@code fd} open and unpinned, as it was.
-     *
-     * @param name what the source is called in errors and tests ("the loop's wake-up eventfd")
-     * @param events what to wait for, usually {@link IoSource#READABLE}; level-triggered
-     */
-    InternalSource addInternal(String name, Fd fd, int events, InternalSource.Handler handler) throws IOException {
-        Objects.requireNonNull(handler, "handler");
-        int number = FdAccess.get().pin(fd);
-        InternalSource source = new InternalSource(self(), name, fd, number, IoSource.checkEvents(events), handler);
-        try {
-            register(source);
-        } catch (UnsupportedOperationException e) {
-            if (poller.backend() == Backend.SELECT && number >= 1024) {
-                throw new UnsupportedOperationException("the SELECT backend cannot wait on " + name + ", fd " + number
-                        + ", the loop's own: select(2) takes fds below 1024 (FD_SETSIZE), and this process already holds "
-                        + "so many descriptors that the loop's own opened above that. Open the loop with Backend.EPOLL or "
-                        + "POLL, which have no such limit, or before the process holds a thousand descriptors", e);
-            }
-            throw e;
-        }
-        return source;
-    }
-
-    /**
-     * Gives {@code source} a slot and its token and puts its fd in the poller; if the poller
-     * refuses, undoes both and what opening the source did, and throws.
-     */
-    private void register(PolledSource source) throws IOException {
-        slots.claim(source);
-        try {
-            source.register();
-        } catch (IOException | RuntimeException e) {
-            slots.free(source);
-            source.registrationFailed();
-            PolledSource holder = source instanceof IoSource io ? slots.holderOf(io.number) : null;
-            if (holder != null) {
-                throw new IllegalStateException(((IoSource) source).fd() + " is registered with this loop already, by "
-                        + holder.name() + ": use that source (setEvents changes what it waits for), or close it first", e);
-            }
-            throw e;
-        }
-        count(source);
-    }
-
-    /** Counts {@code source} among those that keep run() going, if it does and it is not counted yet. */
-    void count(Source source) {
-        if (!source.counted && source.hasRef() && source.enabled && !source.closed) {
-            source.counted = true;
-            liveSources++;
-        }
-    }
-
-    /** Stops counting {@code source} (disabled, fired one-shot, closed, unreferenced). */
-    void uncount(Source source) {
-        if (source.counted) {
-            source.counted = false;
-            liveSources--;
-        }
-    }
-
-    /** Called once by each source's onClose: frees what the loop holds for it. */
-    void release(Source source) {
-        switch (source) {
-            case IoSource io -> {
-                slots.free(io);
-                FdAccess.get().unpin(io.fd());
-            }
-            case InternalSource i -> {
-                slots.free(i);
-                FdAccess.get().unpin(i.fd());
-            }
-            case ExitSource e -> slots.free(e);
-            case ChildSource c -> slots.free(c);
-            case ProcessExitSource p -> slots.free(p);
-            case TimerSource t -> { } // onClose took it out of the heaps
-            case SignalSource s -> signals.release(s);
-            case AsyncIoSource a -> signals.release(a);
-            case HookSource h -> (h.kind == HookSource.Kind.DEFER ? deferHooks
-                    : h.kind == HookSource.Kind.POST ? postHooks : exitHooks).remove(h);
-            case WatchSource w -> w.watches.remove(w);
-            default -> throw new IllegalStateException("unknown source " + source);
-        }
-    }
-
-    /** The policy for a handler that threw ({@link ErrorHandler}): its source is disabled, then the error handler told. */
-    void failed(Source source, Throwable error) {
-        if (AcceptReserve.outOfDescriptors(source, error) && !source.closed) {
-            IoSource listener = (IoSource) source;
-            int dropped = acceptReserve.dropWaiting(listener.number);
-            if (dropped >= 0) { // the source stays enabled: it accepts again once descriptors are free
-                if (!listener.saidOutOfDescriptors) {
-                    listener.saidOutOfDescriptors = true;
-                    reportError(source, new IOException(source.name() + " is out of file descriptors (" + error.getMessage()
-                            + "): the loop closes each connection waiting on it (" + dropped + " now), with a descriptor it "
-                            + "keeps in reserve, until descriptors are free, and says so once. Raise the limit (ulimit -n) "
-                            + "or hold fewer connections", error));
-                }
-                return;
-            }
-        }
-        if (!source.closed && source.enabled) {
-            source.enabled = false;
-            uncount(source);
-            try {
-                source.onDisable();
-            } catch (IOException | RuntimeException e) {
-                error.addSuppressed(e); // taking the fd out of the poller failed: the source is disabled all the same
-            }
-        }
-        reportError(source, error);
-    }
-
-    /** Tells the error handler of {@code error}, leaving {@code source} as it is (null: a task). */
-    void reportError(Source source, Throwable error) {
-        try {
-            errorHandler.handle(source, error);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable handlerFailure) {
-            System.err.println("fdloop: the error handler threw while handling an error of "
-                    + (source == null ? "a task" : source.name()) + ", ignoring:");
-            handlerFailure.printStackTrace();
-        }
-    }
-
-    /** Closes the internal sources still registered: after every other source, as the loop closes. */
-    void closeInternalSources() {
-        for (PolledSource source : slots.snapshot()) {
-            if (source instanceof InternalSource internal) {
-                internal.close();
-            }
-        }
-    }
-
-    static void joinUninterruptibly(Thread thread) {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true; // finish the join (the thread is ending), then restore the flag
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** {@return the backend this loop waits with} */
-    public Backend backend() {
-        return poller.backend();
-    }
-
-    static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4; // about 73 years: never, in practice
-        }
     }
 }

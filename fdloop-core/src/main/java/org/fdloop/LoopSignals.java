@@ -2,10 +2,10 @@ package org.fdloop;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fdloop.fd.Signal;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.linux.NativeSignalHandler;
 
 /**
@@ -21,12 +21,13 @@ import org.fdloop.internal.linux.NativeSignalHandler;
  * <li>{@link AsyncSignals}: signal-driven I/O, whose records come from the first two.</li>
  * </ul>
  *
- * <p>The rules for which signal a route takes are {@link SignalBridge}'s ({@code check},
- * {@code checkNative}); which reader takes a signal in the process is
- * {@link org.fdloop.internal.SignalReaders}'. What comes from other threads, the JVM's handler
+ * <p>Every rule by which a signal, a route or an owner is refused is
+ * {@link org.fdloop.internal.SignalRules}': which signal a route takes, who may own signal-driven
+ * I/O, and which kind of reader takes a signal in the process. What comes from other threads, the JVM's handler
  * threads and anyone who has a source due outside the poller (a child that exited before its
- * pidfd existed, an async fd to look at again), comes through the loop's one cross-thread
- * channel, {@link EventLoop#execute} ({@link #wake}).
+ * pidfd existed, {@link LoopSources#due}), comes through the loop's one cross-thread channel,
+ * {@link EventLoop#execute}: the JVM route's counts and a native collection left unfinished in at
+ * most one queued task ({@link #wake}).
  */
 final class LoopSignals {
     /** What the native handler's pipe is enlarged to: 8192 records (fs.pipe-max-size allows it unprivileged). */
@@ -43,8 +44,6 @@ final class LoopSignals {
     private final ThreadSignals thread;
     private final NativeSignals nat;
     private final JvmSignals jvm;
-    /** Sources due outside the poller, queued by any thread. */
-    private final ConcurrentLinkedQueue<Source> due = new ConcurrentLinkedQueue<>();
     /** Whether {@link #takeQueuedTask} is in the loop's task queue and has not started yet. */
     private final AtomicBoolean taskQueued = new AtomicBoolean();
     private final EventLoop.InternalTask takeQueuedTask = this::takeQueued;
@@ -94,13 +93,13 @@ final class LoopSignals {
     /**
      * Refuses a process-directed {@code signal} that this loop's route cannot take, saying why.
      * (Another kind of reader that takes it already is refused where the signal is claimed:
-     * {@link SignalReaders}.)
+     * {@link SignalRules#claim}.)
      */
     void checkProcessDirected(String method, Signal signal) throws IOException {
         if (route() == SignalRoute.JVM) {
-            SignalBridge.check(method, signal);
+            SignalRules.checkJvmRoute(method, signal);
         } else {
-            SignalBridge.checkNative(method, signal);
+            SignalRules.checkNativeRoute(method, signal);
         }
     }
 
@@ -163,23 +162,18 @@ final class LoopSignals {
     // ---- what other threads queue ------------------------------------------------------------------
 
     /**
-     * Has the loop dispatch {@code source} (a child's exit) or look at it (an async fd) on its
-     * next iteration. Thread-safe.
+     * Looks at an async fd on the next iteration and dispatches it if ready (registered, enabled
+     * again, or moved to another thread: O_ASYNC signals changes only). Loop thread only.
      */
-    void due(Source source) {
-        due.add(source);
+    void recheck(AsyncIoSource source) {
+        async.lookAt(source);
         wake();
     }
 
-    /** Looks at an async fd on the next iteration and dispatches it if ready. */
-    void recheck(AsyncIoSource source) {
-        due(source);
-    }
-
     /**
-     * Has the loop take the JVM route's counts, the due sources and a native collection left
-     * unfinished, in a task through {@link EventLoop#execute}: the loop's one cross-thread wake-up.
-     * At most one such task is queued at a time. Thread-safe.
+     * Has the loop take the JVM route's counts, a native collection left unfinished and the async
+     * fds due for a look, in a task through {@link EventLoop#execute}: the loop's one cross-thread
+     * wake-up. At most one such task is queued at a time. Thread-safe.
      */
     void wake() {
         if (taskQueued.compareAndSet(false, true)) {
@@ -204,16 +198,6 @@ final class LoopSignals {
     private void collectQueued() throws IOException {
         nat.collectIfUnfinished();
         jvm.collect();
-        for (Source source; (source = due.poll()) != null; ) {
-            if (!source.isEnabled()) {
-                continue; // closed or disabled since; enable() looks again
-            }
-            if (source instanceof AsyncIoSource a) {
-                async.lookAt(a);
-            } else {
-                loop.addPending(source, 0);
-            }
-        }
         async.pollLookedAt();
     }
 
@@ -251,7 +235,6 @@ final class LoopSignals {
         async.close(); // a process-owned one gives back its native slots
         nat.closePipe();
         thread.close();
-        due.clear();
         thread.closeSignalFdAndRestoreMask();
         async.closePollList();
     }

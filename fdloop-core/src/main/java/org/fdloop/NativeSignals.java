@@ -15,7 +15,7 @@ import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
 import org.fdloop.internal.FdAccess;
-import org.fdloop.internal.SignalReaders;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.linux.NativeSignalHandler;
 import org.fdloop.internal.linux.SignalRecords;
 
@@ -89,13 +89,13 @@ final class NativeSignals {
             drainNative();
             nativeRead[n] = 0;
             nativeLost[n] = 0;
-            SignalReaders.claim(signal, SignalReaders.Kind.NATIVE_HANDLER, call);
+            SignalRules.claim(signal, SignalRules.Reader.NATIVE_HANDLER, call);
             int writeFd = FdAccess.get().pin(nativePipe.writeEnd());
             try {
                 nativeSlot[n] = NativeSignalHandler.add(n, writeFd);
             } catch (IOException | RuntimeException e) {
                 FdAccess.get().unpin(nativePipe.writeEnd());
-                SignalReaders.release(signal, SignalReaders.Kind.NATIVE_HANDLER);
+                SignalRules.release(signal, SignalRules.Reader.NATIVE_HANDLER);
                 throw e;
             }
             steerPending = true;
@@ -124,7 +124,7 @@ final class NativeSignals {
             // sigaction(signo, previous) failed: only EINVAL for a bad signal number could do it, ignoring
         }
         FdAccess.get().unpin(nativePipe.writeEnd());
-        SignalReaders.release(signal, SignalReaders.Kind.NATIVE_HANDLER);
+        SignalRules.release(signal, SignalRules.Reader.NATIVE_HANDLER);
     }
 
     void release(SignalSource source) {

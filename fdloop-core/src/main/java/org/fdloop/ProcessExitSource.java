@@ -45,11 +45,13 @@ public final class ProcessExitSource extends PolledSource {
         return pidFd.number();
     }
 
+    /** Puts the pidfd in the wait set, or has a process gone already reported on the next iteration. */
     @Override
     void register() throws IOException {
-        if (pidFd != null) {
+        if (pidFd != null && !registered()) {
             addToPoller(IoSource.READABLE);
         }
+        reportIfGone();
     }
 
     @Override
@@ -60,7 +62,7 @@ public final class ProcessExitSource extends PolledSource {
     }
 
     /** Has the loop report the process on its next iteration if it was gone before the pidfd. */
-    void reportIfGone() {
+    private void reportIfGone() {
         if (pidFd == null) {
             loop.due(this);
         }
@@ -79,10 +81,7 @@ public final class ProcessExitSource extends PolledSource {
 
     @Override
     void onEnable() throws IOException {
-        if (pidFd != null && !registered()) {
-            addToPoller(IoSource.READABLE);
-        }
-        reportIfGone();
+        register();
     }
 
     @Override

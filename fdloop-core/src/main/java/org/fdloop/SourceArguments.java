@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import org.fdloop.fd.Signal;
+import org.fdloop.internal.SignalRules;
 
 /** The checks at the door of the registrations whose arguments need more than a null check. */
 final class SourceArguments {
@@ -17,23 +18,7 @@ final class SourceArguments {
             throw new IllegalArgumentException("signal-driven I/O takes READABLE, WRITABLE and PRIORITY, not "
                     + IoSource.describe(events) + ": a signal reports each change, so EDGE and ONESHOT do not apply");
         }
-        if (!signal.isRealtime() && signal != Signal.IO) {
-            throw new IllegalArgumentException("signal-driven I/O needs a realtime signal (Signal.realtime(n)), not "
-                    + signal.name() + ": a standard signal coalesces and the loop could not tell which fd is ready "
-                    + "(Signal.IO is plain SIGIO, which the loop answers by polling)");
-        }
-        String reserved = SignalBridge.reservedReason(signal);
-        if (reserved != null) {
-            throw new IllegalArgumentException("onAsyncIo with " + signal.name() + ": " + reserved);
-        }
-    }
-
-    /** {@link EventLoop#onThreadSignal}'s signal. */
-    static void checkThreadSignal(Signal signal) {
-        String reserved = SignalBridge.reservedReason(signal);
-        if (reserved != null) {
-            throw new IllegalArgumentException("onThreadSignal(" + signal.name() + "): " + reserved);
-        }
+        SignalRules.checkAsyncIoSignal(signal);
     }
 
     /** {@link EventLoop#watch}'s arguments; returns the absolute root. */

@@ -12,7 +12,7 @@ import org.fdloop.fd.Signal;
 import org.fdloop.fd.SignalFd;
 import org.fdloop.fd.SignalInfo;
 import org.fdloop.fd.SignalSet;
-import org.fdloop.internal.SignalReaders;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.linux.SignalRecords;
 
 /**
@@ -68,11 +68,11 @@ final class ThreadSignals {
             }
         }
         if (!signalFd.signals().contains(signal)) {
-            SignalReaders.claim(signal, SignalReaders.Kind.SIGNALFD, call); // given back when the signalfd closes
+            SignalRules.claim(signal, SignalRules.Reader.SIGNALFD, call); // given back when the signalfd closes
             try {
                 signalFd.setSignals(signalFd.signals().with(signal));
             } catch (IOException | RuntimeException e) {
-                SignalReaders.release(signal, SignalReaders.Kind.SIGNALFD);
+                SignalRules.release(signal, SignalRules.Reader.SIGNALFD);
                 throw e;
             }
         }
@@ -177,7 +177,7 @@ final class ThreadSignals {
     private void closeSignalFd() {
         if (signalFd != null) {
             for (Signal signal : signalFd.signals().signals()) {
-                SignalReaders.release(signal, SignalReaders.Kind.SIGNALFD);
+                SignalRules.release(signal, SignalRules.Reader.SIGNALFD);
             }
             if (signalFdSource != null) {
                 signalFdSource.close(); // closes the signalfd too

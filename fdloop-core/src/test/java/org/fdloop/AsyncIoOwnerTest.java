@@ -92,6 +92,7 @@ class AsyncIoOwnerTest {
             write(pipe, 4);
             runUntil(loop, () -> !seen.isEmpty());
             assertThat(seen).containsExactly("POLLIN|POLLRDNORM 4");
+            assertThat(loop.signalQueueOverflows()).as("a plain SIGIO the fd asked for is no overflow").isZero();
         }
     }
 

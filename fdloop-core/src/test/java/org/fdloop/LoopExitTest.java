@@ -71,6 +71,32 @@ class LoopExitTest {
     }
 
     /**
+     * Exits known at registration (processes reaped before their pidfd could be opened) reach the
+     * handlers through the loop's task queue and the pending list, by the priority their sources
+     * have when dispatched: the second registered, left at 0, comes before the first, given 1
+     * after its registration. Dispatched at registration instead, the first came first.
+     */
+    @Test
+    void exitsKnownAtRegistrationGoByPriorityAndNoneIsLost() throws Exception {
+        Process first = start("true");
+        Process second = start("true");
+        Process third = start("sh", "-c", "exit 4");
+        try (EventLoop loop = EventLoop.open()) {
+            assertThat(first.waitFor() + second.waitFor() + third.waitFor()).isEqualTo(4); // all reaped: ESRCH for pidfd_open
+            List<String> order = new ArrayList<>();
+            ProcessExitSource a = loop.onExit(first.toHandle(), (s, process) -> order.add("first"));
+            loop.onExit(second.toHandle(), (s, process) -> order.add("second"));
+            ExitSource c = loop.onExit(third, (s, process, status) -> order.add("third " + status));
+            a.setPriority(1);
+            c.setPriority(-1);
+            runUntil(loop, () -> order.size() == 3);
+            assertThat(order).containsExactly("third 4", "second", "first");
+        } finally {
+            stop(first, second, third);
+        }
+    }
+
+    /**
      * A child whose status reaches Java late, as when the loop sees the pidfd turn readable before
      * the JDK's reaper has stored the status: alive to Java until {@link #collect()}.
      */

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * One signal, one kind of reader per process ({@link org.fdloop.internal.SignalReaders}): a
+ * One signal, one kind of reader per process ({@link org.fdloop.internal.SignalRules#claim}): a
  * signalfd reads the process-directed signals of its mask too, so a loop that took a signal with
  * fdloop's native handler lost, uncounted, those that another loop's signalfd (onThreadSignal,
  * onAsyncIo, the SIGIO backend) read first. The second kind is refused, in either order, on

@@ -10,9 +10,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import org.fdloop.internal.FdAccess;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.FileCalls;
@@ -343,11 +343,7 @@ public class Fd implements AutoCloseable {
         }
         int fd = acquire();
         try {
-            if (!SignalSet.blockedInThread(ownerTid).contains(signal) && !SignalSet.handledByProcess().contains(signal)) {
-                throw new IllegalStateException("thread " + ownerTid + " neither blocks nor handles " + signal.name()
-                        + ": its default action would end the JVM on the first event. Block it in that thread first: "
-                        + "SignalSet.of(" + signal.name() + ").block()");
-            }
+            SignalRules.checkThreadOwner(ownerTid, signal);
             Fasync.arm(fd, signal.number(), ownerTid, describe());
         } finally {
             release();
@@ -383,24 +379,7 @@ public class Fd implements AutoCloseable {
         Signal sent = signal == null ? Signal.IO : signal;
         int fd = acquire();
         try {
-            if (owner.kind() == AsyncOwner.Kind.THREAD) {
-                if (!SignalSet.blockedInThread(owner.id()).contains(Signal.IO) && !SignalSet.handledByProcess().contains(Signal.IO)) {
-                    throw new IllegalStateException("thread " + owner.id() + " neither blocks nor handles SIGIO: its default "
-                            + "action would end the JVM on the first event. Block it in that thread first: "
-                            + "SignalSet.of(SIGIO).block()");
-                }
-            } else if (owner.includesThisProcess()) {
-                SignalSet handled = SignalSet.handledByProcess();
-                for (Signal needed : List.of(sent, Signal.IO)) {
-                    if (!handled.contains(needed)) {
-                        throw new IllegalStateException("signal-driven I/O to " + owner + " sends " + sent.name()
-                                + (sent == Signal.IO ? "" : " (and SIGIO when the realtime queue is full)")
-                                + " to any thread of this process, and no handler is installed for " + needed.name()
-                                + ": its default action would end the JVM on the first event. Use EventLoop.onAsyncIo with "
-                                + "this owner (fdloop's native handler takes both), or install handlers first");
-                    }
-                }
-            }
+            SignalRules.checkOwner(owner, sent);
             int type = switch (owner.kind()) {
                 case THREAD -> F_OWNER_TID;
                 case PROCESS -> F_OWNER_PID;

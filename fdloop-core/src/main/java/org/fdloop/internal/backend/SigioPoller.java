@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.fdloop.backend.Backend;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.Signal;
-import org.fdloop.internal.SignalReaders;
+import org.fdloop.internal.SignalRules;
 import org.fdloop.internal.linux.Errno;
 import org.fdloop.internal.linux.EventCalls;
 import org.fdloop.internal.linux.Fasync;
@@ -94,7 +94,7 @@ final class SigioPoller extends PollSetPoller {
         }
         this.signal = ProcessCalls.sigrtmin() + SIGNAL_OFFSET;
         try {
-            SignalReaders.claim(Signal.of(signal), SignalReaders.Kind.SIGNALFD, "the SIGIO backend's readiness signal");
+            SignalRules.claim(Signal.of(signal), SignalRules.Reader.SIGNALFD, "the SIGIO backend's readiness signal");
         } catch (RuntimeException e) {
             OWNERS.remove(current);
             list.close();
@@ -117,7 +117,7 @@ final class SigioPoller extends PollSetPoller {
             this.records = new SignalRecords(SignalRecords.Format.SIGNALFD, RECORDS_PER_READ);
         } catch (IOException | RuntimeException e) {
             OWNERS.remove(current);
-            SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
+            SignalRules.release(Signal.of(signal), SignalRules.Reader.SIGNALFD);
             if (opened >= 0) {
                 IoCalls.close(opened);
             }
@@ -324,7 +324,7 @@ final class SigioPoller extends PollSetPoller {
             }
         }
         IoCalls.close(signalFd);
-        SignalReaders.release(Signal.of(signal), SignalReaders.Kind.SIGNALFD);
+        SignalRules.release(Signal.of(signal), SignalRules.Reader.SIGNALFD);
         records.close();
         list.close();
         hints.close();

@@ -11,8 +11,8 @@ import java.util.Locale;
  * the ABI layer, with a message that says so, instead of reading a struct at wrong offsets.
  */
 public enum Arch {
-    X86_64(0, 1, 281, 441, 44, 45, 233, 286, 271, 270, 297, 186, 296),
-    AARCH64(63, 64, 22, 441, 206, 207, 21, 86, 73, 72, 240, 178, 40);
+    X86_64(0, 1, 281, 441, 44, 45, 233, 286, 271, 270, 186, 296),
+    AARCH64(63, 64, 22, 441, 206, 207, 21, 86, 73, 72, 178, 40);
 
     /**
      * System call numbers ({@code SYS_read} and friends from {@code <sys/syscall.h>}) of the calls
@@ -30,7 +30,6 @@ public enum Arch {
     public final int sysTimerfdSettime;
     public final int sysPpoll;
     public final int sysPselect6;
-    public final int sysRtTgsigqueueinfo;
     public final int sysGettid;
     /**
      * Where the signal mask is in the {@code ucontext_t} a signal handler gets: the mask the
@@ -40,7 +39,7 @@ public enum Arch {
     public final int ucSigmask;
 
     Arch(int sysRead, int sysWrite, int sysEpollPwait, int sysEpollPwait2, int sysSendto, int sysRecvfrom,
-            int sysEpollCtl, int sysTimerfdSettime, int sysPpoll, int sysPselect6, int sysRtTgsigqueueinfo, int sysGettid,
+            int sysEpollCtl, int sysTimerfdSettime, int sysPpoll, int sysPselect6, int sysGettid,
             int ucSigmask) {
         this.sysRead = sysRead;
         this.sysWrite = sysWrite;
@@ -52,7 +51,6 @@ public enum Arch {
         this.sysTimerfdSettime = sysTimerfdSettime;
         this.sysPpoll = sysPpoll;
         this.sysPselect6 = sysPselect6;
-        this.sysRtTgsigqueueinfo = sysRtTgsigqueueinfo;
         this.sysGettid = sysGettid;
         this.ucSigmask = ucSigmask;
     }

@@ -27,7 +27,7 @@ final class Direct {
     // the sigmask is always NULL: the loop thread's mask stays as it is
     static final MethodHandle EPOLL_PWAIT = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
     static final MethodHandle EPOLL_PWAIT2 = Syscalls.handle(JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
-    // epoll_ctl(2) and rt_tgsigqueueinfo(2): three numbers and a struct
+    // epoll_ctl(2): three numbers and a struct
     static final MethodHandle ARGS3_STRUCT = Syscalls.handle(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
     static final MethodHandle TIMERFD_SETTIME = Syscalls.handle(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
     // the poll-set backends' waits (org.fdloop.backend), with the thread's own signal mask (NULL)
@@ -45,6 +45,5 @@ final class Direct {
     static final long SYS_TIMERFD_SETTIME = Arch.CURRENT.sysTimerfdSettime;
     static final long SYS_PPOLL = Arch.CURRENT.sysPpoll;
     static final long SYS_PSELECT6 = Arch.CURRENT.sysPselect6;
-    static final long SYS_RT_TGSIGQUEUEINFO = Arch.CURRENT.sysRtTgsigqueueinfo;
     static final long KERNEL_SIGSET_SIZE = 8;
 }

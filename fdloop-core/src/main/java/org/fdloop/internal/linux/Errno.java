@@ -99,7 +99,7 @@ public final class Errno {
     /** Whether {@code function} sends a signal. */
     private static boolean signals(String function) {
         return switch (function) {
-            case "kill", "tgkill", "sigqueue", "pthread_sigqueue", "rt_tgsigqueueinfo", "pidfd_send_signal" -> true;
+            case "kill", "tgkill", "sigqueue", "pthread_sigqueue", "pidfd_send_signal" -> true;
             default -> false;
         };
     }

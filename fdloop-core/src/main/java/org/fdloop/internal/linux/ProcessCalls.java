@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * Processes, threads, signals and memory: getpid, gettid, prctl's timer slack, kill, tgkill,
- * sigqueue, rt_tgsigqueueinfo, pthread_sigqueue, pthread_sigmask, sigaction, glibc's SIGRTMIN
+ * sigqueue, pthread_sigqueue, pthread_sigmask, sigaction, glibc's SIGRTMIN
  * and SIGRTMAX, mmap and mprotect. Each returns its result or {@code -errno} (see {@link LibC});
  * getpid, gettid, SIGRTMIN and SIGRTMAX cannot fail.
  */
@@ -104,20 +104,6 @@ public final class ProcessCalls {
             return (int) SIGQUEUE.invokeExact(pid, signal, value);
         } catch (Throwable t) {
             throw LibC.unexpected("sigqueue", t);
-        }
-    }
-
-    /**
-     * rt_tgsigqueueinfo(2): {@code signal} with the siginfo {@code info} (whose si_code must be
-     * negative) to thread {@code tid} of this process. 0 or -errno: -EAGAIN when the queue of
-     * realtime signals is full.
-     */
-    public static int tgsigqueueinfo(int tid, int signal, MemorySegment info) {
-        try {
-            return (int) (long) Direct.ARGS3_STRUCT.invokeExact(Direct.SYS_RT_TGSIGQUEUEINFO, ProcessHandle.current().pid(),
-                    (long) tid, (long) signal, info);
-        } catch (Throwable t) {
-            throw LibC.unexpected("rt_tgsigqueueinfo", t);
         }
     }
 

@@ -153,7 +153,6 @@ class StructLayoutTest {
                 new Check("SYS_timerfd_settime", "SYS_timerfd_settime", arch.sysTimerfdSettime),
                 new Check("SYS_ppoll", "SYS_ppoll", arch.sysPpoll),
                 new Check("SYS_pselect6", "SYS_pselect6", arch.sysPselect6),
-                new Check("SYS_rt_tgsigqueueinfo", "SYS_rt_tgsigqueueinfo", arch.sysRtTgsigqueueinfo),
                 new Check("SYS_gettid", "SYS_gettid", arch.sysGettid),
                 new Check("offsetof(ucontext_t, uc_sigmask)", "offsetof(ucontext_t, uc_sigmask)", arch.ucSigmask));
     }
