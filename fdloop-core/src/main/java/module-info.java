@@ -15,4 +15,6 @@ module org.fdloop {
     exports org.fdloop;
     exports org.fdloop.fd;
     exports org.fdloop.backend;
+    // seed 004's select race, for `fdloop race` only: not an API
+    exports org.fdloop.internal.race to org.fdloop.cli;
 }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import org.fdloop.fd.AsyncOwner;
+import org.fdloop.fd.Dnotify;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.fd.OsThread;
@@ -89,7 +90,9 @@ final class AsyncSignals {
         }
         asyncByFd[number] = source;
         async.add(source);
-        signals.recheck(source); // O_ASYNC signals changes only: look once for readiness from before
+        if (!(fd instanceof Dnotify)) { // a directory polls ready always: its signals are the only news
+            signals.recheck(source); // O_ASYNC signals changes only: look once for readiness from before
+        }
     }
 
     /**
@@ -136,6 +139,13 @@ final class AsyncSignals {
             Fasync.disarm(number, "fd " + number);
         } catch (LinuxException e) {
             // the number is pinned, so it is still this file: this cannot fail but for EBADF of a bug, ignoring
+        }
+        if (source.fd() instanceof Dnotify dnotify && dnotify.isOpen()) {
+            try {
+                dnotify.stop(); // dnotify signals without O_ASYNC
+            } catch (IOException | IllegalStateException e) {
+                // as above, this cannot fail but for a close on another thread meanwhile, which stops it too
+            }
         }
         if (source.isProcessOwned()) {
             processAsyncUses[source.signal().number()]--;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.fdloop.fd.AsyncOwner;
+import org.fdloop.fd.Dnotify;
 import org.fdloop.fd.Fd;
 import org.fdloop.fd.ListeningSocket;
 import org.fdloop.fd.Signal;
@@ -443,6 +444,40 @@ abstract sealed class LoopRegistry extends LoopProcesses permits EventLoop {
             throw e;
         }
         count(source);
+        return source;
+    }
+
+    /**
+     * dnotify on a directory, through signal-driven I/O to this process: fdloop's native handler
+     * takes {@code signal} (F_SETSIG) and SIGIO, and the loop dispatches {@code handler} with the
+     * band of the kernel's POLL_MSG (POLLIN|POLLRDNORM|POLLMSG) each time something of
+     * {@code kinds} changed in the directory (F_NOTIFY with DN_MULTISHOT), routed by si_fd, so
+     * loops and directories may share a signal. The handler learns that the directory changed, not
+     * which file or how: rescan it (or use {@link #watch}, which tells both). Closing the source
+     * stops the notifications. Needs the {@link SignalRoute#NATIVE} route, as
+     * {@link #onAsyncIo(Fd, int, Signal, AsyncOwner.Kind, AsyncIoHandler)} to a process does.
+     *
+     * @param dir the directory, opened with {@link Dnotify#open}
+     * @param kinds what to be told of
+     * @param signal a realtime signal
+     * @param handler called on the loop thread after changes; {@code source.fd()} is {@code dir}
+     * @return the registration
+     * @throws IllegalStateException on the {@link SignalRoute#JVM} route, and as {@code onAsyncIo}
+     * @throws IOException if a system call fails: the {@link org.fdloop.fd.LinuxException} names it and its errno
+     */
+    public AsyncIoSource onDnotify(Dnotify dir, Set<Dnotify.Kind> kinds, Signal signal, AsyncIoHandler handler)
+            throws IOException {
+        Objects.requireNonNull(kinds, "kinds");
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("ask for at least one kind of change (Dnotify.Kind)");
+        }
+        AsyncIoSource source = onAsyncIo(dir, IoSource.READABLE, signal, AsyncOwner.Kind.PROCESS, handler);
+        try {
+            dir.start(kinds);
+        } catch (IOException | RuntimeException e) {
+            source.close();
+            throw e;
+        }
         return source;
     }
 

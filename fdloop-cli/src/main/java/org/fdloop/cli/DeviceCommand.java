@@ -50,6 +50,11 @@ final class DeviceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per key event and line.")
     boolean json;
 
+    @Option(names = "--tun", description = "A real kernel driver with fasync instead: a TUN interface in a network namespace"
+            + " of its own (root), datagrams routed to it read back as packets through signal-driven I/O to the loop thread"
+            + " and to the process, and through the loop's wait; -n datagrams each way (default 5). Prints the counts.")
+    boolean tun;
+
     @Mixin
     BackendOption backend;
 
@@ -63,6 +68,13 @@ final class DeviceCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (tun) {
+            if (TunDemo.run(out, json, backend, presses)) {
+                return Main.OK;
+            }
+            err.println("fdloop device --tun: datagrams were lost (the counts above)");
+            return Main.FAILED;
+        }
         int expected = 2 * presses;
         LoopDriver driver;
         try (VirtualButtonDevice buttons = VirtualButtonDevice.open()) {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The fdloop command line: {@code fdloop tour}, {@code watch}, {@code monitor}, {@code signals},
- * {@code device}, {@code bench}, {@code help} and {@code generate-completion}.
+ * {@code device}, {@code race}, {@code mq}, {@code dnotify}, {@code bench}, {@code help} and {@code generate-completion}.
  *
  * <p>Exit codes, for every command: 0 when it did its work, also when a stop signal (SIGINT,
  * SIGTERM, SIGHUP) ended it or the reader of its standard output went away; 1 when it could not
@@ -34,7 +34,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Linux's fd-based events on the JVM: shows every mechanism working, watches files, devices and signals.",
         subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class, DeviceCommand.class,
-            SerialCommand.class, InputCommand.class, GpioCommand.class, BenchCommand.class,
+            SerialCommand.class, InputCommand.class, GpioCommand.class, RaceCommand.class, MqCommand.class, DnotifyCommand.class,
+            BenchCommand.class,
             HelpCommand.class, CompletionCommand.class})
 public final class Main {
     /** The command did its work, or was ended by a stop signal or a closed standard output. */

@@ -62,7 +62,8 @@ class BadInputIT {
         String d = dir.toString();
         return Stream.of(
                 // fdloop itself
-                row(2, "fdloop: no command given: use one of tour, watch, monitor, signals, device, serial, input, gpio, bench, help,", "plain"),
+                row(2, "fdloop: no command given: use one of tour, watch, monitor, signals, device, serial, input, gpio, race,"
+                        + " mq, dnotify, bench, help,", "plain"),
                 row(2, "fdloop: unknown command 'frobnicate': the commands are tour, watch,", "plain", "frobnicate"),
                 row(2, "fdloop: unknown option '--bogus'", "plain", "--bogus"),
                 row(2, "fdloop help: unknown option '--json'", "plain", "help", "--json"),

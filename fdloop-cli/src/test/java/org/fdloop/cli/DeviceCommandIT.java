@@ -46,4 +46,21 @@ class DeviceCommandIT {
         assertThat(cli.exitCode()).isEqualTo(2);
         assertThat(cli.errLines()).containsExactly("fdloop device: --presses is 1 or more, not 0; see 'fdloop device --help'");
     }
+
+    @Test
+    void tunReadsEveryDatagramBackAsAPacketEveryWayInANamespaceOfItsOwn() throws Exception {
+        Cli cli = Cli.run("device", "--tun", "-n", "7");
+        assertThat(cli.exitCode()).as("%s", cli).isZero();
+        List<String> lines = cli.outLines();
+        assertThat(lines.getFirst()).matches("fdloop device --tun: fdtun\\d+, a TUN interface \\(IFF_TUN\\|IFF_NO_PI\\) with"
+                + " 10\\.77\\.0\\.1/24, in a network namespace of its own; 7 UDP datagrams to 10\\.77\\.0\\.2:9999 from a socket"
+                + " in it each way, read back as IPv4 packets");
+        assertThat(lines.stream().filter(l -> l.contains(" of 7 datagrams"))).satisfiesExactly(
+                l -> assertThat(l).matches("signal-driven I/O to the loop thread: +7 of 7 datagrams  \\(SIGRTMIN\\+10, F_SETOWN_EX to"
+                        + " the loop thread; \\d+ other packets?\\)"),
+                l -> assertThat(l).matches("signal-driven I/O to the process: +7 of 7 datagrams  \\(SIGRTMIN\\+9, F_SETOWN to the"
+                        + " process, fdloop's native handler; \\d+ other packets?\\)"),
+                l -> assertThat(l).matches("the loop's wait: +7 of 7 datagrams  \\(epoll; \\d+ other packets?\\)"));
+        assertThat(lines.getLast()).isEqualTo("The namespace, its interface and route went with their last descriptor.");
+    }
 }

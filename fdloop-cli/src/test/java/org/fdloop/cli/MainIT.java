@@ -14,7 +14,7 @@ class MainIT {
         Cli cli = Cli.run("--help");
         assertThat(cli.exitCode()).isZero();
         String help = String.join("\n", cli.outLines());
-        assertThat(help).contains("  tour ", "  watch ", "  monitor ", "  signals ", "  device ", "  serial ", "  input ", "  gpio ",
+        assertThat(help).contains("  tour ", "  watch ", "  monitor ", "  signals ", "  device ", "  serial ", "  input ", "  gpio ", "  race ", "  mq ", "  dnotify ",
                 "  bench ", "  generate-completion ");
         assertThat(help).contains("Exit codes:", "  0   done", "  1   failed", "  2   a command line it cannot use");
         assertThat(help).contains("Stop signals:", "SIGINT (Ctrl-C), SIGTERM and SIGHUP");
@@ -22,7 +22,7 @@ class MainIT {
 
     @Test
     void eachCommandsHelpDocumentsTheExitCodesAndTheStopSignals() throws Exception {
-        for (String command : new String[] {"tour", "watch", "monitor", "signals", "device", "serial", "input", "gpio", "bench"}) {
+        for (String command : new String[] {"tour", "watch", "monitor", "signals", "device", "serial", "input", "gpio", "race", "mq", "dnotify", "bench"}) {
             Cli cli = Cli.run(command, "--help");
             assertThat(cli.exitCode()).isZero();
             assertThat(cli.outLines()).as(command).contains("Exit codes:", "Stop signals:");
@@ -46,7 +46,7 @@ class MainIT {
         Cli cli = Cli.run("generate-completion");
         assertThat(cli.exitCode()).isZero();
         String script = String.join("\n", cli.outLines());
-        assertThat(script).contains("complete -F _complete_fdloop", "tour watch monitor signals device serial input gpio bench");
+        assertThat(script).contains("complete -F _complete_fdloop", "tour watch monitor signals device serial input gpio race mq dnotify bench");
         assertThat(script).contains(java.util.Arrays.stream(org.fdloop.backend.Backend.values())
                 .map(b -> "\"" + b.name().toLowerCase(java.util.Locale.ROOT) + "\"")
                 .collect(java.util.stream.Collectors.joining(" ", "(", ") # --backend values")));
@@ -57,6 +57,6 @@ class MainIT {
         Cli cli = Cli.run("frobnicate");
         assertThat(cli.exitCode()).isEqualTo(2);
         assertThat(cli.errLines()).containsExactly("fdloop: unknown command 'frobnicate': the commands are tour, watch, monitor,"
-                + " signals, device, serial, input, gpio, bench, help, generate-completion; see 'fdloop --help'");
+                + " signals, device, serial, input, gpio, race, mq, dnotify, bench, help, generate-completion; see 'fdloop --help'");
     }
 }

@@ -303,4 +303,42 @@ public final class Constants {
     // system call numbers without a glibc wrapper we rely on (the same on x86_64 and aarch64)
     public static final int SYS_pidfd_send_signal = 424;
     public static final int SYS_pidfd_open = 434;
+
+    // POSIX message queues (mq_overview(7)); O_DIRECTORY is left out: it differs between x86_64 and aarch64
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int SIGEV_SIGNAL = 0;
+    public static final int SIGEV_NONE = 1;
+    public static final int RLIMIT_MSGQUEUE = 12;
+    public static final int MQ_PRIO_MAX = 32768;
+
+    // dnotify (fcntl(2) F_NOTIFY)
+    public static final int F_NOTIFY = 1026;
+    public static final int DN_ACCESS = 0x1;
+    public static final int DN_MODIFY = 0x2;
+    public static final int DN_CREATE = 0x4;
+    public static final int DN_DELETE = 0x8;
+    public static final int DN_RENAME = 0x10;
+    public static final int DN_ATTRIB = 0x20;
+    public static final int DN_MULTISHOT = 0x80000000;
+
+    // TUN (linux/if_tun.h) and the interface ioctls (net/if.h, linux/sockios.h)
+    public static final int TUNSETIFF = 0x400454ca;
+    public static final int IFF_TUN = 0x0001;
+    public static final int IFF_NO_PI = 0x1000;
+    public static final int IFNAMSIZ = 16;
+    public static final int SIOCGIFFLAGS = 0x8913;
+    public static final int SIOCSIFFLAGS = 0x8914;
+    public static final int SIOCSIFADDR = 0x8916;
+    public static final int SIOCSIFNETMASK = 0x891c;
+    public static final int IFF_UP = 0x1;
+    public static final int IFF_RUNNING = 0x40;
+    @C("offsetof(struct ifreq, ifr_flags)")
+    public static final int IFR_FLAGS = 16;
+    @C("offsetof(struct ifreq, ifr_addr)")
+    public static final int IFR_ADDR = 16;
+    @C("offsetof(struct ifreq, ifr_netmask)")
+    public static final int IFR_NETMASK = 16;
+    public static final int CLONE_NEWNET = 0x40000000;
+    public static final int CLONE_NEWIPC = 0x08000000;
 }

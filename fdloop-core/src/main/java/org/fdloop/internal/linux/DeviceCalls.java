@@ -9,7 +9,8 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * ioctl(2), the one call of the device interfaces: terminal settings (termios2), modem lines and
- * RS-485 of serial ports, evdev input devices, GPIO chips and lines. Each returns its result or
+ * RS-485 of serial ports, evdev input devices, GPIO chips and lines, TUNSETIFF on /dev/net/tun and
+ * the interface requests (SIOCSIFADDR, SIOCSIFFLAGS) on a socket. Each returns its result or
  * {@code -errno} (see {@link LibC}); the requests and structs are in {@link DeviceConstants} and
  * {@link DeviceStructs}.
  */

@@ -151,6 +151,22 @@ public final class IoCalls {
         }
     }
 
+    /**
+     * pselect6(2) as the kernel has it, with {@code maskAndSize} (a {@code {const sigset_t *,
+     * size_t}} pair, the kernel's 8-byte sigset; NULL: select(2), the thread's own mask): the
+     * number of bits left set, 0 when the timeout passed, or -errno, -EINTR included (a signal
+     * handled during the wait: never restarted, SA_RESTART or not). For the select race
+     * demonstration, which must tell a timeout from a wake-up.
+     */
+    public static int pselect6(int nfds, MemorySegment read, MemorySegment timeout, MemorySegment maskAndSize) {
+        try {
+            return (int) (long) Direct.PSELECT6.invokeExact(Direct.SYS_PSELECT6, (long) nfds, read, MemorySegment.NULL,
+                    MemorySegment.NULL, timeout, maskAndSize);
+        } catch (Throwable t) {
+            throw LibC.unexpected("pselect6", t);
+        }
+    }
+
     /** epoll_create1(2): the new descriptor, or -errno. */
     public static int epollCreate1(int flags) {
         try {

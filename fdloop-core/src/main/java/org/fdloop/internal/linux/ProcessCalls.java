@@ -33,6 +33,7 @@ public final class ProcessCalls {
     private static final MethodHandle SIGRTMAX = LibC.bindPlain("__libc_current_sigrtmax", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle MMAP = LibC.bind("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle MPROTECT = LibC.bind("mprotect", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle UNSHARE = LibC.bind("unshare", JAVA_INT, JAVA_INT);
 
     /** getpid(2). */
     public static int getpid() {
@@ -168,6 +169,17 @@ public final class ProcessCalls {
             return (int) MPROTECT.invokeExact(page, length, protection);
         } catch (Throwable t) {
             throw LibC.unexpected("mprotect", t);
+        }
+    }
+
+    // ---- namespaces ---------------------------------------------------------------------------
+
+    /** unshare(2): moves the calling thread into new namespaces ({@code CLONE_NEWNET}): 0 or -errno. */
+    public static int unshare(int flags) {
+        try {
+            return (int) UNSHARE.invokeExact(flags);
+        } catch (Throwable t) {
+            throw LibC.unexpected("unshare", t);
         }
     }
 }

@@ -39,8 +39,7 @@ public final class SpawnCalls {
     public static final long SIGINFO_PID = 16;
     public static final long SIGINFO_STATUS = 24;
 
-    // open(2) flags and errno values only the spawning uses
-    public static final int O_CREAT = 0100;
+    // open(2) flags and errno values only the spawning uses (O_CREAT is in Constants)
     public static final int O_TRUNC = 01000;
     public static final int O_APPEND = 02000;
     public static final int ENOEXEC = 8;

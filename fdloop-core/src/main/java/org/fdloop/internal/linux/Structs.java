@@ -320,6 +320,44 @@ public final class Structs {
             .withName("struct sockaddr_storage");
     public static final long SS_FAMILY = offset(SOCKADDR_STORAGE, "ss_family");
 
+    /* struct mq_attr { long mq_flags; long mq_maxmsg; long mq_msgsize; long mq_curmsgs; long __pad[4]; }; */
+    public static final StructLayout MQ_ATTR = MemoryLayout.structLayout(
+                    JAVA_LONG.withName("mq_flags"),
+                    JAVA_LONG.withName("mq_maxmsg"),
+                    JAVA_LONG.withName("mq_msgsize"),
+                    JAVA_LONG.withName("mq_curmsgs"),
+                    MemoryLayout.paddingLayout(32))
+            .withName("struct mq_attr");
+    public static final long MQ_FLAGS = offset(MQ_ATTR, "mq_flags");
+    public static final long MQ_MAXMSG = offset(MQ_ATTR, "mq_maxmsg");
+    public static final long MQ_MSGSIZE = offset(MQ_ATTR, "mq_msgsize");
+    public static final long MQ_CURMSGS = offset(MQ_ATTR, "mq_curmsgs");
+
+    /*
+     * struct sigevent { union sigval sigev_value; int sigev_signo; int sigev_notify;
+     *     union { int _pad[12]; pid_t _tid; struct { ... } _sigev_thread; } _sigev_un; };   64 bytes
+     * (sigev_notify_function is a name glibc gives a member of the union)
+     */
+    public static final StructLayout SIGEVENT = MemoryLayout.structLayout(
+                    JAVA_LONG.withName("sigev_value"),
+                    JAVA_INT.withName("sigev_signo"),
+                    JAVA_INT.withName("sigev_notify"),
+                    JAVA_LONG.withName("sigev_notify_function"),
+                    MemoryLayout.paddingLayout(40))
+            .withName("struct sigevent");
+    public static final long SIGEV_VALUE = offset(SIGEVENT, "sigev_value");
+    public static final long SIGEV_SIGNO = offset(SIGEVENT, "sigev_signo");
+    public static final long SIGEV_NOTIFY = offset(SIGEVENT, "sigev_notify");
+
+    /*
+     * struct ifreq { char ifr_name[IFNAMSIZ]; union { struct sockaddr ifr_addr; short ifr_flags; ... } ifr_ifru; };
+     * 40 bytes; the union's members are at Constants.IFR_ADDR and IFR_FLAGS (both 16)
+     */
+    public static final StructLayout IFREQ = MemoryLayout.structLayout(
+                    MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("ifr_name"),
+                    MemoryLayout.sequenceLayout(24, JAVA_BYTE).withName("ifr_ifru"))
+            .withName("struct ifreq");
+
     /** Every layout above, for the layout test. */
     public static final StructLayout[] ALL = all(Arch.CURRENT);
 
@@ -348,6 +386,7 @@ public final class Structs {
             epollEvent(arch), SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
             F_OWNER_EX, TERMIOS, RLIMIT, STATX, SIGINFO, SIGINFO_POLL, SIGACTION,
             SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN, SOCKADDR_STORAGE, LINGER,
+            MQ_ATTR, SIGEVENT, IFREQ,
         };
     }
 

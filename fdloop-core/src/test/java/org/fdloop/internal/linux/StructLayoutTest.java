@@ -43,6 +43,12 @@ class StructLayoutTest {
             #include <time.h>
             #include <ucontext.h>
             #include <unistd.h>
+            #include <limits.h>
+            #include <mqueue.h>
+            #include <sched.h>
+            #include <net/if.h>
+            #include <linux/if_tun.h>
+            #include <sys/ioctl.h>
             #include <netinet/in.h>
             #include <netinet/tcp.h>
             #include <sys/epoll.h>
