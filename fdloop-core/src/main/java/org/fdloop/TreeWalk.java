@@ -158,7 +158,7 @@ final class TreeWalk {
                 boolean isRoot = mode != Mode.NEW && dir == top;
                 Entry entry;
                 try {
-                    entry = watches.watch(source, dir, isRoot, source.mask & ~Watches.READ_BITS);
+                    entry = watches.watch(source, dir, isRoot, source.mask & ~WatchMasks.READ_BITS);
                 } catch (LinuxException e) {
                     failed(source, dir, isRoot, mode, e);
                     continue;
@@ -283,13 +283,13 @@ final class TreeWalk {
         /** Takes the read events out of {@code entry}'s watch while the walk lasts, if anyone asked for them. */
         void add(Entry entry) {
             Node node = entry.node;
-            if ((node.mask & Watches.READ_BITS) == 0 || !nodes.add(node)) {
+            if ((node.mask & WatchMasks.READ_BITS) == 0 || !nodes.add(node)) {
                 return;
             }
             entries.add(entry);
             if (node.readOn) {
                 try {
-                    set(entry, node.mask & ~Watches.READ_BITS, false);
+                    set(entry, node.mask & ~WatchMasks.READ_BITS, false);
                     node.readOn = false;
                 } catch (IOException e) {
                     // gone since (ENOENT): its DELETE or IGNORED is queued; ignoring
@@ -301,7 +301,7 @@ final class TreeWalk {
             for (Entry entry : entries) {
                 if (!entry.detached) {
                     try {
-                        set(entry, entry.node.mask & Watches.READ_BITS, true);
+                        set(entry, entry.node.mask & WatchMasks.READ_BITS, true);
                         entry.node.readOn = true;
                     } catch (IOException e) {
                         // gone since (ENOENT): its DELETE or IGNORED is queued; ignoring
@@ -312,7 +312,7 @@ final class TreeWalk {
 
         /** Replaces (or adds to) the mask of {@code entry}'s watch, through its path. */
         private void set(Entry entry, int mask, boolean add) throws IOException {
-            int wd = watches.inotify().addWatch(entry.path, Watches.events(mask), Watches.flags(entry.source, entry.root, add));
+            int wd = watches.inotify().addWatch(entry.path, WatchMasks.events(mask), WatchMasks.flags(entry.source, entry.root, add));
             if (wd != entry.node.wd && !watches.nodes.containsKey(wd)) {
                 watches.removeWatch(wd); // the path names another inode now: not a watch of ours
             }

@@ -93,7 +93,7 @@ public final class WatchSource extends Source {
         this.kinds = Collections.unmodifiableSet(EnumSet.copyOf(kinds));
         this.recursive = recursive;
         this.handler = handler;
-        int bits = Watches.TREE_BITS | Watches.ROOT_BITS;
+        int bits = WatchMasks.TREE_BITS | WatchMasks.ROOT_BITS;
         for (FileEvent.Kind kind : kinds) {
             for (Inotify.Event event : kind.inotifyEvents()) {
                 bits |= event.bit();

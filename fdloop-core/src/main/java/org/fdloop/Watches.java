@@ -9,7 +9,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +36,6 @@ import org.fdloop.fd.Inotify;
  * bookkeeping.
  */
 final class Watches {
-    /** The events that reading a file or listing a directory causes: taken out of a directory's mask while it is listed. */
-    static final int READ_BITS = IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE;
-    /** What every watch asks for: the events that keep its directories' names and its tree up to date. */
-    static final int TREE_BITS = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
-    /** What every watch asks for: the root deleted or moved ends the watch. */
-    static final int ROOT_BITS = IN_DELETE_SELF | IN_MOVE_SELF;
     /**
      * Reads per iteration at most (each up to 64 KiB, some 2,000 events): the events read are
      * handed to the handlers before the next reads, so few reads per iteration keep the kernel's
@@ -216,7 +209,7 @@ final class Watches {
      * entry. The mask given may leave out bits of the source's, which {@link TreeWalk} adds later.
      */
     Entry watch(WatchSource source, Path path, boolean root, int mask) throws IOException {
-        int wd = inotify.addWatch(path, events(mask), flags(source, root, true));
+        int wd = inotify.addWatch(path, WatchMasks.events(mask), WatchMasks.flags(source, root, true));
         Node node = nodes.computeIfAbsent(wd, Node::new);
         node.mask |= source.mask;
         Entry known = source.watched.get(path);
@@ -230,32 +223,6 @@ final class Watches {
         node.entries.add(entry);
         source.watched.put(path, entry);
         return entry;
-    }
-
-    /** How {@code source} adds the watch of its root or of a directory of its tree. */
-    static Set<Inotify.WatchFlag> flags(WatchSource source, boolean root, boolean add) {
-        Set<Inotify.WatchFlag> flags = EnumSet.noneOf(Inotify.WatchFlag.class);
-        if (add) {
-            flags.add(Inotify.WatchFlag.MASK_ADD);
-        }
-        if (!root) {
-            flags.add(Inotify.WatchFlag.ONLYDIR); // a directory found in the tree, never a link to one
-            flags.add(Inotify.WatchFlag.DONT_FOLLOW);
-        } else if (source.recursive) {
-            flags.add(Inotify.WatchFlag.ONLYDIR);
-        }
-        return flags;
-    }
-
-    /** The watchable inotify events of an IN_* mask. */
-    static Set<Inotify.Event> events(int mask) {
-        Set<Inotify.Event> events = EnumSet.noneOf(Inotify.Event.class);
-        for (Inotify.Event event : Inotify.Event.values()) {
-            if (event.isWatchable() && (mask & event.bit()) != 0) {
-                events.add(event);
-            }
-        }
-        return events;
     }
 
     /** Forgets {@code entry}; removes its watch when no source is left on it. */
