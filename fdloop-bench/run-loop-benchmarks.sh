@@ -10,7 +10,8 @@
 #             loop, the C program's loop through fdloop's downcalls); placements "same" (C: -a 0,0;
 #             Java: the whole JVM under taskset -c 0) and "none" (unpinned)
 #   timers    TimerComparison: fdloop, ScheduledThreadPoolExecutor (removeOnCancel true and false), Netty
-#             HashedWheelTimer, and C (src/main/c/timer_heap.c: libev's 4-ary heap), one C process per round
+#             HashedWheelTimer, and C (src/main/c/timer_heap.c: libev's 4-ary heap), one C process per round;
+#             once per garbage collector in TIMER_GCS (default G1, the JVM's choice here)
 #   execute   ExecuteComparison: fdloop, single-thread ExecutorService, Netty DefaultEventLoop/NioEventLoop
 #   dispatch  LoopDispatchBenchmark (JMH) with -prof gc: ns and bytes allocated per dispatch
 #   signals   kill(getpid(), SIGUSR1) to the handler, one sample at a time: C (src/main/c/signal_latency.c,
@@ -56,6 +57,7 @@ CP="fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*"
 JOPTS="--enable-native-access=ALL-UNNAMED"
 bench_build
 
+TIMER_GCS=${TIMER_GCS:-G1} # e.g. "G1 Parallel": G1's write barrier is much of the timers' fire cost on JDK 25 (BENCHMARKS.md §2)
 SPAWN_N=${SPAWN_N:-1000}
 SPAWN_W=${SPAWN_W:-1000}
 what=("$@")
@@ -144,8 +146,11 @@ for w in "${what[@]}"; do
     timers)
         CBIN=fdloop-bench/target/bench-c/timer_heap
         compile "$CBIN" "$BENCH_C/timer_heap.c"
-        run 1 "$JAVA" $JOPTS -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" -c "$CBIN" >"$OUTDIR/timers.txt"
-        sed -n '/^### /,$p' "$OUTDIR/timers.txt" >>"$SUMMARY"
+        for gc in $TIMER_GCS; do # one JVM per collector, one after the other
+            run 1 "$JAVA" $JOPTS -XX:+Use${gc}GC -Xms2g -Xmx2g -cp "$CP" org.fdloop.bench.TimerComparison -r "$ROUNDS" -c "$CBIN" \
+                >"$OUTDIR/timers-$gc.txt"
+            { echo "#### TimerComparison under -XX:+Use${gc}GC"; echo; sed -n '/^### /,$p' "$OUTDIR/timers-$gc.txt"; } >>"$SUMMARY"
+        done
         ;;
     execute)
         run 1 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.ExecuteComparison -r "$ROUNDS" >"$OUTDIR/execute.txt"

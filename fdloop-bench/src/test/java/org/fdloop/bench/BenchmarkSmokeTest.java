@@ -74,6 +74,20 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void timerQueueABRunsEachBuildInAClassLoaderOfItsOwnAndComparesThemRoundByRound() throws Exception {
+        java.nio.file.Path core = java.nio.file.Path.of(org.fdloop.EventLoop.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        var builds = new java.util.LinkedHashMap<String, java.nio.file.Path>();
+        builds.put("base", core);
+        builds.put("new", core);
+
+        String tables = TimerQueueAB.run(builds, 1_000, 100, 2, 0);
+
+        for (String row : List.of("| schedule | base |", "| cancel | new |", "| fire | new |", "| fire, % of base | new |")) {
+            assertThat(tables).contains(row);
+        }
+    }
+
+    @Test
     void echoComparisonRunsBothServersAndTabulatesThem() throws Exception {
         String table = new EchoComparison(4, 64, java.time.Duration.ofSeconds(1)).run(1, List.of(1, 2));
 
