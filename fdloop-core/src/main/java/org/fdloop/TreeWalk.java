@@ -3,28 +3,18 @@ package org.fdloop;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.fdloop.DirectoryReader.Child;
 import org.fdloop.Watches.Entry;
 import org.fdloop.Watches.Node;
 import org.fdloop.fd.LinuxException;
-import org.fdloop.internal.linux.Errno;
-import org.fdloop.internal.linux.FileCalls;
-import org.fdloop.internal.linux.IoCalls;
 
 /**
  * Adds the watches of a directory tree and lists its directories: when a watch begins, when a
@@ -50,8 +40,7 @@ final class TreeWalk {
         RESCAN,
     }
 
-    /** A directory's entry as a listing found it; the times (ms) only in a rescan, else -1. */
-    private record Child(String name, boolean directory, long modified, long changed) {}
+    private static final Comparator<Child> BY_NAME = Comparator.comparing(Child::name);
 
     private final Watches watches;
 
@@ -76,7 +65,7 @@ final class TreeWalk {
      * gone, reporting what changed since {@code changedSince} (ms).
      */
     void rescan(WatchSource source, long changedSince) {
-        if (source.rootKey != null && !source.rootKey.equals(Watches.rootKey(source.root))) {
+        if (watches.rootMoved(source)) {
             source.rootGone = true; // its MOVE_SELF or DELETE_SELF may be among the dropped events
             return;
         }
@@ -171,10 +160,11 @@ final class TreeWalk {
                 List<Child> children;
                 try {
                     children = list(dir, mode == Mode.RESCAN);
-                } catch (NoSuchFileException | NotDirectoryException e) {
-                    continue; // deleted since its watch was added, or the watched root is a file
-                } catch (IOException e) {
-                    failed(source, dir, isRoot, mode, explain(dir, e));
+                } catch (LinuxException e) {
+                    if (e.errno() == ENOENT || e.errno() == ENOTDIR) {
+                        continue; // deleted since its watch was added, or the watched root is a file
+                    }
+                    failed(source, dir, isRoot, mode, e);
                     if (seen != null) { // its watch and those below it still work: kept
                         source.watched.keySet().stream().filter(p -> p.startsWith(dir)).forEach(seen::add);
                     }
@@ -209,18 +199,6 @@ final class TreeWalk {
         watches.skip(source, dir, e);
     }
 
-    /** The kernel's reason for a failed listing: the JDK's exception names no errno (EMFILE, EACCES). */
-    private static IOException explain(Path dir, IOException e) {
-        if (e instanceof FileSystemException) {
-            try {
-                IoCalls.close(Errno.check(FileCalls.open(dir.toString(), O_RDONLY | O_CLOEXEC, 0), "open(" + dir + ", O_RDONLY)"));
-            } catch (LinuxException opening) {
-                return opening;
-            }
-        }
-        return e;
-    }
-
     /** Reports what a listing found that the watch did not know, and keeps the names. */
     private void report(WatchSource source, Entry entry, List<Child> children, Mode mode, long changedSince) {
         Set<String> known = entry.names;
@@ -253,25 +231,9 @@ final class TreeWalk {
     }
 
     /** The entries of {@code dir}, by name; with their times for a rescan. */
-    private static List<Child> list(Path dir, boolean times) throws IOException {
-        List<Child> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            for (Path child : stream) {
-                String name = child.getFileName().toString();
-                if (!times) {
-                    children.add(new Child(name, Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS), -1, -1));
-                    continue;
-                }
-                try {
-                    Map<String, Object> a = Files.readAttributes(child, "unix:isDirectory,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
-                    children.add(new Child(name, (Boolean) a.get("isDirectory"), ((FileTime) a.get("lastModifiedTime")).toMillis(),
-                            ((FileTime) a.get("ctime")).toMillis()));
-                } catch (IOException e) {
-                    children.add(new Child(name, false, -1, -1)); // deleted since listed: its DELETE is queued
-                }
-            }
-        }
-        children.sort(Comparator.comparing(Child::name));
+    private List<Child> list(Path dir, boolean times) throws LinuxException {
+        List<Child> children = watches.reader.list(dir, times);
+        children.sort(BY_NAME);
         return children;
     }
 

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -73,8 +74,11 @@ public final class WatchSource extends Source {
     final Map<Path, Watches.Entry> watched = new HashMap<>();
     /** The directories reported as SKIPPED, so that each is reported once. */
     final Set<Path> skipped = new HashSet<>();
-    /** The root's inode (its file key), to notice when its path names something else. */
-    Object rootKey;
+    /** The root's path for statx, and the identity it had when the watch began (if it could be read: rootKnown). */
+    MemorySegment rootName;
+    boolean rootKnown;
+    long rootDevice;
+    long rootInode;
     /** Whether the root's path names something else now, and the watch ends once the events read are handled. */
     boolean rootGone;
     /** A MOVED_FROM waiting for the MOVED_TO with its cookie, or null. */

@@ -3,9 +3,7 @@ package org.fdloop;
 import static org.fdloop.internal.linux.Constants.*;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -102,6 +100,8 @@ final class Watches {
     private final InternalSource registration;
     final Map<Integer, Node> nodes = new HashMap<>();
     final List<WatchSource> sources = new ArrayList<>();
+    /** Lists the directories and tells the roots' identities, for every source. */
+    final DirectoryReader reader = new DirectoryReader();
     private final TreeWalk walk = new TreeWalk(this);
     /** When the latest read started, and the one before it (System.currentTimeMillis). */
     private long readMillis;
@@ -150,7 +150,12 @@ final class Watches {
         WatchSource source = new WatchSource(loop, this, root, kinds, recursive, handler);
         sources.add(source);
         try {
-            source.rootKey = rootKey(root);
+            source.rootName = reader.encode(root);
+            if (reader.identify(source.rootName)) {
+                source.rootKnown = true;
+                source.rootDevice = reader.device();
+                source.rootInode = reader.inode();
+            }
             walk.walk(source, root, TreeWalk.Mode.INITIAL, null, null, 0);
         } catch (IOException | RuntimeException e) {
             // no half-watched tree: take back every watch this source added, then report
@@ -247,13 +252,13 @@ final class Watches {
         }
     }
 
-    /** The root's inode, to tell when its path names something else; null when it cannot be read. */
-    static Object rootKey(Path root) {
-        try {
-            return Files.readAttributes(root, BasicFileAttributes.class).fileKey();
-        } catch (IOException e) {
-            return null;
-        }
+    /**
+     * Whether {@code source}'s root path no longer names the inode it watches (or nothing): one
+     * statx, without allocating. False when the root's identity could not be read at the start.
+     */
+    boolean rootMoved(WatchSource source) {
+        return source.rootKnown && (!reader.identify(source.rootName)
+                || reader.device() != source.rootDevice || reader.inode() != source.rootInode);
     }
 
     /** Ends {@code source}'s watch: the root left its path. Reports MOVE_SELF and IGNORED. */
@@ -331,7 +336,7 @@ final class Watches {
         List<WatchSource> strayed = null;
         for (int i = 0; i < sources.size(); i++) {
             WatchSource source = sources.get(i);
-            if (!source.ended && !source.rootGone && source.rootKey != null && !source.rootKey.equals(rootKey(source.root))) {
+            if (!source.ended && !source.rootGone && rootMoved(source)) {
                 if (strayed == null) {
                     strayed = new ArrayList<>(1);
                 }
@@ -359,6 +364,9 @@ final class Watches {
      * empty).
      */
     private void settle() {
+        if (rescanSince == Long.MAX_VALUE && !unsettled()) {
+            return; // the common case, without a copy of the list
+        }
         for (WatchSource source : List.copyOf(sources)) {
             if (source.pendingFrom != null) {
                 movedOut(source);
@@ -380,6 +388,17 @@ final class Watches {
                 }
             }
         }
+    }
+
+    /** Whether a source has a MOVED_FROM waiting, or a root that left its path. */
+    private boolean unsettled() {
+        for (int i = 0; i < sources.size(); i++) {
+            WatchSource source = sources.get(i);
+            if (source.pendingFrom != null || (source.rootGone && !source.ended)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void handle(int wd, int mask, int cookie, String name) {

@@ -20,6 +20,7 @@ import org.fdloop.internal.linux.Fasync;
 import org.fdloop.internal.linux.FileCalls;
 import org.fdloop.internal.linux.IoCalls;
 import org.fdloop.internal.linux.Structs;
+import org.fdloop.internal.linux.ThreadScratch;
 
 /**
  * Owns one file descriptor and closes it exactly once.
@@ -362,8 +363,8 @@ public class Fd implements AutoCloseable {
     private boolean pollWait(int events, long nanos) throws IOException {
         long deadline = System.nanoTime() + nanos;
         int fd = acquire();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pollfd = arena.allocate(Structs.POLLFD);
+        try {
+            MemorySegment pollfd = ThreadScratch.get().word; // a struct pollfd is 8 bytes: nothing allocated per wait
             pollfd.set(ValueLayout.JAVA_INT, Structs.POLLFD_FD, fd);
             pollfd.set(ValueLayout.JAVA_SHORT, Structs.POLLFD_EVENTS, (short) events);
             while (true) {

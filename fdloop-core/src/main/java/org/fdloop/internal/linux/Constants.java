@@ -75,6 +75,13 @@ public final class Constants {
     public static final int AT_FDCWD = -100;
     public static final int AT_EMPTY_PATH = 0x1000;
     public static final int STATX_TYPE = 0x1;
+    public static final int STATX_MTIME = 0x40;
+    public static final int STATX_CTIME = 0x80;
+    public static final int STATX_INO = 0x100;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    // getdents64(2)'s d_type
+    public static final int DT_UNKNOWN = 0;
+    public static final int DT_DIR = 4;
 
     // eventfd(2)
     public static final int EFD_SEMAPHORE = 1;

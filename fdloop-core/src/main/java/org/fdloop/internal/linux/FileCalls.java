@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Files, pipes, terminals and resource limits: fcntl, open, statx, pipe2, mkfifo, getrlimit,
+ * Files, pipes, terminals and resource limits: fcntl, open, statx, getdents64, pipe2, mkfifo, getrlimit,
  * setrlimit, and the pseudo-terminal and termios functions. Each returns its result or
  * {@code -errno} (see {@link LibC}).
  */
@@ -22,6 +22,7 @@ public final class FileCalls {
     private static final MethodHandle FCNTL_PTR = LibC.bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle OPEN = LibC.bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle STATX = LibC.bind("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle GETDENTS64 = LibC.bind("getdents64", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle PIPE2 = LibC.bind("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle MKFIFO = LibC.bind("mkfifo", JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle GETRLIMIT = LibC.bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
@@ -77,6 +78,27 @@ public final class FileCalls {
             return r < 0 ? r : Short.toUnsignedInt(buffer.get(JAVA_SHORT, Structs.STATX_MODE));
         } catch (Throwable t) {
             throw LibC.unexpected("statx", t);
+        }
+    }
+
+    /**
+     * statx(2) into {@code buffer} (a {@link Structs#STATX}), of {@code path} (a NUL-terminated
+     * string) relative to {@code dirfd}: 0 or -errno. Allocates nothing.
+     */
+    public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buffer) {
+        try {
+            return (int) STATX.invokeExact(dirfd, path, flags, mask, buffer);
+        } catch (Throwable t) {
+            throw LibC.unexpected("statx", t);
+        }
+    }
+
+    /** getdents64(2): the bytes of {@link Structs#DIRENT64} records read into {@code buffer}, 0 at the end, or -errno. */
+    public static long getdents64(int fd, MemorySegment buffer, long size) {
+        try {
+            return (long) GETDENTS64.invokeExact(fd, buffer, size);
+        } catch (Throwable t) {
+            throw LibC.unexpected("getdents64", t);
         }
     }
 

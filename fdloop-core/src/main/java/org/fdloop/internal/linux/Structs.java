@@ -251,8 +251,13 @@ public final class Structs {
 
     /*
      * struct statx { uint32_t stx_mask; uint32_t stx_blksize; uint64_t stx_attributes;
-     *     uint32_t stx_nlink; uint32_t stx_uid; uint32_t stx_gid; uint16_t stx_mode; ... };
-     * 256 bytes, the same on every architecture; fdloop reads the file type from stx_mode.
+     *     uint32_t stx_nlink; uint32_t stx_uid; uint32_t stx_gid; uint16_t stx_mode; uint64_t stx_ino;
+     *     uint64_t stx_size; uint64_t stx_blocks; uint64_t stx_attributes_mask;
+     *     struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+     *     uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor; ... };
+     * struct statx_timestamp { int64_t tv_sec; uint32_t tv_nsec; int32_t __reserved; };
+     * 256 bytes, the same on every architecture; fdloop reads the file type from stx_mode, a file's
+     * identity from stx_ino and stx_dev_*, and its times (a watch's rescan).
      */
     public static final StructLayout STATX = MemoryLayout.structLayout(
                     JAVA_INT.withName("stx_mask"),
@@ -262,8 +267,44 @@ public final class Structs {
                     JAVA_INT.withName("stx_uid"),
                     JAVA_INT.withName("stx_gid"),
                     JAVA_SHORT.withName("stx_mode"),
-                    MemoryLayout.paddingLayout(256 - 30))
+                    MemoryLayout.paddingLayout(2),
+                    JAVA_LONG.withName("stx_ino"),
+                    JAVA_LONG.withName("stx_size"),
+                    JAVA_LONG.withName("stx_blocks"),
+                    JAVA_LONG.withName("stx_attributes_mask"),
+                    statxTimestamp("stx_atime"),
+                    statxTimestamp("stx_btime"),
+                    statxTimestamp("stx_ctime"),
+                    statxTimestamp("stx_mtime"),
+                    JAVA_INT.withName("stx_rdev_major"),
+                    JAVA_INT.withName("stx_rdev_minor"),
+                    JAVA_INT.withName("stx_dev_major"),
+                    JAVA_INT.withName("stx_dev_minor"),
+                    MemoryLayout.paddingLayout(256 - 144))
             .withName("struct statx");
+    public static final long STATX_INO = offset(STATX, "stx_ino");
+    /** tv_sec of stx_ctime and stx_mtime; their tv_nsec follows 8 bytes later. */
+    public static final long STATX_CTIME_SEC = offset(STATX, "stx_ctime");
+    public static final long STATX_MTIME_SEC = offset(STATX, "stx_mtime");
+    public static final long STATX_DEV_MAJOR = offset(STATX, "stx_dev_major");
+    public static final long STATX_DEV_MINOR = offset(STATX, "stx_dev_minor");
+
+    /*
+     * struct dirent64 { ino64_t d_ino; off64_t d_off; unsigned short d_reclen; unsigned char d_type;
+     *     char d_name[256]; }: getdents64(2)'s struct linux_dirent64, the same on every architecture.
+     */
+    public static final StructLayout DIRENT64 = MemoryLayout.structLayout(
+                    JAVA_LONG.withName("d_ino"),
+                    JAVA_LONG.withName("d_off"),
+                    JAVA_SHORT.withName("d_reclen"),
+                    JAVA_BYTE.withName("d_type"),
+                    MemoryLayout.sequenceLayout(256, JAVA_BYTE).withName("d_name"),
+                    MemoryLayout.paddingLayout(5))
+            .withName("struct dirent64");
+    public static final long DIRENT64_RECLEN = offset(DIRENT64, "d_reclen");
+    public static final long DIRENT64_TYPE = offset(DIRENT64, "d_type");
+    public static final long DIRENT64_NAME = offset(DIRENT64, "d_name");
+
     public static final long STATX_MODE = offset(STATX, "stx_mode");
 
     // ---- socket addresses (sockets: StreamSocket, ListeningSocket, DatagramFd) ----------------
@@ -384,10 +425,15 @@ public final class Structs {
     public static StructLayout[] all(Arch arch) {
         return new StructLayout[] {
             epollEvent(arch), SIGNALFD_SIGINFO, INOTIFY_EVENT, TIMESPEC, ITIMERSPEC, POLLFD, FD_SET, SIGSET,
-            F_OWNER_EX, TERMIOS, RLIMIT, STATX, SIGINFO, SIGINFO_POLL, SIGACTION,
+            F_OWNER_EX, TERMIOS, RLIMIT, STATX, DIRENT64, SIGINFO, SIGINFO_POLL, SIGACTION,
             SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_UN, SOCKADDR_STORAGE, LINGER,
             MQ_ATTR, SIGEVENT, IFREQ,
         };
+    }
+
+    private static StructLayout statxTimestamp(String name) {
+        return MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_INT.withName("tv_nsec"), JAVA_INT.withName("__reserved"))
+                .withName(name);
     }
 
     private static long offset(StructLayout layout, String member) {

@@ -35,6 +35,7 @@ class StructLayoutTest {
             #define _GNU_SOURCE
             #include <stdio.h>
             #include <stddef.h>
+            #include <dirent.h>
             #include <errno.h>
             #include <fcntl.h>
             #include <signal.h>

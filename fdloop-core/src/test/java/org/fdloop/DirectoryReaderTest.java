@@ -1,0 +1,94 @@
+package org.fdloop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fdloop.DirectoryReader.Child;
+import org.fdloop.fd.LinuxException;
+import org.fdloop.internal.linux.Constants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The getdents64 listing that a watch walks its tree with, against what java.nio.file says of the same directory. */
+class DirectoryReaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void listsEveryEntryWithItsTypeAcrossManyReads() throws Exception {
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) { // some 100 KB of records: several getdents64 calls of 32 KiB
+            String name = "entry-with-a-longish-name-" + i;
+            if (i % 3 == 0) {
+                Files.createDirectory(dir.resolve(name));
+            } else {
+                Files.writeString(dir.resolve(name), "x");
+            }
+            expected.add(name);
+        }
+        Files.createDirectory(dir.resolve("ünïcødé ☃"));
+        Files.createSymbolicLink(dir.resolve("link-to-a-directory"), dir.resolve("entry-with-a-longish-name-0"));
+        expected.add("ünïcødé ☃");
+        expected.add("link-to-a-directory");
+
+        Map<String, Boolean> listed = new TreeMap<>();
+        for (Child child : new DirectoryReader().list(dir, false)) {
+            assertThat(listed.put(child.name(), child.directory())).as("listed once: " + child.name()).isNull();
+            assertThat(child.modified()).isEqualTo(-1);
+        }
+        assertThat(listed.keySet()).containsExactlyInAnyOrderElementsOf(expected).doesNotContain(".", "..");
+        for (var e : listed.entrySet()) { // a symbolic link is not followed: not a directory
+            assertThat(e.getValue()).as(e.getKey()).isEqualTo(Files.isDirectory(dir.resolve(e.getKey()), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
+    @Test
+    void timesAreTheFilesOwnInMilliseconds() throws Exception {
+        Path file = dir.resolve("f");
+        Files.writeString(file, "x");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(1_234_567_890_123L));
+        Child child = new DirectoryReader().list(dir, true).getFirst();
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        assertThat(child.name()).isEqualTo("f");
+        assertThat(child.directory()).isFalse();
+        assertThat(child.modified()).isEqualTo(1_234_567_890_123L).isEqualTo(a.lastModifiedTime().toMillis());
+        assertThat(child.changed()).isEqualTo(((FileTime) Files.getAttribute(file, "unix:ctime")).toMillis());
+    }
+
+    @Test
+    void failuresNameTheCallTheErrnoAndThePath() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        DirectoryReader reader = new DirectoryReader();
+        assertThatThrownBy(() -> reader.list(dir.resolve("missing"), false)).isInstanceOf(LinuxException.class)
+                .satisfies(e -> assertThat(((LinuxException) e).errno()).isEqualTo(Constants.ENOENT))
+                .hasMessageContaining("missing");
+        assertThatThrownBy(() -> reader.list(file, false)).isInstanceOf(LinuxException.class)
+                .satisfies(e -> assertThat(((LinuxException) e).errno()).isEqualTo(Constants.ENOTDIR))
+                .hasMessageContaining("getdents64").hasMessageContaining("plain");
+    }
+
+    @Test
+    void identityIsTheInodeAndChangesWhenThePathNamesAnotherFile() throws Exception {
+        Path a = Files.createDirectory(dir.resolve("a"));
+        DirectoryReader reader = new DirectoryReader();
+        var name = reader.encode(a);
+        assertThat(reader.identify(name)).isTrue();
+        long inode = reader.inode();
+        long device = reader.device();
+        assertThat(inode).isEqualTo(((Number) Files.getAttribute(a, "unix:ino")).longValue());
+        Files.move(a, dir.resolve("b"));
+        assertThat(reader.identify(name)).as("gone").isFalse();
+        Files.createDirectory(a);
+        assertThat(reader.identify(name)).isTrue();
+        assertThat(reader.inode()).isNotEqualTo(inode);
+        assertThat(reader.device()).isEqualTo(device);
+    }
+}
