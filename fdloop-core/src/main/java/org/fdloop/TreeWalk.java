@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import org.fdloop.DirectoryReader.Child;
 import org.fdloop.Watches.Entry;
 import org.fdloop.Watches.Node;
@@ -201,8 +200,8 @@ final class TreeWalk {
 
     /** Reports what a listing found that the watch did not know, and keeps the names. */
     private void report(WatchSource source, Entry entry, List<Child> children, Mode mode, long changedSince) {
-        Set<String> known = entry.names;
-        Set<String> names = new HashSet<>(Math.max(16, children.size() * 2));
+        NameSet known = entry.names;
+        NameSet names = new NameSet(children.size());
         for (Child child : children) {
             names.add(child.name());
             if (mode == Mode.INITIAL) {
@@ -220,7 +219,7 @@ final class TreeWalk {
             }
         }
         if (known != null && mode == Mode.RESCAN) {
-            for (String name : new TreeSet<>(known)) {
+            for (String name : known.sorted()) {
                 if (!names.contains(name)) {
                     Path path = entry.path.resolve(name);
                     watches.emit(source, FileEvent.Kind.DELETE, path, null, source.watched.containsKey(path), 0, true);

@@ -82,7 +82,7 @@ final class Watches {
          * (the entry came after the watch was added and before the listing); a rescan reports the
          * difference. Null until the directory is listed, and for a watched file.
          */
-        Set<String> names;
+        NameSet names;
 
         Entry(WatchSource source, Node node, Path path, boolean root) {
             this.source = source;

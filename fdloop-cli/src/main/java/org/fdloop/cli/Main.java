@@ -12,6 +12,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,12 +33,13 @@ import picocli.CommandLine.Command;
         name = "fdloop",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Linux's fd-based events on the JVM: shows every mechanism working, watches files, devices and signals.",
-        subcommands = {TourCommand.class, WatchCommand.class, MonitorCommand.class, SignalsCommand.class, DeviceCommand.class,
-            SerialCommand.class, InputCommand.class, GpioCommand.class, RaceCommand.class, MqCommand.class, DnotifyCommand.class,
-            BenchCommand.class,
-            HelpCommand.class, CompletionCommand.class})
+        description = "Linux's fd-based events on the JVM: shows every mechanism working, watches files, devices and signals.")
 public final class Main {
+    /** The commands, in the order the usage lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(TourCommand.class, WatchCommand.class, MonitorCommand.class,
+            SignalsCommand.class, DeviceCommand.class, SerialCommand.class, InputCommand.class, GpioCommand.class,
+            RaceCommand.class, MqCommand.class, DnotifyCommand.class, BenchCommand.class, HelpCommand.class, CompletionCommand.class);
+
     /** The command did its work, or was ended by a stop signal or a closed standard output. */
     static final int OK = 0;
     /** The command could not do its work: the error is on stderr. */
@@ -51,7 +53,7 @@ public final class Main {
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
         int code;
         try {
-            code = commandLine(out, err).execute(args);
+            code = commandLine(out, err, args).execute(args);
             out.flush();
         } catch (StandardOutput.ReaderGone e) {
             code = OK; // the reader went away (| head -1): a quiet end, as SIGPIPE would be
@@ -60,8 +62,22 @@ public final class Main {
         System.exit(code);
     }
 
-    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+    /**
+     * The command line for {@code args}: when they start with a command's name, the model of that command
+     * alone (picocli reads every option of every command it is given, through reflection, at a cost of
+     * some 0.3 s at start); else, for the usage, help, completion and errors, every command.
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        Class<?> named = args.length == 0 ? null : COMMANDS.stream()
+                .filter(c -> c != HelpCommand.class && c != CompletionCommand.class)
+                .filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).findFirst().orElse(null);
+        for (Class<?> command : COMMANDS) {
+            if (named == null || command == named) {
+                cli.addSubcommand(command);
+            }
+        }
+        cli.setOut(out).setErr(err); // after the commands: picocli sets them on those it has
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler(Main::failure);
         cli.registerConverter(java.nio.file.Path.class, new PathConverter());

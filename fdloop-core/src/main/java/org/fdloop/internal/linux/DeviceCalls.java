@@ -17,8 +17,8 @@ import java.lang.invoke.MethodHandle;
 public final class DeviceCalls {
     private DeviceCalls() {}
 
-    private static final MethodHandle IOCTL_INT = LibC.bindVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle IOCTL_PTR = LibC.bindVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
+    private static final class IoctlInt { static final MethodHandle HANDLE = LibC.bindVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG); }
+    private static final class IoctlPtr { static final MethodHandle HANDLE = LibC.bindVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS); }
 
     /**
      * ioctl(2) with a pointer to a struct or buffer. {@code request} is the 32-bit request number
@@ -27,7 +27,7 @@ public final class DeviceCalls {
      */
     public static int ioctl(int fd, int request, MemorySegment argument) {
         try {
-            return (int) IOCTL_PTR.invokeExact(fd, Integer.toUnsignedLong(request), argument);
+            return (int) IoctlPtr.HANDLE.invokeExact(fd, Integer.toUnsignedLong(request), argument);
         } catch (Throwable t) {
             throw LibC.unexpected("ioctl", t);
         }
@@ -36,7 +36,7 @@ public final class DeviceCalls {
     /** ioctl(2) with an integer argument passed by value (TCFLSH, TCSBRK, EVIOCGRAB, UI_SET_EVBIT). */
     public static int ioctl(int fd, int request, long argument) {
         try {
-            return (int) IOCTL_INT.invokeExact(fd, Integer.toUnsignedLong(request), argument);
+            return (int) IoctlInt.HANDLE.invokeExact(fd, Integer.toUnsignedLong(request), argument);
         } catch (Throwable t) {
             throw LibC.unexpected("ioctl", t);
         }

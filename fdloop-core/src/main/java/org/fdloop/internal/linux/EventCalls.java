@@ -15,20 +15,20 @@ import java.lang.invoke.MethodHandle;
 public final class EventCalls {
     private EventCalls() {}
 
-    private static final MethodHandle EVENTFD = LibC.bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle TIMERFD_CREATE = LibC.bind("timerfd_create", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle TIMERFD_GETTIME = LibC.bind("timerfd_gettime", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle CLOCK_GETTIME = LibC.bind("clock_gettime", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle CLOCK_SETTIME = LibC.bind("clock_settime", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle SIGNALFD = LibC.bind("signalfd", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle INOTIFY_INIT1 = LibC.bind("inotify_init1", JAVA_INT, JAVA_INT);
-    private static final MethodHandle INOTIFY_ADD_WATCH = LibC.bind("inotify_add_watch", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle INOTIFY_RM_WATCH = LibC.bind("inotify_rm_watch", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final class Eventfd { static final MethodHandle HANDLE = LibC.bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class TimerfdCreate { static final MethodHandle HANDLE = LibC.bind("timerfd_create", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class TimerfdGettime { static final MethodHandle HANDLE = LibC.bind("timerfd_gettime", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class ClockGettime { static final MethodHandle HANDLE = LibC.bind("clock_gettime", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class ClockSettime { static final MethodHandle HANDLE = LibC.bind("clock_settime", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class Signalfd { static final MethodHandle HANDLE = LibC.bind("signalfd", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT); }
+    private static final class InotifyInit1 { static final MethodHandle HANDLE = LibC.bind("inotify_init1", JAVA_INT, JAVA_INT); }
+    private static final class InotifyAddWatch { static final MethodHandle HANDLE = LibC.bind("inotify_add_watch", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT); }
+    private static final class InotifyRmWatch { static final MethodHandle HANDLE = LibC.bind("inotify_rm_watch", JAVA_INT, JAVA_INT, JAVA_INT); }
 
     /** eventfd(2): the new descriptor, or -errno. */
     public static int eventfd(int initialValue, int flags) {
         try {
-            return (int) EVENTFD.invokeExact(initialValue, flags);
+            return (int) Eventfd.HANDLE.invokeExact(initialValue, flags);
         } catch (Throwable t) {
             throw LibC.unexpected("eventfd", t);
         }
@@ -37,7 +37,7 @@ public final class EventCalls {
     /** timerfd_create(2): the new descriptor, or -errno. */
     public static int timerfdCreate(int clock, int flags) {
         try {
-            return (int) TIMERFD_CREATE.invokeExact(clock, flags);
+            return (int) TimerfdCreate.HANDLE.invokeExact(clock, flags);
         } catch (Throwable t) {
             throw LibC.unexpected("timerfd_create", t);
         }
@@ -55,7 +55,7 @@ public final class EventCalls {
     /** timerfd_gettime(2) into an {@link Structs#ITIMERSPEC}: 0 or -errno. */
     public static int timerfdGettime(int fd, MemorySegment value) {
         try {
-            return (int) TIMERFD_GETTIME.invokeExact(fd, value);
+            return (int) TimerfdGettime.HANDLE.invokeExact(fd, value);
         } catch (Throwable t) {
             throw LibC.unexpected("timerfd_gettime", t);
         }
@@ -64,7 +64,7 @@ public final class EventCalls {
     /** clock_gettime(2) into a {@link Structs#TIMESPEC}: 0 or -errno. */
     public static int clockGettime(int clock, MemorySegment timespec) {
         try {
-            return (int) CLOCK_GETTIME.invokeExact(clock, timespec);
+            return (int) ClockGettime.HANDLE.invokeExact(clock, timespec);
         } catch (Throwable t) {
             throw LibC.unexpected("clock_gettime", t);
         }
@@ -73,7 +73,7 @@ public final class EventCalls {
     /** clock_settime(2) from a {@link Structs#TIMESPEC} (needs CAP_SYS_TIME): 0 or -errno. */
     public static int clockSettime(int clock, MemorySegment timespec) {
         try {
-            return (int) CLOCK_SETTIME.invokeExact(clock, timespec);
+            return (int) ClockSettime.HANDLE.invokeExact(clock, timespec);
         } catch (Throwable t) {
             throw LibC.unexpected("clock_settime", t);
         }
@@ -82,7 +82,7 @@ public final class EventCalls {
     /** signalfd(2) with a glibc {@link Structs#SIGSET}; {@code fd} -1 creates a new one. The descriptor, or -errno. */
     public static int signalfd(int fd, MemorySegment mask, int flags) {
         try {
-            return (int) SIGNALFD.invokeExact(fd, mask, flags);
+            return (int) Signalfd.HANDLE.invokeExact(fd, mask, flags);
         } catch (Throwable t) {
             throw LibC.unexpected("signalfd", t);
         }
@@ -91,7 +91,7 @@ public final class EventCalls {
     /** inotify_init1(2): the new descriptor, or -errno. */
     public static int inotifyInit1(int flags) {
         try {
-            return (int) INOTIFY_INIT1.invokeExact(flags);
+            return (int) InotifyInit1.HANDLE.invokeExact(flags);
         } catch (Throwable t) {
             throw LibC.unexpected("inotify_init1", t);
         }
@@ -100,7 +100,7 @@ public final class EventCalls {
     /** inotify_add_watch(2): the watch descriptor, or -errno. */
     public static int inotifyAddWatch(int fd, String path, int mask) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) INOTIFY_ADD_WATCH.invokeExact(fd, arena.allocateFrom(path), mask);
+            return (int) InotifyAddWatch.HANDLE.invokeExact(fd, arena.allocateFrom(path), mask);
         } catch (Throwable t) {
             throw LibC.unexpected("inotify_add_watch", t);
         }
@@ -109,7 +109,7 @@ public final class EventCalls {
     /** inotify_rm_watch(2): 0 or -errno. */
     public static int inotifyRmWatch(int fd, int wd) {
         try {
-            return (int) INOTIFY_RM_WATCH.invokeExact(fd, wd);
+            return (int) InotifyRmWatch.HANDLE.invokeExact(fd, wd);
         } catch (Throwable t) {
             throw LibC.unexpected("inotify_rm_watch", t);
         }

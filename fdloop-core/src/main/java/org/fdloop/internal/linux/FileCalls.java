@@ -18,26 +18,26 @@ import java.lang.invoke.MethodHandle;
 public final class FileCalls {
     private FileCalls() {}
 
-    private static final MethodHandle FCNTL_INT = LibC.bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle FCNTL_PTR = LibC.bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle OPEN = LibC.bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle STATX = LibC.bind("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle GETDENTS64 = LibC.bind("getdents64", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle PIPE2 = LibC.bind("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle MKFIFO = LibC.bind("mkfifo", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETRLIMIT = LibC.bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle SETRLIMIT = LibC.bind("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle POSIX_OPENPT = LibC.bind("posix_openpt", JAVA_INT, JAVA_INT);
-    private static final MethodHandle GRANTPT = LibC.bind("grantpt", JAVA_INT, JAVA_INT);
-    private static final MethodHandle UNLOCKPT = LibC.bind("unlockpt", JAVA_INT, JAVA_INT);
-    private static final MethodHandle PTSNAME_R = LibC.bindReturningError("ptsname_r", JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle TCGETATTR = LibC.bind("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle CFMAKERAW = LibC.bindPlain("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final class FcntlInt { static final MethodHandle HANDLE = LibC.bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class FcntlPtr { static final MethodHandle HANDLE = LibC.bindVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class Open { static final MethodHandle HANDLE = LibC.bindVariadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT); }
+    private static final class Statx { static final MethodHandle HANDLE = LibC.bind("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class Getdents64 { static final MethodHandle HANDLE = LibC.bind("getdents64", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG); }
+    private static final class Pipe2 { static final MethodHandle HANDLE = LibC.bind("pipe2", JAVA_INT, ADDRESS, JAVA_INT); }
+    private static final class Mkfifo { static final MethodHandle HANDLE = LibC.bind("mkfifo", JAVA_INT, ADDRESS, JAVA_INT); }
+    private static final class Getrlimit { static final MethodHandle HANDLE = LibC.bind("getrlimit", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class Setrlimit { static final MethodHandle HANDLE = LibC.bind("setrlimit", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class PosixOpenpt { static final MethodHandle HANDLE = LibC.bind("posix_openpt", JAVA_INT, JAVA_INT); }
+    private static final class Grantpt { static final MethodHandle HANDLE = LibC.bind("grantpt", JAVA_INT, JAVA_INT); }
+    private static final class Unlockpt { static final MethodHandle HANDLE = LibC.bind("unlockpt", JAVA_INT, JAVA_INT); }
+    private static final class PtsnameR { static final MethodHandle HANDLE = LibC.bindReturningError("ptsname_r", JAVA_INT, ADDRESS, JAVA_LONG); }
+    private static final class Tcgetattr { static final MethodHandle HANDLE = LibC.bind("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class Cfmakeraw { static final MethodHandle HANDLE = LibC.bindPlain("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS)); }
 
     /** fcntl(2) with an int argument (or none: pass 0): the command's result, or -errno. */
     public static int fcntl(int fd, int command, int argument) {
         try {
-            return (int) FCNTL_INT.invokeExact(fd, command, argument);
+            return (int) FcntlInt.HANDLE.invokeExact(fd, command, argument);
         } catch (Throwable t) {
             throw LibC.unexpected("fcntl", t);
         }
@@ -46,7 +46,7 @@ public final class FileCalls {
     /** fcntl(2) with a pointer argument (F_SETOWN_EX, F_GETOWN_EX): the command's result, or -errno. */
     public static int fcntl(int fd, int command, MemorySegment argument) {
         try {
-            return (int) FCNTL_PTR.invokeExact(fd, command, argument);
+            return (int) FcntlPtr.HANDLE.invokeExact(fd, command, argument);
         } catch (Throwable t) {
             throw LibC.unexpected("fcntl", t);
         }
@@ -55,7 +55,7 @@ public final class FileCalls {
     /** open(2): the new descriptor, or -errno. */
     public static int open(String path, int flags, int mode) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) OPEN.invokeExact(arena.allocateFrom(path), flags, mode);
+            return (int) Open.HANDLE.invokeExact(arena.allocateFrom(path), flags, mode);
         } catch (Throwable t) {
             throw LibC.unexpected("open", t);
         }
@@ -74,7 +74,7 @@ public final class FileCalls {
     private static int statxMode(int dirfd, String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Structs.STATX);
-            int r = (int) STATX.invokeExact(dirfd, arena.allocateFrom(path), flags, Constants.STATX_TYPE, buffer);
+            int r = (int) Statx.HANDLE.invokeExact(dirfd, arena.allocateFrom(path), flags, Constants.STATX_TYPE, buffer);
             return r < 0 ? r : Short.toUnsignedInt(buffer.get(JAVA_SHORT, Structs.STATX_MODE));
         } catch (Throwable t) {
             throw LibC.unexpected("statx", t);
@@ -87,7 +87,7 @@ public final class FileCalls {
      */
     public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buffer) {
         try {
-            return (int) STATX.invokeExact(dirfd, path, flags, mask, buffer);
+            return (int) Statx.HANDLE.invokeExact(dirfd, path, flags, mask, buffer);
         } catch (Throwable t) {
             throw LibC.unexpected("statx", t);
         }
@@ -96,7 +96,7 @@ public final class FileCalls {
     /** getdents64(2): the bytes of {@link Structs#DIRENT64} records read into {@code buffer}, 0 at the end, or -errno. */
     public static long getdents64(int fd, MemorySegment buffer, long size) {
         try {
-            return (long) GETDENTS64.invokeExact(fd, buffer, size);
+            return (long) Getdents64.HANDLE.invokeExact(fd, buffer, size);
         } catch (Throwable t) {
             throw LibC.unexpected("getdents64", t);
         }
@@ -105,7 +105,7 @@ public final class FileCalls {
     /** pipe2(2) into {@code fds}, two ints: the read end, then the write end. 0 or -errno. */
     public static int pipe2(MemorySegment fds, int flags) {
         try {
-            return (int) PIPE2.invokeExact(fds, flags);
+            return (int) Pipe2.HANDLE.invokeExact(fds, flags);
         } catch (Throwable t) {
             throw LibC.unexpected("pipe2", t);
         }
@@ -114,7 +114,7 @@ public final class FileCalls {
     /** mkfifo(3): 0 or -errno. */
     public static int mkfifo(String path, int mode) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) MKFIFO.invokeExact(arena.allocateFrom(path), mode);
+            return (int) Mkfifo.HANDLE.invokeExact(arena.allocateFrom(path), mode);
         } catch (Throwable t) {
             throw LibC.unexpected("mkfifo", t);
         }
@@ -123,7 +123,7 @@ public final class FileCalls {
     /** getrlimit(2) into a {@link Structs#RLIMIT} (RLIM_INFINITY is -1): 0 or -errno. */
     public static int getrlimit(int resource, MemorySegment limit) {
         try {
-            return (int) GETRLIMIT.invokeExact(resource, limit);
+            return (int) Getrlimit.HANDLE.invokeExact(resource, limit);
         } catch (Throwable t) {
             throw LibC.unexpected("getrlimit", t);
         }
@@ -132,7 +132,7 @@ public final class FileCalls {
     /** setrlimit(2) from a {@link Structs#RLIMIT}: 0 or -errno. */
     public static int setrlimit(int resource, MemorySegment limit) {
         try {
-            return (int) SETRLIMIT.invokeExact(resource, limit);
+            return (int) Setrlimit.HANDLE.invokeExact(resource, limit);
         } catch (Throwable t) {
             throw LibC.unexpected("setrlimit", t);
         }
@@ -143,7 +143,7 @@ public final class FileCalls {
     /** posix_openpt(3): the master's descriptor, or -errno. */
     public static int posixOpenpt(int flags) {
         try {
-            return (int) POSIX_OPENPT.invokeExact(flags);
+            return (int) PosixOpenpt.HANDLE.invokeExact(flags);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_openpt", t);
         }
@@ -152,7 +152,7 @@ public final class FileCalls {
     /** grantpt(3): 0 or -errno. */
     public static int grantpt(int fd) {
         try {
-            return (int) GRANTPT.invokeExact(fd);
+            return (int) Grantpt.HANDLE.invokeExact(fd);
         } catch (Throwable t) {
             throw LibC.unexpected("grantpt", t);
         }
@@ -161,7 +161,7 @@ public final class FileCalls {
     /** unlockpt(3): 0 or -errno. */
     public static int unlockpt(int fd) {
         try {
-            return (int) UNLOCKPT.invokeExact(fd);
+            return (int) Unlockpt.HANDLE.invokeExact(fd);
         } catch (Throwable t) {
             throw LibC.unexpected("unlockpt", t);
         }
@@ -170,7 +170,7 @@ public final class FileCalls {
     /** ptsname_r(3): the path of a pty master's slave into {@code name}, a C string; 0 or -errno. */
     public static int ptsname(int fd, MemorySegment name) {
         try {
-            return (int) PTSNAME_R.invokeExact(fd, name, name.byteSize());
+            return (int) PtsnameR.HANDLE.invokeExact(fd, name, name.byteSize());
         } catch (Throwable t) {
             throw LibC.unexpected("ptsname_r", t);
         }
@@ -182,7 +182,7 @@ public final class FileCalls {
      */
     public static int tcgetattr(int fd, MemorySegment termios) {
         try {
-            return (int) TCGETATTR.invokeExact(fd, termios);
+            return (int) Tcgetattr.HANDLE.invokeExact(fd, termios);
         } catch (Throwable t) {
             throw LibC.unexpected("tcgetattr", t);
         }
@@ -191,7 +191,7 @@ public final class FileCalls {
     /** cfmakeraw(3): sets a {@link Structs#TERMIOS} to raw mode; it cannot fail. The tests compare fdloop's raw mode with it. */
     public static void cfmakeraw(MemorySegment termios) {
         try {
-            CFMAKERAW.invokeExact(termios);
+            Cfmakeraw.HANDLE.invokeExact(termios);
         } catch (Throwable t) {
             throw LibC.unexpected("cfmakeraw", t);
         }

@@ -18,14 +18,14 @@ import java.lang.invoke.MethodHandle;
 public final class IoCalls {
     private IoCalls() {}
 
-    private static final MethodHandle CLOSE = LibC.bind("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle POLL = LibC.bind("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle EPOLL_CREATE1 = LibC.bind("epoll_create1", JAVA_INT, JAVA_INT);
+    private static final class Close { static final MethodHandle HANDLE = LibC.bind("close", JAVA_INT, JAVA_INT); }
+    private static final class Poll { static final MethodHandle HANDLE = LibC.bind("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT); }
+    private static final class EpollCreate1 { static final MethodHandle HANDLE = LibC.bind("epoll_create1", JAVA_INT, JAVA_INT); }
 
     /** close(2): 0 or -errno; on Linux the descriptor is released even when it fails. */
     public static int close(int fd) {
         try {
-            return (int) CLOSE.invokeExact(fd);
+            return (int) Close.HANDLE.invokeExact(fd);
         } catch (Throwable t) {
             throw LibC.unexpected("close", t);
         }
@@ -115,7 +115,7 @@ public final class IoCalls {
      */
     public static int poll(MemorySegment fds, long count, int timeoutMillis) {
         try {
-            return waitResult((int) POLL.invokeExact(fds, count, timeoutMillis));
+            return waitResult((int) Poll.HANDLE.invokeExact(fds, count, timeoutMillis));
         } catch (Throwable t) {
             throw LibC.unexpected("poll", t);
         }
@@ -170,7 +170,7 @@ public final class IoCalls {
     /** epoll_create1(2): the new descriptor, or -errno. */
     public static int epollCreate1(int flags) {
         try {
-            return (int) EPOLL_CREATE1.invokeExact(flags);
+            return (int) EpollCreate1.HANDLE.invokeExact(flags);
         } catch (Throwable t) {
             throw LibC.unexpected("epoll_create1", t);
         }

@@ -18,13 +18,13 @@ import java.lang.invoke.MethodHandle;
 public final class IpcCalls {
     private IpcCalls() {}
 
-    private static final MethodHandle MQ_OPEN = LibC.bindVariadic("mq_open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle MQ_UNLINK = LibC.bind("mq_unlink", JAVA_INT, ADDRESS);
-    private static final MethodHandle MQ_TIMEDSEND = LibC.bind("mq_timedsend", JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS);
-    private static final MethodHandle MQ_TIMEDRECEIVE = LibC.bind("mq_timedreceive", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
-    private static final MethodHandle MQ_GETATTR = LibC.bind("mq_getattr", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle MQ_SETATTR = LibC.bind("mq_setattr", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle MQ_NOTIFY = LibC.bind("mq_notify", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final class MqOpen { static final MethodHandle HANDLE = LibC.bindVariadic("mq_open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class MqUnlink { static final MethodHandle HANDLE = LibC.bind("mq_unlink", JAVA_INT, ADDRESS); }
+    private static final class MqTimedsend { static final MethodHandle HANDLE = LibC.bind("mq_timedsend", JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS); }
+    private static final class MqTimedreceive { static final MethodHandle HANDLE = LibC.bind("mq_timedreceive", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS); }
+    private static final class MqGetattr { static final MethodHandle HANDLE = LibC.bind("mq_getattr", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class MqSetattr { static final MethodHandle HANDLE = LibC.bind("mq_setattr", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS); }
+    private static final class MqNotify { static final MethodHandle HANDLE = LibC.bind("mq_notify", JAVA_INT, JAVA_INT, ADDRESS); }
 
     /**
      * mq_open(3) with O_CREAT's mode and a {@link Structs#MQ_ATTR} (NULL: the defaults,
@@ -32,7 +32,7 @@ public final class IpcCalls {
      */
     public static int mqOpen(String name, int flags, int mode, MemorySegment attributes) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) MQ_OPEN.invokeExact(arena.allocateFrom(name), flags, mode, attributes);
+            return (int) MqOpen.HANDLE.invokeExact(arena.allocateFrom(name), flags, mode, attributes);
         } catch (Throwable t) {
             throw LibC.unexpected("mq_open", t);
         }
@@ -41,7 +41,7 @@ public final class IpcCalls {
     /** mq_unlink(3): 0, or -errno. */
     public static int mqUnlink(String name) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) MQ_UNLINK.invokeExact(arena.allocateFrom(name));
+            return (int) MqUnlink.HANDLE.invokeExact(arena.allocateFrom(name));
         } catch (Throwable t) {
             throw LibC.unexpected("mq_unlink", t);
         }
@@ -50,7 +50,7 @@ public final class IpcCalls {
     /** mq_timedsend(3) with an absolute CLOCK_REALTIME {@link Structs#TIMESPEC} (NULL: none): 0, or -errno. */
     public static int mqTimedsend(int mqd, MemorySegment message, long length, int priority, MemorySegment deadline) {
         try {
-            return (int) MQ_TIMEDSEND.invokeExact(mqd, message, length, priority, deadline);
+            return (int) MqTimedsend.HANDLE.invokeExact(mqd, message, length, priority, deadline);
         } catch (Throwable t) {
             throw LibC.unexpected("mq_timedsend", t);
         }
@@ -59,7 +59,7 @@ public final class IpcCalls {
     /** mq_timedreceive(3): the message's length (its priority into {@code priority}, an int), or -errno. */
     public static long mqTimedreceive(int mqd, MemorySegment buffer, long length, MemorySegment priority, MemorySegment deadline) {
         try {
-            return (long) MQ_TIMEDRECEIVE.invokeExact(mqd, buffer, length, priority, deadline);
+            return (long) MqTimedreceive.HANDLE.invokeExact(mqd, buffer, length, priority, deadline);
         } catch (Throwable t) {
             throw LibC.unexpected("mq_timedreceive", t);
         }
@@ -68,7 +68,7 @@ public final class IpcCalls {
     /** mq_getattr(3) into a {@link Structs#MQ_ATTR}: 0, or -errno. */
     public static int mqGetattr(int mqd, MemorySegment attributes) {
         try {
-            return (int) MQ_GETATTR.invokeExact(mqd, attributes);
+            return (int) MqGetattr.HANDLE.invokeExact(mqd, attributes);
         } catch (Throwable t) {
             throw LibC.unexpected("mq_getattr", t);
         }
@@ -77,7 +77,7 @@ public final class IpcCalls {
     /** mq_setattr(3): only mq_flags' O_NONBLOCK changes; the old attributes into {@code old} (may be NULL). 0, or -errno. */
     public static int mqSetattr(int mqd, MemorySegment attributes, MemorySegment old) {
         try {
-            return (int) MQ_SETATTR.invokeExact(mqd, attributes, old);
+            return (int) MqSetattr.HANDLE.invokeExact(mqd, attributes, old);
         } catch (Throwable t) {
             throw LibC.unexpected("mq_setattr", t);
         }
@@ -86,7 +86,7 @@ public final class IpcCalls {
     /** mq_notify(3) with a {@link Structs#SIGEVENT} (NULL: unregister): 0, or -errno. */
     public static int mqNotify(int mqd, MemorySegment event) {
         try {
-            return (int) MQ_NOTIFY.invokeExact(mqd, event);
+            return (int) MqNotify.HANDLE.invokeExact(mqd, event);
         } catch (Throwable t) {
             throw LibC.unexpected("mq_notify", t);
         }

@@ -35,6 +35,12 @@ import java.util.List;
  * {@code ptsname_r}) is bound with {@link #bindReturningError}, which answers {@code -error}. The
  * data path and the loop's own calls are not libc calls but system calls, made through
  * {@link Syscalls} in the same convention (see {@link Direct}).
+ *
+ * <p>A wrapper class binds each function when it is first called, not when the class is loaded:
+ * each handle is the constant of a small holder class of its own ({@code Getpid.HANDLE}), which the
+ * JVM initializes at its first use and the JIT folds as any constant. Making a downcall handle
+ * costs milliseconds at start, so a command that calls five functions of a class no longer pays
+ * for its fifteen.
  */
 public final class LibC {
     private LibC() {}

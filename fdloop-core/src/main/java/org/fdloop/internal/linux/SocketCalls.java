@@ -17,21 +17,21 @@ import java.lang.invoke.MethodHandle;
 public final class SocketCalls {
     private SocketCalls() {}
 
-    private static final MethodHandle SOCKET = LibC.bind("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle BIND = LibC.bind("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle LISTEN = LibC.bind("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT4 = LibC.bind("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle CONNECT = LibC.bind("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle SHUTDOWN = LibC.bind("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle GETSOCKOPT = LibC.bind("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SETSOCKOPT = LibC.bind("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKNAME = LibC.bind("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle GETPEERNAME = LibC.bind("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final class Socket { static final MethodHandle HANDLE = LibC.bind("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class Bind { static final MethodHandle HANDLE = LibC.bind("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT); }
+    private static final class Listen { static final MethodHandle HANDLE = LibC.bind("listen", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class Accept4 { static final MethodHandle HANDLE = LibC.bind("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT); }
+    private static final class Connect { static final MethodHandle HANDLE = LibC.bind("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT); }
+    private static final class Shutdown { static final MethodHandle HANDLE = LibC.bind("shutdown", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class Getsockopt { static final MethodHandle HANDLE = LibC.bind("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS); }
+    private static final class Setsockopt { static final MethodHandle HANDLE = LibC.bind("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT); }
+    private static final class Getsockname { static final MethodHandle HANDLE = LibC.bind("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS); }
+    private static final class Getpeername { static final MethodHandle HANDLE = LibC.bind("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS); }
 
     /** socket(2): the new descriptor, or -errno. */
     public static int socket(int domain, int type, int protocol) {
         try {
-            return (int) SOCKET.invokeExact(domain, type, protocol);
+            return (int) Socket.HANDLE.invokeExact(domain, type, protocol);
         } catch (Throwable t) {
             throw LibC.unexpected("socket", t);
         }
@@ -40,7 +40,7 @@ public final class SocketCalls {
     /** bind(2): 0 or -errno. */
     public static int bind(int fd, MemorySegment address, int length) {
         try {
-            return (int) BIND.invokeExact(fd, address, length);
+            return (int) Bind.HANDLE.invokeExact(fd, address, length);
         } catch (Throwable t) {
             throw LibC.unexpected("bind", t);
         }
@@ -49,7 +49,7 @@ public final class SocketCalls {
     /** listen(2): 0 or -errno. */
     public static int listen(int fd, int backlog) {
         try {
-            return (int) LISTEN.invokeExact(fd, backlog);
+            return (int) Listen.HANDLE.invokeExact(fd, backlog);
         } catch (Throwable t) {
             throw LibC.unexpected("listen", t);
         }
@@ -59,7 +59,7 @@ public final class SocketCalls {
     public static int accept4(int fd, MemorySegment address, MemorySegment length, int flags) {
         try {
             while (true) {
-                int r = (int) ACCEPT4.invokeExact(fd, address, length, flags);
+                int r = (int) Accept4.HANDLE.invokeExact(fd, address, length, flags);
                 if (r != -EINTR) {
                     return r;
                 }
@@ -75,7 +75,7 @@ public final class SocketCalls {
      */
     public static int connect(int fd, MemorySegment address, int length) {
         try {
-            return (int) CONNECT.invokeExact(fd, address, length);
+            return (int) Connect.HANDLE.invokeExact(fd, address, length);
         } catch (Throwable t) {
             throw LibC.unexpected("connect", t);
         }
@@ -84,7 +84,7 @@ public final class SocketCalls {
     /** shutdown(2): 0 or -errno. */
     public static int shutdown(int fd, int how) {
         try {
-            return (int) SHUTDOWN.invokeExact(fd, how);
+            return (int) Shutdown.HANDLE.invokeExact(fd, how);
         } catch (Throwable t) {
             throw LibC.unexpected("shutdown", t);
         }
@@ -93,7 +93,7 @@ public final class SocketCalls {
     /** getsockopt(2): 0 or -errno; {@code length} holds the value's size in, its length out. */
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
         try {
-            return (int) GETSOCKOPT.invokeExact(fd, level, name, value, length);
+            return (int) Getsockopt.HANDLE.invokeExact(fd, level, name, value, length);
         } catch (Throwable t) {
             throw LibC.unexpected("getsockopt", t);
         }
@@ -102,7 +102,7 @@ public final class SocketCalls {
     /** setsockopt(2): 0 or -errno. */
     public static int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
         try {
-            return (int) SETSOCKOPT.invokeExact(fd, level, name, value, length);
+            return (int) Setsockopt.HANDLE.invokeExact(fd, level, name, value, length);
         } catch (Throwable t) {
             throw LibC.unexpected("setsockopt", t);
         }
@@ -111,7 +111,7 @@ public final class SocketCalls {
     /** getsockname(2): 0 or -errno; {@code length} holds the buffer's size in, the address length out. */
     public static int getsockname(int fd, MemorySegment address, MemorySegment length) {
         try {
-            return (int) GETSOCKNAME.invokeExact(fd, address, length);
+            return (int) Getsockname.HANDLE.invokeExact(fd, address, length);
         } catch (Throwable t) {
             throw LibC.unexpected("getsockname", t);
         }
@@ -120,7 +120,7 @@ public final class SocketCalls {
     /** getpeername(2): 0 or -errno (ENOTCONN when not connected). */
     public static int getpeername(int fd, MemorySegment address, MemorySegment length) {
         try {
-            return (int) GETPEERNAME.invokeExact(fd, address, length);
+            return (int) Getpeername.HANDLE.invokeExact(fd, address, length);
         } catch (Throwable t) {
             throw LibC.unexpected("getpeername", t);
         }

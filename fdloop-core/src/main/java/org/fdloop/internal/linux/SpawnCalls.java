@@ -61,23 +61,23 @@ public final class SpawnCalls {
     public static final int PIDFD_NONBLOCK = Constants.O_NONBLOCK;
 
     // each answers 0 or -error (LibC.bindReturningError)
-    private static final MethodHandle SPAWN = LibC.bindReturningError("posix_spawn", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    private static final MethodHandle SPAWNP = LibC.bindReturningError("posix_spawnp", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    private static final MethodHandle ACTIONS_INIT = LibC.bindReturningError("posix_spawn_file_actions_init", ADDRESS);
-    private static final MethodHandle ACTIONS_DESTROY = LibC.bindReturningError("posix_spawn_file_actions_destroy", ADDRESS);
-    private static final MethodHandle ADD_DUP2 = LibC.bindReturningError("posix_spawn_file_actions_adddup2", ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ADD_OPEN = LibC.bindReturningError("posix_spawn_file_actions_addopen", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ADD_CLOSE = LibC.bindReturningError("posix_spawn_file_actions_addclose", ADDRESS, JAVA_INT);
+    private static final class Spawn { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawn", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS); }
+    private static final class Spawnp { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawnp", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS); }
+    private static final class ActionsInit { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawn_file_actions_init", ADDRESS); }
+    private static final class ActionsDestroy { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawn_file_actions_destroy", ADDRESS); }
+    private static final class AddDup2 { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawn_file_actions_adddup2", ADDRESS, JAVA_INT, JAVA_INT); }
+    private static final class AddOpen { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawn_file_actions_addopen", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT); }
+    private static final class AddClose { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawn_file_actions_addclose", ADDRESS, JAVA_INT); }
     /** glibc 2.34; null where it is older. */
-    private static final MethodHandle ADD_CLOSEFROM = optional("posix_spawn_file_actions_addclosefrom_np", ADDRESS, JAVA_INT);
+    private static final class AddClosefrom { static final MethodHandle HANDLE = optional("posix_spawn_file_actions_addclosefrom_np", ADDRESS, JAVA_INT); }
     /** glibc 2.29; null where it is older. */
-    private static final MethodHandle ADD_CHDIR = optional("posix_spawn_file_actions_addchdir_np", ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_INIT = LibC.bindReturningError("posix_spawnattr_init", ADDRESS);
-    private static final MethodHandle ATTR_DESTROY = LibC.bindReturningError("posix_spawnattr_destroy", ADDRESS);
-    private static final MethodHandle ATTR_SETFLAGS = LibC.bindReturningError("posix_spawnattr_setflags", ADDRESS, JAVA_SHORT);
-    private static final MethodHandle ATTR_SETSIGMASK = LibC.bindReturningError("posix_spawnattr_setsigmask", ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_SETSIGDEFAULT = LibC.bindReturningError("posix_spawnattr_setsigdefault", ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_SETPGROUP = LibC.bindReturningError("posix_spawnattr_setpgroup", ADDRESS, JAVA_INT);
+    private static final class AddChdir { static final MethodHandle HANDLE = optional("posix_spawn_file_actions_addchdir_np", ADDRESS, ADDRESS); }
+    private static final class AttrInit { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawnattr_init", ADDRESS); }
+    private static final class AttrDestroy { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawnattr_destroy", ADDRESS); }
+    private static final class AttrSetflags { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawnattr_setflags", ADDRESS, JAVA_SHORT); }
+    private static final class AttrSetsigmask { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawnattr_setsigmask", ADDRESS, ADDRESS); }
+    private static final class AttrSetsigdefault { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawnattr_setsigdefault", ADDRESS, ADDRESS); }
+    private static final class AttrSetpgroup { static final MethodHandle HANDLE = LibC.bindReturningError("posix_spawnattr_setpgroup", ADDRESS, JAVA_INT); }
     /** The address of libc's {@code environ} variable. */
     private static final MemorySegment ENVIRON = LOOKUP.find("environ")
             .orElseThrow(() -> new UnsatisfiedLinkError("libc has no environ"))
@@ -91,12 +91,12 @@ public final class SpawnCalls {
 
     /** Whether this glibc can close every descriptor above a number in the child (posix_spawn_file_actions_addclosefrom_np, glibc 2.34). */
     public static boolean hasCloseFrom() {
-        return ADD_CLOSEFROM != null;
+        return AddClosefrom.HANDLE != null;
     }
 
     /** Whether this glibc can change the child's directory (posix_spawn_file_actions_addchdir_np, glibc 2.29). */
     public static boolean hasChdir() {
-        return ADD_CHDIR != null;
+        return AddChdir.HANDLE != null;
     }
 
     /** posix_spawn(3), or posix_spawnp(3) when {@code searchPath}: 0, or -error; the pid goes to {@code pid}. */
@@ -104,8 +104,8 @@ public final class SpawnCalls {
             MemorySegment attr, MemorySegment argv, MemorySegment envp) {
         try {
             int r = searchPath
-                    ? (int) SPAWNP.invokeExact(pid, path, actions, attr, argv, envp)
-                    : (int) SPAWN.invokeExact(pid, path, actions, attr, argv, envp);
+                    ? (int) Spawnp.HANDLE.invokeExact(pid, path, actions, attr, argv, envp)
+                    : (int) Spawn.HANDLE.invokeExact(pid, path, actions, attr, argv, envp);
             return r;
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn", t);
@@ -113,16 +113,16 @@ public final class SpawnCalls {
     }
 
     public static int actionsInit(MemorySegment actions) {
-        return call(ACTIONS_INIT, actions, "posix_spawn_file_actions_init");
+        return call(ActionsInit.HANDLE, actions, "posix_spawn_file_actions_init");
     }
 
     public static int actionsDestroy(MemorySegment actions) {
-        return call(ACTIONS_DESTROY, actions, "posix_spawn_file_actions_destroy");
+        return call(ActionsDestroy.HANDLE, actions, "posix_spawn_file_actions_destroy");
     }
 
     public static int addDup2(MemorySegment actions, int fd, int target) {
         try {
-            return (int) ADD_DUP2.invokeExact(actions, fd, target);
+            return (int) AddDup2.HANDLE.invokeExact(actions, fd, target);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_adddup2", t);
         }
@@ -131,7 +131,7 @@ public final class SpawnCalls {
     /** Opens {@code path} (glibc copies it) as descriptor {@code fd} in the child. */
     public static int addOpen(MemorySegment actions, int fd, MemorySegment path, int flags, int mode) {
         try {
-            return (int) ADD_OPEN.invokeExact(actions, fd, path, flags, mode);
+            return (int) AddOpen.HANDLE.invokeExact(actions, fd, path, flags, mode);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_addopen", t);
         }
@@ -139,7 +139,7 @@ public final class SpawnCalls {
 
     public static int addClose(MemorySegment actions, int fd) {
         try {
-            return (int) ADD_CLOSE.invokeExact(actions, fd);
+            return (int) AddClose.HANDLE.invokeExact(actions, fd);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_addclose", t);
         }
@@ -148,7 +148,7 @@ public final class SpawnCalls {
     /** Closes every descriptor from {@code lowest} up in the child; only where {@link #hasCloseFrom()}. */
     public static int addCloseFrom(MemorySegment actions, int lowest) {
         try {
-            return (int) ADD_CLOSEFROM.invokeExact(actions, lowest);
+            return (int) AddClosefrom.HANDLE.invokeExact(actions, lowest);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_addclosefrom_np", t);
         }
@@ -157,23 +157,23 @@ public final class SpawnCalls {
     /** Changes the child's directory; only where {@link #hasChdir()}. */
     public static int addChdir(MemorySegment actions, MemorySegment path) {
         try {
-            return (int) ADD_CHDIR.invokeExact(actions, path);
+            return (int) AddChdir.HANDLE.invokeExact(actions, path);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawn_file_actions_addchdir_np", t);
         }
     }
 
     public static int attrInit(MemorySegment attr) {
-        return call(ATTR_INIT, attr, "posix_spawnattr_init");
+        return call(AttrInit.HANDLE, attr, "posix_spawnattr_init");
     }
 
     public static int attrDestroy(MemorySegment attr) {
-        return call(ATTR_DESTROY, attr, "posix_spawnattr_destroy");
+        return call(AttrDestroy.HANDLE, attr, "posix_spawnattr_destroy");
     }
 
     public static int attrSetFlags(MemorySegment attr, short flags) {
         try {
-            return (int) ATTR_SETFLAGS.invokeExact(attr, flags);
+            return (int) AttrSetflags.HANDLE.invokeExact(attr, flags);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setflags", t);
         }
@@ -181,7 +181,7 @@ public final class SpawnCalls {
 
     public static int attrSetSigmask(MemorySegment attr, MemorySegment set) {
         try {
-            return (int) ATTR_SETSIGMASK.invokeExact(attr, set);
+            return (int) AttrSetsigmask.HANDLE.invokeExact(attr, set);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setsigmask", t);
         }
@@ -189,7 +189,7 @@ public final class SpawnCalls {
 
     public static int attrSetSigdefault(MemorySegment attr, MemorySegment set) {
         try {
-            return (int) ATTR_SETSIGDEFAULT.invokeExact(attr, set);
+            return (int) AttrSetsigdefault.HANDLE.invokeExact(attr, set);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setsigdefault", t);
         }
@@ -197,7 +197,7 @@ public final class SpawnCalls {
 
     public static int attrSetPgroup(MemorySegment attr, int pgroup) {
         try {
-            return (int) ATTR_SETPGROUP.invokeExact(attr, pgroup);
+            return (int) AttrSetpgroup.HANDLE.invokeExact(attr, pgroup);
         } catch (Throwable t) {
             throw LibC.unexpected("posix_spawnattr_setpgroup", t);
         }
