@@ -5,7 +5,7 @@
 #   fdloop-bench/watch-benchmark.sh
 #
 # 1. establish: a tree of DIRS directories with FILES files each (default 5,000 x 9: 50,000 entries);
-#    wall time from starting each watcher to its "ready" line on stderr (inotifywait's "Watches
+#    wall time from starting each watcher (fdloop: the ./fdloop launcher) to its "ready" line on stderr (inotifywait's "Watches
 #    established.", fdloop watch's "watching ...", WatchBench watchservice's "watching ..."), JVM start included.
 #    Then the time the watch itself takes in a JVM that is running already (WatchBench establish: fdloop's
 #    EventLoop.watch, and the walk that registers every directory with a WatchService), one fresh JVM each.
@@ -56,10 +56,9 @@ STORM_JAVA=(
     "$JAVA" --enable-native-access=ALL-UNNAMED -Djdk.nio.file.WatchService.maxEventsPerPoll=65536
     -cp "fdloop-bench/target/fdloop-bench.jar:fdloop-bench/target/lib/*" org.fdloop.bench.InotifyStorm
 )
-FDLOOP=(
-    "$JAVA" --enable-native-access=org.fdloop -XX:+UseSerialGC -XX:TieredStopAtLevel=1
-    --module-path fdloop-cli/target/fdloop-cli.jar:fdloop-cli/target/lib -m org.fdloop.cli/org.fdloop.cli.Main watch
-)
+# fdloop watch as a user runs it: through the launcher, with its JVM flags and its start-up cache (made below)
+FDLOOP=(./fdloop watch)
+FDLOOP_RECORD_CACHE=1 ./fdloop --version >/dev/null # builds when the sources changed, and records the start-up cache
 
 now_ms() { date +%s%3N; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -35,6 +35,8 @@ final class DirectoryReader {
     private final MemorySegment buffer = arena.allocate(BUFFER, 8);
     private final MemorySegment stat = arena.allocate(Structs.STATX);
     private final byte[] name = new byte[256];
+    /** How many entries came without their type (DT_UNKNOWN) and took a statx to learn it, for tests. */
+    int typeLookups;
     /** The identity {@link #identify} read last. */
     private long device;
     private long inode;
@@ -84,6 +86,9 @@ final class DirectoryReader {
         if (type != DT_UNKNOWN && (directory || !times)) {
             children.add(new Child(entry, directory, -1, -1));
             return;
+        }
+        if (type == DT_UNKNOWN) {
+            typeLookups++;
         }
         int mask = STATX_TYPE | (times ? STATX_MTIME | STATX_CTIME : 0);
         if (FileCalls.statx(dirfd, buffer.asSlice(start), AT_SYMLINK_NOFOLLOW, mask, stat) < 0) {

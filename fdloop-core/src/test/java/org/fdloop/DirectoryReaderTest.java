@@ -7,13 +7,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.fdloop.DirectoryReader.Child;
 import org.fdloop.fd.LinuxException;
 import org.fdloop.internal.linux.Constants;
+import org.fdloop.testing.ChildProcess;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,5 +94,44 @@ class DirectoryReaderTest {
         assertThat(reader.identify(name)).isTrue();
         assertThat(reader.inode()).isNotEqualTo(inode);
         assertThat(reader.device()).isEqualTo(device);
+    }
+
+    /**
+     * A file system that does not fill in d_type (ext2 made without its filetype feature, on a loop
+     * device: needs root and mkfs.ext2): each entry's type comes from a statx, and is still right.
+     */
+    @Test
+    void entriesWithoutTheirTypeAreLookedUp() throws Exception {
+        Optional<Path> mkfs = ChildProcess.onPath("mkfs.ext2");
+        Assumptions.assumeTrue(mkfs.isPresent() && ChildProcess.onPath("mount").isPresent(),
+                "NOT TESTED on this machine: mkfs.ext2 or mount is missing (e2fsprogs, mount), so a file system without d_type"
+                        + " could not be made");
+        Path image = dir.resolve("no-filetype.img");
+        Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
+        try (var file = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            file.truncate(0).write(java.nio.ByteBuffer.wrap(new byte[1]), 8 * 1024 * 1024 - 1);
+        }
+        ChildProcess.run(List.of(mkfs.get().toString(), "-q", "-F", "-O", "^filetype", image.toString()), dir, Duration.ofSeconds(60))
+                .succeeded();
+        ChildProcess.Result mounted = ChildProcess.run(List.of("mount", "-o", "loop", image.toString(), mountPoint.toString()), dir,
+                Duration.ofSeconds(60));
+        Assumptions.assumeTrue(mounted.exitCode() == 0, "NOT TESTED on this machine: mount -o loop failed (root and a loop device"
+                + " are needed): " + mounted.output().strip());
+        try {
+            Files.createDirectory(mountPoint.resolve("sub"));
+            Files.writeString(mountPoint.resolve("file"), "x");
+            Files.createSymbolicLink(mountPoint.resolve("link"), mountPoint.resolve("sub"));
+            DirectoryReader reader = new DirectoryReader();
+            Map<String, Boolean> listed = new TreeMap<>();
+            for (Child child : reader.list(mountPoint, false)) {
+                listed.put(child.name(), child.directory());
+            }
+            assertThat(listed).containsExactly(Map.entry("file", false), Map.entry("link", false), Map.entry("lost+found", true),
+                    Map.entry("sub", true));
+            assertThat(reader.typeLookups).as("every entry came as DT_UNKNOWN").isEqualTo(4);
+        } finally {
+            ChildProcess.run(List.of("umount", mountPoint.toString()), dir, Duration.ofSeconds(60)).succeeded();
+        }
     }
 }

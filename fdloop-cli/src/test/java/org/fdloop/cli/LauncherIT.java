@@ -69,4 +69,37 @@ class LauncherIT {
         assertThat(cli.errLines()).containsExactly("fdloop watch: PATH: the path is empty: give a file or directory"
                 + " ('.' for the current directory); see 'fdloop watch --help'");
     }
+
+    @Test
+    void aStartUpCacheThisJdkCannotUseIsIgnoredQuietly() throws Exception {
+        Path target = Path.of("target").toAbsolutePath();
+        Path cache = target.resolve("fdloop.aot");
+        Path kept = target.resolve("fdloop.aot.kept-by-test");
+        boolean had = Files.exists(cache);
+        if (had) {
+            Files.move(cache, kept);
+        }
+        try {
+            // a real cache, recorded with a setting the launcher's JVM does not have: the JVM refuses it, and says so
+            List<String> record = new ArrayList<>(Cli.command("--version"));
+            record.addAll(1, List.of("-XX:-UseCompressedOops", "-XX:AOTCacheOutput=" + cache));
+            Process recording = new ProcessBuilder(record).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertThat(recording.waitFor()).as("recording %s", record).isZero();
+            assertThat(cache).as("recorded").isNotEmptyFile();
+            assertThat(Files.getLastModifiedTime(cache)).as("newer than the jar, so the launcher passes it to the JVM")
+                    .isGreaterThan(Files.getLastModifiedTime(target.resolve("fdloop-cli.jar")));
+            Cli cli = Cli.runCommandIn(dir, launcher("watch", ""));
+            assertThat(cli.exitCode()).as("%s", cli).isEqualTo(2);
+            assertThat(cli.outLines()).as("the JVM's complaint about the cache (on stdout) is not shown").isEmpty();
+            assertThat(cli.errLines()).containsExactly(
+                    "fdloop watch: PATH: the path is empty: give a file or directory ('.' for the current directory);"
+                            + " see 'fdloop watch --help'");
+        } finally {
+            Files.deleteIfExists(cache);
+            if (had) {
+                Files.move(kept, cache);
+            }
+        }
+    }
 }
