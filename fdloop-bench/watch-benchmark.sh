@@ -10,7 +10,7 @@
 #    Then the time the watch itself takes in a JVM that is running already (WatchBench establish: fdloop's
 #    EventLoop.watch, and the walk that registers every directory with a WatchService), one fresh JVM each.
 # 2. quiet: the CPU time (utime + stime from /proc/PID/stat) each watcher takes while the tree stays
-#    untouched for QUIET seconds after it is ready.
+#    untouched for QUIET seconds after it is ready, and how often its threads woke meanwhile (context switches).
 # 3. storm: STORM files created with one byte written, then deleted, in one directory of the tree
 #    (CREATE, MODIFY, CLOSE_WRITE, DELETE each: 4 x STORM events; WatchService: ENTRY_CREATE, ENTRY_MODIFY,
 #    ENTRY_DELETE, 3 x STORM), then a marker directory. Each watcher prints to a pipe read by WatchBench count,
@@ -62,6 +62,8 @@ FDLOOP_RECORD_CACHE=1 ./fdloop --version >/dev/null # builds when the sources ch
 
 now_ms() { date +%s%3N; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# context switches (voluntary and not) of every thread of a process: how often it woke
+wakeups() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 
 # run_watcher NAME READY_REGEX COMMAND...: starts the watcher with stdout to the counter, stderr to a file
 start_watcher() {
@@ -94,7 +96,7 @@ echo "# fs.inotify.max_queued_events=$(cat /proc/sys/fs/inotify/max_queued_event
 if [[ " $PARTS " == *" tree "* ]]; then
 echo "# tree $DIRS directories x $FILES files on $(stat -f -c %T "$(dirname "$WORK")"), storm $STORM files, quiet ${QUIET}s"
 echo "# inotifywait $(inotifywait --help 2>&1 | head -1 | awk '{print $2}')"
-printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' watcher round ready_ms quiet_cpu_ms expected received overflows events/s
+printf '%-12s %5s %12s %14s %13s %10s %10s %9s %12s\n' watcher round ready_ms quiet_cpu_ms quiet_wakeups expected received overflows events/s
 for round in $(seq 1 "$ROUNDS"); do
     for watcher in ${WATCHERS:-inotifywait fdloop watchservice fdloop-null}; do
         rm -rf "$WORK"
@@ -116,8 +118,10 @@ for round in $(seq 1 "$ROUNDS"); do
         esac
         [[ -n "${READY_MS:-}" ]] || continue
         before=$(cpu_ticks "$WATCHER_PID")
+        woke=$(wakeups "$WATCHER_PID")
         sleep "$QUIET"
         quiet_ms=$(( ($(cpu_ticks "$WATCHER_PID") - before) * 1000 / $(getconf CLK_TCK) ))
+        quiet_wakeups=$(( $(wakeups "$WATCHER_PID") - woke ))
         storm_start=$("${BENCH[@]}" storm "$WORK/tree/storm" "$STORM")
         mkdir "$WORK/tree/storm-marker"
         if [[ $watcher == fdloop-null ]]; then
@@ -128,7 +132,7 @@ for round in $(seq 1 "$ROUNDS"); do
             summary=$(tail -1 "$WORK/$watcher.err")
             received=$(( $(sed -E 's/^fdloop watch: ([0-9]+) events.*/\1/' <<< "$summary") - 1 ))
             overflows=$(sed -nE 's/.* ([0-9]+) overflows?.*/\1/p' <<< "$summary")
-            printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' "$watcher" "$round" "$READY_MS" "$quiet_ms" "$expected" \
+            printf '%-12s %5s %12s %14s %13s %10s %10s %9s %12s\n' "$watcher" "$round" "$READY_MS" "$quiet_ms" "$quiet_wakeups" "$expected" \
                 "$received" "${overflows:-0}" "-"
             continue
         fi
@@ -138,7 +142,7 @@ for round in $(seq 1 "$ROUNDS"); do
         wait 2>/dev/null || true
         read -r received overflows marker_ms < "$WORK/$watcher.count"
         rate=$(( received * 1000 / (marker_ms - storm_start) ))
-        printf '%-12s %5s %12s %14s %10s %10s %9s %12s\n' "$watcher" "$round" "$READY_MS" "$quiet_ms" "$expected" \
+        printf '%-12s %5s %12s %14s %13s %10s %10s %9s %12s\n' "$watcher" "$round" "$READY_MS" "$quiet_ms" "$quiet_wakeups" "$expected" \
             "$received" "$overflows" "$rate"
     done
 done

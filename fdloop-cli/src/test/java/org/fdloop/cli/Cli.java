@@ -92,7 +92,8 @@ final class Cli implements AutoCloseable {
         String jar = property("fdloop.cli.jar");
         String lib = property("fdloop.cli.lib");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=org.fdloop", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=org.fdloop", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:AsyncDeflationInterval=0",
                 "--module-path", jar + File.pathSeparator + lib, "-m", "org.fdloop.cli/org.fdloop.cli.Main"));
         command.addAll(List.of(args));
         return command;
