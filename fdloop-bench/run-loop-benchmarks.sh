@@ -20,8 +20,9 @@
 #             thread), then SignalLatency -m native (fdloop's machine-code handler) with the loop on a
 #             thread of its own (-t own) and on main (-t main), and -m jvm (sun.misc.Signal) the
 #             same two ways, per round, pinned (the whole process under taskset -c 0) and unpinned
-#   signal-path  where the time of kill() to handler goes (needs perf): signal_handler_pipe -d and
-#             SignalLatency -m native -t main, pinned, each under perf record (kill and write entries,
+#   signal-path  where the time of kill() to handler goes (needs perf): signal_handler_pipe -d,
+#             SignalLatency -m native -t main, signal_handler_pipe (no -d) and SignalLatency -m native
+#             -t own, pinned, each under perf record (kill and write entries,
 #             signal deliveries), split per sample by SignalPathTrace into kill -> delivery (the
 #             kernel's part), delivery -> the handler's write, and that write -> the user's handler
 #   lateness  how late a periodic timer wakes the loop: C timerfd_jitter -m pwait2 (the epoll_pwait2
@@ -196,8 +197,12 @@ for w in "${what[@]}"; do
                 taskset -c 0 "$PBIN" -d -n "$SIGNAL_N" -w 200
             traced "$r" fdloop-native-main 20000 \
                 taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SignalLatency -m native -t main -n "$SIGNAL_N" -w 20000
+            traced "$r" c-handler-pipe 200 \
+                taskset -c 0 "$PBIN" -n "$SIGNAL_N" -w 200
+            traced "$r" fdloop-native-own 20000 \
+                taskset -c 0 "$JAVA" $JOPTS -cp "$CP" org.fdloop.bench.SignalLatency -m native -t own -n "$SIGNAL_N" -w 20000
         done
-        summarize "$start" "Where kill() to handler goes, traced with perf: C of fdloop's design and fdloop, loop on main, pinned ($ROUNDS rounds, alternating)" \
+        summarize "$start" "Where kill() to handler goes, traced with perf: C of fdloop's design and fdloop, loop on main and on its own thread, pinned ($ROUNDS rounds, alternating)" \
             signal-path SignalPathTrace --table
         ;;
     lateness)

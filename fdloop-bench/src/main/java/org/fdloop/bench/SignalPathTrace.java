@@ -26,6 +26,11 @@ import java.util.regex.Pattern;
  *     write just after the user's handler took its time stamp.</li>
  * </ol>
  *
+ * <p>It also gives the share of samples whose signal the kernel delivered on the thread that
+ * wrote the ack, the loop thread ({@code delivered_on_loop_thread}): 1 where the loop thread
+ * takes the signal itself (one wake-up), 0 where another thread takes it and its handler's write
+ * wakes the loop (two wake-ups: the JVM launcher's thread, when the loop has a thread of its own).
+ *
  * Input: the output of {@code perf script --ns -F tid,cpu,time,event,trace} for the events
  * {@code raw_syscalls:sys_enter} (kill and write only) and {@code signal:signal_deliver}; the
  * first {@code skip} samples (the warm-up) are left out. Prints one line of medians; with
@@ -42,14 +47,18 @@ public final class SignalPathTrace {
     private static final Pattern LINE = Pattern.compile("^\\s*(\\d+)\\s+\\[(\\d+)\\]\\s+([\\d.]+):\\s+(\\S+):\\s*(.*)$");
     private static final int SIGUSR1 = 10;
 
-    /** One sample's times, in µs of the trace's clock; NaN where the trace has no such event. */
-    record Sample(double kill, double delivered, double handlerWrite, double ack) {}
+    /**
+     * One sample's times, in µs of the trace's clock (NaN where the trace has no such event), and
+     * whether the kernel delivered the signal on the thread that wrote the ack.
+     */
+    record Sample(double kill, double delivered, double handlerWrite, double ack, boolean deliveredOnAckThread) {}
 
     /** The labels run-loop-benchmarks.sh gives, and the programs' names in the other signal tables. */
     private static final Map<String, String> PROGRAMS = Map.of("c-handler-pipe-d", SignalLatencySummary.C_DESIGN_LOOP,
-            "fdloop-native-main", SignalLatencySummary.NATIVE_MAIN);
+            "c-handler-pipe", SignalLatencySummary.C_DESIGN_MAIN, "fdloop-native-main", SignalLatencySummary.NATIVE_MAIN,
+            "fdloop-native-own", SignalLatencySummary.NATIVE_OWN);
     private static final List<String> SEGMENTS = List.of("kill_to_delivery_us", "delivery_to_handler_write_us",
-            "handler_write_to_ack_us", "kill_to_ack_us");
+            "handler_write_to_ack_us", "kill_to_ack_us", "delivered_on_loop_thread");
 
     public static void main(String[] args) throws IOException {
         if (args.length == 2 && args[0].equals("--table")) {
@@ -74,6 +83,7 @@ public final class SignalPathTrace {
         double kill = Double.NaN;
         double delivered = Double.NaN;
         double handlerWrite = Double.NaN;
+        String deliveredTid = null;
         for (String line : lines) {
             Matcher m = LINE.matcher(line);
             if (!m.matches()) {
@@ -90,12 +100,13 @@ public final class SignalPathTrace {
                 continue; // before the first kill
             } else if (event.equals("signal:signal_deliver") && detail.startsWith("sig=" + SIGUSR1 + " ") && Double.isNaN(delivered)) {
                 delivered = micros;
+                deliveredTid = m.group(1);
             } else if (event.equals("raw_syscalls:sys_enter") && detail.startsWith("NR 1 ") && !Double.isNaN(delivered)) {
                 long count = Long.parseLong(arguments(detail)[2], 16);
                 if (count == 128 && Double.isNaN(handlerWrite)) {
                     handlerWrite = micros;
                 } else if (count == 8) {
-                    samples.add(new Sample(kill, delivered, handlerWrite, micros));
+                    samples.add(new Sample(kill, delivered, handlerWrite, micros, m.group(1).equals(deliveredTid)));
                     kill = Double.NaN;
                 }
             }
@@ -109,12 +120,14 @@ public final class SignalPathTrace {
         return detail.substring(open + 1, detail.indexOf(')', open)).split(",\\s*");
     }
 
-    /** The label, the number of samples and the median of each segment, in µs. */
+    /** The label, the number of samples, the median of each segment in µs, and the share delivered on the loop thread. */
     static String summary(String label, List<Sample> samples) {
+        long onLoop = samples.stream().filter(Sample::deliveredOnAckThread).count();
         return String.format(Locale.ROOT, "signal_path label=%s samples=%d kill_to_delivery_us=%.2f delivery_to_handler_write_us=%.2f "
-                        + "handler_write_to_ack_us=%.2f kill_to_ack_us=%.2f", label, samples.size(),
+                        + "handler_write_to_ack_us=%.2f kill_to_ack_us=%.2f delivered_on_loop_thread=%.2f", label, samples.size(),
                 median(samples, s -> s.delivered() - s.kill()), median(samples, s -> s.handlerWrite() - s.delivered()),
-                median(samples, s -> s.ack() - s.handlerWrite()), median(samples, s -> s.ack() - s.kill()));
+                median(samples, s -> s.ack() - s.handlerWrite()), median(samples, s -> s.ack() - s.kill()),
+                samples.isEmpty() ? Double.NaN : (double) onLoop / samples.size());
     }
 
     /** Per label, the median over the rounds of each segment's median, from the signal_path lines among {@code lines}. */
@@ -128,7 +141,8 @@ public final class SignalPathTrace {
             }
         }
         StringBuilder out = new StringBuilder("| program | kill → delivery µs | delivery → handler's write µs "
-                + "| handler's write → user's handler µs | kill → user's handler µs | rounds |\n|---|---:|---:|---:|---:|---:|\n");
+                + "| handler's write → user's handler µs | kill → user's handler µs | share delivered on the loop thread | rounds |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|\n");
         for (String label : runs.programs(group)) {
             out.append("| ").append(PROGRAMS.getOrDefault(label, label));
             for (int i = 0; i < SEGMENTS.size(); i++) {
