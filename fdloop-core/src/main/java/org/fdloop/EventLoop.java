@@ -538,8 +538,8 @@ public final class EventLoop extends LoopRegistry implements AutoCloseable {
         for (TimerSource t; (t = timers.pollAny()) != null; ) {
             t.close();
         }
-        for (List<HookSource> hooks : List.of(deferHooks, postHooks, exitHooks)) {
-            for (HookSource h : hooks.toArray(HookSource[]::new)) {
+        for (HookList hooks : List.of(deferHooks, postHooks, exitHooks)) {
+            for (HookSource h : hooks.snapshot()) {
                 h.close();
             }
         }

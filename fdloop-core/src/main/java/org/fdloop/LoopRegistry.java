@@ -220,7 +220,7 @@ abstract sealed class LoopRegistry extends LoopProcesses permits EventLoop {
         return addHook(HookSource.Kind.EXIT, action, exitHooks);
     }
 
-    private HookSource addHook(HookSource.Kind kind, Runnable action, List<HookSource> list) {
+    private HookSource addHook(HookSource.Kind kind, Runnable action, HookList list) {
         checkThread(kind.name().toLowerCase(java.util.Locale.ROOT));
         Objects.requireNonNull(action, "action");
         HookSource hook = new HookSource(self(), kind, action);

@@ -33,9 +33,9 @@ abstract sealed class LoopSources permits LoopProcesses {
     final PendingList pending = new PendingList();
     final TimerQueue timers = new TimerQueue();
     final AcceptReserve acceptReserve = new AcceptReserve();
-    final List<HookSource> deferHooks = new ArrayList<>();
-    final List<HookSource> postHooks = new ArrayList<>();
-    final List<HookSource> exitHooks = new ArrayList<>();
+    final HookList deferHooks = new HookList();
+    final HookList postHooks = new HookList();
+    final HookList exitHooks = new HookList();
     /** Sources that keep run() going: enabled, referenced, of a kind that does (see Source.hasRef). */
     int liveSources;
     /** Signals, signal-driven I/O; created with the first such source. */
@@ -268,9 +268,9 @@ abstract sealed class LoopSources permits LoopProcesses {
         stats.finished(source.name(), start);
     }
 
-    void runHooks(List<HookSource> hooks) {
+    void runHooks(HookList hooks) {
         if (!hooks.isEmpty()) {
-            for (HookSource hook : hooks.toArray(HookSource[]::new)) {
+            for (HookSource hook : hooks.snapshot()) {
                 if (hook.isEnabled()) {
                     invoke(hook, 0);
                 }

@@ -44,8 +44,8 @@ class SteadyStateAllocationTest {
             }
         }
         assertThat(bytes).as("the probe's output:\n%s", text).containsOnlyKeys(
-                "datagram-send-receive", "pipe-write-read", "pipe-segments", "loop-eventfd-dispatch", "loop-timer-dispatch",
-                "loop-execute");
+                "datagram-send-receive", "pipe-write-read", "pipe-segments", "loop-eventfd-dispatch", "loop-post-hook-dispatch",
+                "loop-timer-dispatch", "loop-execute");
         return new Probe(bytes, text);
     }
 
@@ -56,7 +56,7 @@ class SteadyStateAllocationTest {
         Map<String, Long> bytes = probe.bytes();
         int rounds = AllocationProbe.ROUNDS;
         for (String path : List.of("datagram-send-receive", "pipe-write-read", "pipe-segments", "loop-eventfd-dispatch",
-                "loop-timer-dispatch")) {
+                "loop-post-hook-dispatch", "loop-timer-dispatch")) {
             assertThat(bytes.get(path)).as("bytes allocated by %s x %s (one object per operation would be %s at least)",
                     path, rounds, 16 * rounds).isLessThanOrEqualTo(MEASUREMENT);
         }

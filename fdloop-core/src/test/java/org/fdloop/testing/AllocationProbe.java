@@ -97,6 +97,18 @@ public final class AllocationProbe {
                 throw new AssertionError("the eventfd handler never ran");
             }
         }
+        try (EventLoop loop = EventLoop.open(); EventFd eventFd = EventFd.open()) {
+            long[] posts = {0};
+            loop.onReadable(eventFd, (IoSource source, int events) -> eventFd.read());
+            loop.post(() -> posts[0]++); // as fdloop watch flushes its output after each iteration
+            results.put("loop-post-hook-dispatch", measure(i -> {
+                eventFd.write(1);
+                loop.runOnce(Duration.ZERO);
+            }));
+            if (posts[0] == 0) {
+                throw new AssertionError("the post hook never ran");
+            }
+        }
         try (EventLoop loop = EventLoop.open()) {
             long[] fired = {0};
             loop.scheduleAtFixedRate(Duration.ZERO, Duration.ofNanos(1), t -> fired[0]++);
