@@ -29,6 +29,9 @@ final class DirectoryReader {
     /** An entry of a directory; its times (ms, from statx) only when asked for, else -1. */
     record Child(String name, boolean directory, long modified, long changed) {}
 
+    /** What a path named when it was read: the device and inode of the file. */
+    record Identity(long device, long inode) {}
+
     private static final int BUFFER = 32 * 1024;
 
     private final Arena arena = Arena.ofAuto();
@@ -37,14 +40,6 @@ final class DirectoryReader {
     private final byte[] name = new byte[256];
     /** How many entries came without their type (DT_UNKNOWN) and took a statx to learn it, for tests. */
     int typeLookups;
-    /** The identity {@link #identify} read last. */
-    private long device;
-    private long inode;
-
-    /** {@code path} as the NUL-terminated string the system calls take, kept as long as this reader. */
-    MemorySegment encode(Path path) {
-        return arena.allocateFrom(path.toString());
-    }
 
     /**
      * The entries of {@code dir} but "." and "..", in the order the kernel gives them, with their
@@ -107,28 +102,28 @@ final class DirectoryReader {
     }
 
     /**
-     * Reads the identity (device and inode) of what {@code path} (from {@link #encode}) names,
-     * following a symbolic link; {@link #sameAs} compares it. Allocates nothing.
-     *
-     * @return false when it cannot be read (gone, unreadable)
+     * The identity of what {@code path} (a NUL-terminated string) names, following a symbolic
+     * link; null when it cannot be read (gone, unreadable).
      */
-    boolean identify(MemorySegment path) {
-        if (FileCalls.statx(AT_FDCWD, path, 0, STATX_INO, stat) < 0) {
-            return false;
-        }
-        device = (long) stat.get(ValueLayout.JAVA_INT, Structs.STATX_DEV_MAJOR) << 32
+    Identity identify(MemorySegment path) {
+        return statIdentity(path) ? new Identity(device(), inode()) : null;
+    }
+
+    /** Whether {@code path} still names the file {@code identity} was read from: one statx, nothing allocated. */
+    boolean stillNames(MemorySegment path, Identity identity) {
+        return statIdentity(path) && device() == identity.device() && inode() == identity.inode();
+    }
+
+    private boolean statIdentity(MemorySegment path) {
+        return FileCalls.statx(AT_FDCWD, path, 0, STATX_INO, stat) >= 0;
+    }
+
+    private long device() {
+        return (long) stat.get(ValueLayout.JAVA_INT, Structs.STATX_DEV_MAJOR) << 32
                 | Integer.toUnsignedLong(stat.get(ValueLayout.JAVA_INT, Structs.STATX_DEV_MINOR));
-        inode = stat.get(ValueLayout.JAVA_LONG, Structs.STATX_INO);
-        return true;
     }
 
-    /** {@return the device of the last {@link #identify}} */
-    long device() {
-        return device;
-    }
-
-    /** {@return the inode of the last {@link #identify}} */
-    long inode() {
-        return inode;
+    private long inode() {
+        return stat.get(ValueLayout.JAVA_LONG, Structs.STATX_INO);
     }
 }

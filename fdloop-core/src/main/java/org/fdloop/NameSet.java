@@ -2,7 +2,6 @@ package org.fdloop;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.TreeSet;
 
 /**
@@ -38,15 +37,6 @@ final class NameSet {
     NameSet(int expected) {
         slots = new int[capacityFor(expected)];
         bytes = new byte[Math.max(64, expected * 16)];
-    }
-
-    /** A set of {@code names}. */
-    static NameSet of(List<String> names) {
-        NameSet set = new NameSet(names.size());
-        for (String name : names) {
-            set.add(name);
-        }
-        return set;
     }
 
     int size() {

@@ -1,5 +1,6 @@
 package org.fdloop;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -74,11 +75,10 @@ public final class WatchSource extends Source {
     final Map<Path, Watches.Entry> watched = new HashMap<>();
     /** The directories reported as SKIPPED, so that each is reported once. */
     final Set<Path> skipped = new HashSet<>();
-    /** The root's path for statx, and the identity it had when the watch began (if it could be read: rootKnown). */
-    MemorySegment rootName;
-    boolean rootKnown;
-    long rootDevice;
-    long rootInode;
+    /** The root's path as statx takes it, in memory freed with this source. */
+    final MemorySegment rootName;
+    /** What the root was when the watch began; null when it could not be read. */
+    DirectoryReader.Identity rootIdentity;
     /** Whether the root's path names something else now, and the watch ends once the events read are handled. */
     boolean rootGone;
     /** A MOVED_FROM waiting for the MOVED_TO with its cookie, or null. */
@@ -97,6 +97,7 @@ public final class WatchSource extends Source {
         this.kinds = Collections.unmodifiableSet(EnumSet.copyOf(kinds));
         this.recursive = recursive;
         this.handler = handler;
+        this.rootName = Arena.ofAuto().allocateFrom(root.toString());
         int bits = WatchMasks.TREE_BITS | WatchMasks.ROOT_BITS;
         for (FileEvent.Kind kind : kinds) {
             for (Inotify.Event event : kind.inotifyEvents()) {

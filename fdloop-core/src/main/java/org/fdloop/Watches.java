@@ -150,12 +150,7 @@ final class Watches {
         WatchSource source = new WatchSource(loop, this, root, kinds, recursive, handler);
         sources.add(source);
         try {
-            source.rootName = reader.encode(root);
-            if (reader.identify(source.rootName)) {
-                source.rootKnown = true;
-                source.rootDevice = reader.device();
-                source.rootInode = reader.inode();
-            }
+            source.rootIdentity = reader.identify(source.rootName);
             walk.walk(source, root, TreeWalk.Mode.INITIAL, null, null, 0);
         } catch (IOException | RuntimeException e) {
             // no half-watched tree: take back every watch this source added, then report
@@ -257,8 +252,7 @@ final class Watches {
      * statx, without allocating. False when the root's identity could not be read at the start.
      */
     boolean rootMoved(WatchSource source) {
-        return source.rootKnown && (!reader.identify(source.rootName)
-                || reader.device() != source.rootDevice || reader.inode() != source.rootInode);
+        return source.rootIdentity != null && !reader.stillNames(source.rootName, source.rootIdentity);
     }
 
     /** Ends {@code source}'s watch: the root left its path. Reports MOVE_SELF and IGNORED. */

@@ -83,17 +83,21 @@ class DirectoryReaderTest {
     void identityIsTheInodeAndChangesWhenThePathNamesAnotherFile() throws Exception {
         Path a = Files.createDirectory(dir.resolve("a"));
         DirectoryReader reader = new DirectoryReader();
-        var name = reader.encode(a);
-        assertThat(reader.identify(name)).isTrue();
-        long inode = reader.inode();
-        long device = reader.device();
-        assertThat(inode).isEqualTo(((Number) Files.getAttribute(a, "unix:ino")).longValue());
-        Files.move(a, dir.resolve("b"));
-        assertThat(reader.identify(name)).as("gone").isFalse();
-        Files.createDirectory(a);
-        assertThat(reader.identify(name)).isTrue();
-        assertThat(reader.inode()).isNotEqualTo(inode);
-        assertThat(reader.device()).isEqualTo(device);
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var name = arena.allocateFrom(a.toString());
+            DirectoryReader.Identity identity = reader.identify(name);
+            assertThat(identity).isNotNull();
+            assertThat(identity.inode()).isEqualTo(((Number) Files.getAttribute(a, "unix:ino")).longValue());
+            assertThat(reader.stillNames(name, identity)).isTrue();
+            Files.move(a, dir.resolve("b"));
+            assertThat(reader.identify(name)).as("gone").isNull();
+            assertThat(reader.stillNames(name, identity)).as("gone").isFalse();
+            Files.createDirectory(a);
+            DirectoryReader.Identity stranger = reader.identify(name);
+            assertThat(stranger.inode()).isNotEqualTo(identity.inode());
+            assertThat(stranger.device()).isEqualTo(identity.device());
+            assertThat(reader.stillNames(name, identity)).as("another directory at the same path").isFalse();
+        }
     }
 
     /**
